@@ -1,0 +1,16 @@
+// The subcommands of the `vft` tool. Each registers itself on the CLI11 app and returns the
+// process exit code through `exit_code` once run.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace vft::cli {
+
+// Exit codes shared by every subcommand (DESIGN.md contracts).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFail = 1;
+inline constexpr int kExitCannotRun = 2;
+
+void add_validate(CLI::App& app, int& exit_code);
+
+}  // namespace vft::cli

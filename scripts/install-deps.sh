@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vft needs to build, test and run its demo.
+# Idempotent and quiet when everything is already there. Never downloads anything else.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev
+  libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
+  clang libclang-rt-14-dev
+)
+if [[ "${VFT_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq >/dev/null
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

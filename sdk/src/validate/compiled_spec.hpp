@@ -1,0 +1,146 @@
+// The compiled form of the spec packages: everything the validator needs, parsed once.
+#pragma once
+
+#include <libxml/xmlschemas.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <valijson/schema.hpp>
+
+#include "vft/validate/issue.hpp"
+#include "vft/validate/validator.hpp"
+
+namespace vft::detail {
+
+// A path segment of a rule path: `name`, `name[x]` (choice), or `name(key='value')` (filter).
+struct PathSegment {
+    std::string name;
+    bool choice = false;
+    std::string filter_key;
+    std::string filter_value;
+};
+using RulePath = std::vector<PathSegment>;
+
+struct Rule {
+    std::string id;
+    std::string kind;  // cardinality | binding | fixed | identifier | pattern | reference-type | check
+    Severity strict = Severity::error;
+    Severity lenient = Severity::error;
+    std::string message;
+    std::string hint;
+    std::string source;
+    std::string resource_type;  // rules files: only for this top-level resource type
+    RulePath context;           // evaluated first; `path` is relative to each context node
+    RulePath path;
+    std::string path_text;      // as written, for messages
+    int min = 0;
+    int max = -1;                  // -1 = unbounded
+    std::string system;            // binding / fixed coding
+    std::string strength;          // binding: required | extensible
+    std::string value;             // fixed string / fixed code
+    std::vector<std::string> values;  // identifier systems, reference types, check parameters
+    std::vector<std::string> tolerated;  // check `bundle-type`: accepted with the rule's severity
+    std::string check;             // named check
+    RulePath when_path;            // optional condition on the resource: value at when_path ...
+    std::vector<std::string> when_in;      // ... is one of these
+    std::vector<std::string> when_not_in;  // ... or is none of these
+    std::shared_ptr<std::regex> regex;
+
+    [[nodiscard]] Severity severity(Level level) const { return level == Level::strict ? strict : lenient; }
+};
+
+struct Profile {
+    std::string url;
+    std::string id;
+    std::string resource_type;
+    std::vector<Rule> rules;
+};
+
+struct CodeSystem {
+    std::string url;
+    std::string id;
+    bool complete = true;
+    std::unordered_map<std::string, std::string> displays;  // code -> display
+};
+
+// What the JSON Schema says about each element: is it an array, and of which type.
+struct ElementInfo {
+    bool is_array = false;
+    std::string type;  // definition name, "Resource" for a polymorphic resource
+};
+struct TypeInfo {
+    std::unordered_map<std::string, ElementInfo> elements;
+};
+struct StructureIndex {
+    std::unordered_map<std::string, TypeInfo> types;
+    [[nodiscard]] const ElementInfo* element(const std::string& type, const std::string& name) const;
+};
+
+struct VitalSignValue {
+    std::vector<std::string> types;  // Quantity | integer | CodeableConcept | none
+    std::vector<std::pair<std::string, std::string>> units;  // (system, code)
+    std::vector<std::pair<std::string, std::string>> answers;
+    bool has_range = false;
+    double min = 0, max = 0;
+};
+struct VitalSignComponent {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> codes;
+    VitalSignValue value;
+};
+struct VitalSign {
+    std::string id;
+    std::string name;
+    std::string profile_url;
+    std::vector<std::pair<std::string, std::string>> codes;  // (system, code)
+    VitalSignValue value;
+    std::vector<VitalSignComponent> components;
+};
+
+struct XmlSchemaDeleter {
+    void operator()(xmlSchema* s) const { xmlSchemaFree(s); }
+};
+
+struct Package {
+    std::string id;
+    std::string version;
+    std::string title;
+    std::string extends;
+    std::map<std::string, std::string> default_profiles;  // resourceType -> profile url
+    std::vector<Rule> document_rules;                     // incl. inherited ones
+    std::vector<std::string> profile_urls;               // own + inherited
+};
+
+struct Spec {
+    std::map<std::string, Package> packages;
+    std::unordered_map<std::string, Profile> profiles;        // url -> profile
+    std::unordered_map<std::string, CodeSystem> codesystems;  // url -> code system
+    std::unique_ptr<valijson::Schema> schema;
+    StructureIndex structure;
+    std::vector<VitalSign> vital_signs;
+    std::map<std::string, std::unique_ptr<xmlSchema, XmlSchemaDeleter>> xsd;  // namespace -> schema
+    std::map<std::string, std::string> xsd_names;  // namespace -> "MsgHead-v1_2.xsd"
+    // Rules the validator applies by itself (parsing, structure, codes, identifiers, KITH):
+    // their severity, message and hint still come from the spec files.
+    std::unordered_map<std::string, Rule> builtins;
+    [[nodiscard]] const Rule* builtin(std::string_view id) const;
+};
+
+// Reads the spec files (embedded or from a directory) and compiles them.
+Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options);
+
+// Rule parsing helpers shared by the loader and tests.
+RulePath parse_rule_path(std::string_view text);
+
+}  // namespace vft::detail
+
+struct vft::Validator::Impl {
+    std::shared_ptr<const vft::detail::Spec> spec;
+    ValidatorOptions options;
+};

@@ -1,0 +1,520 @@
+#include "validate/rules_engine.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <regex>
+#include <unordered_set>
+
+#include "vft/core/error_codes.hpp"
+#include "vft/core/identifiers.hpp"
+
+namespace vft::detail {
+namespace {
+
+bool filter_ok(const PathSegment& s, const JValue& v) {
+    return s.filter_key.empty() || str_member(v, s.filter_key.c_str()) == s.filter_value;
+}
+
+void step(const Node& n, const PathSegment& seg, std::vector<Node>& out) {
+    if (!n.v->IsObject()) return;
+    auto visit = [&](std::string_view name, const JValue& child) {
+        std::string base = n.path + "." + std::string(name);
+        if (child.IsArray()) {
+            for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
+                if (filter_ok(seg, child[i])) out.push_back({&child[i], base + "[" + std::to_string(i) + "]"});
+        } else if (filter_ok(seg, child)) {
+            out.push_back({&child, std::move(base)});
+        }
+    };
+    if (seg.choice) {
+        for (const auto& m : n.v->GetObject()) {
+            const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+            if (name.size() > seg.name.size() && name.compare(0, seg.name.size(), seg.name) == 0 &&
+                std::isupper(static_cast<unsigned char>(name[seg.name.size()])))
+                visit(name, m.value);
+        }
+        return;
+    }
+    auto it = n.v->FindMember(seg.name.c_str());
+    if (it != n.v->MemberEnd()) visit(seg.name, it->value);
+}
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Codings of a CodeableConcept, or the Coding itself.
+std::vector<const JValue*> codings_of(const JValue& v) {
+    std::vector<const JValue*> out;
+    if (const JValue* c = member(v, "coding"); c && c->IsArray()) {
+        for (const auto& e : c->GetArray()) out.push_back(&e);
+    } else if (member(v, "system") || member(v, "code")) {
+        out.push_back(&v);
+    }
+    return out;
+}
+
+bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::string>>& codes) {
+    for (const JValue* c : codings_of(v))
+        for (const auto& [sys, code] : codes)
+            if (str_member(*c, "system") == sys && str_member(*c, "code") == code) return true;
+    return false;
+}
+
+std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+const char* rule_for_id_error(const std::string& code) {
+    if (code == errc::id_fnr_invalid) return "ID-FNR-001";
+    if (code == errc::id_dnr_invalid) return "ID-DNR-001";
+    if (code == errc::id_fhn_invalid) return "ID-FHN-001";
+    if (code == errc::id_orgnr_invalid) return "ID-ORG-001";
+    if (code == errc::id_hpr_invalid) return "ID-HPR-001";
+    return nullptr;
+}
+
+bool is_uuid_urn(std::string_view v) {
+    static const std::regex re("^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+    static const std::regex oid("^urn:oid:[0-2](\\.(0|[1-9][0-9]*))+$");
+    const std::string s(v);
+    return std::regex_match(s, re) || std::regex_match(s, oid);
+}
+
+}  // namespace
+
+std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
+    std::vector<Node> cur{start};
+    for (const auto& seg : path) {
+        std::vector<Node> next;
+        for (const auto& n : cur) step(n, seg, next);
+        cur.swap(next);
+        if (cur.empty()) break;
+    }
+    return cur;
+}
+
+void RulesEngine::run(const JValue& root, const std::string& root_path) {
+    const Node top{&root, root_path};
+    if (str_member(root, "resourceType") == "Bundle") {
+        bundle_ = &root;
+        for (const auto& e : eval(top, parse_rule_path("entry"))) {
+            const auto url = str_member(*e.v, "fullUrl");
+            const JValue* res = member(*e.v, "resource");
+            if (!url.empty() && res) by_full_url_.emplace(std::string(url), Entry{res, e.path + ".resource"});
+        }
+    }
+    for (const Rule& r : pkg_.document_rules)
+        if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType")) apply(r, top);
+    apply_profiles(root, root_path);
+    std::string path = root_path;
+    generic(root, path);
+}
+
+void RulesEngine::apply_profiles(const JValue& res, const std::string& path) {
+    const std::string rt(str_member(res, "resourceType"));
+    const Profile* profile = nullptr;
+    if (const JValue* meta = member(res, "meta"))
+        if (const JValue* profiles = member(*meta, "profile"); profiles && profiles->IsArray())
+            for (const auto& p : profiles->GetArray()) {
+                auto it = spec_.profiles.find(std::string(str(&p)));
+                if (it != spec_.profiles.end() && it->second.resource_type == rt && contains(pkg_.profile_urls, it->first)) {
+                    profile = &it->second;
+                    break;
+                }
+            }
+    if (!profile) {
+        auto d = pkg_.default_profiles.find(rt);
+        if (d != pkg_.default_profiles.end()) {
+            auto it = spec_.profiles.find(d->second);
+            if (it != spec_.profiles.end()) profile = &it->second;
+        }
+    }
+    const Node top{&res, path};
+    if (profile)
+        for (const Rule& r : profile->rules) apply(r, top);
+    if (rt == "Bundle")
+        for (const auto& e : eval(top, parse_rule_path("entry.resource")))
+            if (e.v->IsObject()) apply_profiles(*e.v, e.path);
+}
+
+bool RulesEngine::condition_holds(const Rule& rule, const Node& root) const {
+    if (rule.when_path.empty()) return true;
+    const auto nodes = eval(root, rule.when_path);
+    const std::string_view v = nodes.empty() ? std::string_view() : str(nodes.front().v);
+    if (!rule.when_in.empty() && !contains(rule.when_in, v)) return false;
+    if (!rule.when_not_in.empty() && !v.empty() && contains(rule.when_not_in, v)) return false;
+    return true;
+}
+
+void RulesEngine::apply(const Rule& rule, const Node& root) {
+    if (!condition_holds(rule, root)) return;
+    if (rule.kind == "check") return check(rule, root);
+    const std::vector<Node> contexts = rule.context.empty() ? std::vector<Node>{root} : eval(root, rule.context);
+    for (const Node& ctx : contexts) {
+        if (rule.kind == "cardinality") cardinality(rule, ctx);
+        else if (rule.kind == "binding") binding(rule, ctx);
+        else if (rule.kind == "fixed") fixed(rule, ctx);
+        else if (rule.kind == "identifier") identifier(rule, ctx);
+        else if (rule.kind == "pattern") pattern(rule, ctx);
+        else if (rule.kind == "reference-type") reference_type(rule, ctx);
+    }
+}
+
+void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
+    const auto nodes = eval(ctx, rule.path);
+    const int n = static_cast<int>(nodes.size());
+    if (n < rule.min) {
+        sink_.add(rule, ctx.path + "." + rule.path_text);
+    } else if (rule.max >= 0 && n > rule.max) {
+        sink_.add(rule, nodes[static_cast<size_t>(rule.max)].path,
+                  rule.message + " (found " + std::to_string(n) + ", at most " + std::to_string(rule.max) + ")");
+    }
+}
+
+void RulesEngine::binding(const Rule& rule, const Node& ctx) {
+    const CodeSystem* cs = nullptr;
+    if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end()) cs = &it->second;
+    for (const Node& n : eval(ctx, rule.path)) {
+        if (n.v->IsString()) {
+            if (cs && !cs->displays.count(std::string(str(n.v))))
+                sink_.add(rule, n.path, rule.message + ": " + quote(str(n.v)) + " is not a code of " + rule.system);
+            continue;
+        }
+        bool from_system = false;
+        bool known = false;
+        std::string bad;
+        for (const JValue* c : codings_of(*n.v)) {
+            if (str_member(*c, "system") != rule.system) continue;
+            from_system = true;
+            const std::string code(str_member(*c, "code"));
+            if (!cs || cs->displays.count(code)) known = true;
+            else bad = code;
+        }
+        if (!from_system)
+            sink_.add(rule, n.path, rule.message + ": no coding from " + rule.system);
+        else if (!known)
+            sink_.add(rule, n.path, rule.message + ": " + quote(bad) + " is not a code of " + rule.system);
+    }
+}
+
+void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
+    for (const Node& n : eval(ctx, rule.path)) {
+        if (n.v->IsString()) {
+            if (str(n.v) != rule.value)
+                sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
+        } else if (n.v->IsObject()) {
+            if (!has_coding(*n.v, {{rule.system, rule.value}})) {
+                std::string found;
+                for (const JValue* c : codings_of(*n.v))
+                    found += (found.empty() ? "" : ", ") + std::string(str_member(*c, "system")) + "|" +
+                             std::string(str_member(*c, "code"));
+                sink_.add(rule, n.path, rule.message + (found.empty() ? "" : " (found " + found + ")"));
+            }
+        } else if (n.v->IsBool()) {
+            if ((rule.value == "true") != n.v->GetBool()) sink_.add(rule, n.path);
+        }
+    }
+}
+
+void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
+    // Satisfied when some identifier at the path has an allowed system. A Reference that points
+    // into the bundle (or elsewhere) without an identifier is judged by its target's profile.
+    const auto nodes = eval(ctx, rule.path);
+    if (nodes.empty()) return;  // absence is a cardinality rule's business
+    std::vector<Node> idents;
+    for (const Node& n : nodes) {
+        if (!n.v->IsObject()) continue;
+        if (member(*n.v, "reference") && !member(*n.v, "identifier")) return;
+        if (const JValue* id = member(*n.v, "identifier")) {
+            if (id->IsArray()) {
+                for (rapidjson::SizeType i = 0; i < id->Size(); ++i)
+                    idents.push_back({&(*id)[i], n.path + ".identifier[" + std::to_string(i) + "]"});
+            } else {
+                idents.push_back({id, n.path + ".identifier"});
+            }
+        } else if (member(*n.v, "system") || member(*n.v, "value")) {
+            idents.push_back(n);
+        }
+    }
+    for (const Node& id : idents)
+        if (contains(rule.values, str_member(*id.v, "system"))) return;
+    if (idents.empty()) {
+        sink_.add(rule, nodes.front().path, rule.message + " (no identifier given)");
+    } else {
+        const auto sys = str_member(*idents.front().v, "system");
+        sink_.add(rule, idents.front().path + ".system",
+                  rule.message + " (found " + (sys.empty() ? std::string("no system") : quote(sys)) + ")");
+    }
+}
+
+void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
+    for (const Node& n : eval(ctx, rule.path))
+        if (n.v->IsString() && !std::regex_search(std::string(str(n.v)), *rule.regex))
+            sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
+}
+
+std::string RulesEngine::resolve_type(const JValue& ref) const {
+    const std::string r(str_member(ref, "reference"));
+    if (r.rfind("urn:uuid:", 0) == 0) {
+        auto it = by_full_url_.find(r);
+        return it == by_full_url_.end() ? std::string() : std::string(str_member(*it->second.resource, "resourceType"));
+    }
+    if (!r.empty() && r[0] != '#') {
+        // Type/id or http://host/base/Type/id[/_history/n]
+        std::vector<std::string> parts;
+        size_t i = 0;
+        while (i <= r.size()) {
+            size_t j = r.find('/', i);
+            if (j == std::string::npos) j = r.size();
+            parts.push_back(r.substr(i, j - i));
+            i = j + 1;
+        }
+        auto hist = std::find(parts.begin(), parts.end(), "_history");
+        if (hist != parts.end()) parts.erase(hist, parts.end());
+        if (parts.size() >= 2) return parts[parts.size() - 2];
+    }
+    return std::string(str_member(ref, "type"));
+}
+
+void RulesEngine::reference_type(const Rule& rule, const Node& ctx) {
+    for (const Node& n : eval(ctx, rule.path)) {
+        if (!n.v->IsObject()) continue;
+        const std::string t = resolve_type(*n.v);
+        if (!t.empty() && !contains(rule.values, t))
+            sink_.add(rule, n.path, rule.message + " (refers to " + t + ")");
+    }
+}
+
+void RulesEngine::check(const Rule& rule, const Node& root) {
+    const std::string& c = rule.check;
+    const JValue& res = *root.v;
+    const auto entries = eval(root, parse_rule_path("entry"));
+    if (c == "bundle-fullurl-unique") {
+        std::unordered_set<std::string_view> seen;
+        for (const Node& e : entries)
+            if (auto u = str_member(*e.v, "fullUrl"); !u.empty() && !seen.insert(u).second)
+                sink_.add(rule, e.path + ".fullUrl", rule.message + " (" + quote(u) + " again)");
+    } else if (c == "bundle-references-resolve") {
+        // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
+        std::vector<Node> stack;
+        for (const Node& e : entries)
+            if (const JValue* r = member(*e.v, "resource")) stack.push_back({r, e.path + ".resource"});
+        while (!stack.empty()) {
+            Node n = std::move(stack.back());
+            stack.pop_back();
+            if (n.v->IsObject()) {
+                if (auto ref = str_member(*n.v, "reference"); ref.rfind("urn:uuid:", 0) == 0 &&
+                                                              !by_full_url_.count(std::string(ref)))
+                    sink_.add(rule, n.path + ".reference", rule.message + " (" + quote(ref) + ")");
+                for (const auto& m : n.v->GetObject())
+                    if (m.value.IsObject() || m.value.IsArray())
+                        stack.push_back({&m.value, n.path + "." + m.name.GetString()});
+            } else if (n.v->IsArray()) {
+                for (rapidjson::SizeType i = 0; i < n.v->Size(); ++i)
+                    stack.push_back({&(*n.v)[i], n.path + "[" + std::to_string(i) + "]"});
+            }
+        }
+    } else if (c == "document-composition-first") {
+        const JValue* first = entries.empty() ? nullptr : member(*entries.front().v, "resource");
+        if (!first || str_member(*first, "resourceType") != "Composition")
+            sink_.add(rule, entries.empty() ? root.path + ".entry" : entries.front().path + ".resource");
+    } else if (c == "fullurl-when-referenced") {
+        bool refers = false;
+        for (const Node& e : entries)
+            if (const JValue* r = member(*e.v, "resource"))
+                for (const Node& ref : eval({r, {}}, parse_rule_path("subject")))
+                    refers = refers || str_member(*ref.v, "reference").rfind("urn:uuid:", 0) == 0;
+        if (refers)
+            for (const Node& e : entries)
+                if (!member(*e.v, "fullUrl")) sink_.add(rule, e.path + ".fullUrl");
+    } else if (c == "bundle-type") {
+        const auto type = str_member(res, "type");
+        if (type.empty() || contains(rule.values, type)) return;
+        if (contains(rule.tolerated, type)) {
+            sink_.add(rule, root.path + ".type", rule.message + " (found " + quote(type) + ")");
+        } else {
+            Rule hard = rule;
+            hard.lenient = hard.strict = std::min(rule.strict, Severity::error);
+            sink_.add(hard, root.path + ".type", rule.message + " (found " + quote(type) + ")");
+        }
+    } else if (c == "top-resource-type") {
+        const auto rt = str_member(res, "resourceType");
+        if (!contains(rule.values, rt)) sink_.add(rule, root.path, rule.message + " (found " + std::string(rt) + ")");
+    } else if (c == "entry-resource-types") {
+        for (const Node& e : entries)
+            if (const JValue* r = member(*e.v, "resource"); r && !contains(rule.values, str_member(*r, "resourceType")))
+                sink_.add(rule, e.path + ".resource", rule.message + " (found " + std::string(str_member(*r, "resourceType")) + ")");
+    } else if (c == "request-methods") {
+        for (const Node& e : entries)
+            if (const JValue* req = member(*e.v, "request"))
+                if (auto m = str_member(*req, "method"); !m.empty() && !contains(rule.values, m))
+                    sink_.add(rule, e.path + ".request.method", rule.message + " (found " + quote(m) + ")");
+    } else if (c == "fhn-only-without-fnr") {
+        bool fnr = false;
+        const Node* fhn = nullptr;
+        const auto ids = eval(root, parse_rule_path("subject.identifier"));
+        for (const Node& id : ids) {
+            const auto sys = str_member(*id.v, "system");
+            fnr = fnr || sys == oid::fnr || sys == oid::dnr;
+            if (sys == oid::fhn) fhn = &id;
+        }
+        if (fnr && fhn) sink_.add(rule, fhn->path);
+    } else if (c.rfind("vital-sign-", 0) == 0) {
+        vital_sign(rule, root);
+    }
+}
+
+void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
+    const JValue& obs = *root.v;
+    // Which vital sign: the one meta.profile names, else the one whose code is used.
+    const VitalSign* vs = nullptr;
+    bool by_profile = false;
+    if (const JValue* meta = member(obs, "meta"))
+        if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
+            for (const auto& p : ps->GetArray())
+                for (const auto& cand : spec_.vital_signs)
+                    if (str(&p) == cand.profile_url) {
+                        vs = &cand;
+                        by_profile = true;
+                    }
+    const JValue* code = member(obs, "code");
+    if (!vs && code)
+        for (const auto& cand : spec_.vital_signs)
+            if (has_coding(*code, cand.codes)) {
+                vs = &cand;
+                break;
+            }
+    const std::string& c = rule.check;
+    auto value_members = [](const JValue& o) {
+        std::vector<std::string> out;
+        for (const auto& m : o.GetObject()) {
+            const std::string_view n(m.name.GetString(), m.name.GetStringLength());
+            if (n.size() > 5 && n.compare(0, 5, "value") == 0 && std::isupper(static_cast<unsigned char>(n[5])))
+                out.emplace_back(n.substr(5));
+        }
+        return out;
+    };
+    auto check_value = [&](const JValue& holder, const VitalSignValue& want, const std::string& path, const std::string& what) {
+        if (c == "vital-sign-unit") {
+            const JValue* q = member(holder, "valueQuantity");
+            if (!q || want.units.empty()) return;
+            const auto sys = str_member(*q, "system");
+            const auto unit = str_member(*q, "code");
+            bool ok = false;
+            for (const auto& [s, u] : want.units) ok = ok || (s == sys && u == unit);
+            if (!ok) {
+                std::string expected;
+                for (const auto& [s, u] : want.units) expected += (expected.empty() ? "" : " or ") + u;
+                sink_.add(rule, path + ".valueQuantity",
+                          what + " must be in UCUM " + expected + " (system http://unitsofmeasure.org), found " +
+                              (sys.empty() ? std::string("no system") : std::string(sys)) + "|" + std::string(unit));
+            }
+        } else if (c == "vital-sign-value") {
+            const auto present = value_members(holder);
+            if (present.empty()) {
+                if (!member(holder, "dataAbsentReason")) sink_.add(rule, path + ".value[x]", what + " has no value");
+                return;
+            }
+            if (!want.types.empty()) {
+                const std::string& t = present.front();
+                const std::string lower = t == "Quantity" ? "Quantity" : t == "Integer" ? "integer" : t;
+                if (!contains(want.types, lower))
+                    sink_.add(rule, path + ".value" + t, what + " value must be one of the types the profile allows");
+            }
+            if (want.has_range) {
+                double x = NAN;
+                if (const JValue* i = member(holder, "valueInteger"); i && i->IsNumber()) x = i->GetDouble();
+                if (const JValue* q = member(holder, "valueQuantity"))
+                    if (const JValue* qv = member(*q, "value"); qv && qv->IsNumber()) x = qv->GetDouble();
+                if (!std::isnan(x) && (x < want.min || x > want.max))
+                    sink_.add(rule, path, what + " value " + std::to_string(x) + " is outside the scale");
+            }
+        }
+    };
+    if (c == "vital-sign-code") {
+        if (vs && by_profile && (!code || !has_coding(*code, vs->codes)))
+            sink_.add(rule, root.path + ".code",
+                      "Observation claims profile " + vs->id + " but its code is not " + vs->name + "'s code");
+        return;
+    }
+    if (!vs) {
+        if (c == "vital-sign-value" && value_members(obs).empty() && !member(obs, "component") &&
+            !member(obs, "dataAbsentReason") && !member(obs, "hasMember"))
+            sink_.add(rule, root.path + ".value[x]", "Observation has no value, component or dataAbsentReason");
+        return;
+    }
+    if (vs->components.empty()) {
+        check_value(obs, vs->value, root.path, vs->name);
+        return;
+    }
+    const auto comps = eval(root, parse_rule_path("component"));
+    for (const auto& want : vs->components) {
+        const Node* found = nullptr;
+        for (const Node& cn : comps)
+            if (const JValue* cc = member(*cn.v, "code"); cc && has_coding(*cc, want.codes)) found = &cn;
+        if (!found) {
+            if (c == "vital-sign-components")
+                sink_.add(rule, root.path + ".component", vs->name + " needs a " + want.name + " component");
+            continue;
+        }
+        check_value(*found->v, want.value, found->path, vs->name + " " + want.name);
+    }
+}
+
+// One walk over everything: codes from known code systems and identifiers with check digits.
+void RulesEngine::generic(const JValue& v, std::string& path) {
+    if (v.IsArray()) {
+        const size_t len = path.size();
+        for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+            path += '[';
+            path += std::to_string(i);
+            path += ']';
+            generic(v[i], path);
+            path.resize(len);
+        }
+        return;
+    }
+    if (!v.IsObject()) return;
+    const JValue* system = member(v, "system");
+    if (system && system->IsString()) {
+        const std::string sys(str(system));
+        if (const JValue* code = member(v, "code"); code && code->IsString()) {
+            auto cs = spec_.codesystems.find(sys);
+            if (cs != spec_.codesystems.end()) {
+                auto d = cs->second.displays.find(std::string(str(code)));
+                if (d == cs->second.displays.end()) {
+                    if (cs->second.complete)
+                        sink_.add("CODE-001", path + ".code",
+                                  quote(str(code)) + " is not a code of " + sys);
+                } else if (const JValue* disp = member(v, "display"); disp && disp->IsString() && str(disp) != d->second) {
+                    sink_.add("CODE-002", path + ".display",
+                              "display " + quote(str(disp)) + " differs from the code system's " + quote(d->second));
+                }
+            } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
+                       sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
+                sink_.add("CODE-003", path + ".system", "code system written as a ValueSet URL: " + quote(sys));
+            }
+        }
+        if (const JValue* value = member(v, "value"); value && value->IsString()) {
+            const std::string_view val = str(value);
+            if (sys == oid::orgnr_retired)
+                sink_.add("ID-ORG-002", path + ".system", "organisation number under the retired OID " + sys);
+            if (sys == oid::uuid_system) {
+                if (!is_uuid_urn(val)) sink_.add("ID-UUID-001", path + ".value", "not a urn:uuid: value: " + quote(val));
+            } else if (auto r = check_identifier(sys, val); !r) {
+                if (const char* rule = rule_for_id_error(r.error().code))
+                    sink_.add(rule, path + ".value", r.error().message, r.error().hint);
+            }
+        }
+    }
+    const size_t len = path.size();
+    for (const auto& m : v.GetObject()) {
+        if (!m.value.IsObject() && !m.value.IsArray()) continue;
+        path += '.';
+        path.append(m.name.GetString(), m.name.GetStringLength());
+        generic(m.value, path);
+        path.resize(len);
+    }
+}
+
+}  // namespace vft::detail
