@@ -1,0 +1,121 @@
+// Identifier rules of domain §5, each with known valid and invalid numbers.
+#include <catch2/catch.hpp>
+
+#include "vft/core/error_codes.hpp"
+#include "vft/core/identifiers.hpp"
+
+using namespace vft;
+
+TEST_CASE("fødselsnummer: synthetic Tenor (+80) and NHN (+65) persons are valid", "[identifiers]") {
+    // Examples quoted in domain §5 and the fixture persons.
+    for (const char* n : {"02850097219", "11845599620", "13717404089", "02686525891", "12854812341", "24675198744"}) {
+        INFO(n);
+        auto id = parse_person_id(n);
+        REQUIRE(id.ok());
+        CHECK(id->synthetic());
+    }
+    auto tenor = parse_person_id("12854812341");
+    CHECK(tenor->test_offset == TestOffset::tenor_plus80);
+    CHECK(tenor->birth_year == 1948);
+    CHECK(tenor->birth_month == 5);
+    CHECK(tenor->birth_day == 12);
+    CHECK(parse_person_id("24675198744")->test_offset == TestOffset::nhn_plus65);
+    CHECK(parse_person_id("07890255587")->birth_year == 2002);
+}
+
+TEST_CASE("fødselsnummer: wrong check digits, length, letters and dates are rejected", "[identifiers]") {
+    CHECK_FALSE(parse_person_id("12854812351").ok());  // K1 changed
+    CHECK_FALSE(parse_person_id("12854812342").ok());  // K2 changed
+    CHECK_FALSE(parse_person_id("1285481234").ok());   // 10 digits
+    CHECK_FALSE(parse_person_id("128548123411").ok()); // 12 digits
+    CHECK_FALSE(parse_person_id("12854812a41").ok());
+    CHECK_FALSE(parse_person_id("").ok());
+    // 31 February (synthetic +80) never exists, whatever the check digits say.
+    CHECK_FALSE(parse_person_id("31824812300").ok());
+    const auto e = parse_person_id("12854812342");
+    CHECK(e.error().code == errc::id_fnr_invalid);
+    CHECK(e.error().message.find("12854812342") == std::string::npos);  // never echo the number
+}
+
+TEST_CASE("fødselsnummer: every single-digit typo is caught", "[identifiers]") {
+    const std::string good = "03913945688";
+    REQUIRE(parse_person_id(good).ok());
+    int accepted = 0;
+    for (size_t i = 0; i < good.size(); ++i)
+        for (char d = '0'; d <= '9'; ++d) {
+            if (d == good[i]) continue;
+            std::string typo = good;
+            typo[i] = d;
+            if (auto r = parse_person_id(typo); r.ok() && !r->relaxed_k1) ++accepted;
+        }
+    CHECK(accepted == 0);
+}
+
+TEST_CASE("fødselsnummer: the 2032 rule accepts K1 remainders 1-3, K2 stays strict", "[identifiers]") {
+    // Build a number whose K1 remainder is 2: take a valid number and search K1 then fix K2.
+    const std::string base = "128548123";
+    const int w1[] = {3, 7, 6, 1, 8, 9, 4, 5, 2};
+    const int w2[] = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+    int found = 0;
+    for (int k1 = 0; k1 <= 9; ++k1) {
+        int s1 = k1;
+        for (int i = 0; i < 9; ++i) s1 += (base[static_cast<size_t>(i)] - '0') * w1[i];
+        if (s1 % 11 != 2) continue;
+        std::string n = base + std::to_string(k1);
+        int s2 = 0;
+        for (int i = 0; i < 10; ++i) s2 += (n[static_cast<size_t>(i)] - '0') * w2[i];
+        const int k2 = (11 - s2 % 11) % 11;
+        if (k2 == 10) continue;
+        n += std::to_string(k2);
+        auto id = parse_person_id(n);
+        REQUIRE(id.ok());
+        CHECK(id->relaxed_k1);
+        ++found;
+    }
+    CHECK(found == 1);
+}
+
+TEST_CASE("D-nummer, H-nummer and felles hjelpenummer", "[identifiers]") {
+    auto d = parse_person_id("52854812335");
+    REQUIRE(d.ok());
+    CHECK(d->kind == PersonIdKind::dnr);
+    CHECK(d->birth_day == 12);
+    CHECK(parse_person_id("64675198738")->kind == PersonIdKind::dnr);
+    CHECK_FALSE(parse_person_id("52854812336").ok());
+    // FNR system with a D-nummer is an error that names the right system.
+    auto wrong = check_identifier(oid::fnr, "52854812335");
+    REQUIRE_FALSE(wrong.ok());
+    CHECK(wrong.error().hint.find("4.1.4.2") != std::string::npos);
+    CHECK(check_identifier(oid::dnr, "52854812335").ok());
+    CHECK(check_identifier(oid::dnr, "12854812341").error().code == errc::id_dnr_invalid);
+    // FHN: first digit 8 or 9 and both check digits (mod 11).
+    CHECK(check_identifier(oid::fhn, "81234567802").ok());
+    CHECK(parse_person_id("81234567802")->kind == PersonIdKind::fhn);
+    CHECK(check_identifier(oid::fhn, "81234567803").error().code == errc::id_fhn_invalid);
+    CHECK_FALSE(check_identifier(oid::fnr, "81234567802").ok());
+}
+
+TEST_CASE("organisasjonsnummer", "[identifiers]") {
+    for (const char* n : {"312229544", "994598759", "889640782", "921000006"}) CHECK(check_orgnr(n).ok());
+    // Domain §5: the published VKP sample numbers fail mod 11.
+    for (const char* n : {"314159265", "888134574", "12345678", "9945987590", "99459875X"}) {
+        INFO(n);
+        CHECK(check_orgnr(n).error().code == errc::id_orgnr_invalid);
+    }
+    CHECK(check_identifier(oid::orgnr, "312229544").ok());
+    CHECK_FALSE(check_identifier(oid::orgnr_retired, "314159265").ok());
+}
+
+TEST_CASE("HPR-nummer format", "[identifiers]") {
+    CHECK(check_hpr("9144900").ok());
+    CHECK(check_hpr("123456789").ok());
+    CHECK_FALSE(check_hpr("1234567890").ok());
+    CHECK_FALSE(check_hpr("0123").ok());
+    CHECK_FALSE(check_hpr("12a4").ok());
+}
+
+TEST_CASE("masking keeps only the check digits", "[identifiers][privacy]") {
+    CHECK(mask_person_id("12854812341") == "*********41");
+    CHECK(mask_person_ids("fnr=12854812341, orgnr=312229544, id 123456789012") ==
+          "fnr=*********41, orgnr=312229544, id 123456789012");
+}
