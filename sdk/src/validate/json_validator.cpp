@@ -16,6 +16,7 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
+#include "validate/primitives.hpp"
 #include "validate/rules_engine.hpp"
 #include "vft/core/identifiers.hpp"
 
@@ -102,6 +103,20 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
     }
 }
 
+std::string format_hint(const std::string& type) {
+    if (type == "dateTime") return "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)+01:00 — a time needs a zone";
+    if (type == "instant") return "YYYY-MM-DDThh:mm:ss(.sss)Z or with an offset such as +01:00";
+    if (type == "date") return "YYYY, YYYY-MM or YYYY-MM-DD";
+    if (type == "time") return "hh:mm:ss";
+    if (type == "code") return "a code has no leading, trailing or double spaces and no tabs or line breaks";
+    if (type == "uri" || type == "url" || type == "canonical") return "a URI has no white space";
+    if (type == "id") return "1-64 characters of A-Z a-z 0-9 - .";
+    if (type == "oid") return "urn:oid:<digits and dots>";
+    if (type == "uuid") return "urn:uuid:<lower-case UUID>";
+    if (type == "base64Binary") return "base64 in groups of four characters";
+    return "";
+}
+
 // Repairs domain §6 items 1–3 in place and reports each repair (VKP-LEN-001/002/003). The later
 // stages then judge the repaired document, so one deviation gives one issue, not a cascade.
 class Normaliser {
@@ -132,6 +147,7 @@ public:
                 child = arr;
             }
             const std::string child_type = e ? e->type : std::string();
+            if (child.IsString()) check_format(child, child_type, ps.child(name));
             ps.push(name);
             bool removed = false;
             if (child.IsArray()) {
@@ -145,6 +161,7 @@ public:
                         continue;
                     }
                     ps.push(static_cast<int>(i));
+                    if (child[i].IsString()) check_format(child[i], child_type, ps.str());
                     run(child[i], child_type, ps);
                     ps.pop();
                     ++i;
@@ -167,6 +184,13 @@ public:
     }
 
 private:
+    // Formats of FHIR primitives with a native checker (their schema pattern is not run by valijson).
+    void check_format(const JValue& v, const std::string& type, const std::string& path) {
+        if (!has_native_format(type) || native_format_ok(type, str(&v))) return;
+        const std::string shown = v.GetStringLength() > 80 ? std::string(v.GetString(), 77) + "..." : std::string(str(&v));
+        sink_.add("FHIR-STR-004", path, "'" + shown + "' is not a valid FHIR " + type, format_hint(type));
+    }
+
     const StructureIndex& idx_;
     IssueSink& sink_;
     rapidjson::Document::AllocatorType& alloc_;

@@ -76,6 +76,7 @@ const char* rule_for_id_error(const std::string& code) {
 bool is_uuid_urn(std::string_view v) {
     static const std::regex re("^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
     static const std::regex oid("^urn:oid:[0-2](\\.(0|[1-9][0-9]*))+$");
+    if (v.size() > 256) return false;  // also keeps std::regex's recursion shallow
     const std::string s(v);
     return std::regex_match(s, re) || std::regex_match(s, oid);
 }
@@ -249,7 +250,8 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
 
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
     for (const Node& n : eval(ctx, rule.path))
-        if (n.v->IsString() && !std::regex_search(std::string(str(n.v)), *rule.regex))
+        // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
+        if (n.v->IsString() && (n.v->GetStringLength() > 4096 || !std::regex_search(std::string(str(n.v)), *rule.regex)))
             sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
 }
 

@@ -1,0 +1,180 @@
+#include "validate/primitives.hpp"
+
+namespace vft::detail {
+namespace {
+
+// The C locale's isspace, which is what std::regex's \s means for char.
+bool ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+class Cursor {
+public:
+    explicit Cursor(std::string_view s) : s_(s) {}
+    bool done() const { return i_ == s_.size(); }
+    bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
+    bool eat(char c) {
+        if (!peek(c)) return false;
+        ++i_;
+        return true;
+    }
+    // Exactly n digits forming a number in [lo, hi].
+    bool number(int n, int lo, int hi) {
+        if (i_ + static_cast<size_t>(n) > s_.size()) return false;
+        int v = 0;
+        for (int k = 0; k < n; ++k) {
+            const char c = s_[i_ + static_cast<size_t>(k)];
+            if (!digit(c)) return false;
+            v = v * 10 + (c - '0');
+        }
+        if (v < lo || v > hi) return false;
+        i_ += static_cast<size_t>(n);
+        return true;
+    }
+    // Optional fraction: '.' followed by one or more digits.
+    bool fraction() {
+        if (!eat('.')) return true;
+        const size_t start = i_;
+        while (i_ < s_.size() && digit(s_[i_])) ++i_;
+        return i_ > start;
+    }
+    // Z | (+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)
+    bool zone() {
+        if (eat('Z')) return true;
+        if (!eat('+') && !eat('-')) return false;
+        const size_t save = i_;
+        if (number(2, 0, 13) && eat(':') && number(2, 0, 59)) return true;
+        i_ = save;
+        return number(2, 14, 14) && eat(':') && number(2, 0, 0);
+    }
+    // hh:mm:ss(.f)?
+    bool clock() { return number(2, 0, 23) && eat(':') && number(2, 0, 59) && eat(':') && number(2, 0, 60) && fraction(); }
+
+private:
+    std::string_view s_;
+    size_t i_ = 0;
+};
+
+// The year part: four digits, not 0000.
+bool year(Cursor& c) { return c.number(4, 1, 9999); }
+
+bool date(std::string_view v) {
+    Cursor c(v);
+    if (!year(c)) return false;
+    if (c.eat('-')) {
+        if (!c.number(2, 1, 12)) return false;
+        if (c.eat('-') && !c.number(2, 1, 31)) return false;
+    }
+    return c.done();
+}
+
+bool date_time(std::string_view v, bool instant) {
+    Cursor c(v);
+    if (!year(c)) return false;
+    if (!c.eat('-')) return !instant && c.done();
+    if (!c.number(2, 1, 12)) return false;
+    if (!c.eat('-')) return !instant && c.done();
+    if (!c.number(2, 1, 31)) return false;
+    if (!c.eat('T')) return !instant && c.done();
+    return c.clock() && c.zone() && c.done();
+}
+
+bool code(std::string_view v) {
+    if (v.empty() || v.front() == ' ' || v.back() == ' ') return false;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (ws(v[i]) && v[i] != ' ') return false;
+        if (v[i] == ' ' && v[i + 1] == ' ') return false;
+    }
+    return true;
+}
+
+bool no_ws(std::string_view v) {
+    for (char c : v)
+        if (ws(c)) return false;
+    return true;
+}
+
+bool id(std::string_view v) {
+    if (v.empty() || v.size() > 64) return false;
+    for (char c : v)
+        if (!(digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.')) return false;
+    return true;
+}
+
+bool oid(std::string_view v) {
+    constexpr std::string_view prefix = "urn:oid:";
+    if (v.substr(0, prefix.size()) != prefix) return false;
+    v.remove_prefix(prefix.size());
+    if (v.empty() || v[0] < '0' || v[0] > '2') return false;
+    size_t i = 1;
+    int arcs = 0;
+    while (i < v.size()) {
+        if (v[i] != '.' || i + 1 >= v.size() || !digit(v[i + 1])) return false;
+        ++i;
+        if (v[i] == '0') {
+            ++i;
+            if (i < v.size() && digit(v[i])) return false;
+        } else {
+            while (i < v.size() && digit(v[i])) ++i;
+        }
+        ++arcs;
+    }
+    return arcs >= 1;
+}
+
+bool uuid(std::string_view v) {
+    constexpr std::string_view prefix = "urn:uuid:";
+    if (v.size() != prefix.size() + 36 || v.substr(0, prefix.size()) != prefix) return false;
+    v.remove_prefix(prefix.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        const char c = v[i];
+        if (dash ? c != '-' : !(digit(c) || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+bool base64(std::string_view v) {
+    // Groups of four alphabet characters; white space only between groups.
+    size_t count = 0;
+    for (char c : v) {
+        if (ws(c)) {
+            if (count % 4 != 0) return false;
+            continue;
+        }
+        const bool alpha = digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' || c == '/' || c == '=';
+        if (!alpha) return false;
+        ++count;
+    }
+    return count > 0 && count % 4 == 0;
+}
+
+bool time_of_day(std::string_view v) {
+    Cursor c(v);
+    return c.clock() && c.done();
+}
+
+bool xhtml(std::string_view v) { return v.size() >= 5 && v.substr(0, 4) == "<div" && (ws(v[4]) || v[4] == '>'); }
+
+}  // namespace
+
+bool has_native_format(std::string_view t) {
+    return t == "base64Binary" || t == "canonical" || t == "code" || t == "date" || t == "dateTime" || t == "id" ||
+           t == "instant" || t == "oid" || t == "time" || t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
+}
+
+bool native_format_ok(std::string_view t, std::string_view v) {
+    if (t == "code") return code(v);
+    if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);
+    if (t == "dateTime") return date_time(v, false);
+    if (t == "instant") return date_time(v, true);
+    if (t == "date") return date(v);
+    if (t == "id") return id(v);
+    if (t == "oid") return oid(v);
+    if (t == "uuid") return uuid(v);
+    if (t == "base64Binary") return base64(v);
+    if (t == "time") return time_of_day(v);
+    if (t == "xhtml") return xhtml(v);
+    return true;
+}
+
+}  // namespace vft::detail

@@ -1,0 +1,17 @@
+// Native checkers for the formats of FHIR R4 primitive types. The JSON Schema keeps the
+// official regexes as the specification; the validator runs these instead because libstdc++'s
+// std::regex is slow and recurses once per character (a stack overflow on long values).
+// tests/unit/test_primitives.cpp proves each checker agrees with the schema's regex.
+#pragma once
+
+#include <string_view>
+
+namespace vft::detail {
+
+// True when `type` (a FHIR primitive type name) has a native checker.
+bool has_native_format(std::string_view type);
+
+// True when `value` is a valid lexical form of `type`. Precondition: has_native_format(type).
+bool native_format_ok(std::string_view type, std::string_view value);
+
+}  // namespace vft::detail
