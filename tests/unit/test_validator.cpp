@@ -1,0 +1,151 @@
+// The validator's behaviour beyond the fixtures: robustness against hostile input, paths with
+// indices, levels, OperationOutcome output, spec loading errors.
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "vft/validate/validator.hpp"
+
+using namespace vft;
+
+namespace {
+const Validator& validator() {
+    static Validator v = Validator::create().value();
+    return v;
+}
+bool has_rule(const ValidationReport& r, const std::string& rule) {
+    for (const auto& i : r.issues)
+        if (i.rule == rule) return true;
+    return false;
+}
+const Issue* find_rule(const ValidationReport& r, const std::string& rule) {
+    for (const auto& i : r.issues)
+        if (i.rule == rule) return &i;
+    return nullptr;
+}
+const char* kComposition = R"({"resourceType":"Composition","status":"final",
+  "type":{"coding":[{"system":"http://loinc.org","code":"34133-9"}]},
+  "category":[{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-category-v090","code":"1"}]}],
+  "subject":{"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"12854812341"},"display":"Kåre Nordmann Testesen"},
+  "date":"2026-03-12T08:15:00+01:00","author":[{"display":"Operatør"}],"title":"Journalnotat for respons på hendelse"})";
+}  // namespace
+
+TEST_CASE("the embedded spec packages load and name their versions", "[validator]") {
+    const auto specs = validator().specs();
+    REQUIRE(specs.size() == 4);
+    CHECK(specs[0].id == "jft");
+    bool vkp = false;
+    for (const auto& s : specs) vkp = vkp || (s.id == "vkp-r4" && s.version == "0.9.0");
+    CHECK(vkp);
+}
+
+TEST_CASE("a minimal valid Composition passes strict", "[validator]") {
+    const auto r = validator().validate(kComposition);
+    INFO(r.to_operation_outcome());
+    CHECK(r.valid());
+    CHECK(r.spec == "vkp-r4");
+    CHECK(r.resource_type == "Composition");
+}
+
+TEST_CASE("issues carry element paths with indices", "[validator]") {
+    std::string doc = kComposition;
+    doc.replace(doc.find("\"code\":\"1\""), 10, "\"code\":\"9\"");
+    const auto r = validator().validate(doc);
+    const Issue* i = find_rule(r, "VKP-CMP-002");
+    REQUIRE(i);
+    CHECK(i->path == "Composition.category[0]");
+    CHECK(i->severity == Severity::error);
+    const Issue* c = find_rule(r, "CODE-001");
+    REQUIRE(c);
+    CHECK(c->path == "Composition.category[0].coding[0].code");
+}
+
+TEST_CASE("levels: IG fixed values are errors in strict and warnings in lenient", "[validator]") {
+    std::string doc = kComposition;
+    doc.replace(doc.find("\"final\""), 7, "\"preliminary\"");
+    const auto strict = validator().validate(doc, {Level::strict, ""});
+    const auto lenient = validator().validate(doc, {Level::lenient, ""});
+    REQUIRE(find_rule(strict, "VKP-CMP-006"));
+    CHECK(find_rule(strict, "VKP-CMP-006")->severity == Severity::error);
+    REQUIRE(find_rule(lenient, "VKP-CMP-006"));
+    CHECK(find_rule(lenient, "VKP-CMP-006")->severity == Severity::warning);
+    CHECK(lenient.valid());
+    CHECK_FALSE(strict.valid());
+}
+
+TEST_CASE("malformed JSON gives one fatal issue with line and column", "[validator][robustness]") {
+    const auto r = validator().validate("{\n  \"resourceType\": \"Patient\",\n  \"active\": tru\n}");
+    REQUIRE(r.issues.size() == 1);
+    CHECK(r.issues[0].severity == Severity::fatal);
+    CHECK(r.issues[0].rule == "FHIR-JSON-001");
+    CHECK(r.issues[0].line == 3);
+    CHECK(r.issues[0].column > 1);
+}
+
+TEST_CASE("hostile input never crashes or hangs", "[validator][robustness]") {
+    CHECK(has_rule(validator().validate(std::string(200000, '[') + std::string(200000, ']')), "FHIR-JSON-003"));
+    CHECK(has_rule(validator().validate("{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"\xC3\x28\"}]}"), "FHIR-JSON-002"));
+    CHECK(has_rule(validator().validate("[1,2,3]"), "FHIR-JSON-004"));
+    CHECK(has_rule(validator().validate(""), "FHIR-JSON-001"));
+    CHECK(has_rule(validator().validate(std::string("\0\0\0", 3)), "FHIR-JSON-001"));
+    CHECK(has_rule(validator().validate("{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}"), "FHIR-JSON-005"));
+    // A 50 MB document is read and judged, not refused, and the long strings do not overflow
+    // std::regex (valijson's pattern engine) — this crashed before the long-string guard.
+    std::string big =
+        R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"12854812341"}],"photo":[{"contentType":"image/png","data":")";
+    big += std::string(50u << 20, 'A');
+    big += R"("}]})";
+    const auto r = validator().validate(big);
+    INFO(r.to_operation_outcome());
+    CHECK(r.valid());
+    std::string bad_uri = R"({"resourceType":"Patient","implicitRules":")" + std::string(100000, 'x') + " y\"}";
+    CHECK(has_rule(validator().validate(bad_uri), "FHIR-STR-004"));
+}
+
+TEST_CASE("documents over the size limit are refused without being parsed", "[validator][robustness]") {
+    ValidatorOptions o;
+    o.max_bytes = 100;
+    auto small = Validator::create(o);
+    REQUIRE(small.ok());
+    CHECK(has_rule(small->validate(kComposition), "FHIR-JSON-006"));
+}
+
+TEST_CASE("the report converts to a FHIR OperationOutcome that itself validates", "[validator]") {
+    std::string doc = kComposition;
+    doc.replace(doc.find("\"final\""), 7, "\"preliminary\"");
+    const auto r = validator().validate(doc);
+    const std::string oo = r.to_operation_outcome();
+    rapidjson::Document d;
+    d.Parse(oo.c_str());
+    REQUIRE_FALSE(d.HasParseError());
+    CHECK(std::string(d["resourceType"].GetString()) == "OperationOutcome");
+    CHECK(d["issue"].Size() == r.issues.size());
+    CHECK(std::string(d["issue"][0]["details"]["coding"][0]["code"].GetString()) == "VKP-CMP-006");
+    const auto self = validator().validate(oo);
+    INFO(self.to_operation_outcome());
+    CHECK(self.valid());
+}
+
+TEST_CASE("spec loading errors name the file at fault", "[validator]") {
+    ValidatorOptions o;
+    o.specs_dir = "/nonexistent/specs";
+    auto v = Validator::create(o);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.error().code == "VFT-SPEC-0201");
+    // Loading from the source tree gives the same verdicts as the embedded copy.
+    o.specs_dir = VFT_SOURCE_DIR "/specs";
+    auto disk = Validator::create(o);
+    REQUIRE(disk.ok());
+    CHECK(disk->validate(kComposition).valid());
+}
+
+TEST_CASE("KITH: DOCTYPE is refused before parsing; unknown namespaces are named", "[validator][kith]") {
+    const auto r = validator().validate(
+        "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x>&a;</x>");
+    REQUIRE(r.issues.size() == 1);
+    CHECK(r.issues[0].rule == "KITH-XML-001");
+    const auto ns = validator().validate("<Dialogmelding xmlns=\"http://www.kith.no/xmlstds/dialog/2006-10-11\"/>");
+    REQUIRE(find_rule(ns, "KITH-XML-002"));
+    CHECK(find_rule(ns, "KITH-XML-002")->hint.find("1.1") != std::string::npos);
+}
