@@ -1,0 +1,99 @@
+// Validator throughput on one core: a mixed corpus of the shipped fixtures (valid, invalid and
+// quirk messages, FHIR JSON and KITH XML), the spec compiled once; plus a generated 1 MB bundle
+// and peak memory. Usage: vft_bench_validator [seconds-per-measurement]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vft/validate/validator.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Runs `fn` repeatedly for `seconds`; returns calls per second.
+template <typename Fn>
+double rate(double seconds, Fn fn) {
+    size_t n = 0;
+    const auto start = Clock::now();
+    const auto until = start + std::chrono::duration<double>(seconds);
+    while (Clock::now() < until) {
+        fn();
+        ++n;
+    }
+    return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string one_mb_bundle(const std::string& composition_entry) {
+    std::string out = R"({"resourceType":"Bundle","type":"collection","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f"},"entry":[)";
+    bool first = true;
+    while (out.size() < (1u << 20)) {
+        out += (first ? "" : ",") + composition_entry;
+        first = false;
+    }
+    return out + "]}";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+    const auto t0 = Clock::now();
+    auto v = vft::Validator::create();
+    if (!v) {
+        std::fprintf(stderr, "%s\n", v.error().to_string().c_str());
+        return 2;
+    }
+    const double compile_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+
+    std::vector<std::string> corpus, bundles;
+    size_t bytes = 0;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages")) {
+        const std::string name = e.path().filename().string();
+        if (!e.is_regular_file() || name.find(".expect.") != std::string::npos) continue;
+        if (e.path().extension() != ".json" && e.path().extension() != ".xml") continue;
+        corpus.push_back(slurp(e.path()));
+        bytes += corpus.back().size();
+        if (e.path().string().find("/valid/") != std::string::npos && e.path().extension() == ".json" &&
+            corpus.back().find("\"Bundle\"") != std::string::npos)
+            bundles.push_back(corpus.back());
+    }
+    std::printf("spec packages compiled once in %.1f ms\n", compile_ms);
+    std::printf("corpus: %zu documents, %.1f KiB average\n", corpus.size(), bytes / 1024.0 / corpus.size());
+
+    size_t i = 0;
+    const double mixed = rate(seconds, [&] { (void)v->validate(corpus[i++ % corpus.size()]); });
+    std::printf("mixed corpus:        %10.0f documents/s on one core (%.1f us each)\n", mixed, 1e6 / mixed);
+    i = 0;
+    const double valid = rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()]); });
+    std::printf("valid typical bundles: %8.0f bundles/s on one core (%.1f us each, %zu distinct)\n", valid, 1e6 / valid,
+                bundles.size());
+
+    // 1 MB bundle of repeated Composition entries taken from a valid fixture.
+    const std::string entry =
+        R"({"fullUrl":"urn:uuid:5f0c2a9e-2b7d-4f71-9a43-0c6f4f1e8a11","resource":{"resourceType":"Composition","status":"final","type":{"coding":[{"system":"http://loinc.org","code":"34133-9","display":"Summarization of episode note"}]},"category":[{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-category-v090","code":"1","display":"Trygghet og mestring"}]}],"subject":{"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"12854812341"},"display":"Kåre Nordmann Testesen"},"date":"2026-03-12T08:15:00+01:00","author":[{"display":"Operatør Responssenter"}],"title":"Journalnotat for respons på hendelse","section":[{"title":"Oppfølging","code":{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-section-v090","code":"1.1"}]},"text":{"status":"additional","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Bruker svarte på toveis tale, alt i orden.</div>"}}]}})";
+    const std::string big = one_mb_bundle(entry);
+    const auto report = v->validate(big);
+    const double big_rate = rate(seconds, [&] { (void)v->validate(big); });
+    std::printf("1 MB bundle (%zu bytes, %zu issues): %.1f ms each\n", big.size(), report.issues.size(), 1e3 / big_rate);
+
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("peak memory (max RSS): %.1f MiB\n", ru.ru_maxrss / 1024.0);
+    return 0;
+}
