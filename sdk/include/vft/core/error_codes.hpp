@@ -1,6 +1,6 @@
 // The registry of vft error codes. A code is never reused or renumbered; add new ones at the end
 // of their family and document them in docs/error-codes.md.
-// Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx.
+// Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx, READ 08xx.
 #pragma once
 
 #include <string_view>
@@ -34,6 +34,23 @@ inline constexpr std::string_view id_hpr_invalid = "VFT-ID-0405";
 // XML input.
 inline constexpr std::string_view xml_syntax = "VFT-XML-0501";
 inline constexpr std::string_view xml_unsupported = "VFT-XML-0502";
+inline constexpr std::string_view xml_build_missing = "VFT-XML-0503";   // KITH builder: required value missing
+inline constexpr std::string_view xml_build_invalid = "VFT-XML-0504";   // KITH builder: value invalid
+inline constexpr std::string_view xml_not_apprec = "VFT-XML-0505";      // reader: not an AppRec 1.0/1.1
+inline constexpr std::string_view xml_read_invalid = "VFT-XML-0506";    // reader: required element missing/invalid
+
+// Builders: the input cannot make a valid national message.
+inline constexpr std::string_view build_missing_field = "VFT-BUILD-0701";
+inline constexpr std::string_view build_invalid_patient = "VFT-BUILD-0702";
+inline constexpr std::string_view build_invalid_code = "VFT-BUILD-0703";
+inline constexpr std::string_view build_invalid_value = "VFT-BUILD-0704";
+inline constexpr std::string_view build_invalid_identifier = "VFT-BUILD-0705";
+inline constexpr std::string_view build_invalid_time = "VFT-BUILD-0706";
+
+// Readers: the message is not the one asked for, or lacks what the typed value needs.
+inline constexpr std::string_view read_wrong_message = "VFT-READ-0801";
+inline constexpr std::string_view read_missing_element = "VFT-READ-0802";
+inline constexpr std::string_view read_invalid_value = "VFT-READ-0803";
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
