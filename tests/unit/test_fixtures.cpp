@@ -1,8 +1,8 @@
 // Every fixture is judged by the validator and compared with its sidecar: the exact set of error
 // rule IDs (and warnings, where the sidecar lists them). Valid fixtures must have no errors.
 // A fixture that triggers fewer or other rules than its sidecar says fails the test.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -32,13 +32,15 @@ const Validator& validator() {
 
 std::set<std::string> ids(const rapidjson::Value& arr) {
     std::set<std::string> out;
-    for (const auto& v : arr.GetArray()) out.insert(v.GetString());
+    for (const auto& v : arr.GetArray())
+        out.insert(v.GetString());
     return out;
 }
 
 std::string join(const std::set<std::string>& s) {
     std::string o;
-    for (const auto& x : s) o += (o.empty() ? "" : ", ") + x;
+    for (const auto& x : s)
+        o += (o.empty() ? "" : ", ") + x;
     return "[" + o + "]";
 }
 
@@ -60,7 +62,8 @@ std::vector<Fixture> fixtures_under(const fs::path& dir) {
         side.replace_extension(".expect.json");
         out.push_back({e.path(), side});
     }
-    std::sort(out.begin(), out.end(), [](const Fixture& a, const Fixture& b) { return a.message < b.message; });
+    std::sort(out.begin(), out.end(),
+              [](const Fixture& a, const Fixture& b) { return a.message < b.message; });
     return out;
 }
 
@@ -75,13 +78,15 @@ std::string compare(const ValidationReport& r, const rapidjson::Value& expect) {
     if (expect.HasMember("errors") && ids(expect["errors"]) != errors)
         out += "errors: expected " + join(ids(expect["errors"])) + ", got " + join(errors) + "\n";
     if (expect.HasMember("warnings") && ids(expect["warnings"]) != warnings)
-        out += "warnings: expected " + join(ids(expect["warnings"])) + ", got " + join(warnings) + "\n";
+        out += "warnings: expected " + join(ids(expect["warnings"])) + ", got " + join(warnings) +
+               "\n";
     return out;
 }
 
 }  // namespace
 
-TEST_CASE("fixtures: every invalid message triggers exactly the rule IDs its sidecar names", "[fixtures]") {
+TEST_CASE("fixtures: every invalid message triggers exactly the rule IDs its sidecar names",
+          "[fixtures]") {
     size_t checked = 0;
     for (const auto& dir : {"invalid", "quirks"}) {
         for (const auto& f : fixtures_under(kFixtures / dir)) {
@@ -101,7 +106,8 @@ TEST_CASE("fixtures: every invalid message triggers exactly the rule IDs its sid
                 const auto report = validator().validate(doc, o);
                 INFO(level << ": " << report.to_operation_outcome());
                 CHECK(compare(report, side[level]) == "");
-                if (side[level].HasMember("errors") && side[level]["errors"].Empty()) CHECK(report.valid());
+                if (side[level].HasMember("errors") && side[level]["errors"].Empty())
+                    CHECK(report.valid());
                 ++checked;
             }
         }
@@ -124,7 +130,8 @@ TEST_CASE("fixtures: every valid message passes strict without errors", "[fixtur
         const auto report = validator().validate(doc, o);
         INFO(report.to_operation_outcome());
         CHECK(report.valid());
-        if (side.IsObject() && side.HasMember("strict")) CHECK(compare(report, side["strict"]) == "");
+        if (side.IsObject() && side.HasMember("strict"))
+            CHECK(compare(report, side["strict"]) == "");
         // Valid in strict means valid in lenient too: lenient only relaxes.
         o.level = Level::lenient;
         CHECK(validator().validate(doc, o).valid());
@@ -133,7 +140,8 @@ TEST_CASE("fixtures: every valid message passes strict without errors", "[fixtur
     CHECK(checked >= 20);
 }
 
-TEST_CASE("fixtures: every error rule in the catalogue is proven by at least one invalid fixture", "[fixtures]") {
+TEST_CASE("fixtures: every error rule in the catalogue is proven by at least one invalid fixture",
+          "[fixtures]") {
     // Rule IDs of specs/README.md's catalogue tables.
     std::set<std::string> catalogue;
     std::istringstream readme(slurp(fs::path(VFT_SOURCE_DIR) / "specs" / "README.md"));
@@ -141,7 +149,8 @@ TEST_CASE("fixtures: every error rule in the catalogue is proven by at least one
         if (line.rfind("| ", 0) == 0) {
             const auto end = line.find(' ', 2);
             const std::string id = line.substr(2, end - 2);
-            if (id.find('-') != std::string::npos && id != "ID" && std::isupper(static_cast<unsigned char>(id[0])))
+            if (id.find('-') != std::string::npos && id != "ID" &&
+                std::isupper(static_cast<unsigned char>(id[0])))
                 catalogue.insert(id);
         }
     REQUIRE(catalogue.size() > 80);
@@ -154,7 +163,8 @@ TEST_CASE("fixtures: every error rule in the catalogue is proven by at least one
                 if (side.IsObject() && side.HasMember(level))
                     for (const char* kind : {"errors", "warnings"})
                         if (side[level].HasMember(kind))
-                            for (const auto& id : side[level][kind].GetArray()) proven.insert(id.GetString());
+                            for (const auto& id : side[level][kind].GetArray())
+                                proven.insert(id.GetString());
         }
     // Information-only and limit rules are proven by unit tests (test_validator.cpp) instead.
     const std::set<std::string> by_unit_test{"FHIR-JSON-006", "VKP-CMP-009", "FHIR-STR-009"};

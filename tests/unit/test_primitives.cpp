@@ -1,8 +1,8 @@
 // The native checkers of FHIR primitive formats must agree with the official regexes kept in the
 // JSON Schema. Each regex is compiled from the schema file and compared with the checker on seed
 // values and on every single-character insertion, deletion and substitution of them.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 #include <regex>
@@ -41,9 +41,12 @@ TEST_CASE("native primitive checkers agree with the schema regexes", "[validator
     REQUIRE_FALSE(schema.HasParseError());
 
     const std::map<std::string, std::vector<std::string>> seeds{
-        {"dateTime", {"2026", "2026-03", "2026-03-12", "2026-03-12T08:15:00+01:00", "2026-03-12T08:15:00.123Z",
-                      "2026-03-12T23:59:60-14:00", "0001-01-01T00:00:00+14:00", "2026-13-01", "0000"}},
-        {"instant", {"2026-03-12T08:15:00Z", "2026-03-12T08:15:00.5+13:59", "2026-03-12", "2026-03-12T08:15:00"}},
+        {"dateTime",
+         {"2026", "2026-03", "2026-03-12", "2026-03-12T08:15:00+01:00", "2026-03-12T08:15:00.123Z",
+          "2026-03-12T23:59:60-14:00", "0001-01-01T00:00:00+14:00", "2026-13-01", "0000"}},
+        {"instant",
+         {"2026-03-12T08:15:00Z", "2026-03-12T08:15:00.5+13:59", "2026-03-12",
+          "2026-03-12T08:15:00"}},
         {"date", {"2026", "2026-02", "2026-02-29", "1999-12-31", "2026-00-10"}},
         {"time", {"08:15:00", "23:59:60.25", "24:00:00"}},
         {"code", {"final", "in-progress", "a b c", "1.1", "x"}},
@@ -51,10 +54,16 @@ TEST_CASE("native primitive checkers agree with the schema regexes", "[validator
         {"url", {"https://fhir.example/x?y=1"}},
         {"canonical", {"http://ehelse.no/fhir/StructureDefinition/vkp-Composition-v090|0.9.0"}},
         {"id", {"abc-1.2", "A", std::string(64, 'a'), std::string(65, 'a')}},
-        {"oid", {"urn:oid:2.16.578.1.12.4.1.4.1", "urn:oid:1.0", "urn:oid:0.10.20", "urn:oid:3.1", "urn:oid:1.01"}},
-        {"uuid", {"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f", "urn:uuid:0B6F3A52-8f0e-4c8a-9d59-3b7b1c2d4e5f"}},
+        {"oid",
+         {"urn:oid:2.16.578.1.12.4.1.4.1", "urn:oid:1.0", "urn:oid:0.10.20", "urn:oid:3.1",
+          "urn:oid:1.01"}},
+        {"uuid",
+         {"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f",
+          "urn:uuid:0B6F3A52-8f0e-4c8a-9d59-3b7b1c2d4e5f"}},
         {"base64Binary", {"QUFB", "QUFBQUFB", "QUFB QUFB", "QUF=", " QUFB ", "QU FB"}},
-        {"xhtml", {"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>", "<div>x</div>", "<divx>", "<p>x</p>"}},
+        {"xhtml",
+         {"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>", "<div>x</div>", "<divx>",
+          "<p>x</p>"}},
     };
     size_t compared = 0;
     for (const auto& def : schema["definitions"].GetObject()) {

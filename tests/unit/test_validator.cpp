@@ -1,7 +1,7 @@
 // The validator's behaviour beyond the fixtures: robustness against hostile input, paths with
 // indices, levels, OperationOutcome output, spec loading errors.
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -36,7 +36,8 @@ TEST_CASE("the embedded spec packages load and name their versions", "[validator
     REQUIRE(specs.size() == 4);
     CHECK(specs[0].id == "jft");
     bool vkp = false;
-    for (const auto& s : specs) vkp = vkp || (s.id == "vkp-r4" && s.version == "0.9.0");
+    for (const auto& s : specs)
+        vkp = vkp || (s.id == "vkp-r4" && s.version == "0.9.0");
     CHECK(vkp);
 }
 
@@ -75,7 +76,8 @@ TEST_CASE("levels: IG fixed values are errors in strict and warnings in lenient"
 }
 
 TEST_CASE("malformed JSON gives one fatal issue with line and column", "[validator][robustness]") {
-    const auto r = validator().validate("{\n  \"resourceType\": \"Patient\",\n  \"active\": tru\n}");
+    const auto r =
+        validator().validate("{\n  \"resourceType\": \"Patient\",\n  \"active\": tru\n}");
     REQUIRE(r.issues.size() == 1);
     CHECK(r.issues[0].severity == Severity::fatal);
     CHECK(r.issues[0].rule == "FHIR-JSON-001");
@@ -84,12 +86,17 @@ TEST_CASE("malformed JSON gives one fatal issue with line and column", "[validat
 }
 
 TEST_CASE("hostile input never crashes or hangs", "[validator][robustness]") {
-    CHECK(has_rule(validator().validate(std::string(200000, '[') + std::string(200000, ']')), "FHIR-JSON-003"));
-    CHECK(has_rule(validator().validate("{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"\xC3\x28\"}]}"), "FHIR-JSON-002"));
+    CHECK(has_rule(validator().validate(std::string(200000, '[') + std::string(200000, ']')),
+                   "FHIR-JSON-003"));
+    CHECK(has_rule(
+        validator().validate("{\"resourceType\":\"Patient\",\"name\":[{\"text\":\"\xC3\x28\"}]}"),
+        "FHIR-JSON-002"));
     CHECK(has_rule(validator().validate("[1,2,3]"), "FHIR-JSON-004"));
     CHECK(has_rule(validator().validate(""), "FHIR-JSON-001"));
     CHECK(has_rule(validator().validate(std::string("\0\0\0", 3)), "FHIR-JSON-001"));
-    CHECK(has_rule(validator().validate("{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}"), "FHIR-JSON-005"));
+    CHECK(has_rule(validator().validate(
+                       "{\"resourceType\":\"Patient\",\"gender\":\"male\",\"gender\":\"female\"}"),
+                   "FHIR-JSON-005"));
     // A 50 MB document is read and judged, not refused, and the long strings do not overflow
     // std::regex (valijson's pattern engine) — this crashed before the long-string guard.
     std::string big =
@@ -99,11 +106,13 @@ TEST_CASE("hostile input never crashes or hangs", "[validator][robustness]") {
     const auto r = validator().validate(big);
     INFO(r.to_operation_outcome());
     CHECK(r.valid());
-    std::string bad_uri = R"({"resourceType":"Patient","implicitRules":")" + std::string(100000, 'x') + " y\"}";
+    std::string bad_uri =
+        R"({"resourceType":"Patient","implicitRules":")" + std::string(100000, 'x') + " y\"}";
     CHECK(has_rule(validator().validate(bad_uri), "FHIR-STR-004"));
 }
 
-TEST_CASE("documents over the size limit are refused without being parsed", "[validator][robustness]") {
+TEST_CASE("documents over the size limit are refused without being parsed",
+          "[validator][robustness]") {
     ValidatorOptions o;
     o.max_bytes = 100;
     auto small = Validator::create(o);
@@ -140,12 +149,14 @@ TEST_CASE("spec loading errors name the file at fault", "[validator]") {
     CHECK(disk->validate(kComposition).valid());
 }
 
-TEST_CASE("KITH: DOCTYPE is refused before parsing; unknown namespaces are named", "[validator][kith]") {
+TEST_CASE("KITH: DOCTYPE is refused before parsing; unknown namespaces are named",
+          "[validator][kith]") {
     const auto r = validator().validate(
         "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x>&a;</x>");
     REQUIRE(r.issues.size() == 1);
     CHECK(r.issues[0].rule == "KITH-XML-001");
-    const auto ns = validator().validate("<Dialogmelding xmlns=\"http://www.kith.no/xmlstds/dialog/2006-10-11\"/>");
+    const auto ns = validator().validate(
+        "<Dialogmelding xmlns=\"http://www.kith.no/xmlstds/dialog/2006-10-11\"/>");
     REQUIRE(find_rule(ns, "KITH-XML-002"));
     CHECK(find_rule(ns, "KITH-XML-002")->hint.find("1.1") != std::string::npos);
 }

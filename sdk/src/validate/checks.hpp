@@ -11,18 +11,19 @@ namespace vft::detail {
 
 // Collects issues with severities resolved for the level; rule metadata comes from the specs.
 class IssueSink {
-public:
-    IssueSink(const Spec& spec, Level level, std::vector<Issue>& out) : spec_(spec), level_(level), out_(out) {}
+  public:
+    IssueSink(const Spec& spec, Level level, std::vector<Issue>& out)
+        : spec_(spec), level_(level), out_(out) {}
 
     void add(const Rule& rule, std::string path, std::string message = {}, std::string hint = {});
     // A built-in rule by ID; message/hint default to the rule's text in the specs.
-    void add(std::string_view rule_id, std::string path, std::string message = {}, std::string hint = {},
-             int line = 0, int column = 0);
+    void add(std::string_view rule_id, std::string path, std::string message = {},
+             std::string hint = {}, int line = 0, int column = 0);
     [[nodiscard]] Level level() const { return level_; }
     [[nodiscard]] const Spec& spec() const { return spec_; }
     [[nodiscard]] bool has_fatal() const;
 
-private:
+  private:
     const Spec& spec_;
     Level level_;
     std::vector<Issue>& out_;

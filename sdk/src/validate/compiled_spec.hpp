@@ -29,7 +29,8 @@ using RulePath = std::vector<PathSegment>;
 
 struct Rule {
     std::string id;
-    std::string kind;  // cardinality | binding | fixed | identifier | pattern | reference-type | check
+    std::string
+        kind;  // cardinality | binding | fixed | identifier | pattern | reference-type | check
     Severity strict = Severity::error;
     Severity lenient = Severity::error;
     std::string message;
@@ -38,21 +39,23 @@ struct Rule {
     std::string resource_type;  // rules files: only for this top-level resource type
     RulePath context;           // evaluated first; `path` is relative to each context node
     RulePath path;
-    std::string path_text;      // as written, for messages
+    std::string path_text;  // as written, for messages
     int min = 0;
-    int max = -1;                  // -1 = unbounded
-    std::string system;            // binding / fixed coding
-    std::string strength;          // binding: required | extensible
-    std::string value;             // fixed string / fixed code
-    std::vector<std::string> values;  // identifier systems, reference types, check parameters
+    int max = -1;                        // -1 = unbounded
+    std::string system;                  // binding / fixed coding
+    std::string strength;                // binding: required | extensible
+    std::string value;                   // fixed string / fixed code
+    std::vector<std::string> values;     // identifier systems, reference types, check parameters
     std::vector<std::string> tolerated;  // check `bundle-type`: accepted with the rule's severity
-    std::string check;             // named check
-    RulePath when_path;            // optional condition on the resource: value at when_path ...
-    std::vector<std::string> when_in;      // ... is one of these
+    std::string check;                   // named check
+    RulePath when_path;                // optional condition on the resource: value at when_path ...
+    std::vector<std::string> when_in;  // ... is one of these
     std::vector<std::string> when_not_in;  // ... or is none of these
     std::shared_ptr<std::regex> regex;
 
-    [[nodiscard]] Severity severity(Level level) const { return level == Level::strict ? strict : lenient; }
+    [[nodiscard]] Severity severity(Level level) const {
+        return level == Level::strict ? strict : lenient;
+    }
 };
 
 struct Profile {
@@ -79,7 +82,8 @@ struct TypeInfo {
 };
 struct StructureIndex {
     std::unordered_map<std::string, TypeInfo> types;
-    [[nodiscard]] const ElementInfo* element(const std::string& type, const std::string& name) const;
+    [[nodiscard]] const ElementInfo* element(const std::string& type,
+                                             const std::string& name) const;
 };
 
 struct VitalSignValue {
@@ -114,7 +118,7 @@ struct Package {
     std::string extends;
     std::map<std::string, std::string> default_profiles;  // resourceType -> profile url
     std::vector<Rule> document_rules;                     // incl. inherited ones
-    std::vector<std::string> profile_urls;               // own + inherited
+    std::vector<std::string> profile_urls;                // own + inherited
 };
 
 struct Spec {

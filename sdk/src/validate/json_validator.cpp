@@ -23,12 +23,13 @@
 namespace vft::detail {
 namespace {
 
-constexpr unsigned kParseFlags =
-    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseFullPrecisionFlag;
 
 // A path kept as segments; rendered to "Bundle.entry[1].resource" only when an issue needs it.
 class PathStack {
-public:
+  public:
     explicit PathStack(std::string root) : root_(std::move(root)) {}
     void push(std::string_view name) { segs_.push_back({name, -1}); }
     void push(int index) { segs_.push_back({{}, index}); }
@@ -47,9 +48,11 @@ public:
         }
         return out;
     }
-    [[nodiscard]] std::string child(std::string_view name) const { return str() + "." + std::string(name); }
+    [[nodiscard]] std::string child(std::string_view name) const {
+        return str() + "." + std::string(name);
+    }
 
-private:
+  private:
     struct Seg {
         std::string_view name;
         int index;
@@ -86,16 +89,19 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
                     for (auto b = a + 1; b != f.v->MemberEnd(); ++b)
                         if (a->name == b->name)
                             sink.add("FHIR-JSON-005", {},
-                                     "property '" + std::string(a->name.GetString()) + "' appears twice in one object");
+                                     "property '" + std::string(a->name.GetString()) +
+                                         "' appears twice in one object");
             } else if (n >= 64) {
                 std::unordered_set<std::string_view> seen;
                 for (auto a = f.v->MemberBegin(); a != f.v->MemberEnd(); ++a)
                     if (!seen.insert({a->name.GetString(), a->name.GetStringLength()}).second)
                         sink.add("FHIR-JSON-005", {},
-                                 "property '" + std::string(a->name.GetString()) + "' appears twice in one object");
+                                 "property '" + std::string(a->name.GetString()) +
+                                     "' appears twice in one object");
             }
             for (auto m = f.v->MemberBegin(); m != f.v->MemberEnd(); ++m)
-                if (m->value.IsObject() || m->value.IsArray()) stack.push_back({&m->value, f.depth + 1});
+                if (m->value.IsObject() || m->value.IsArray())
+                    stack.push_back({&m->value, f.depth + 1});
         } else if (f.v->IsArray()) {
             for (const auto& e : f.v->GetArray())
                 if (e.IsObject() || e.IsArray()) stack.push_back({&e, f.depth + 1});
@@ -104,11 +110,13 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
 }
 
 std::string format_hint(const std::string& type) {
-    if (type == "dateTime") return "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)+01:00 — a time needs a zone";
+    if (type == "dateTime")
+        return "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)+01:00 — a time needs a zone";
     if (type == "instant") return "YYYY-MM-DDThh:mm:ss(.sss)Z or with an offset such as +01:00";
     if (type == "date") return "YYYY, YYYY-MM or YYYY-MM-DD";
     if (type == "time") return "hh:mm:ss";
-    if (type == "code") return "a code has no leading, trailing or double spaces and no tabs or line breaks";
+    if (type == "code")
+        return "a code has no leading, trailing or double spaces and no tabs or line breaks";
     if (type == "uri" || type == "url" || type == "canonical") return "a URI has no white space";
     if (type == "id") return "1-64 characters of A-Z a-z 0-9 - .";
     if (type == "oid") return "urn:oid:<digits and dots>";
@@ -120,9 +128,17 @@ std::string format_hint(const std::string& type) {
 // Repairs domain §6 items 1–3 in place and reports each repair (VKP-LEN-001/002/003). The later
 // stages then judge the repaired document, so one deviation gives one issue, not a cascade.
 class Normaliser {
-public:
+  public:
+    struct Nested {
+        JValue* value;
+        std::string path;
+    };
+
     Normaliser(const StructureIndex& idx, IssueSink& sink, rapidjson::Document::AllocatorType& a)
         : idx_(idx), sink_(sink), alloc_(a) {}
+
+    // Resources inside the document (entry.resource, contained, outcome), outer before inner.
+    std::vector<Nested> nested;
 
     void run(JValue& v, std::string type, PathStack& ps) {
         if (!v.IsObject()) return;
@@ -133,40 +149,46 @@ public:
             const std::string_view name(it->name.GetString(), it->name.GetStringLength());
             JValue& child = it->value;
             if (child.IsString() && child.GetStringLength() == 0) {
-                sink_.add("VKP-LEN-002", ps.child(name), "empty string value for '" + std::string(name) + "'");
+                sink_.add("VKP-LEN-002", ps.child(name),
+                          "empty string value for '" + std::string(name) + "'");
                 it = v.EraseMember(it);
                 continue;
             }
             const ElementInfo* e = type.empty() ? nullptr : idx_.element(type, std::string(name));
             if (e && e->is_array && !child.IsArray() && !child.IsNull()) {
                 sink_.add("VKP-LEN-001", ps.child(name),
-                          "'" + std::string(name) + "' must be an array in FHIR R4 JSON, got a single " +
+                          "'" + std::string(name) +
+                              "' must be an array in FHIR R4 JSON, got a single " +
                               (child.IsObject() ? "object" : "value"));
                 JValue arr(rapidjson::kArrayType);
                 arr.PushBack(child, alloc_);  // moves child into the array
                 child = arr;
             }
             const std::string child_type = e ? e->type : std::string();
-            if (child.IsString()) check_format(child, child_type, ps.child(name));
+            if (child.IsString()) check_format(child, child_type, ps, name);
             ps.push(name);
             bool removed = false;
             if (child.IsArray()) {
                 for (rapidjson::SizeType i = 0; i < child.Size();) {
                     if (child[i].IsString() && child[i].GetStringLength() == 0) {
                         ps.push(static_cast<int>(i));
-                        sink_.add("VKP-LEN-002", ps.str(), "empty string in array '" + std::string(name) + "'");
+                        sink_.add("VKP-LEN-002", ps.str(),
+                                  "empty string in array '" + std::string(name) + "'");
                         ps.pop();
                         child.Erase(child.Begin() + i);
                         removed = true;
                         continue;
                     }
                     ps.push(static_cast<int>(i));
-                    if (child[i].IsString()) check_format(child[i], child_type, ps.str());
+                    if (child[i].IsString()) check_format(child[i], child_type, ps, {});
+                    if (child_type == "Resource" && child[i].IsObject())
+                        nested.push_back({&child[i], ps.str()});
                     run(child[i], child_type, ps);
                     ps.pop();
                     ++i;
                 }
             } else if (child.IsObject()) {
+                if (child_type == "Resource") nested.push_back({&child, ps.str()});
                 run(child, child_type, ps);
             }
             ps.pop();
@@ -177,18 +199,25 @@ public:
             }
             ++it;
         }
-        if (JValue* sys = const_cast<JValue*>(member(v, "system")); sys && str(sys) == "https://loinc.org") {
-            sink_.add("VKP-LEN-003", ps.child("system"), "LOINC system written 'https://loinc.org'");
+        if (JValue* sys = const_cast<JValue*>(member(v, "system"));
+            sys && str(sys) == "https://loinc.org") {
+            sink_.add("VKP-LEN-003", ps.child("system"),
+                      "LOINC system written 'https://loinc.org'");
             sys->SetString("http://loinc.org", alloc_);
         }
     }
 
-private:
-    // Formats of FHIR primitives with a native checker (their schema pattern is not run by valijson).
-    void check_format(const JValue& v, const std::string& type, const std::string& path) {
-        if (!has_native_format(type) || native_format_ok(type, str(&v))) return;
-        const std::string shown = v.GetStringLength() > 80 ? std::string(v.GetString(), 77) + "..." : std::string(str(&v));
-        sink_.add("FHIR-STR-004", path, "'" + shown + "' is not a valid FHIR " + type, format_hint(type));
+  private:
+    // Formats of FHIR primitives with a native checker (their schema pattern is not run by
+    // valijson). The path is built only when there is something to report (this runs for every
+    // string).
+    void check_format(const JValue& v, const std::string& type, const PathStack& ps,
+                      std::string_view name) {
+        if (type.empty() || !has_native_format(type) || native_format_ok(type, str(&v))) return;
+        const std::string shown = v.GetStringLength() > 80 ? std::string(v.GetString(), 77) + "..."
+                                                           : std::string(str(&v));
+        sink_.add("FHIR-STR-004", name.empty() ? ps.str() : ps.child(name),
+                  "'" + shown + "' is not a valid FHIR " + type, format_hint(type));
     }
 
     const StructureIndex& idx_;
@@ -203,7 +232,8 @@ struct SchemaValidator {
 };
 
 SchemaValidator& thread_schema_validator() {
-    // valijson caches compiled regexes per Validator; one per thread keeps validate() const and fast.
+    // valijson caches compiled regexes per Validator; one per thread keeps validate() const and
+    // fast.
     thread_local SchemaValidator v;
     return v;
 }
@@ -213,19 +243,22 @@ std::string strip_brackets(const std::string& s) {
 }
 
 bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Walks document and structure index together along a valijson context, to say what FHIR
 // expects there ("an array of Coding").
-std::string expected_at(const StructureIndex& idx, const JValue& root, const std::vector<std::string>& ctx) {
+std::string expected_at(const StructureIndex& idx, const JValue& root,
+                        const std::vector<std::string>& ctx) {
     const JValue* v = &root;
     std::string type(str_member(root, "resourceType"));
     const ElementInfo* last = nullptr;
     for (size_t i = 1; i < ctx.size(); ++i) {
         const std::string seg = strip_brackets(ctx[i]);
         if (all_digits(seg)) {
-            if (v && v->IsArray() && std::stoul(seg) < v->Size()) v = &(*v)[static_cast<rapidjson::SizeType>(std::stoul(seg))];
+            if (v && v->IsArray() && std::stoul(seg) < v->Size())
+                v = &(*v)[static_cast<rapidjson::SizeType>(std::stoul(seg))];
             if (last) last = nullptr;  // now at an item of the array
             continue;
         }
@@ -242,25 +275,45 @@ std::string expected_at(const StructureIndex& idx, const JValue& root, const std
     return prim ? "a " + t + " value" : "a " + t + " object";
 }
 
-void schema_validate(const Spec& spec, const JValue& root, IssueSink& sink) {
+// Validates one resource against its own definition: the compiled schema's root dispatches on
+// the single property of {"<resourceType>": resource} (see spec_loader.cpp). `path` is where the
+// resource sits in the document ("Bundle.entry[2].resource"), or its type at the top.
+void schema_validate(const Spec& spec, JValue& resource, const std::string& path_prefix,
+                     IssueSink& sink, rapidjson::Document::AllocatorType& alloc) {
     if (!spec.schema) return;
+    const std::string rt(str_member(resource, "resourceType"));
+    if (!spec.structure.types.count(rt)) {
+        sink.add("FHIR-STR-001", path_prefix + ".resourceType",
+                 "unknown or unsupported resourceType '" + rt + "'");
+        return;
+    }
     valijson::ValidationResults results;
-    valijson::adapters::RapidJsonAdapter adapter(root);
-    thread_schema_validator().validator.validate(*spec.schema, adapter, &results);
-    const std::string root_name(str_member(root, "resourceType"));
+    JValue wrapper(rapidjson::kObjectType);
+    wrapper.AddMember(rapidjson::StringRef(rt.c_str(), rt.size()), resource,
+                      alloc);  // moves the resource in
+    {
+        valijson::adapters::RapidJsonAdapter adapter(wrapper);
+        thread_schema_validator().validator.validate(*spec.schema, adapter, &results);
+    }
+    resource = wrapper.MemberBegin()->value;  // and back
+    const JValue& root = resource;
     std::set<std::pair<std::string, std::string>> seen;  // (rule, path): valijson repeats itself
-    for (const auto& err : results) {
+    for (auto err : results) {
+        if (err.context.size() >= 2)
+            err.context.erase(err.context.begin() + 1);  // the "[<Type>]" wrapper step
         const std::string& d = err.description;
-        std::string path = root_name;
+        std::string path = path_prefix;
         for (size_t i = 1; i < err.context.size(); ++i) {
             const std::string seg = strip_brackets(err.context[i]);
             path += all_digits(seg) ? "[" + seg + "]" : "." + seg;
         }
         std::string rule, message, hint;
+        // The name in the last pair of quotes (valijson's messages quote keywords too).
         auto quoted = [&d]() {
-            const auto a = d.find('\'');
             const auto b = d.rfind('\'');
-            return a != std::string::npos && b > a ? d.substr(a + 1, b - a - 1) : std::string();
+            const auto a =
+                b == std::string::npos || b == 0 ? std::string::npos : d.rfind('\'', b - 1);
+            return a != std::string::npos ? d.substr(a + 1, b - a - 1) : std::string();
         };
         if (d.rfind("Missing required property", 0) == 0) {
             const std::string name = quoted();
@@ -270,24 +323,29 @@ void schema_validate(const Spec& spec, const JValue& root, IssueSink& sink) {
             message = "'" + name + "' is required by FHIR R4 here";
         } else if (d.rfind("Object contains a property that could not be validated", 0) == 0) {
             const std::string name = quoted();
+            if (name.empty())
+                continue;  // valijson's view of a repeated property: FHIR-JSON-005 said it
             rule = "FHIR-STR-005";
             path += "." + name;
             message = "'" + name + "' is not an element of this FHIR R4 type";
         } else if (d.rfind("Value type not permitted", 0) == 0) {
             rule = "FHIR-STR-003";
             const std::string want = expected_at(spec.structure, root, err.context);
-            message = want.empty() ? "wrong JSON type for this element" : "wrong JSON type: FHIR R4 expects " + want;
+            message = want.empty() ? "wrong JSON type for this element"
+                                   : "wrong JSON type: FHIR R4 expects " + want;
         } else if (d.rfind("Failed to match regex", 0) == 0 || d.rfind("Expected number", 0) == 0 ||
                    d.rfind("String should be", 0) == 0) {
             rule = "FHIR-STR-004";
             const std::string want = expected_at(spec.structure, root, err.context);
             message = want.empty() ? "value has the wrong format" : "value is not " + want;
         } else if (d.rfind("Failed to match against any enum values", 0) == 0) {
-            const bool at_rt = path.size() > 13 && path.compare(path.size() - 13, 13, ".resourceType") == 0;
-            rule = at_rt || path == root_name + ".resourceType" ? "FHIR-STR-001" : "FHIR-STR-006";
+            const bool at_rt =
+                path.size() > 13 && path.compare(path.size() - 13, 13, ".resourceType") == 0;
+            rule = at_rt ? "FHIR-STR-001" : "FHIR-STR-006";
             message = rule == "FHIR-STR-001" ? "unknown or unsupported resourceType"
                                              : "code is not in the value set FHIR R4 requires";
-        } else if (d.rfind("Array should contain no fewer", 0) == 0 || d.rfind("Object should have no fewer", 0) == 0) {
+        } else if (d.rfind("Array should contain no fewer", 0) == 0 ||
+                   d.rfind("Object should have no fewer", 0) == 0) {
             rule = "FHIR-STR-007";
             message = "empty array or object (FHIR forbids them; omit the element instead)";
         } else if (d.rfind("Failed to validate", 0) == 0 || d.rfind("Cannot validate", 0) == 0) {
@@ -310,7 +368,8 @@ std::string detect_spec(const JValue& root) {
     if (type == "batch" || type == "batch-response") return "pmd";
     if (const JValue* entries = member(root, "entry"); entries && entries->IsArray())
         for (const auto& e : entries->GetArray())
-            if (const JValue* r = member(e, "resource"); r && str_member(*r, "resourceType") == "Observation")
+            if (const JValue* r = member(e, "resource");
+                r && str_member(*r, "resourceType") == "Observation")
                 return "pmd";
     if (type == "document" || type == "transaction") return "jft";
     return "vkp-r4";
@@ -323,8 +382,9 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
     IssueSink sink(spec, opts.level, report.issues);
     report.kind = "fhir-json";
     if (text.size() > vopts.max_bytes) {
-        sink.add("FHIR-JSON-006", {}, "document is " + std::to_string(text.size()) + " bytes; the limit is " +
-                                          std::to_string(vopts.max_bytes));
+        sink.add("FHIR-JSON-006", {},
+                 "document is " + std::to_string(text.size()) + " bytes; the limit is " +
+                     std::to_string(vopts.max_bytes));
         return;
     }
     rapidjson::Document doc;
@@ -342,8 +402,10 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
     bool too_deep = false;
     guard(doc, vopts.max_depth, sink, too_deep);
     if (too_deep) return;
-    if (!doc.IsObject() || !member(doc, "resourceType") || !member(doc, "resourceType")->IsString()) {
-        sink.add("FHIR-JSON-004", {}, "the top level must be a JSON object with a resourceType string");
+    if (!doc.IsObject() || !member(doc, "resourceType") ||
+        !member(doc, "resourceType")->IsString()) {
+        sink.add("FHIR-JSON-004", {},
+                 "the top level must be a JSON object with a resourceType string");
         return;
     }
     const std::string root_type(str_member(doc, "resourceType"));
@@ -351,14 +413,19 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
     report.spec = opts.spec.empty() ? detect_spec(doc) : opts.spec;
     auto pkg = spec.packages.find(report.spec);
     if (pkg == spec.packages.end() || report.spec == "kith") {
-        sink.add("FHIR-JSON-004", {}, "spec package '" + report.spec + "' does not judge FHIR JSON");
+        sink.add("FHIR-JSON-004", {},
+                 "spec package '" + report.spec + "' does not judge FHIR JSON");
         return;
     }
 
     PathStack ps(root_type);
-    Normaliser(spec.structure, sink, doc.GetAllocator()).run(doc, root_type, ps);
-    schema_validate(spec, doc, sink);
-    if (!spec.structure.types.count(root_type)) return;  // unknown resourceType: FHIR-STR-001 said it
+    Normaliser normaliser(spec.structure, sink, doc.GetAllocator());
+    normaliser.run(doc, root_type, ps);
+    schema_validate(spec, doc, root_type, sink, doc.GetAllocator());
+    for (const auto& n : normaliser.nested)
+        schema_validate(spec, *n.value, n.path, sink, doc.GetAllocator());
+    if (!spec.structure.types.count(root_type))
+        return;  // unknown resourceType: FHIR-STR-001 said it
 
     RulesEngine engine(spec, pkg->second, sink);
     engine.run(doc, root_type);

@@ -4,11 +4,15 @@ namespace vft::detail {
 namespace {
 
 // The C locale's isspace, which is what std::regex's \s means for char.
-bool ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-bool digit(char c) { return c >= '0' && c <= '9'; }
+bool ws(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+bool digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 class Cursor {
-public:
+  public:
     explicit Cursor(std::string_view s) : s_(s) {}
     bool done() const { return i_ == s_.size(); }
     bool peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
@@ -34,7 +38,8 @@ public:
     bool fraction() {
         if (!eat('.')) return true;
         const size_t start = i_;
-        while (i_ < s_.size() && digit(s_[i_])) ++i_;
+        while (i_ < s_.size() && digit(s_[i_]))
+            ++i_;
         return i_ > start;
     }
     // Z | (+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)
@@ -47,15 +52,20 @@ public:
         return number(2, 14, 14) && eat(':') && number(2, 0, 0);
     }
     // hh:mm:ss(.f)?
-    bool clock() { return number(2, 0, 23) && eat(':') && number(2, 0, 59) && eat(':') && number(2, 0, 60) && fraction(); }
+    bool clock() {
+        return number(2, 0, 23) && eat(':') && number(2, 0, 59) && eat(':') && number(2, 0, 60) &&
+               fraction();
+    }
 
-private:
+  private:
     std::string_view s_;
     size_t i_ = 0;
 };
 
 // The year part: four digits, not 0000.
-bool year(Cursor& c) { return c.number(4, 1, 9999); }
+bool year(Cursor& c) {
+    return c.number(4, 1, 9999);
+}
 
 bool date(std::string_view v) {
     Cursor c(v);
@@ -96,7 +106,8 @@ bool no_ws(std::string_view v) {
 bool id(std::string_view v) {
     if (v.empty() || v.size() > 64) return false;
     for (char c : v)
-        if (!(digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.')) return false;
+        if (!(digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.'))
+            return false;
     return true;
 }
 
@@ -114,7 +125,8 @@ bool oid(std::string_view v) {
             ++i;
             if (i < v.size() && digit(v[i])) return false;
         } else {
-            while (i < v.size() && digit(v[i])) ++i;
+            while (i < v.size() && digit(v[i]))
+                ++i;
         }
         ++arcs;
     }
@@ -141,7 +153,8 @@ bool base64(std::string_view v) {
             if (count % 4 != 0) return false;
             continue;
         }
-        const bool alpha = digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' || c == '/' || c == '=';
+        const bool alpha = digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                           c == '+' || c == '/' || c == '=';
         if (!alpha) return false;
         ++count;
     }
@@ -153,13 +166,16 @@ bool time_of_day(std::string_view v) {
     return c.clock() && c.done();
 }
 
-bool xhtml(std::string_view v) { return v.size() >= 5 && v.substr(0, 4) == "<div" && (ws(v[4]) || v[4] == '>'); }
+bool xhtml(std::string_view v) {
+    return v.size() >= 5 && v.substr(0, 4) == "<div" && (ws(v[4]) || v[4] == '>');
+}
 
 }  // namespace
 
 bool has_native_format(std::string_view t) {
-    return t == "base64Binary" || t == "canonical" || t == "code" || t == "date" || t == "dateTime" || t == "id" ||
-           t == "instant" || t == "oid" || t == "time" || t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
+    return t == "base64Binary" || t == "canonical" || t == "code" || t == "date" ||
+           t == "dateTime" || t == "id" || t == "instant" || t == "oid" || t == "time" ||
+           t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
 }
 
 bool native_format_ok(std::string_view t, std::string_view v) {

@@ -22,7 +22,8 @@ void step(const Node& n, const PathSegment& seg, std::vector<Node>& out) {
         std::string base = n.path + "." + std::string(name);
         if (child.IsArray()) {
             for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
-                if (filter_ok(seg, child[i])) out.push_back({&child[i], base + "[" + std::to_string(i) + "]"});
+                if (filter_ok(seg, child[i]))
+                    out.push_back({&child[i], base + "[" + std::to_string(i) + "]"});
         } else if (filter_ok(seg, child)) {
             out.push_back({&child, std::move(base)});
         }
@@ -48,7 +49,8 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 std::vector<const JValue*> codings_of(const JValue& v) {
     std::vector<const JValue*> out;
     if (const JValue* c = member(v, "coding"); c && c->IsArray()) {
-        for (const auto& e : c->GetArray()) out.push_back(&e);
+        for (const auto& e : c->GetArray())
+            out.push_back(&e);
     } else if (member(v, "system") || member(v, "code")) {
         out.push_back(&v);
     }
@@ -62,7 +64,20 @@ bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::s
     return false;
 }
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quote(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
+
+// The ValueSet URL some published profiles fix as Coding.system (domain §6 item 4), e.g.
+// http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090 for the CodeSystem of the same name.
+// Such codings count for the binding; CODE-003 warns about the system.
+std::string valueset_alias(const std::string& codesystem_url) {
+    const std::string from = "/fhir/CodeSystem/";
+    const auto at = codesystem_url.find(from);
+    if (at == std::string::npos) return {};
+    return codesystem_url.substr(0, at) + "/fhir/ValueSet/" +
+           codesystem_url.substr(at + from.size());
+}
 
 const char* rule_for_id_error(const std::string& code) {
     if (code == errc::id_fnr_invalid) return "ID-FNR-001";
@@ -74,7 +89,8 @@ const char* rule_for_id_error(const std::string& code) {
 }
 
 bool is_uuid_urn(std::string_view v) {
-    static const std::regex re("^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+    static const std::regex re(
+        "^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
     static const std::regex oid("^urn:oid:[0-2](\\.(0|[1-9][0-9]*))+$");
     if (v.size() > 256) return false;  // also keeps std::regex's recursion shallow
     const std::string s(v);
@@ -87,7 +103,8 @@ std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
     std::vector<Node> cur{start};
     for (const auto& seg : path) {
         std::vector<Node> next;
-        for (const auto& n : cur) step(n, seg, next);
+        for (const auto& n : cur)
+            step(n, seg, next);
         cur.swap(next);
         if (cur.empty()) break;
     }
@@ -101,11 +118,13 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
         for (const auto& e : eval(top, parse_rule_path("entry"))) {
             const auto url = str_member(*e.v, "fullUrl");
             const JValue* res = member(*e.v, "resource");
-            if (!url.empty() && res) by_full_url_.emplace(std::string(url), Entry{res, e.path + ".resource"});
+            if (!url.empty() && res)
+                by_full_url_.emplace(std::string(url), Entry{res, e.path + ".resource"});
         }
     }
     for (const Rule& r : pkg_.document_rules)
-        if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType")) apply(r, top);
+        if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType"))
+            apply(r, top);
     apply_profiles(root, root_path);
     std::string path = root_path;
     generic(root, path);
@@ -118,7 +137,8 @@ void RulesEngine::apply_profiles(const JValue& res, const std::string& path) {
         if (const JValue* profiles = member(*meta, "profile"); profiles && profiles->IsArray())
             for (const auto& p : profiles->GetArray()) {
                 auto it = spec_.profiles.find(std::string(str(&p)));
-                if (it != spec_.profiles.end() && it->second.resource_type == rt && contains(pkg_.profile_urls, it->first)) {
+                if (it != spec_.profiles.end() && it->second.resource_type == rt &&
+                    contains(pkg_.profile_urls, it->first)) {
                     profile = &it->second;
                     break;
                 }
@@ -132,7 +152,8 @@ void RulesEngine::apply_profiles(const JValue& res, const std::string& path) {
     }
     const Node top{&res, path};
     if (profile)
-        for (const Rule& r : profile->rules) apply(r, top);
+        for (const Rule& r : profile->rules)
+            apply(r, top);
     if (rt == "Bundle")
         for (const auto& e : eval(top, parse_rule_path("entry.resource")))
             if (e.v->IsObject()) apply_profiles(*e.v, e.path);
@@ -150,14 +171,21 @@ bool RulesEngine::condition_holds(const Rule& rule, const Node& root) const {
 void RulesEngine::apply(const Rule& rule, const Node& root) {
     if (!condition_holds(rule, root)) return;
     if (rule.kind == "check") return check(rule, root);
-    const std::vector<Node> contexts = rule.context.empty() ? std::vector<Node>{root} : eval(root, rule.context);
+    const std::vector<Node> contexts =
+        rule.context.empty() ? std::vector<Node>{root} : eval(root, rule.context);
     for (const Node& ctx : contexts) {
-        if (rule.kind == "cardinality") cardinality(rule, ctx);
-        else if (rule.kind == "binding") binding(rule, ctx);
-        else if (rule.kind == "fixed") fixed(rule, ctx);
-        else if (rule.kind == "identifier") identifier(rule, ctx);
-        else if (rule.kind == "pattern") pattern(rule, ctx);
-        else if (rule.kind == "reference-type") reference_type(rule, ctx);
+        if (rule.kind == "cardinality")
+            cardinality(rule, ctx);
+        else if (rule.kind == "binding")
+            binding(rule, ctx);
+        else if (rule.kind == "fixed")
+            fixed(rule, ctx);
+        else if (rule.kind == "identifier")
+            identifier(rule, ctx);
+        else if (rule.kind == "pattern")
+            pattern(rule, ctx);
+        else if (rule.kind == "reference-type")
+            reference_type(rule, ctx);
     }
 }
 
@@ -168,33 +196,42 @@ void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
         sink_.add(rule, ctx.path + "." + rule.path_text);
     } else if (rule.max >= 0 && n > rule.max) {
         sink_.add(rule, nodes[static_cast<size_t>(rule.max)].path,
-                  rule.message + " (found " + std::to_string(n) + ", at most " + std::to_string(rule.max) + ")");
+                  rule.message + " (found " + std::to_string(n) + ", at most " +
+                      std::to_string(rule.max) + ")");
     }
 }
 
 void RulesEngine::binding(const Rule& rule, const Node& ctx) {
     const CodeSystem* cs = nullptr;
-    if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end()) cs = &it->second;
+    if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end())
+        cs = &it->second;
     for (const Node& n : eval(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (cs && !cs->displays.count(std::string(str(n.v))))
-                sink_.add(rule, n.path, rule.message + ": " + quote(str(n.v)) + " is not a code of " + rule.system);
+                sink_.add(
+                    rule, n.path,
+                    rule.message + ": " + quote(str(n.v)) + " is not a code of " + rule.system);
             continue;
         }
         bool from_system = false;
         bool known = false;
         std::string bad;
         for (const JValue* c : codings_of(*n.v)) {
-            if (str_member(*c, "system") != rule.system) continue;
+            if (str_member(*c, "system") != rule.system &&
+                str_member(*c, "system") != valueset_alias(rule.system))
+                continue;
             from_system = true;
             const std::string code(str_member(*c, "code"));
-            if (!cs || cs->displays.count(code)) known = true;
-            else bad = code;
+            if (!cs || cs->displays.count(code))
+                known = true;
+            else
+                bad = code;
         }
         if (!from_system)
             sink_.add(rule, n.path, rule.message + ": no coding from " + rule.system);
         else if (!known)
-            sink_.add(rule, n.path, rule.message + ": " + quote(bad) + " is not a code of " + rule.system);
+            sink_.add(rule, n.path,
+                      rule.message + ": " + quote(bad) + " is not a code of " + rule.system);
     }
 }
 
@@ -207,9 +244,10 @@ void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
             if (!has_coding(*n.v, {{rule.system, rule.value}})) {
                 std::string found;
                 for (const JValue* c : codings_of(*n.v))
-                    found += (found.empty() ? "" : ", ") + std::string(str_member(*c, "system")) + "|" +
-                             std::string(str_member(*c, "code"));
-                sink_.add(rule, n.path, rule.message + (found.empty() ? "" : " (found " + found + ")"));
+                    found += (found.empty() ? "" : ", ") + std::string(str_member(*c, "system")) +
+                             "|" + std::string(str_member(*c, "code"));
+                sink_.add(rule, n.path,
+                          rule.message + (found.empty() ? "" : " (found " + found + ")"));
             }
         } else if (n.v->IsBool()) {
             if ((rule.value == "true") != n.v->GetBool()) sink_.add(rule, n.path);
@@ -229,7 +267,8 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
         if (const JValue* id = member(*n.v, "identifier")) {
             if (id->IsArray()) {
                 for (rapidjson::SizeType i = 0; i < id->Size(); ++i)
-                    idents.push_back({&(*id)[i], n.path + ".identifier[" + std::to_string(i) + "]"});
+                    idents.push_back(
+                        {&(*id)[i], n.path + ".identifier[" + std::to_string(i) + "]"});
             } else {
                 idents.push_back({id, n.path + ".identifier"});
             }
@@ -244,14 +283,16 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     } else {
         const auto sys = str_member(*idents.front().v, "system");
         sink_.add(rule, idents.front().path + ".system",
-                  rule.message + " (found " + (sys.empty() ? std::string("no system") : quote(sys)) + ")");
+                  rule.message + " (found " +
+                      (sys.empty() ? std::string("no system") : quote(sys)) + ")");
     }
 }
 
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
     for (const Node& n : eval(ctx, rule.path))
         // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
-        if (n.v->IsString() && (n.v->GetStringLength() > 4096 || !std::regex_search(std::string(str(n.v)), *rule.regex)))
+        if (n.v->IsString() && (n.v->GetStringLength() > 4096 ||
+                                !std::regex_search(std::string(str(n.v)), *rule.regex)))
             sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
 }
 
@@ -259,7 +300,9 @@ std::string RulesEngine::resolve_type(const JValue& ref) const {
     const std::string r(str_member(ref, "reference"));
     if (r.rfind("urn:uuid:", 0) == 0) {
         auto it = by_full_url_.find(r);
-        return it == by_full_url_.end() ? std::string() : std::string(str_member(*it->second.resource, "resourceType"));
+        return it == by_full_url_.end()
+                   ? std::string()
+                   : std::string(str_member(*it->second.resource, "resourceType"));
     }
     if (!r.empty() && r[0] != '#') {
         // Type/id or http://host/base/Type/id[/_history/n]
@@ -300,13 +343,14 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
         // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
         std::vector<Node> stack;
         for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource")) stack.push_back({r, e.path + ".resource"});
+            if (const JValue* r = member(*e.v, "resource"))
+                stack.push_back({r, e.path + ".resource"});
         while (!stack.empty()) {
             Node n = std::move(stack.back());
             stack.pop_back();
             if (n.v->IsObject()) {
-                if (auto ref = str_member(*n.v, "reference"); ref.rfind("urn:uuid:", 0) == 0 &&
-                                                              !by_full_url_.count(std::string(ref)))
+                if (auto ref = str_member(*n.v, "reference");
+                    ref.rfind("urn:uuid:", 0) == 0 && !by_full_url_.count(std::string(ref)))
                     sink_.add(rule, n.path + ".reference", rule.message + " (" + quote(ref) + ")");
                 for (const auto& m : n.v->GetObject())
                     if (m.value.IsObject() || m.value.IsArray())
@@ -319,13 +363,26 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
     } else if (c == "document-composition-first") {
         const JValue* first = entries.empty() ? nullptr : member(*entries.front().v, "resource");
         if (!first || str_member(*first, "resourceType") != "Composition")
-            sink_.add(rule, entries.empty() ? root.path + ".entry" : entries.front().path + ".resource");
+            sink_.add(rule,
+                      entries.empty() ? root.path + ".entry" : entries.front().path + ".resource");
     } else if (c == "fullurl-when-referenced") {
+        // Entries refer to each other when any reference inside them is a urn:uuid.
         bool refers = false;
+        std::vector<const JValue*> stack;
         for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource"))
-                for (const Node& ref : eval({r, {}}, parse_rule_path("subject")))
-                    refers = refers || str_member(*ref.v, "reference").rfind("urn:uuid:", 0) == 0;
+            if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
+        while (!stack.empty() && !refers) {
+            const JValue* v = stack.back();
+            stack.pop_back();
+            if (v->IsObject()) {
+                refers = str_member(*v, "reference").rfind("urn:uuid:", 0) == 0;
+                for (const auto& m : v->GetObject())
+                    if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
+            } else if (v->IsArray()) {
+                for (const auto& x : v->GetArray())
+                    stack.push_back(&x);
+            }
+        }
         if (refers)
             for (const Node& e : entries)
                 if (!member(*e.v, "fullUrl")) sink_.add(rule, e.path + ".fullUrl");
@@ -341,26 +398,41 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
         }
     } else if (c == "top-resource-type") {
         const auto rt = str_member(res, "resourceType");
-        if (!contains(rule.values, rt)) sink_.add(rule, root.path, rule.message + " (found " + std::string(rt) + ")");
+        if (!contains(rule.values, rt))
+            sink_.add(rule, root.path, rule.message + " (found " + std::string(rt) + ")");
     } else if (c == "entry-resource-types") {
         for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource"); r && !contains(rule.values, str_member(*r, "resourceType")))
-                sink_.add(rule, e.path + ".resource", rule.message + " (found " + std::string(str_member(*r, "resourceType")) + ")");
+            if (const JValue* r = member(*e.v, "resource");
+                r && !contains(rule.values, str_member(*r, "resourceType")))
+                sink_.add(
+                    rule, e.path + ".resource",
+                    rule.message + " (found " + std::string(str_member(*r, "resourceType")) + ")");
     } else if (c == "request-methods") {
         for (const Node& e : entries)
             if (const JValue* req = member(*e.v, "request"))
                 if (auto m = str_member(*req, "method"); !m.empty() && !contains(rule.values, m))
-                    sink_.add(rule, e.path + ".request.method", rule.message + " (found " + quote(m) + ")");
+                    sink_.add(rule, e.path + ".request.method",
+                              rule.message + " (found " + quote(m) + ")");
     } else if (c == "fhn-only-without-fnr") {
+        // R4's Reference.identifier is single, so FHN next to FNR/DNR shows on the Patient the
+        // subject refers to (e.g. the Patient entry of a JFT transaction).
         bool fnr = false;
-        const Node* fhn = nullptr;
-        const auto ids = eval(root, parse_rule_path("subject.identifier"));
-        for (const Node& id : ids) {
-            const auto sys = str_member(*id.v, "system");
+        std::string fhn_path;
+        auto look = [&](const JValue& id, const std::string& path) {
+            const auto sys = str_member(id, "system");
             fnr = fnr || sys == oid::fnr || sys == oid::dnr;
-            if (sys == oid::fhn) fhn = &id;
+            if (sys == oid::fhn && fhn_path.empty()) fhn_path = path;
+        };
+        for (const Node& id : eval(root, parse_rule_path("subject.identifier")))
+            look(*id.v, id.path);
+        for (const Node& subject : eval(root, parse_rule_path("subject"))) {
+            auto it = by_full_url_.find(std::string(str_member(*subject.v, "reference")));
+            if (it == by_full_url_.end()) continue;
+            for (const Node& id :
+                 eval({it->second.resource, it->second.path}, parse_rule_path("identifier")))
+                look(*id.v, id.path);
         }
-        if (fnr && fhn) sink_.add(rule, fhn->path);
+        if (fnr && !fhn_path.empty()) sink_.add(rule, fhn_path);
     } else if (c.rfind("vital-sign-", 0) == 0) {
         vital_sign(rule, root);
     }
@@ -391,58 +463,73 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
         std::vector<std::string> out;
         for (const auto& m : o.GetObject()) {
             const std::string_view n(m.name.GetString(), m.name.GetStringLength());
-            if (n.size() > 5 && n.compare(0, 5, "value") == 0 && std::isupper(static_cast<unsigned char>(n[5])))
+            if (n.size() > 5 && n.compare(0, 5, "value") == 0 &&
+                std::isupper(static_cast<unsigned char>(n[5])))
                 out.emplace_back(n.substr(5));
         }
         return out;
     };
-    auto check_value = [&](const JValue& holder, const VitalSignValue& want, const std::string& path, const std::string& what) {
+    auto check_value = [&](const JValue& holder, const VitalSignValue& want,
+                           const std::string& path, const std::string& what) {
         if (c == "vital-sign-unit") {
             const JValue* q = member(holder, "valueQuantity");
             if (!q || want.units.empty()) return;
             const auto sys = str_member(*q, "system");
             const auto unit = str_member(*q, "code");
             bool ok = false;
-            for (const auto& [s, u] : want.units) ok = ok || (s == sys && u == unit);
+            for (const auto& [s, u] : want.units)
+                ok = ok || (s == sys && u == unit);
             if (!ok) {
                 std::string expected;
-                for (const auto& [s, u] : want.units) expected += (expected.empty() ? "" : " or ") + u;
+                for (const auto& [s, u] : want.units)
+                    expected += (expected.empty() ? "" : " or ") + u;
                 sink_.add(rule, path + ".valueQuantity",
-                          what + " must be in UCUM " + expected + " (system http://unitsofmeasure.org), found " +
-                              (sys.empty() ? std::string("no system") : std::string(sys)) + "|" + std::string(unit));
+                          what + " must be in UCUM " + expected +
+                              " (system http://unitsofmeasure.org), found " +
+                              (sys.empty() ? std::string("no system") : std::string(sys)) + "|" +
+                              std::string(unit));
             }
         } else if (c == "vital-sign-value") {
             const auto present = value_members(holder);
             if (present.empty()) {
-                if (!member(holder, "dataAbsentReason")) sink_.add(rule, path + ".value[x]", what + " has no value");
+                if (!member(holder, "dataAbsentReason"))
+                    sink_.add(rule, path + ".value[x]", what + " has no value");
                 return;
             }
             if (!want.types.empty()) {
                 const std::string& t = present.front();
-                const std::string lower = t == "Quantity" ? "Quantity" : t == "Integer" ? "integer" : t;
+                const std::string lower = t == "Quantity"  ? "Quantity"
+                                          : t == "Integer" ? "integer"
+                                                           : t;
                 if (!contains(want.types, lower))
-                    sink_.add(rule, path + ".value" + t, what + " value must be one of the types the profile allows");
+                    sink_.add(rule, path + ".value" + t,
+                              what + " value must be one of the types the profile allows");
             }
             if (want.has_range) {
                 double x = NAN;
-                if (const JValue* i = member(holder, "valueInteger"); i && i->IsNumber()) x = i->GetDouble();
+                if (const JValue* i = member(holder, "valueInteger"); i && i->IsNumber())
+                    x = i->GetDouble();
                 if (const JValue* q = member(holder, "valueQuantity"))
-                    if (const JValue* qv = member(*q, "value"); qv && qv->IsNumber()) x = qv->GetDouble();
+                    if (const JValue* qv = member(*q, "value"); qv && qv->IsNumber())
+                        x = qv->GetDouble();
                 if (!std::isnan(x) && (x < want.min || x > want.max))
-                    sink_.add(rule, path, what + " value " + std::to_string(x) + " is outside the scale");
+                    sink_.add(rule, path,
+                              what + " value " + std::to_string(x) + " is outside the scale");
             }
         }
     };
     if (c == "vital-sign-code") {
         if (vs && by_profile && (!code || !has_coding(*code, vs->codes)))
             sink_.add(rule, root.path + ".code",
-                      "Observation claims profile " + vs->id + " but its code is not " + vs->name + "'s code");
+                      "Observation claims profile " + vs->id + " but its code is not " + vs->name +
+                          "'s code");
         return;
     }
     if (!vs) {
         if (c == "vital-sign-value" && value_members(obs).empty() && !member(obs, "component") &&
             !member(obs, "dataAbsentReason") && !member(obs, "hasMember"))
-            sink_.add(rule, root.path + ".value[x]", "Observation has no value, component or dataAbsentReason");
+            sink_.add(rule, root.path + ".value[x]",
+                      "Observation has no value, component or dataAbsentReason");
         return;
     }
     if (vs->components.empty()) {
@@ -453,10 +540,12 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     for (const auto& want : vs->components) {
         const Node* found = nullptr;
         for (const Node& cn : comps)
-            if (const JValue* cc = member(*cn.v, "code"); cc && has_coding(*cc, want.codes)) found = &cn;
+            if (const JValue* cc = member(*cn.v, "code"); cc && has_coding(*cc, want.codes))
+                found = &cn;
         if (!found) {
             if (c == "vital-sign-components")
-                sink_.add(rule, root.path + ".component", vs->name + " needs a " + want.name + " component");
+                sink_.add(rule, root.path + ".component",
+                          vs->name + " needs a " + want.name + " component");
             continue;
         }
         check_value(*found->v, want.value, found->path, vs->name + " " + want.name);
@@ -488,21 +577,34 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                     if (cs->second.complete)
                         sink_.add("CODE-001", path + ".code",
                                   quote(str(code)) + " is not a code of " + sys);
-                } else if (const JValue* disp = member(v, "display"); disp && disp->IsString() && str(disp) != d->second) {
+                } else if (const JValue* disp = member(v, "display");
+                           disp && disp->IsString() && str(disp) != d->second) {
                     sink_.add("CODE-002", path + ".display",
-                              "display " + quote(str(disp)) + " differs from the code system's " + quote(d->second));
+                              "display " + quote(str(disp)) + " differs from the code system's " +
+                                  quote(d->second));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
-                sink_.add("CODE-003", path + ".system", "code system written as a ValueSet URL: " + quote(sys));
+                sink_.add("CODE-003", path + ".system",
+                          "code system written as a ValueSet URL: " + quote(sys));
+                std::string cs_url = sys;
+                cs_url.replace(cs_url.find("/ValueSet/"), 10, "/CodeSystem/");
+                auto aliased = spec_.codesystems.find(cs_url);
+                if (aliased != spec_.codesystems.end() && aliased->second.complete &&
+                    !aliased->second.displays.count(std::string(str(code))))
+                    sink_.add("CODE-001", path + ".code",
+                              quote(str(code)) + " is not a code of " + cs_url);
             }
         }
         if (const JValue* value = member(v, "value"); value && value->IsString()) {
             const std::string_view val = str(value);
             if (sys == oid::orgnr_retired)
-                sink_.add("ID-ORG-002", path + ".system", "organisation number under the retired OID " + sys);
+                sink_.add("ID-ORG-002", path + ".system",
+                          "organisation number under the retired OID " + sys);
             if (sys == oid::uuid_system) {
-                if (!is_uuid_urn(val)) sink_.add("ID-UUID-001", path + ".value", "not a urn:uuid: value: " + quote(val));
+                if (!is_uuid_urn(val))
+                    sink_.add("ID-UUID-001", path + ".value",
+                              "not a urn:uuid: value: " + quote(val));
             } else if (auto r = check_identifier(sys, val); !r) {
                 if (const char* rule = rule_for_id_error(r.error().code))
                     sink_.add(rule, path + ".value", r.error().message, r.error().hint);

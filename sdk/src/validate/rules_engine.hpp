@@ -17,15 +17,16 @@ struct Node {
 };
 
 class RulesEngine {
-public:
-    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink) : spec_(spec), pkg_(pkg), sink_(sink) {}
+  public:
+    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink)
+        : spec_(spec), pkg_(pkg), sink_(sink) {}
 
     void run(const JValue& root, const std::string& root_path);
 
     // Exposed for unit tests: all nodes reached from `start` by `path`.
     static std::vector<Node> eval(const Node& start, const RulePath& path);
 
-private:
+  private:
     struct Entry {
         const JValue* resource;
         std::string path;
@@ -48,7 +49,7 @@ private:
     const Spec& spec_;
     const Package& pkg_;
     IssueSink& sink_;
-    const JValue* bundle_ = nullptr;                       // the top-level Bundle, if any
+    const JValue* bundle_ = nullptr;                      // the top-level Bundle, if any
     std::unordered_map<std::string, Entry> by_full_url_;  // its entries by fullUrl
 };
 

@@ -10,28 +10,36 @@ namespace vft {
 
 std::string_view to_string(Severity s) {
     switch (s) {
-        case Severity::fatal: return "fatal";
-        case Severity::error: return "error";
-        case Severity::warning: return "warning";
-        case Severity::information: return "information";
+        case Severity::fatal:
+            return "fatal";
+        case Severity::error:
+            return "error";
+        case Severity::warning:
+            return "warning";
+        case Severity::information:
+            return "information";
     }
     return "error";
 }
 
 bool ValidationReport::valid() const {
-    return std::none_of(issues.begin(), issues.end(),
-                        [](const Issue& i) { return i.severity == Severity::fatal || i.severity == Severity::error; });
+    return std::none_of(issues.begin(), issues.end(), [](const Issue& i) {
+        return i.severity == Severity::fatal || i.severity == Severity::error;
+    });
 }
 
 size_t ValidationReport::count(Severity s) const {
-    return static_cast<size_t>(std::count_if(issues.begin(), issues.end(), [s](const Issue& i) { return i.severity == s; }));
+    return static_cast<size_t>(std::count_if(issues.begin(), issues.end(),
+                                             [s](const Issue& i) { return i.severity == s; }));
 }
 
 std::string ValidationReport::to_operation_outcome() const {
     using detail::json_escape;
     auto issue_type = [](const Issue& i) -> const char* {
         const std::string& r = i.rule;
-        if (r.rfind("FHIR-JSON", 0) == 0 || r.rfind("KITH-XML", 0) == 0 || r.rfind("KITH-XSD", 0) == 0) return "structure";
+        if (r.rfind("FHIR-JSON", 0) == 0 || r.rfind("KITH-XML", 0) == 0 ||
+            r.rfind("KITH-XSD", 0) == 0)
+            return "structure";
         if (r == "FHIR-STR-002") return "required";
         if (r.rfind("FHIR-STR", 0) == 0) return "structure";
         if (r.rfind("CODE-", 0) == 0) return "code-invalid";
@@ -43,16 +51,21 @@ std::string ValidationReport::to_operation_outcome() const {
     for (const Issue& i : issues) {
         if (!first) out += ',';
         first = false;
-        out += R"({"severity":")" + std::string(to_string(i.severity)) + R"(","code":")" + issue_type(i) + "\"";
-        out += R"(,"details":{"coding":[{"system":"http://vft.no/fhir/CodeSystem/validation-rule","code":")" +
-               json_escape(i.rule) + R"("}],"text":")" + json_escape(i.message) + "\"}";
+        out += R"({"severity":")" + std::string(to_string(i.severity)) + R"(","code":")" +
+               issue_type(i) + "\"";
+        out +=
+            R"(,"details":{"coding":[{"system":"http://vft.no/fhir/CodeSystem/validation-rule","code":")" +
+            json_escape(i.rule) + R"("}],"text":")" + json_escape(i.message) + "\"}";
         if (!i.hint.empty()) out += R"(,"diagnostics":")" + json_escape(i.hint) + "\"";
         if (!i.path.empty()) out += R"(,"expression":[")" + json_escape(i.path) + "\"]";
         if (i.line > 0)
-            out += R"(,"location":["line )" + std::to_string(i.line) + ", column " + std::to_string(i.column) + "\"]";
+            out += R"(,"location":["line )" + std::to_string(i.line) + ", column " +
+                   std::to_string(i.column) + "\"]";
         out += '}';
     }
-    if (first) out += R"({"severity":"information","code":"informational","details":{"text":"no issues"}})";
+    if (first)
+        out +=
+            R"({"severity":"information","code":"informational","details":{"text":"no issues"}})";
     out += "]}";
     return out;
 }
@@ -60,12 +73,13 @@ std::string ValidationReport::to_operation_outcome() const {
 namespace detail {
 
 void IssueSink::add(const Rule& rule, std::string path, std::string message, std::string hint) {
-    out_.push_back(Issue{rule.severity(level_), rule.id, std::move(path), message.empty() ? rule.message : std::move(message),
+    out_.push_back(Issue{rule.severity(level_), rule.id, std::move(path),
+                         message.empty() ? rule.message : std::move(message),
                          hint.empty() ? rule.hint : std::move(hint), 0, 0});
 }
 
-void IssueSink::add(std::string_view rule_id, std::string path, std::string message, std::string hint, int line,
-                    int column) {
+void IssueSink::add(std::string_view rule_id, std::string path, std::string message,
+                    std::string hint, int line, int column) {
     Issue i;
     i.rule = std::string(rule_id);
     i.path = std::move(path);
@@ -84,7 +98,8 @@ void IssueSink::add(std::string_view rule_id, std::string path, std::string mess
 }
 
 bool IssueSink::has_fatal() const {
-    return std::any_of(out_.begin(), out_.end(), [](const Issue& i) { return i.severity == Severity::fatal; });
+    return std::any_of(out_.begin(), out_.end(),
+                       [](const Issue& i) { return i.severity == Severity::fatal; });
 }
 
 }  // namespace detail
@@ -103,13 +118,16 @@ Result<Validator> Validator::create(ValidatorOptions options) {
     return Validator(std::move(impl));
 }
 
-ValidationReport Validator::validate(std::string_view document, const ValidateOptions& options) const {
+ValidationReport Validator::validate(std::string_view document,
+                                     const ValidateOptions& options) const {
     ValidationReport report;
     // Skip a UTF-8 byte order mark and leading white space to see what kind of document it is.
     std::string_view body = document;
     if (body.size() >= 3 && body.compare(0, 3, "\xEF\xBB\xBF") == 0) body.remove_prefix(3);
     size_t i = 0;
-    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) ++i;
+    while (i < body.size() &&
+           (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        ++i;
     const bool xml = (i < body.size() && body[i] == '<') || options.spec == "kith";
     if (xml)
         detail::validate_xml(*impl_->spec, impl_->options, body, options, report);
@@ -123,7 +141,8 @@ ValidationReport Validator::validate(std::string_view document, const ValidateOp
 
 std::vector<SpecInfo> Validator::specs() const {
     std::vector<SpecInfo> out;
-    for (const auto& [id, p] : impl_->spec->packages) out.push_back({id, p.version, p.title});
+    for (const auto& [id, p] : impl_->spec->packages)
+        out.push_back({id, p.version, p.title});
     return out;
 }
 

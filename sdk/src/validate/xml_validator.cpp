@@ -44,20 +44,25 @@ struct ErrorList {
         auto* self = static_cast<ErrorList*>(ctx);
         if (!err || self->items.size() >= 50) return;
         std::string msg = err->message ? err->message : "XML error";
-        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+        while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+            msg.pop_back();
         std::string path;
         if (err->node) {
             auto* n = static_cast<xmlNodePtr>(err->node);
-            for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) path = "/" + std::string(reinterpret_cast<const char*>(n->name)) + path;
+            for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+                path = "/" + std::string(reinterpret_cast<const char*>(n->name)) + path;
         }
         self->items.push_back({std::move(msg), err->line, std::move(path)});
     }
 };
 
 bool is(const xmlNode* n, const char* name) {
-    return n && n->type == XML_ELEMENT_NODE && std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
+    return n && n->type == XML_ELEMENT_NODE &&
+           std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
 }
-const char* ns_of(const xmlNode* n) { return n && n->ns && n->ns->href ? reinterpret_cast<const char*>(n->ns->href) : ""; }
+const char* ns_of(const xmlNode* n) {
+    return n && n->ns && n->ns->href ? reinterpret_cast<const char*>(n->ns->href) : "";
+}
 
 std::string attr(const xmlNode* n, const char* name) {
     xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
@@ -85,7 +90,8 @@ const xmlNode* child(const xmlNode* n, const char* name) {
 
 std::string path_of(const xmlNode* n) {
     std::string p;
-    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) p = "/" + std::string(reinterpret_cast<const char*>(n->name)) + p;
+    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+        p = "/" + std::string(reinterpret_cast<const char*>(n->name)) + p;
     return p;
 }
 
@@ -97,11 +103,12 @@ size_t depth(const xmlNode* n) {
 }
 
 class KithChecker {
-public:
+  public:
     KithChecker(const Spec& spec, IssueSink& sink) : spec_(spec), sink_(sink) {}
 
     void add(const char* rule, const xmlNode* n, std::string message) {
-        sink_.add(rule, path_of(n), std::move(message), {}, n ? static_cast<int>(xmlGetLineNo(n)) : 0, 0);
+        sink_.add(rule, path_of(n), std::move(message), {},
+                  n ? static_cast<int>(xmlGetLineNo(n)) : 0, 0);
     }
 
     bool in_code_system(const char* url, const std::string& code) const {
@@ -120,7 +127,8 @@ public:
         xmlSchemaFreeValidCtxt(v);
         for (const auto& e : errors.items)
             sink_.add(rule, e.path.empty() ? path_of(root) : e.path,
-                      "does not validate against " + spec_.xsd_names.at(ns) + ": " + e.message, {}, e.line, 0);
+                      "does not validate against " + spec_.xsd_names.at(ns) + ": " + e.message, {},
+                      e.line, 0);
         if (rc != 0 && errors.items.empty())
             sink_.add(rule, path_of(root), "does not validate against " + spec_.xsd_names.at(ns));
         return rc == 0;
@@ -138,18 +146,20 @@ public:
         const xmlNode* type = child(id, "TypeId");
         const std::string v = type ? attr(type, "V") : std::string();
         const std::string value = text(child(id, "Id"));
-        const bool person = is(owner, "Patient") || is(owner, "HealthcareProfessional") || is(owner, "HCPerson") ||
-                            is(owner, "HCProf");
+        const bool person = is(owner, "Patient") || is(owner, "HealthcareProfessional") ||
+                            is(owner, "HCPerson") || is(owner, "HCProf");
         const char* list = person ? kOid8116 : kOid9051;
         if (type && !in_code_system(list, v))
             add("KITH-MSG-002", type,
-                "Ident TypeId '" + v + "' is not in kodeverk " + (person ? "8116 (persons)" : "9051 (organisations)"));
+                "Ident TypeId '" + v + "' is not in kodeverk " +
+                    (person ? "8116 (persons)" : "9051 (organisations)"));
         if (person && (v == "FNR" || v == "DNR")) {
             if (auto r = check_identifier(v == "FNR" ? oid::fnr : oid::dnr, value); !r)
                 add("KITH-MSG-003", child(id, "Id"), "patient " + v + ": " + r.error().message);
         }
         if (!person && v == "ENH") {
-            if (auto r = check_orgnr(value); !r) add("KITH-MSG-004", child(id, "Id"), "ENH: " + r.error().message);
+            if (auto r = check_orgnr(value); !r)
+                add("KITH-MSG-004", child(id, "Id"), "ENH: " + r.error().message);
         }
     }
 
@@ -158,7 +168,8 @@ public:
             if (!is(notat, "Notat")) continue;
             if (const xmlNode* tk = child(notat, "TemaKodet")) {
                 const std::string v = attr(tk, "V");
-                if (!in_code_system(kOid7322, v)) add("KITH-DLG-001", tk, "TemaKodet '" + v + "' is not in kodeverk 7322");
+                if (!in_code_system(kOid7322, v))
+                    add("KITH-DLG-001", tk, "TemaKodet '" + v + "' is not in kodeverk 7322");
             }
         }
     }
@@ -167,10 +178,12 @@ public:
         const xmlNode* info = child(root, "MsgInfo");
         if (const xmlNode* type = child(info, "Type")) {
             const std::string v = attr(type, "V");
-            if (!in_code_system(kOid8279, v)) add("KITH-MSG-001", type, "MsgInfo/Type '" + v + "' is not in kodeverk 8279");
+            if (!in_code_system(kOid8279, v))
+                add("KITH-MSG-001", type, "MsgInfo/Type '" + v + "' is not in kodeverk 8279");
         }
         if (const xmlNode* mig = child(info, "MIGversion"); mig && text(mig) != "v1.2 2006-05-24")
-            add("KITH-MSG-006", mig, "MIGversion is '" + text(mig) + "', expected 'v1.2 2006-05-24'");
+            add("KITH-MSG-006", mig,
+                "MIGversion is '" + text(mig) + "', expected 'v1.2 2006-05-24'");
         idents(info);
         // Embedded content: a Dialogmelding is validated as a document of its own.
         for (const xmlNode* doc = root->children; doc; doc = doc->next) {
@@ -192,7 +205,9 @@ public:
         const xmlNode* status = child(root, "Status");
         const std::string sv = status ? attr(status, "V") : std::string();
         if (status && !in_code_system(kOid8258, sv))
-            add("KITH-APR-001", status, "Status '" + sv + "' is not in kodeverk 8258 (1 OK, 2 Avvist, 3 OK, feil i delmelding)");
+            add("KITH-APR-001", status,
+                "Status '" + sv +
+                    "' is not in kodeverk 8258 (1 OK, 2 Avvist, 3 OK, feil i delmelding)");
         bool any_error = false;
         for (const xmlNode* e = root->children; e; e = e->next) {
             if (!is(e, "Error")) continue;
@@ -200,16 +215,20 @@ public:
             const std::string v = attr(e, "V");
             const std::string s = attr(e, "S");
             const std::string oid8221 = std::string(kOid8221).substr(8);
-            if (v == oid8221 || (v.find('.') != std::string::npos && s.find('.') == std::string::npos)) {
-                add("KITH-APR-003", e, "Error has V and S swapped: V='" + v + "' S='" + s + "' (V is the code, S the OID)");
+            if (v == oid8221 ||
+                (v.find('.') != std::string::npos && s.find('.') == std::string::npos)) {
+                add("KITH-APR-003", e,
+                    "Error has V and S swapped: V='" + v + "' S='" + s +
+                        "' (V is the code, S the OID)");
             } else if ((s.empty() || s == oid8221) && !in_code_system(kOid8221, v)) {
                 add("KITH-APR-002", e, "Error code '" + v + "' is not in kodeverk 8221");
             }
         }
-        if (sv == "2" && !any_error) add("KITH-APR-004", status, "status 2 (Avvist) must say why in at least one Error");
+        if (sv == "2" && !any_error)
+            add("KITH-APR-004", status, "status 2 (Avvist) must say why in at least one Error");
     }
 
-private:
+  private:
     const Spec& spec_;
     IssueSink& sink_;
 };
@@ -222,13 +241,17 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
     report.kind = "kith-xml";
     report.spec = "kith";
     if (text_in.size() > vopts.max_bytes) {
-        sink.add("KITH-XML-001", {}, "document is larger than the limit of " + std::to_string(vopts.max_bytes) + " bytes");
+        sink.add(
+            "KITH-XML-001", {},
+            "document is larger than the limit of " + std::to_string(vopts.max_bytes) + " bytes");
         return;
     }
     // Entities are an attack surface (billion laughs, external entities) and KITH messages never
     // need them: any DOCTYPE is refused before libxml2 sees the document.
-    if (text_in.find("<!DOCTYPE") != std::string_view::npos || text_in.find("<!ENTITY") != std::string_view::npos) {
-        sink.add("KITH-XML-001", {}, "DOCTYPE and ENTITY declarations are not allowed in KITH messages");
+    if (text_in.find("<!DOCTYPE") != std::string_view::npos ||
+        text_in.find("<!ENTITY") != std::string_view::npos) {
+        sink.add("KITH-XML-001", {},
+                 "DOCTYPE and ENTITY declarations are not allowed in KITH messages");
         return;
     }
     ErrorList errors;
@@ -238,12 +261,13 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
         return;
     }
     xmlSetStructuredErrorFunc(&errors, &ErrorList::collect);
-    DocPtr doc(xmlCtxtReadMemory(ctxt, text_in.data(), static_cast<int>(text_in.size()), "message.xml", nullptr,
-                                 XML_PARSE_NONET | XML_PARSE_NOCDATA));
+    DocPtr doc(xmlCtxtReadMemory(ctxt, text_in.data(), static_cast<int>(text_in.size()),
+                                 "message.xml", nullptr, XML_PARSE_NONET | XML_PARSE_NOCDATA));
     xmlSetStructuredErrorFunc(nullptr, nullptr);
     xmlFreeParserCtxt(ctxt);
     if (!doc || !errors.items.empty()) {
-        const auto& first = errors.items.empty() ? ErrorList::Item{"not well-formed XML", 0, {}} : errors.items.front();
+        const auto& first = errors.items.empty() ? ErrorList::Item{"not well-formed XML", 0, {}}
+                                                 : errors.items.front();
         sink.add("KITH-XML-001", {}, "not well-formed XML: " + first.message, {}, first.line, 0);
         return;
     }
@@ -254,25 +278,33 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
     }
     report.resource_type = reinterpret_cast<const char*>(root->name);
     if (depth(root) > vopts.max_depth) {
-        sink.add("KITH-XML-001", {}, "XML nesting is deeper than " + std::to_string(vopts.max_depth) + " levels");
+        sink.add("KITH-XML-001", {},
+                 "XML nesting is deeper than " + std::to_string(vopts.max_depth) + " levels");
         return;
     }
     const std::string ns = ns_of(root);
     KithChecker k(spec, sink);
-    const bool known = (ns == kMsgHead && is(root, "MsgHead")) || ((ns == kAppRec10 || ns == kAppRec11) && is(root, "AppRec")) ||
+    const bool known = (ns == kMsgHead && is(root, "MsgHead")) ||
+                       ((ns == kAppRec10 || ns == kAppRec11) && is(root, "AppRec")) ||
                        (ns == kDialog11 && is(root, "Dialogmelding"));
     if (!known) {
-        std::string hint = ns == kDialog10 ? "Dialogmelding 1.0 is not supported; send Dialogmelding 1.1 (" +
-                                                 std::string(kDialog11) + ")"
-                                           : "supported: MsgHead 1.2, Dialogmelding 1.1, AppRec 1.0 and 1.1";
+        std::string hint = ns == kDialog10
+                               ? "Dialogmelding 1.0 is not supported; send Dialogmelding 1.1 (" +
+                                     std::string(kDialog11) + ")"
+                               : "supported: MsgHead 1.2, Dialogmelding 1.1, AppRec 1.0 and 1.1";
         sink.add("KITH-XML-002", "/" + report.resource_type,
-                 "root element {" + ns + "}" + report.resource_type + " is not a supported KITH standard", hint);
+                 "root element {" + ns + "}" + report.resource_type +
+                     " is not a supported KITH standard",
+                 hint);
         return;
     }
     k.xsd(root, doc.get(), ns, "KITH-XSD-001");
-    if (ns == kMsgHead) k.msghead(root);
-    else if (ns == kDialog11) k.dialog(root);
-    else k.apprec(root);
+    if (ns == kMsgHead)
+        k.msghead(root);
+    else if (ns == kDialog11)
+        k.dialog(root);
+    else
+        k.apprec(root);
 }
 
 }  // namespace vft::detail
