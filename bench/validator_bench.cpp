@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "vft/messages/alarm.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace fs = std::filesystem;
@@ -40,7 +41,8 @@ double rate(double seconds, Fn fn) {
 }
 
 std::string one_mb_bundle(const std::string& composition_entry) {
-    std::string out = R"({"resourceType":"Bundle","type":"collection","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f"},"entry":[)";
+    std::string out =
+        R"({"resourceType":"Bundle","type":"collection","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f"},"entry":[)";
     bool first = true;
     while (out.size() < (1u << 20)) {
         out += (first ? "" : ",") + composition_entry;
@@ -63,26 +65,55 @@ int main(int argc, char** argv) {
 
     std::vector<std::string> corpus, bundles;
     size_t bytes = 0;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages")) {
+    for (const auto& e :
+         fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages")) {
         const std::string name = e.path().filename().string();
         if (!e.is_regular_file() || name.find(".expect.") != std::string::npos) continue;
         if (e.path().extension() != ".json" && e.path().extension() != ".xml") continue;
         corpus.push_back(slurp(e.path()));
         bytes += corpus.back().size();
-        if (e.path().string().find("/valid/") != std::string::npos && e.path().extension() == ".json" &&
+        if (e.path().string().find("/valid/") != std::string::npos &&
+            e.path().extension() == ".json" &&
             corpus.back().find("\"Bundle\"") != std::string::npos)
             bundles.push_back(corpus.back());
     }
     std::printf("spec packages compiled once in %.1f ms\n", compile_ms);
-    std::printf("corpus: %zu documents, %.1f KiB average\n", corpus.size(), bytes / 1024.0 / corpus.size());
+    std::printf("corpus: %zu documents, %.1f KiB average\n", corpus.size(),
+                bytes / 1024.0 / corpus.size());
 
     size_t i = 0;
     const double mixed = rate(seconds, [&] { (void)v->validate(corpus[i++ % corpus.size()]); });
-    std::printf("mixed corpus:        %10.0f documents/s on one core (%.1f us each)\n", mixed, 1e6 / mixed);
+    std::printf("mixed corpus:        %10.0f documents/s on one core (%.1f us each)\n", mixed,
+                1e6 / mixed);
     i = 0;
     const double valid = rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()]); });
-    std::printf("valid typical bundles: %8.0f bundles/s on one core (%.1f us each, %zu distinct)\n", valid, 1e6 / valid,
-                bundles.size());
+    std::printf("valid typical bundles: %8.0f bundles/s on one core (%.1f us each, %zu distinct)\n",
+                valid, 1e6 / valid, bundles.size());
+
+    // A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
+    // + Device, 4.5 KB), built by the SDK.
+    using namespace std::chrono_literals;
+    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
+    vft::AlarmReport a;
+    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    a.alert_code = "3";
+    a.severity = "30";
+    a.triage = "Y";
+    a.identified = a0;
+    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
+    a.response = {a0 + 1min, a0 + 12min};
+    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}}};
+    a.note.date = a0 + 15min;
+    a.note.author = {"9144900", "", "Operatør"};
+    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
+    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
+                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
+    const std::string alarm = vft::build_alarm(a)->json;
+    const double typical = rate(seconds, [&] { (void)v->validate(alarm); });
+    std::printf(
+        "typical alarm bundle (%zu bytes): %8.0f bundles/s on one core (%.1f us each, %zu "
+        "issues)\n",
+        alarm.size(), typical, 1e6 / typical, v->validate(alarm).issues.size());
 
     // 1 MB bundle of repeated Composition entries taken from a valid fixture.
     const std::string entry =
@@ -90,7 +121,8 @@ int main(int argc, char** argv) {
     const std::string big = one_mb_bundle(entry);
     const auto report = v->validate(big);
     const double big_rate = rate(seconds, [&] { (void)v->validate(big); });
-    std::printf("1 MB bundle (%zu bytes, %zu issues): %.1f ms each\n", big.size(), report.issues.size(), 1e3 / big_rate);
+    std::printf("1 MB bundle (%zu bytes, %zu issues): %.1f ms each\n", big.size(),
+                report.issues.size(), 1e3 / big_rate);
 
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
