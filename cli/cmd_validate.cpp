@@ -54,26 +54,31 @@ std::string esc(std::string_view s) {
 void print_text(const std::string& file, const ValidationReport& r) {
     const size_t errors = r.count(Severity::fatal) + r.count(Severity::error);
     std::cout << file << ": " << (r.valid() ? "valid" : "INVALID");
-    if (!r.spec.empty()) std::cout << " (" << r.spec << (r.resource_type.empty() ? "" : ", " + r.resource_type) << ")";
+    if (!r.spec.empty())
+        std::cout << " (" << r.spec << (r.resource_type.empty() ? "" : ", " + r.resource_type)
+                  << ")";
     std::cout << " — " << errors << " error(s), " << r.count(Severity::warning) << " warning(s)\n";
     for (const Issue& i : r.issues) {
         std::cout << "  " << to_string(i.severity) << "  " << i.rule;
         if (!i.path.empty()) std::cout << "  " << i.path;
-        if (i.line > 0) std::cout << "  (line " << i.line << (i.column > 0 ? ", column " + std::to_string(i.column) : "") << ")";
+        if (i.line > 0)
+            std::cout << "  (line " << i.line
+                      << (i.column > 0 ? ", column " + std::to_string(i.column) : "") << ")";
         std::cout << "\n      " << i.message << "\n";
         if (!i.hint.empty()) std::cout << "      hint: " << i.hint << "\n";
     }
 }
 
 void print_json_file(const std::string& file, const ValidationReport& r, bool first) {
-    std::cout << (first ? "" : ",") << R"({"file":")" << esc(file) << R"(","valid":)" << (r.valid() ? "true" : "false")
-              << R"(,"kind":")" << esc(r.kind) << R"(","spec":")" << esc(r.spec) << R"(","resourceType":")"
-              << esc(r.resource_type) << R"(","issues":[)";
+    std::cout << (first ? "" : ",") << R"({"file":")" << esc(file) << R"(","valid":)"
+              << (r.valid() ? "true" : "false") << R"(,"kind":")" << esc(r.kind) << R"(","spec":")"
+              << esc(r.spec) << R"(","resourceType":")" << esc(r.resource_type)
+              << R"(","issues":[)";
     bool f = true;
     for (const Issue& i : r.issues) {
-        std::cout << (f ? "" : ",") << R"({"severity":")" << to_string(i.severity) << R"(","rule":")" << esc(i.rule)
-                  << R"(","path":")" << esc(i.path) << R"(","message":")" << esc(i.message) << R"(","hint":")"
-                  << esc(i.hint) << "\"";
+        std::cout << (f ? "" : ",") << R"({"severity":")" << to_string(i.severity)
+                  << R"(","rule":")" << esc(i.rule) << R"(","path":")" << esc(i.path)
+                  << R"(","message":")" << esc(i.message) << R"(","hint":")" << esc(i.hint) << "\"";
         if (i.line > 0) std::cout << R"(,"line":)" << i.line << R"(,"column":)" << i.column;
         std::cout << "}";
         f = false;
@@ -88,7 +93,8 @@ int run(const ValidateArgs& a) {
         if (const char* env = std::getenv("VFT_SPECS_DIR")) vopts.specs_dir = env;
     auto validator = Validator::create(vopts);
     if (!validator) {
-        std::cerr << "vft validate: cannot load the spec packages: " << validator.error().to_string() << "\n";
+        std::cerr << "vft validate: cannot load the spec packages: "
+                  << validator.error().to_string() << "\n";
         return kExitCannotRun;
     }
     ValidateOptions opts;
@@ -106,8 +112,10 @@ int run(const ValidateArgs& a) {
         }
         const ValidationReport r = validator->validate(content, opts);
         if (!r.valid() && code == kExitOk) code = kExitFail;
-        if (a.format == "json") print_json_file(file == "-" ? "<stdin>" : file, r, first);
-        else print_text(file == "-" ? "<stdin>" : file, r);
+        if (a.format == "json")
+            print_json_file(file == "-" ? "<stdin>" : file, r, first);
+        else
+            print_text(file == "-" ? "<stdin>" : file, r);
         first = false;
     }
     if (a.format == "json") std::cout << "]}\n";
@@ -118,14 +126,19 @@ int run(const ValidateArgs& a) {
 
 void add_validate(CLI::App& app, int& exit_code) {
     auto args = std::make_shared<ValidateArgs>();
-    CLI::App* cmd = app.add_subcommand("validate", "Validate FHIR JSON or KITH XML messages against the national specs");
+    CLI::App* cmd = app.add_subcommand(
+        "validate", "Validate FHIR JSON or KITH XML messages against the national specs");
     cmd->add_option("--spec", args->spec, "Spec package (default: detected from the document)")
         ->check(CLI::IsMember({"vkp-r4", "jft", "pmd", "kith"}));
-    cmd->add_option("--level", args->level, "strict (what JFT accepts) or lenient (what VKP accepts today)")
+    cmd->add_option("--level", args->level,
+                    "strict (what JFT accepts) or lenient (what VKP accepts today)")
         ->check(CLI::IsMember({"strict", "lenient"}));
-    cmd->add_option("--format", args->format, "text or json")->check(CLI::IsMember({"text", "json"}));
-    cmd->add_option("--specs-dir", args->specs_dir, "Load spec packages from this folder instead of the built-in copy");
-    cmd->add_option("files", args->files, "Files to validate ('-' reads standard input)")->required();
+    cmd->add_option("--format", args->format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--specs-dir", args->specs_dir,
+                    "Load spec packages from this folder instead of the built-in copy");
+    cmd->add_option("files", args->files, "Files to validate ('-' reads standard input)")
+        ->required();
     cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -62,7 +62,8 @@ AlarmReport alarm() {
     r.identified = t0;
     r.device = alarm_button;
     r.response = {t0 + 1min, t0 + 15min};
-    r.participants = {{"2", alarm_button, {t0 + 1min, t0 + 3min}}, {"1", camera, {t0 + 2min, t0 + 4min}}};
+    r.participants = {{"2", alarm_button, {t0 + 1min, t0 + 3min}},
+                      {"1", camera, {t0 + 2min, t0 + 4min}}};
     r.location = "rom24 @ sykehjem";
     r.note = note();
     return r;
@@ -70,7 +71,8 @@ AlarmReport alarm() {
 
 }  // namespace
 
-TEST_CASE("alarm: builds strictly valid, reads back equal, rebuilds byte-identical", "[messages][alarm]") {
+TEST_CASE("alarm: builds strictly valid, reads back equal, rebuilds byte-identical",
+          "[messages][alarm]") {
     const AlarmReport r = alarm();
     auto m = build_alarm(r);
     REQUIRE(m.ok());
@@ -82,7 +84,8 @@ TEST_CASE("alarm: builds strictly valid, reads back equal, rebuilds byte-identic
     CHECK(build_alarm(*back)->json == m->json);
 }
 
-TEST_CASE("alarm: a generated identifier is a UUID and is kept by the reader", "[messages][alarm]") {
+TEST_CASE("alarm: a generated identifier is a UUID and is kept by the reader",
+          "[messages][alarm]") {
     AlarmReport r = alarm();
     r.identifier.clear();
     auto m = build_alarm(r);
@@ -93,7 +96,9 @@ TEST_CASE("alarm: a generated identifier is a UUID and is kept by the reader", "
 
 TEST_CASE("alarm: unknown extensions survive a round trip", "[messages][alarm]") {
     AlarmReport r = alarm();
-    r.extensions = {{"http://vendor.example/fhir/alarm-source", R"({"url":"http://vendor.example/fhir/alarm-source","valueString":"Brannsentral Ø"})"}};
+    r.extensions = {
+        {"http://vendor.example/fhir/alarm-source",
+         R"({"url":"http://vendor.example/fhir/alarm-source","valueString":"Brannsentral Ø"})"}};
     auto m = build_alarm(r);
     REQUIRE(m.ok());
     require_clean(*m);
@@ -187,10 +192,14 @@ TEST_CASE("medication dispensed: every event code, three forms", "[messages][med
         m.patient = kare;
         m.event = event;
         m.handed_over = t0;
-        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-123456", "Evondos E300"};
-        if (std::string(event).rfind("2", 0) == 0) m.dosage_text = "Reisedose: 3 poser for helgen hos datter i Tromsø";
-        if (std::string(event) == "1.2") m.assisted_by = Practitioner{"9144900", "", "Sykepleier Åse"};
-        for (auto build : {build_medication_dispense, build_medication_bundle, build_medication_jft_transaction}) {
+        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-123456",
+                       "Evondos E300"};
+        if (std::string(event).rfind("2", 0) == 0)
+            m.dosage_text = "Reisedose: 3 poser for helgen hos datter i Tromsø";
+        if (std::string(event) == "1.2")
+            m.assisted_by = Practitioner{"9144900", "", "Sykepleier Åse"};
+        for (auto build : {build_medication_dispense, build_medication_bundle,
+                           build_medication_jft_transaction}) {
             auto msg = build(m);
             REQUIRE(msg.ok());
             require_clean(*msg);
@@ -209,7 +218,8 @@ TEST_CASE("medication dispensed: a note makes the bundle a document", "[messages
     m.bundle_id = "urn:uuid:6bcd90b8-4f6e-4ce0-9dbf-9bd17c8304b5";
     m.patient = kare;
     m.handed_over = t0;
-    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-123456", "Evondos E300"};
+    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-123456",
+                   "Evondos E300"};
     m.note = note();
     auto msg = build_medication_bundle(m);
     REQUIRE(msg.ok());
@@ -243,15 +253,17 @@ TEST_CASE("DHO note: Composition and JFT document", "[messages][dho]") {
 
 TEST_CASE("search results: patients with services, visit plans", "[messages][search]") {
     const std::vector<PatientRecord> patients{
-        {kare, {{"2.2.3", "Medisinering i hjemmet", "active", t0, "Testkommune Nord helse og omsorg"},
-                {"", "Trygghetsalarm", "active", std::nullopt, ""}}},
+        {kare,
+         {{"2.2.3", "Medisinering i hjemmet", "active", t0, "Testkommune Nord helse og omsorg"},
+          {"", "Trygghetsalarm", "active", std::nullopt, ""}}},
         {dnr_person, {}}};
     auto m = build_patient_search_result(patients);
     REQUIRE(m.ok());
     require_clean(*m);
     CHECK(*read_patient_search_result(m->json) == patients);
 
-    const std::vector<VisitPlan> plans{{kare, "Besøksplan uke 11",
+    const std::vector<VisitPlan> plans{{kare,
+                                        "Besøksplan uke 11",
                                         {{"Morgenstell", "scheduled", {t0, t0 + 30min}},
                                          {"Medisin", "completed", {t0 - 24h, t0 - 24h + 10min}}}}};
     auto p = build_visit_plan_search_result(plans);
@@ -261,5 +273,6 @@ TEST_CASE("search results: patients with services, visit plans", "[messages][sea
     auto empty = build_patient_search_result({});
     require_clean(*empty);
     CHECK(read_patient_search_result(empty->json)->empty());
-    CHECK(read_visit_plan_search_result(build_alarm(alarm())->json).error().code == errc::read_wrong_message);
+    CHECK(read_visit_plan_search_result(build_alarm(alarm())->json).error().code ==
+          errc::read_wrong_message);
 }

@@ -15,13 +15,16 @@ bool all_digits(std::string_view s) {
     return true;
 }
 
-int digit(std::string_view s, size_t i) { return s[i] - '0'; }
+int digit(std::string_view s, size_t i) {
+    return s[i] - '0';
+}
 
 // Weighted sum mod 11 of the first n digits.
 template <size_t N>
 int weighted_mod11(std::string_view s, const std::array<int, N>& w) {
     int sum = 0;
-    for (size_t i = 0; i < N; ++i) sum += digit(s, i) * w[i];
+    for (size_t i = 0; i < N; ++i)
+        sum += digit(s, i) * w[i];
     return sum % 11;
 }
 
@@ -29,7 +32,9 @@ Error id_error(std::string_view code, std::string message, std::string hint = {}
     return Error{std::string(code), std::move(message), {}, std::move(hint), 0, false};
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int days_in_month(int y, int m) {
     static constexpr std::array<int, 12> d{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -124,7 +129,8 @@ Result<void> check_orgnr(std::string_view value) {
     int k = 11 - weighted_mod11(value, w);
     if (k == 11) k = 0;
     if (k == 10 || k != digit(value, 8))
-        return id_error(errc::id_orgnr_invalid, "organisasjonsnummer has a wrong check digit (mod 11)",
+        return id_error(errc::id_orgnr_invalid,
+                        "organisasjonsnummer has a wrong check digit (mod 11)",
                         "note: some published VKP sample numbers (314159265, 888134574) are not "
                         "valid; use 312229544 for tests");
     return {};
@@ -133,7 +139,8 @@ Result<void> check_orgnr(std::string_view value) {
 Result<void> check_hpr(std::string_view value) {
     // HPR numbers are up to 9 digits; no public check-digit rule is confirmed (specs/DECISIONS.md).
     if (value.empty() || value.size() > 9 || !all_digits(value) || value[0] == '0')
-        return id_error(errc::id_hpr_invalid, "an HPR-nummer is 1 to 9 digits without a leading zero",
+        return id_error(errc::id_hpr_invalid,
+                        "an HPR-nummer is 1 to 9 digits without a leading zero",
                         "use the number from Helsepersonellregisteret");
     return {};
 }
@@ -150,19 +157,19 @@ Result<void> check_identifier(std::string_view system, std::string_view value) {
             return e;
         }
         const PersonIdKind k = id->kind;
-        const bool matches = system == oid::fnr   ? (k == PersonIdKind::fnr || k == PersonIdKind::hnr)
+        const bool matches = system == oid::fnr ? (k == PersonIdKind::fnr || k == PersonIdKind::hnr)
                              : system == oid::dnr ? k == PersonIdKind::dnr
                                                   : k == PersonIdKind::fhn;
         if (!matches) {
             const char* what = k == PersonIdKind::dnr   ? "a D-nummer"
                                : k == PersonIdKind::fhn ? "a felles hjelpenummer"
                                                         : "a fødselsnummer";
-            return id_error(want, std::string("the number is ") + what +
-                                      " but the identifier system says otherwise",
-                            std::string("use system ") +
-                                std::string(k == PersonIdKind::dnr   ? oid::dnr
-                                            : k == PersonIdKind::fhn ? oid::fhn
-                                                                     : oid::fnr));
+            return id_error(
+                want,
+                std::string("the number is ") + what + " but the identifier system says otherwise",
+                std::string("use system ") + std::string(k == PersonIdKind::dnr   ? oid::dnr
+                                                         : k == PersonIdKind::fhn ? oid::fhn
+                                                                                  : oid::fnr));
         }
         return {};
     }
@@ -174,7 +181,8 @@ Result<void> check_identifier(std::string_view system, std::string_view value) {
 std::string mask_person_id(std::string_view value) {
     std::string out(value);
     if (out.size() <= 2) return std::string(out.size(), '*');
-    for (size_t i = 0; i + 2 < out.size(); ++i) out[i] = '*';
+    for (size_t i = 0; i + 2 < out.size(); ++i)
+        out[i] = '*';
     return out;
 }
 
@@ -187,9 +195,11 @@ std::string mask_person_ids(std::string_view text) {
             continue;
         }
         size_t j = i;
-        while (j < out.size() && out[j] >= '0' && out[j] <= '9') ++j;
+        while (j < out.size() && out[j] >= '0' && out[j] <= '9')
+            ++j;
         if (j - i == 11)
-            for (size_t k = i; k < j - 2; ++k) out[k] = '*';
+            for (size_t k = i; k < j - 2; ++k)
+                out[k] = '*';
         i = j;
     }
     return out;

@@ -13,17 +13,22 @@ std::string new_uuid() {
     if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
         // The CSPRNG failed (no entropy source): fall back to std::random_device, still unique.
         std::random_device rd;
-        for (auto& x : b) x = static_cast<unsigned char>(rd());
+        for (auto& x : b)
+            x = static_cast<unsigned char>(rd());
     }
     b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
     b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
     char out[37];
-    std::snprintf(out, sizeof out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                  b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    std::snprintf(out, sizeof out,
+                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                  b[14], b[15]);
     return out;
 }
 
-std::string new_uuid_urn() { return "urn:uuid:" + new_uuid(); }
+std::string new_uuid_urn() {
+    return "urn:uuid:" + new_uuid();
+}
 
 bool is_uuid_urn(std::string_view s) {
     constexpr std::string_view prefix = "urn:uuid:";

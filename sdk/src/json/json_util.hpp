@@ -21,7 +21,9 @@ inline std::string_view str(const JValue* v) {
                               : std::string_view();
 }
 
-inline std::string_view str_member(const JValue& v, const char* name) { return str(member(v, name)); }
+inline std::string_view str_member(const JValue& v, const char* name) {
+    return str(member(v, name));
+}
 
 // 1-based line and column of a byte offset in `text` (column counts bytes).
 inline void line_col(std::string_view text, size_t offset, int& line, int& col) {

@@ -19,11 +19,13 @@ Result<void> check(const AlarmReport& r) {
     if (!r.triage.empty())
         if (auto c = check_code("vkp-triage-v090", r.triage, "triage"); !c) return c;
     if (r.identified == Time{})
-        return build_error(errc::build_missing_field, "identified (when the alarm was raised) is required");
+        return build_error(errc::build_missing_field,
+                           "identified (when the alarm was raised) is required");
     if (auto c = check_device(r.device, "alarm device"); !c) return c;
     if (auto c = check_period(r.response, "response", true); !c) return c;
     if (!r.reason.empty())
-        if (auto c = check_code("vkp-encounter-reason-v090", r.reason, "encounter reason"); !c) return c;
+        if (auto c = check_code("vkp-encounter-reason-v090", r.reason, "encounter reason"); !c)
+            return c;
     if (auto c = check_participants(r.participants); !c) return c;
     return check_note(r.note);
 }
@@ -38,7 +40,8 @@ Result<Message> build_alarm(const AlarmReport& r) {
     if (!enc_id) return enc_id.error();
 
     Json j;
-    const std::string comp_url = entry_url(*id, 0), issue_url = entry_url(*id, 1), enc_url = entry_url(*id, 2);
+    const std::string comp_url = entry_url(*id, 0), issue_url = entry_url(*id, 1),
+                      enc_url = entry_url(*id, 2);
     // Devices: the alarm's device and every participant device, one entry each.
     std::map<std::string, std::string> device_urls;
     std::vector<const Device*> devices;
@@ -49,7 +52,8 @@ Result<Message> build_alarm(const AlarmReport& r) {
         devices.push_back(&d);
     };
     add_device(r.device);
-    for (const auto& p : r.participants) add_device(p.device);
+    for (const auto& p : r.participants)
+        add_device(p.device);
 
     JValue b = bundle(j, *id, "document", r.note.date);
     add_entry(j, b, comp_url, composition(j, r.note, r.patient, issue_url));
@@ -78,20 +82,25 @@ Result<Message> build_alarm(const AlarmReport& r) {
     j.set(di, "code", j.vkp_concept("vkp-alert-code-v090", r.alert_code));
     j.set(di, "patient", j.patient_ref(r.patient));
     j.set(di, "identifiedDateTime", format_fhir_time(r.identified));
-    j.set(di, "author", reference_to(j, device_urls.at(r.device.system + "|" + r.device.value), "Device"));
+    j.set(di, "author",
+          reference_to(j, device_urls.at(r.device.system + "|" + r.device.value), "Device"));
     if (!r.detail.empty()) j.set(di, "detail", r.detail);
     add_entry(j, b, issue_url, std::move(di));
-    add_entry(j, b, enc_url, encounter(j, *enc_id, r.patient, true, r.reason, r.response, r.participants, device_urls, r.location));
-    for (const Device* d : devices) add_entry(j, b, device_urls.at(d->system + "|" + d->value), device_resource(j, *d));
+    add_entry(j, b, enc_url,
+              encounter(j, *enc_id, r.patient, true, r.reason, r.response, r.participants,
+                        device_urls, r.location));
+    for (const Device* d : devices)
+        add_entry(j, b, device_urls.at(d->system + "|" + d->value), device_resource(j, *d));
     j.set_root(b);
     return Message{*id, "Bundle", j.str()};
 }
 
 Result<Message> build_medication_alert(const AlarmReport& r) {
     if (r.alert_code.rfind("1.", 0) != 0)
-        return build_error(errc::build_invalid_code, "a medication alert has an alert code under 1 (1.1–1.23), got '" +
-                                                         r.alert_code + "'",
-                           "successful dispenses are MedicationDispense (build_medication_dispense)");
+        return build_error(
+            errc::build_invalid_code,
+            "a medication alert has an alert code under 1 (1.1–1.23), got '" + r.alert_code + "'",
+            "successful dispenses are MedicationDispense (build_medication_dispense)");
     return build_alarm(r);
 }
 
@@ -104,17 +113,22 @@ Result<AlarmReport> read_alarm(std::string_view json) {
     const JValue* enc = v.first("Encounter");
     if (str_member(*d, "resourceType") != "Bundle" || !di)
         return read_error(errc::read_wrong_message, "not an alarm Bundle (no DetectedIssue)");
-    if (!comp || !enc) return read_error(errc::read_missing_element, "an alarm Bundle has a Composition and an Encounter");
+    if (!comp || !enc)
+        return read_error(errc::read_missing_element,
+                          "an alarm Bundle has a Composition and an Encounter");
     AlarmReport r;
-    if (const JValue* id = member(*d, "identifier")) r.identifier = std::string(str_member(*id, "value"));
+    if (const JValue* id = member(*d, "identifier"))
+        r.identifier = std::string(str_member(*id, "value"));
     r.patient = patient_of(member(*di, "patient"));
     r.alert_code = code_in(member(*di, "code"), std::string(kCs) + "vkp-alert-code-v090");
     if (const JValue* ext = member(*di, "extension"); ext && ext->IsArray())
         for (const auto& e : ext->GetArray()) {
             if (str_member(e, "url") == kSeverityUrl)
-                r.severity = code_in(member(e, "valueCodeableConcept"), std::string(kCs) + "vkp-severity-level-v090");
+                r.severity = code_in(member(e, "valueCodeableConcept"),
+                                     std::string(kCs) + "vkp-severity-level-v090");
             if (str_member(e, "url") == kTriageUrl)
-                r.triage = code_in(member(e, "valueCodeableConcept"), std::string(kCs) + "vkp-triage-v090");
+                r.triage = code_in(member(e, "valueCodeableConcept"),
+                                   std::string(kCs) + "vkp-triage-v090");
         }
     r.extensions = kept_extensions(*di, {kSeverityUrl, kTriageUrl});
     r.detail = std::string(str_member(*di, "detail"));
@@ -132,13 +146,16 @@ Result<AlarmReport> read_alarm(std::string_view json) {
             if (const JValue* t = member(p, "type"); t && t->IsArray() && !t->Empty())
                 out.mode = code_in(&(*t)[0], std::string(kCs) + "vkp-encounter-mode-v090");
             out.period = period_of(member(p, "period"));
-            if (const JValue* dev = v.resolve(member(p, "individual"))) out.device = device_of(*dev);
+            if (const JValue* dev = v.resolve(member(p, "individual")))
+                out.device = device_of(*dev);
             r.participants.push_back(std::move(out));
         }
     if (const JValue* locs = member(*enc, "location"); locs && locs->IsArray() && !locs->Empty())
-        if (const JValue* l = member((*locs)[0], "location")) r.location = std::string(str_member(*l, "display"));
+        if (const JValue* l = member((*locs)[0], "location"))
+            r.location = std::string(str_member(*l, "display"));
     r.note = read_note(*comp);
-    if (r.alert_code.empty()) return read_error(errc::read_invalid_value, "DetectedIssue.code has no vkp-alert-code");
+    if (r.alert_code.empty())
+        return read_error(errc::read_invalid_value, "DetectedIssue.code has no vkp-alert-code");
     return r;
 }
 

@@ -12,7 +12,8 @@ Result<JournalNote> checked(const DhoNote& n) {
     JournalNote note = n.note;
     note.category = "2";  // Digital hjemmeoppfølging
     if (auto c = check_note(note); !c) return c.error();
-    if (note.sections.empty()) return build_error(errc::build_missing_field, "a DHO note needs at least one section");
+    if (note.sections.empty())
+        return build_error(errc::build_missing_field, "a DHO note needs at least one section");
     return note;
 }
 }  // namespace
@@ -52,12 +53,15 @@ Result<DhoNote> read_dho_note(std::string_view json) {
     const JValue* c = v.first("Composition");
     if (!c) return read_error(errc::read_wrong_message, "no Composition in the message");
     DhoNote n;
-    if (const JValue* id = member(str_member(*d, "resourceType") == "Bundle" ? *d : *c, "identifier"))
+    if (const JValue* id =
+            member(str_member(*d, "resourceType") == "Bundle" ? *d : *c, "identifier"))
         n.identifier = std::string(str_member(*id, "value"));
     n.patient = patient_of(member(*c, "subject"));
     n.note = read_note(*c);
     n.extensions = kept_extensions(*c, {});
-    if (n.note.category != "2") return read_error(errc::read_wrong_message, "the Composition is not a DHO note (category 2)");
+    if (n.note.category != "2")
+        return read_error(errc::read_wrong_message,
+                          "the Composition is not a DHO note (category 2)");
     return n;
 }
 

@@ -63,18 +63,22 @@ Error read_error(std::string_view code, std::string message, std::string locatio
 Result<void> check_patient(const Patient& p, const char* what) {
     auto id = parse_person_id(p.id);
     if (!id)
-        return build_error(errc::build_invalid_patient, std::string(what) + ": " + id.error().message, id.error().hint);
-    if (p.name.empty()) return build_error(errc::build_missing_field, std::string(what) + " name is required",
-                                           "receivers show the name next to the number");
+        return build_error(errc::build_invalid_patient,
+                           std::string(what) + ": " + id.error().message, id.error().hint);
+    if (p.name.empty())
+        return build_error(errc::build_missing_field, std::string(what) + " name is required",
+                           "receivers show the name next to the number");
     return {};
 }
 
 Result<void> check_code(std::string_view cs_id, std::string_view code, const char* what) {
     const std::string url = std::string(kCs) + std::string(cs_id);
-    if (code.empty()) return build_error(errc::build_missing_field, std::string(what) + " is required");
+    if (code.empty())
+        return build_error(errc::build_missing_field, std::string(what) + " is required");
     if (!code_display(url, code))
         return build_error(errc::build_invalid_code,
-                           std::string(what) + " '" + std::string(code) + "' is not a code of " + std::string(cs_id),
+                           std::string(what) + " '" + std::string(code) + "' is not a code of " +
+                               std::string(cs_id),
                            "see specs/vkp-r4/codesystems/" + std::string(cs_id) + ".json");
     return {};
 }
@@ -82,7 +86,8 @@ Result<void> check_code(std::string_view cs_id, std::string_view code, const cha
 Result<std::string> identifier_or_new(const std::string& given, const char* what) {
     if (given.empty()) return new_uuid_urn();
     if (!is_uuid_urn(given))
-        return build_error(errc::build_invalid_identifier, std::string(what) + " must be urn:uuid:<lower-case uuid>",
+        return build_error(errc::build_invalid_identifier,
+                           std::string(what) + " must be urn:uuid:<lower-case uuid>",
                            "leave it empty to get a new one; keep it when you resend");
     return given;
 }
@@ -117,7 +122,7 @@ JValue Json::identifier(std::string_view system, std::string_view value) {
 
 JValue Json::patient_ref(const Patient& p) {
     auto id = parse_person_id(p.id);
-    const std::string_view system = !id ? oid::fnr
+    const std::string_view system = !id                             ? oid::fnr
                                     : id->kind == PersonIdKind::dnr ? oid::dnr
                                     : id->kind == PersonIdKind::fhn ? oid::fhn
                                                                     : oid::fnr;
@@ -130,8 +135,10 @@ JValue Json::patient_ref(const Patient& p) {
 JValue Json::practitioner_ref(const Practitioner& p) {
     JValue r = obj();
     set(r, "type", "Practitioner");
-    if (!p.hpr.empty()) set(r, "identifier", identifier(oid::hpr, p.hpr));
-    else if (!p.fnr.empty()) set(r, "identifier", identifier(oid::fnr, p.fnr));
+    if (!p.hpr.empty())
+        set(r, "identifier", identifier(oid::hpr, p.hpr));
+    else if (!p.fnr.empty())
+        set(r, "identifier", identifier(oid::fnr, p.fnr));
     set(r, "display", p.name);
     return r;
 }
@@ -155,11 +162,20 @@ JValue Json::xhtml_div(std::string_view text) {
     std::string out = "<div xmlns=\"http://www.w3.org/1999/xhtml\">";
     for (char c : text) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '\n': out += "<br/>"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '\n':
+                out += "<br/>";
+                break;
+            default:
+                out += c;
         }
     }
     out += "</div>";
@@ -178,7 +194,9 @@ JValue Json::raw(std::string_view json) {
     return v;
 }
 
-std::string Json::str() const { return to_json(doc_); }
+std::string Json::str() const {
+    return to_json(doc_);
+}
 
 std::string to_json(const JValue& v) {
     rapidjson::StringBuffer buf;
@@ -189,9 +207,11 @@ std::string to_json(const JValue& v) {
 
 Result<rapidjson::Document> parse_json(std::string_view text) {
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    d.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(),
+                                                                                    text.size());
     if (d.HasParseError() || !d.IsObject())
-        return read_error(errc::read_wrong_message, "not a FHIR JSON resource (validate it for details)");
+        return read_error(errc::read_wrong_message,
+                          "not a FHIR JSON resource (validate it for details)");
     return d;
 }
 
@@ -206,7 +226,8 @@ std::string text_of_div(std::string_view div) {
     std::string out;
     const size_t open = div.find('>');
     const size_t close = div.rfind("</div>");
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::string(div);
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+        return std::string(div);
     const std::string_view body = div.substr(open + 1, close - open - 1);
     for (size_t i = 0; i < body.size(); ++i) {
         if (body.compare(i, 5, "<br/>") == 0) {
@@ -240,8 +261,10 @@ Practitioner practitioner_of(const JValue* ref) {
     Practitioner p;
     if (!ref) return p;
     if (const JValue* id = member(*ref, "identifier")) {
-        if (str_member(*id, "system") == oid::hpr) p.hpr = std::string(str_member(*id, "value"));
-        else p.fnr = std::string(str_member(*id, "value"));
+        if (str_member(*id, "system") == oid::hpr)
+            p.hpr = std::string(str_member(*id, "value"));
+        else
+            p.fnr = std::string(str_member(*id, "value"));
     }
     p.name = std::string(str_member(*ref, "display"));
     return p;

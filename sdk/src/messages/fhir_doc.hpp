@@ -34,21 +34,24 @@ Result<std::string> identifier_or_new(const std::string& given, const char* what
 
 // A small DOM builder: every value allocated in one document.
 class Json {
-public:
+  public:
     Json() : doc_(rapidjson::kObjectType) {}
     rapidjson::Document& doc() { return doc_; }
     rapidjson::Document::AllocatorType& a() { return doc_.GetAllocator(); }
 
     JValue obj() { return JValue(rapidjson::kObjectType); }
     JValue arr() { return JValue(rapidjson::kArrayType); }
-    JValue s(std::string_view v) { return JValue(v.data(), static_cast<rapidjson::SizeType>(v.size()), a()); }
+    JValue s(std::string_view v) {
+        return JValue(v.data(), static_cast<rapidjson::SizeType>(v.size()), a());
+    }
     void set(JValue& o, const char* k, JValue v) { o.AddMember(JValue(k, a()), v, a()); }
     void set(JValue& o, const char* k, std::string_view v) { set(o, k, s(v)); }
     void push(JValue& arr, JValue v) { arr.PushBack(v, a()); }
 
     JValue coding(std::string_view system, std::string_view code, std::string_view display = {});
     JValue codeable(std::string_view system, std::string_view code, std::string_view display = {});
-    JValue vkp_concept(std::string_view cs_id, std::string_view code);  // display from the code system
+    JValue vkp_concept(std::string_view cs_id,
+                       std::string_view code);  // display from the code system
     JValue patient_ref(const Patient& p);
     JValue practitioner_ref(const Practitioner& p);
     JValue identifier(std::string_view system, std::string_view value);
@@ -60,7 +63,7 @@ public:
     void set_root(JValue& v) { static_cast<JValue&>(doc_).Swap(v); }
     std::string str() const;
 
-private:
+  private:
     rapidjson::Document doc_;
 };
 

@@ -10,16 +10,22 @@ using namespace detail;
 
 Result<std::string> check(const MedicationDispensed& m) {
     if (auto c = check_patient(m.patient); !c) return c.error();
-    if (auto c = check_code("vkp-medicationdispense-events-v090", m.event, "event"); !c) return c.error();
+    if (auto c = check_code("vkp-medicationdispense-events-v090", m.event, "event"); !c)
+        return c.error();
     if (m.status != "completed" && m.status != "in-progress")
-        return build_error(errc::build_invalid_value, "status must be completed or in-progress, got '" + m.status + "'",
-                           "an unsuccessful dispense is an alarm with alert code 1.x (build_medication_alert)");
-    if (m.handed_over == Time{}) return build_error(errc::build_missing_field, "handed_over (the event time) is required");
+        return build_error(
+            errc::build_invalid_value,
+            "status must be completed or in-progress, got '" + m.status + "'",
+            "an unsuccessful dispense is an alarm with alert code 1.x (build_medication_alert)");
+    if (m.handed_over == Time{})
+        return build_error(errc::build_missing_field, "handed_over (the event time) is required");
     if (auto c = check_device(m.dispenser, "dispenser"); !c) return c.error();
     if (m.assisted_by && m.assisted_by->hpr.empty() && m.assisted_by->fnr.empty())
-        return build_error(errc::build_missing_field, "assisted_by needs an HPR-nummer or fødselsnummer",
+        return build_error(errc::build_missing_field,
+                           "assisted_by needs an HPR-nummer or fødselsnummer",
                            "VKP allows logical references only (identifier, no reference)");
-    if (m.medication_text.empty()) return build_error(errc::build_missing_field, "medication_text is required");
+    if (m.medication_text.empty())
+        return build_error(errc::build_missing_field, "medication_text is required");
     if (m.note)
         if (auto c = check_note(*m.note); !c) return c.error();
     return identifier_or_new(m.identifier, "identifier");
@@ -80,7 +86,8 @@ Result<Message> build_medication_bundle(const MedicationDispensed& m) {
     auto bid = identifier_or_new(m.bundle_id, "bundle_id");
     if (!bid) return bid.error();
     Json j;
-    JValue b = bundle(j, *bid, m.note ? "document" : "collection", m.note ? std::optional<Time>(m.note->date) : std::nullopt);
+    JValue b = bundle(j, *bid, m.note ? "document" : "collection",
+                      m.note ? std::optional<Time>(m.note->date) : std::nullopt);
     if (m.note) add_entry(j, b, entry_url(*bid, 0), composition(j, *m.note, m.patient, {}));
     add_entry(j, b, entry_url(*bid, 1), dispense(j, m, *id));
     j.set_root(b);
@@ -120,12 +127,15 @@ Result<MedicationDispensed> read_medication_dispensed(std::string_view json) {
     if (!md) return read_error(errc::read_wrong_message, "no MedicationDispense in the message");
     MedicationDispensed m;
     if (str_member(*d, "resourceType") == "Bundle")
-        if (const JValue* id = member(*d, "identifier")) m.bundle_id = std::string(str_member(*id, "value"));
+        if (const JValue* id = member(*d, "identifier"))
+            m.bundle_id = std::string(str_member(*id, "value"));
     if (const JValue* ids = member(*md, "identifier"); ids && ids->IsArray() && !ids->Empty())
         m.identifier = std::string(str_member((*ids)[0], "value"));
     m.status = std::string(str_member(*md, "status"));
-    m.event = code_in(member(*md, "category"), std::string(kCs) + "vkp-medicationdispense-events-v090");
-    if (const JValue* med = member(*md, "medicationCodeableConcept")) m.medication_text = std::string(str_member(*med, "text"));
+    m.event =
+        code_in(member(*md, "category"), std::string(kCs) + "vkp-medicationdispense-events-v090");
+    if (const JValue* med = member(*md, "medicationCodeableConcept"))
+        m.medication_text = std::string(str_member(*med, "text"));
     m.patient = patient_of(member(*md, "subject"));
     if (const JValue* ps = member(*md, "performer"); ps && ps->IsArray())
         for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
@@ -142,11 +152,14 @@ Result<MedicationDispensed> read_medication_dispensed(std::string_view json) {
             }
         }
     m.handed_over = time_of(member(*md, "whenHandedOver")).value_or(Time{});
-    if (const JValue* dos = member(*md, "dosageInstruction"); dos && dos->IsArray() && !dos->Empty())
+    if (const JValue* dos = member(*md, "dosageInstruction");
+        dos && dos->IsArray() && !dos->Empty())
         m.dosage_text = std::string(str_member((*dos)[0], "text"));
     if (const JValue* comp = v.first("Composition")) m.note = read_note(*comp);
     m.extensions = kept_extensions(*md, {});
-    if (m.event.empty()) return read_error(errc::read_invalid_value, "MedicationDispense.category has no vkp event code");
+    if (m.event.empty())
+        return read_error(errc::read_invalid_value,
+                          "MedicationDispense.category has no vkp event code");
     return m;
 }
 

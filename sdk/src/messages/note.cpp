@@ -12,45 +12,61 @@
 namespace vft::detail {
 
 Result<void> check_note(const JournalNote& n) {
-    if (auto r = check_code("vkp-composition-category-v090", n.category, "note category"); !r) return r;
+    if (auto r = check_code("vkp-composition-category-v090", n.category, "note category"); !r)
+        return r;
     if (n.title.empty()) return build_error(errc::build_missing_field, "note title is required");
-    if (n.date == Time{}) return build_error(errc::build_missing_field, "note date is required", "when the note was saved");
+    if (n.date == Time{})
+        return build_error(errc::build_missing_field, "note date is required",
+                           "when the note was saved");
     if (n.author.name.empty())
-        return build_error(errc::build_missing_field, "note author name is required", "the operator who wrote it");
+        return build_error(errc::build_missing_field, "note author name is required",
+                           "the operator who wrote it");
     if (!n.author.fnr.empty())
         if (auto r = check_identifier(oid::fnr, n.author.fnr); !r)
             return build_error(errc::build_invalid_value, "note author: " + r.error().message);
     if (!n.author.hpr.empty())
-        if (auto r = check_hpr(n.author.hpr); !r) return build_error(errc::build_invalid_value, "note author: " + r.error().message);
+        if (auto r = check_hpr(n.author.hpr); !r)
+            return build_error(errc::build_invalid_value, "note author: " + r.error().message);
     for (const auto& e : n.events) {
-        if (auto r = check_code("vkp-composition-event-v090", e.code, "note event code"); !r) return r;
-        if (e.time == Time{}) return build_error(errc::build_missing_field, "every note event needs its time");
+        if (auto r = check_code("vkp-composition-event-v090", e.code, "note event code"); !r)
+            return r;
+        if (e.time == Time{})
+            return build_error(errc::build_missing_field, "every note event needs its time");
     }
     for (const auto& s : n.sections) {
-        if (auto r = check_code("vkp-composition-section-v090", s.code, "note section code"); !r) return r;
-        if (s.text.empty()) return build_error(errc::build_missing_field, "note section " + s.code + " has no text");
+        if (auto r = check_code("vkp-composition-section-v090", s.code, "note section code"); !r)
+            return r;
+        if (s.text.empty())
+            return build_error(errc::build_missing_field,
+                               "note section " + s.code + " has no text");
     }
     return {};
 }
 
 Result<void> check_device(const Device& d, const char* what) {
     if (d.system.empty() || d.value.empty())
-        return build_error(errc::build_missing_field, std::string(what) + " needs an identifier system and value",
+        return build_error(errc::build_missing_field,
+                           std::string(what) + " needs an identifier system and value",
                            "e.g. the manufacturer's serial-number system and the serial number");
     return {};
 }
 
 Result<void> check_period(const Period& p, const char* what, bool need_one) {
-    if (need_one && !p.start && !p.end) return build_error(errc::build_missing_field, std::string(what) + " needs a start or an end");
+    if (need_one && !p.start && !p.end)
+        return build_error(errc::build_missing_field,
+                           std::string(what) + " needs a start or an end");
     if (p.start && p.end && *p.end < *p.start)
         return build_error(errc::build_invalid_time, std::string(what) + " ends before it starts");
     return {};
 }
 
 Result<void> check_participants(const std::vector<Participant>& ps) {
-    if (ps.empty()) return build_error(errc::build_missing_field, "at least one participant (device + mode) is required");
+    if (ps.empty())
+        return build_error(errc::build_missing_field,
+                           "at least one participant (device + mode) is required");
     for (const auto& p : ps) {
-        if (auto r = check_code("vkp-encounter-mode-v090", p.mode, "participant mode"); !r) return r;
+        if (auto r = check_code("vkp-encounter-mode-v090", p.mode, "participant mode"); !r)
+            return r;
         if (auto r = check_device(p.device, "participant device"); !r) return r;
         if (auto r = check_period(p.period, "participant period", false); !r) return r;
     }
@@ -64,12 +80,15 @@ std::string entry_url(std::string_view identifier, int n) {
     h[6] = static_cast<unsigned char>((h[6] & 0x0F) | 0x50);  // name-based
     h[8] = static_cast<unsigned char>((h[8] & 0x3F) | 0x80);
     char out[48];
-    std::snprintf(out, sizeof out, "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", h[0],
-                  h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]);
+    std::snprintf(out, sizeof out,
+                  "urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                  h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+                  h[13], h[14], h[15]);
     return out;
 }
 
-JValue composition(Json& j, const JournalNote& n, const Patient& patient, const std::string& issue_url) {
+JValue composition(Json& j, const JournalNote& n, const Patient& patient,
+                   const std::string& issue_url) {
     JValue c = j.obj();
     j.set(c, "resourceType", "Composition");
     j.set(c, "meta", j.meta_profile(std::string(kSd) + "vkp-Composition-v090"));
@@ -123,11 +142,13 @@ JournalNote read_note(const JValue& c) {
         n.category = code_in(&(*cat)[0], std::string(kCs) + "vkp-composition-category-v090");
     n.title = std::string(str_member(c, "title"));
     n.date = time_of(member(c, "date")).value_or(Time{});
-    if (const JValue* a = member(c, "author"); a && a->IsArray() && !a->Empty()) n.author = practitioner_of(&(*a)[0]);
+    if (const JValue* a = member(c, "author"); a && a->IsArray() && !a->Empty())
+        n.author = practitioner_of(&(*a)[0]);
     if (const JValue* ev = member(c, "event"); ev && ev->IsArray())
         for (const auto& e : ev->GetArray()) {
             NoteEvent out;
-            if (const JValue* codes = member(e, "code"); codes && codes->IsArray() && !codes->Empty())
+            if (const JValue* codes = member(e, "code");
+                codes && codes->IsArray() && !codes->Empty())
                 out.code = code_in(&(*codes)[0], std::string(kCs) + "vkp-composition-event-v090");
             out.time = period_of(member(e, "period")).start.value_or(Time{});
             n.events.push_back(std::move(out));
@@ -136,7 +157,8 @@ JournalNote read_note(const JValue& c) {
         for (const auto& s : secs->GetArray()) {
             NoteSection out;
             out.title = std::string(str_member(s, "title"));
-            out.code = code_in(member(s, "code"), std::string(kCs) + "vkp-composition-section-v090");
+            out.code =
+                code_in(member(s, "code"), std::string(kCs) + "vkp-composition-section-v090");
             if (const JValue* t = member(s, "text")) out.text = text_of_div(str_member(*t, "div"));
             n.sections.push_back(std::move(out));
         }
@@ -174,9 +196,11 @@ JValue reference_to(Json& j, const std::string& url, std::string_view type) {
     return r;
 }
 
-JValue encounter(Json& j, const std::string& id, const Patient& patient, bool digital, const std::string& reason,
-                 const Period& period, const std::vector<Participant>& ps,
-                 const std::map<std::string, std::string>& device_urls, const std::string& location) {
+JValue encounter(Json& j, const std::string& id, const Patient& patient, bool digital,
+                 const std::string& reason, const Period& period,
+                 const std::vector<Participant>& ps,
+                 const std::map<std::string, std::string>& device_urls,
+                 const std::string& location) {
     JValue e = j.obj();
     j.set(e, "resourceType", "Encounter");
     j.set(e, "meta", j.meta_profile(std::string(kSd) + "vkp-Encounter-v090"));
@@ -184,8 +208,10 @@ JValue encounter(Json& j, const std::string& id, const Patient& patient, bool di
     j.push(ids, j.identifier("urn:ietf:rfc:3986", id));
     j.set(e, "identifier", std::move(ids));
     j.set(e, "status", "finished");
-    j.set(e, "class", digital ? j.coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "VR", "virtual")
-                              : j.coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "HH", "home health"));
+    j.set(e, "class",
+          digital
+              ? j.coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "VR", "virtual")
+              : j.coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "HH", "home health"));
     j.set(e, "subject", j.patient_ref(patient));
     JValue parts = j.arr();
     for (const auto& p : ps) {
@@ -194,7 +220,8 @@ JValue encounter(Json& j, const std::string& id, const Patient& patient, bool di
         j.push(types, j.vkp_concept("vkp-encounter-mode-v090", p.mode));
         j.set(part, "type", std::move(types));
         if (p.period.start || p.period.end) j.set(part, "period", j.period(p.period));
-        j.set(part, "individual", reference_to(j, device_urls.at(p.device.system + "|" + p.device.value), "Device"));
+        j.set(part, "individual",
+              reference_to(j, device_urls.at(p.device.system + "|" + p.device.value), "Device"));
         j.push(parts, std::move(part));
     }
     j.set(e, "participant", std::move(parts));
@@ -216,7 +243,8 @@ JValue encounter(Json& j, const std::string& id, const Patient& patient, bool di
     return e;
 }
 
-JValue bundle(Json& j, const std::string& identifier, std::string_view type, const std::optional<Time>& timestamp) {
+JValue bundle(Json& j, const std::string& identifier, std::string_view type,
+              const std::optional<Time>& timestamp) {
     JValue b = j.obj();
     j.set(b, "resourceType", "Bundle");
     j.set(b, "identifier", j.identifier("urn:ietf:rfc:3986", identifier));
@@ -226,7 +254,8 @@ JValue bundle(Json& j, const std::string& identifier, std::string_view type, con
     return b;
 }
 
-void add_entry(Json& j, JValue& b, const std::string& full_url, JValue resource, const char* request_type) {
+void add_entry(Json& j, JValue& b, const std::string& full_url, JValue resource,
+               const char* request_type) {
     JValue e = j.obj();
     j.set(e, "fullUrl", full_url);
     j.set(e, "resource", std::move(resource));
@@ -272,7 +301,8 @@ std::vector<Extension> kept_extensions(const JValue& r, const std::vector<std::s
     if (const JValue* ext = member(r, "extension"); ext && ext->IsArray())
         for (const auto& e : ext->GetArray()) {
             const std::string url(str_member(e, "url"));
-            if (std::find(known.begin(), known.end(), url) == known.end()) out.push_back({url, to_json(e)});
+            if (std::find(known.begin(), known.end(), url) == known.end())
+                out.push_back({url, to_json(e)});
         }
     return out;
 }

@@ -20,7 +20,8 @@ Result<void> check_period(const Period& p, const char* what, bool need_one);
 // same message built twice is byte-identical — resends must not differ.
 std::string entry_url(std::string_view identifier, int n);
 
-JValue composition(Json& j, const JournalNote& note, const Patient& patient, const std::string& issue_url);
+JValue composition(Json& j, const JournalNote& note, const Patient& patient,
+                   const std::string& issue_url);
 JournalNote read_note(const JValue& composition);
 
 JValue device_resource(Json& j, const Device& d);
@@ -28,12 +29,16 @@ Device device_of(const JValue& device_resource);
 JValue reference_to(Json& j, const std::string& url, std::string_view type);
 
 JValue encounter(Json& j, const std::string& encounter_id, const Patient& patient, bool digital,
-                 const std::string& reason, const Period& period, const std::vector<Participant>& ps,
-                 const std::map<std::string, std::string>& device_urls, const std::string& location);
+                 const std::string& reason, const Period& period,
+                 const std::vector<Participant>& ps,
+                 const std::map<std::string, std::string>& device_urls,
+                 const std::string& location);
 
 // The frame of a Bundle: identifier, type, timestamp and an entries array to fill.
-JValue bundle(Json& j, const std::string& identifier, std::string_view type, const std::optional<Time>& timestamp);
-void add_entry(Json& j, JValue& bundle, const std::string& full_url, JValue resource, const char* request_type = nullptr);
+JValue bundle(Json& j, const std::string& identifier, std::string_view type,
+              const std::optional<Time>& timestamp);
+void add_entry(Json& j, JValue& bundle, const std::string& full_url, JValue resource,
+               const char* request_type = nullptr);
 
 // Reading a Bundle: entries by fullUrl and the first resource of a type.
 struct BundleView {
@@ -45,7 +50,8 @@ struct BundleView {
 };
 BundleView view(const JValue& root);
 
-std::vector<Extension> kept_extensions(const JValue& resource, const std::vector<std::string>& known_urls);
+std::vector<Extension> kept_extensions(const JValue& resource,
+                                       const std::vector<std::string>& known_urls);
 void write_extensions(Json& j, JValue& resource, const std::vector<Extension>& ext);
 
 }  // namespace vft::detail

@@ -72,7 +72,8 @@ Result<Message> build_patient_search_result(const std::vector<PatientRecord>& re
         const std::string purl = new_uuid_urn();
         add(j, b, purl, patient_resource(j, rec.patient), "match");
         for (const auto& s : rec.services) {
-            if (s.name.empty()) return build_error(errc::build_missing_field, "a service needs a name");
+            if (s.name.empty())
+                return build_error(errc::build_missing_field, "a service needs a name");
             JValue e = j.obj();
             j.set(e, "resourceType", "EpisodeOfCare");
             j.set(e, "status", s.status);
@@ -131,7 +132,8 @@ Result<std::vector<PatientRecord>> read_patient_search_result(std::string_view j
         }
         Service s;
         s.status = std::string(str_member(*r, "status"));
-        if (const JValue* types = member(*r, "type"); types && types->IsArray() && !types->Empty()) {
+        if (const JValue* types = member(*r, "type");
+            types && types->IsArray() && !types->Empty()) {
             const JValue& t = (*types)[0];
             s.name = std::string(str_member(t, "text"));
             if (const JValue* c = member(t, "coding"); c && c->IsArray() && !c->Empty()) {
@@ -139,7 +141,8 @@ Result<std::vector<PatientRecord>> read_patient_search_result(std::string_view j
                 if (s.name.empty()) s.name = std::string(str_member((*c)[0], "display"));
             }
         }
-        if (const JValue* org = member(*r, "managingOrganization")) s.organisation = std::string(str_member(*org, "display"));
+        if (const JValue* org = member(*r, "managingOrganization"))
+            s.organisation = std::string(str_member(*org, "display"));
         s.start = period_of(member(*r, "period")).start;
         out[at].services.push_back(std::move(s));
     }

@@ -28,12 +28,15 @@ Result<Message> build_supervision(const SupervisionReport& r) {
         devices.push_back(&p.device);
     }
     // With a note the Bundle is a document (note first, as JFT requires); without, a collection.
-    JValue b = bundle(j, *id, r.note ? "document" : "collection", r.note ? std::optional<Time>(r.note->date) : std::nullopt);
+    JValue b = bundle(j, *id, r.note ? "document" : "collection",
+                      r.note ? std::optional<Time>(r.note->date) : std::nullopt);
     if (r.note) add_entry(j, b, entry_url(*id, 0), composition(j, *r.note, r.patient, {}));
-    JValue enc = encounter(j, *enc_id, r.patient, r.digital, r.reason, r.period, r.participants, device_urls, r.location);
+    JValue enc = encounter(j, *enc_id, r.patient, r.digital, r.reason, r.period, r.participants,
+                           device_urls, r.location);
     write_extensions(j, enc, r.extensions);
     add_entry(j, b, entry_url(*id, 1), std::move(enc));
-    for (const Device* d : devices) add_entry(j, b, device_urls.at(d->system + "|" + d->value), device_resource(j, *d));
+    for (const Device* d : devices)
+        add_entry(j, b, device_urls.at(d->system + "|" + d->value), device_resource(j, *d));
     j.set_root(b);
     return Message{*id, "Bundle", j.str()};
 }
@@ -44,9 +47,11 @@ Result<SupervisionReport> read_supervision(std::string_view json) {
     const BundleView v = view(*d);
     const JValue* enc = v.first("Encounter");
     if (!enc || v.first("DetectedIssue"))
-        return read_error(errc::read_wrong_message, "not a supervision report (an Encounter without an alarm)");
+        return read_error(errc::read_wrong_message,
+                          "not a supervision report (an Encounter without an alarm)");
     SupervisionReport r;
-    if (const JValue* id = member(*d, "identifier")) r.identifier = std::string(str_member(*id, "value"));
+    if (const JValue* id = member(*d, "identifier"))
+        r.identifier = std::string(str_member(*id, "value"));
     if (const JValue* ids = member(*enc, "identifier"); ids && ids->IsArray() && !ids->Empty())
         r.encounter_id = std::string(str_member((*ids)[0], "value"));
     r.patient = patient_of(member(*enc, "subject"));
@@ -61,11 +66,13 @@ Result<SupervisionReport> read_supervision(std::string_view json) {
             if (const JValue* t = member(p, "type"); t && t->IsArray() && !t->Empty())
                 out.mode = code_in(&(*t)[0], std::string(kCs) + "vkp-encounter-mode-v090");
             out.period = period_of(member(p, "period"));
-            if (const JValue* dev = v.resolve(member(p, "individual"))) out.device = device_of(*dev);
+            if (const JValue* dev = v.resolve(member(p, "individual")))
+                out.device = device_of(*dev);
             r.participants.push_back(std::move(out));
         }
     if (const JValue* locs = member(*enc, "location"); locs && locs->IsArray() && !locs->Empty())
-        if (const JValue* l = member((*locs)[0], "location")) r.location = std::string(str_member(*l, "display"));
+        if (const JValue* l = member((*locs)[0], "location"))
+            r.location = std::string(str_member(*l, "display"));
     if (const JValue* comp = v.first("Composition")) r.note = read_note(*comp);
     r.extensions = kept_extensions(*enc, {});
     return r;

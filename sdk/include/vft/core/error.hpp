@@ -7,11 +7,11 @@
 namespace vft {
 
 struct Error {
-    std::string code;      // stable registry code, e.g. "VFT-JSON-0101"
-    std::string message;   // one sentence for a person
-    std::string location;  // element path ("Bundle.entry[1].resource") or "line 3, column 7"
-    std::string hint;      // how to fix it, where known
-    int http_status = 0;   // the HTTP status that carried the error, 0 when none
+    std::string code;        // stable registry code, e.g. "VFT-JSON-0101"
+    std::string message;     // one sentence for a person
+    std::string location;    // element path ("Bundle.entry[1].resource") or "line 3, column 7"
+    std::string hint;        // how to fix it, where known
+    int http_status = 0;     // the HTTP status that carried the error, 0 when none
     bool retryable = false;  // true when the same call may succeed later unchanged
 
     // "VFT-JSON-0101 at line 3, column 7: message (hint: ...)"

@@ -34,10 +34,13 @@ inline constexpr std::string_view id_hpr_invalid = "VFT-ID-0405";
 // XML input.
 inline constexpr std::string_view xml_syntax = "VFT-XML-0501";
 inline constexpr std::string_view xml_unsupported = "VFT-XML-0502";
-inline constexpr std::string_view xml_build_missing = "VFT-XML-0503";   // KITH builder: required value missing
-inline constexpr std::string_view xml_build_invalid = "VFT-XML-0504";   // KITH builder: value invalid
-inline constexpr std::string_view xml_not_apprec = "VFT-XML-0505";      // reader: not an AppRec 1.0/1.1
-inline constexpr std::string_view xml_read_invalid = "VFT-XML-0506";    // reader: required element missing/invalid
+inline constexpr std::string_view xml_build_missing =
+    "VFT-XML-0503";  // KITH builder: required value missing
+inline constexpr std::string_view xml_build_invalid =
+    "VFT-XML-0504";                                                 // KITH builder: value invalid
+inline constexpr std::string_view xml_not_apprec = "VFT-XML-0505";  // reader: not an AppRec 1.0/1.1
+inline constexpr std::string_view xml_read_invalid =
+    "VFT-XML-0506";  // reader: required element missing/invalid
 
 // Builders: the input cannot make a valid national message.
 inline constexpr std::string_view build_missing_field = "VFT-BUILD-0701";

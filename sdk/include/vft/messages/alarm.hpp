@@ -15,19 +15,20 @@
 namespace vft {
 
 struct AlarmReport {
-    std::string identifier;    // Bundle.identifier (urn:uuid); generated when empty — reuse on resend
+    std::string identifier;  // Bundle.identifier (urn:uuid); generated when empty — reuse on resend
     std::string encounter_id;  // Encounter.identifier (urn:uuid); generated when empty
     Patient patient;
-    std::string alert_code;    // vkp-alert-code-v090, e.g. "3" Trygghetsalarm, "4.1" Fall, "1.1" Ikke utlevert
-    std::string severity;      // vkp-severity-level-v090 (0, 10, 20, 30, 40); empty = not sent
-    std::string triage;        // vkp-triage-v090 (R, O, Y, G, B, BL, NR); empty = not sent
-    std::string detail;        // free text, e.g. "yellow"
-    Time identified{};         // when the device raised the alarm
-    Device device;             // the device that raised it
-    Period response;           // the encounter: start and end of the response
+    std::string alert_code;  // vkp-alert-code-v090, e.g. "3" Trygghetsalarm, "4.1" Fall, "1.1" Ikke
+                             // utlevert
+    std::string severity;    // vkp-severity-level-v090 (0, 10, 20, 30, 40); empty = not sent
+    std::string triage;      // vkp-triage-v090 (R, O, Y, G, B, BL, NR); empty = not sent
+    std::string detail;      // free text, e.g. "yellow"
+    Time identified{};       // when the device raised the alarm
+    Device device;           // the device that raised it
+    Period response;         // the encounter: start and end of the response
     std::string reason = "2";  // vkp-encounter-reason-v090: 1 planlagt, 2 hendelsesbasert
     std::vector<Participant> participants;  // devices used in the response, with mode
-    std::string location;      // "[rom] @ [stednavn]"
+    std::string location;                   // "[rom] @ [stednavn]"
     JournalNote note;
     std::vector<Extension> extensions;  // other DetectedIssue extensions, kept on read → write
     bool operator==(const AlarmReport&) const = default;

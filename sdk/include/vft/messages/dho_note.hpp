@@ -14,13 +14,13 @@ namespace vft {
 struct DhoNote {
     std::string identifier;  // Bundle.identifier for the JFT form (urn:uuid); generated when empty
     Patient patient;
-    JournalNote note;        // category is set to "2" by the builders
+    JournalNote note;  // category is set to "2" by the builders
     std::vector<Extension> extensions;
     bool operator==(const DhoNote&) const = default;
 };
 
-[[nodiscard]] Result<Message> build_dho_note(const DhoNote& n);           // Composition
-[[nodiscard]] Result<Message> build_jft_document(const DhoNote& n);      // JFT document Bundle
-[[nodiscard]] Result<DhoNote> read_dho_note(std::string_view json);      // either form
+[[nodiscard]] Result<Message> build_dho_note(const DhoNote& n);      // Composition
+[[nodiscard]] Result<Message> build_jft_document(const DhoNote& n);  // JFT document Bundle
+[[nodiscard]] Result<DhoNote> read_dho_note(std::string_view json);  // either form
 
 }  // namespace vft

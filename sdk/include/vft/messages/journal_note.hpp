@@ -27,8 +27,8 @@ struct NoteSection {
 struct JournalNote {
     std::string category = "1";  // vkp-composition-category-v090: 1 Trygghet og mestring, 2 DHO
     std::string title = "Journalnotat for respons på hendelse";
-    Time date{};                 // when the note was saved in the VFT system
-    Practitioner author;         // the operator
+    Time date{};          // when the note was saved in the VFT system
+    Practitioner author;  // the operator
     std::vector<NoteEvent> events;
     std::vector<NoteSection> sections;
     bool operator==(const JournalNote&) const = default;

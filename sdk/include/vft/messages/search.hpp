@@ -43,7 +43,8 @@ struct VisitPlan {
     bool operator==(const VisitPlan&) const = default;
 };
 
-[[nodiscard]] Result<Message> build_patient_search_result(const std::vector<PatientRecord>& records);
+[[nodiscard]] Result<Message> build_patient_search_result(
+    const std::vector<PatientRecord>& records);
 [[nodiscard]] Result<std::vector<PatientRecord>> read_patient_search_result(std::string_view json);
 [[nodiscard]] Result<Message> build_visit_plan_search_result(const std::vector<VisitPlan>& plans);
 [[nodiscard]] Result<std::vector<VisitPlan>> read_visit_plan_search_result(std::string_view json);

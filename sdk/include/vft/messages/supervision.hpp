@@ -18,9 +18,10 @@ struct SupervisionReport {
     std::string identifier;    // Bundle.identifier (urn:uuid); generated when empty
     std::string encounter_id;  // Encounter.identifier (urn:uuid); generated when empty
     Patient patient;
-    bool digital = true;       // class VR (virtual); false = physical visit, class HH (home health)
-    std::string reason = "1";  // vkp-encounter-reason-v090: 1 planlagt tilsyn, 2 hendelsesbasert tilsyn
-    Period period;             // start and end (end alone when the start is unknown)
+    bool digital = true;  // class VR (virtual); false = physical visit, class HH (home health)
+    std::string reason =
+        "1";        // vkp-encounter-reason-v090: 1 planlagt tilsyn, 2 hendelsesbasert tilsyn
+    Period period;  // start and end (end alone when the start is unknown)
     std::vector<Participant> participants;  // at least one: device + mode
     std::string location;
     std::optional<JournalNote> note;

@@ -21,9 +21,9 @@ enum class Level {
 };
 
 struct ValidatorOptions {
-    std::string specs_dir;             // load spec packages from here; empty = the embedded copy
-    size_t max_depth = 100;            // deeper JSON/XML nesting is a fatal issue
-    size_t max_bytes = 64u << 20;      // larger input is a fatal issue, never read further
+    std::string specs_dir;         // load spec packages from here; empty = the embedded copy
+    size_t max_depth = 100;        // deeper JSON/XML nesting is a fatal issue
+    size_t max_bytes = 64u << 20;  // larger input is a fatal issue, never read further
 };
 
 struct ValidateOptions {
@@ -38,7 +38,7 @@ struct SpecInfo {
 };
 
 class Validator {
-public:
+  public:
     // Loads and compiles every spec package. Errors: VFT-SPEC-02xx naming the file at fault.
     [[nodiscard]] static Result<Validator> create(ValidatorOptions options = {});
 
@@ -55,7 +55,7 @@ public:
 
     struct Impl;  // vft::detail; public only so the implementation files can name it
 
-private:
+  private:
     explicit Validator(std::shared_ptr<const Impl> impl);
     std::shared_ptr<const Impl> impl_;
 };
