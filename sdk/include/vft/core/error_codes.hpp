@@ -1,6 +1,8 @@
 // The registry of vft error codes. A code is never reused or renumbered; add new ones at the end
 // of their family and document them in docs/error-codes.md.
-// Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx, READ 08xx.
+// Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx, READ 08xx,
+// AUTH 09xx, NET 10xx; HTTP uses the status itself (VFT-HTTP-0429); VKP uses the VKP error code
+// of the OperationOutcome (2.1 -> VFT-VKP-0201).
 #pragma once
 
 #include <string_view>
@@ -54,6 +56,26 @@ inline constexpr std::string_view build_invalid_time = "VFT-BUILD-0706";
 inline constexpr std::string_view read_wrong_message = "VFT-READ-0801";
 inline constexpr std::string_view read_missing_element = "VFT-READ-0802";
 inline constexpr std::string_view read_invalid_value = "VFT-READ-0803";
+
+// Auth: keys, JWTs, client assertions, tokens, DPoP.
+inline constexpr std::string_view auth_key_invalid = "VFT-AUTH-0901";      // key file unreadable / wrong type
+inline constexpr std::string_view auth_sign_failed = "VFT-AUTH-0902";
+inline constexpr std::string_view auth_token_request = "VFT-AUTH-0903";    // token endpoint refused / unreachable
+inline constexpr std::string_view auth_token_response = "VFT-AUTH-0904";   // token response not usable
+inline constexpr std::string_view auth_jwt_malformed = "VFT-AUTH-0905";
+inline constexpr std::string_view auth_signature_invalid = "VFT-AUTH-0906";
+inline constexpr std::string_view auth_expired = "VFT-AUTH-0907";          // exp/iat/nbf outside the window
+inline constexpr std::string_view auth_claim_mismatch = "VFT-AUTH-0908";   // iss/sub/aud/htm/htu/ath/scope
+inline constexpr std::string_view auth_dpop_invalid = "VFT-AUTH-0909";
+inline constexpr std::string_view auth_replay = "VFT-AUTH-0910";           // jti seen before
+
+// Network (no HTTP response): retry may help.
+inline constexpr std::string_view net_connect = "VFT-NET-1001";
+inline constexpr std::string_view net_timeout = "VFT-NET-1002";
+inline constexpr std::string_view net_tls = "VFT-NET-1003";
+inline constexpr std::string_view net_resolve = "VFT-NET-1004";
+inline constexpr std::string_view net_reset = "VFT-NET-1005";               // connection dropped mid-exchange
+inline constexpr std::string_view net_deadline = "VFT-NET-1006";            // the call's overall deadline passed
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
