@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     a.identified = t0;
     a.device = {"https://fhir.trygghet.example/serial", "SENSOR-1", "Fallsensor"};
     a.response = {t0 + 1min, t0 + 12min};
-    a.participants = {{"1", a.device, {t0 + 1min, t0 + 2min}}};
+    a.participants = {{"1", a.device, {t0 + 1min, t0 + 2min}, std::nullopt}};
     a.note.date = t0 + 15min;
     a.note.author = {"9144900", "", "Operatør"};
     a.note.events = {{"0", t0}, {"1", t0 + 1min}, {"3", t0 + 12min}};

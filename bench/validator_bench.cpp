@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     a.identified = a0;
     a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
     a.response = {a0 + 1min, a0 + 12min};
-    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}}};
+    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
     a.note.date = a0 + 15min;
     a.note.author = {"9144900", "", "Operatør"};
     a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};

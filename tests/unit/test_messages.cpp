@@ -62,8 +62,8 @@ AlarmReport alarm() {
     r.identified = t0;
     r.device = alarm_button;
     r.response = {t0 + 1min, t0 + 15min};
-    r.participants = {{"2", alarm_button, {t0 + 1min, t0 + 3min}},
-                      {"1", camera, {t0 + 2min, t0 + 4min}}};
+    r.participants = {{"2", alarm_button, {t0 + 1min, t0 + 3min}, std::nullopt},
+                      {"1", camera, {t0 + 2min, t0 + 4min}, std::nullopt}};
     r.location = "rom24 @ sykehjem";
     r.note = note();
     return r;
@@ -163,7 +163,7 @@ TEST_CASE("supervision: digital with note, physical without", "[messages][superv
     s.patient = dnr_person;
     s.reason = "1";
     s.period = {t0, t0 + 2min};
-    s.participants = {{"0", camera, {t0, t0 + 2min}}};
+    s.participants = {{"0", camera, {t0, t0 + 2min}, std::nullopt}};
     s.location = "rom24 @ sykehjem";
     s.note = note();
     auto m = build_supervision(s);
@@ -173,6 +173,7 @@ TEST_CASE("supervision: digital with note, physical without", "[messages][superv
 
     s.digital = false;
     s.note.reset();
+    s.participants = {{"2", {}, {t0 - 10min, t0}, Practitioner{"9144900", "", "Nina Fjeld"}}};
     s.period = {std::nullopt, t0};  // end alone: the start is unknown
     auto physical = build_supervision(s);
     REQUIRE(physical.ok());

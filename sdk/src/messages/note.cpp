@@ -67,7 +67,15 @@ Result<void> check_participants(const std::vector<Participant>& ps) {
     for (const auto& p : ps) {
         if (auto r = check_code("vkp-encounter-mode-v090", p.mode, "participant mode"); !r)
             return r;
-        if (auto r = check_device(p.device, "participant device"); !r) return r;
+        if (p.practitioner) {
+            if (p.practitioner->name.empty() ||
+                (p.practitioner->hpr.empty() && p.practitioner->fnr.empty()))
+                return build_error(
+                    errc::build_missing_field,
+                    "a participating practitioner needs a name and an HPR-nummer or fødselsnummer");
+        } else if (auto r = check_device(p.device, "participant device"); !r) {
+            return r;
+        }
         if (auto r = check_period(p.period, "participant period", false); !r) return r;
     }
     return {};
@@ -220,8 +228,12 @@ JValue encounter(Json& j, const std::string& id, const Patient& patient, bool di
         j.push(types, j.vkp_concept("vkp-encounter-mode-v090", p.mode));
         j.set(part, "type", std::move(types));
         if (p.period.start || p.period.end) j.set(part, "period", j.period(p.period));
-        j.set(part, "individual",
-              reference_to(j, device_urls.at(p.device.system + "|" + p.device.value), "Device"));
+        if (p.practitioner) {
+            j.set(part, "individual", j.practitioner_ref(*p.practitioner));
+        } else if (auto url = device_urls.find(p.device.system + "|" + p.device.value);
+                   url != device_urls.end()) {
+            j.set(part, "individual", reference_to(j, url->second, "Device"));
+        }
         j.push(parts, std::move(part));
     }
     j.set(e, "participant", std::move(parts));
@@ -241,6 +253,25 @@ JValue encounter(Json& j, const std::string& id, const Patient& patient, bool di
         j.set(e, "location", std::move(locs));
     }
     return e;
+}
+
+std::vector<Participant> participants_of(const JValue& encounter, const BundleView& v) {
+    std::vector<Participant> out;
+    if (const JValue* ps = member(encounter, "participant"); ps && ps->IsArray())
+        for (const auto& p : ps->GetArray()) {
+            Participant part;
+            if (const JValue* t = member(p, "type"); t && t->IsArray() && !t->Empty())
+                part.mode = code_in(&(*t)[0], std::string(kCs) + "vkp-encounter-mode-v090");
+            part.period = period_of(member(p, "period"));
+            const JValue* ind = member(p, "individual");
+            if (const JValue* dev = v.resolve(ind)) {
+                part.device = device_of(*dev);
+            } else if (ind && str_member(*ind, "type") != "Device" && member(*ind, "identifier")) {
+                part.practitioner = practitioner_of(ind);
+            }
+            out.push_back(std::move(part));
+        }
+    return out;
 }
 
 JValue bundle(Json& j, const std::string& identifier, std::string_view type,

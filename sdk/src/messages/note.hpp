@@ -50,6 +50,8 @@ struct BundleView {
 };
 BundleView view(const JValue& root);
 
+std::vector<Participant> participants_of(const JValue& encounter, const BundleView& v);
+
 std::vector<Extension> kept_extensions(const JValue& resource,
                                        const std::vector<std::string>& known_urls);
 void write_extensions(Json& j, JValue& resource, const std::vector<Extension>& ext);

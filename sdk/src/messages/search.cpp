@@ -49,8 +49,18 @@ Patient patient_resource_of(const JValue& r) {
     Patient p;
     if (const JValue* ids = member(r, "identifier"); ids && ids->IsArray() && !ids->Empty())
         p.id = std::string(str_member((*ids)[0], "value"));
-    if (const JValue* names = member(r, "name"); names && names->IsArray() && !names->Empty())
-        p.name = std::string(str_member((*names)[0], "text"));
+    if (const JValue* names = member(r, "name"); names && names->IsArray() && !names->Empty()) {
+        const JValue& n = (*names)[0];
+        p.name = std::string(str_member(n, "text"));
+        if (p.name.empty()) {  // structured name: given names, then family
+            if (const JValue* given = member(n, "given"); given && given->IsArray())
+                for (const auto& g : given->GetArray())
+                    p.name += std::string(str(&g)) + " ";
+            p.name += std::string(str_member(n, "family"));
+            while (!p.name.empty() && p.name.back() == ' ')
+                p.name.pop_back();
+        }
+    }
     return p;
 }
 

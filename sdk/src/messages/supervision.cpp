@@ -22,6 +22,7 @@ Result<Message> build_supervision(const SupervisionReport& r) {
     std::map<std::string, std::string> device_urls;
     std::vector<const Device*> devices;
     for (const auto& p : r.participants) {
+        if (p.practitioner) continue;
         const std::string key = p.device.system + "|" + p.device.value;
         if (device_urls.count(key)) continue;
         device_urls[key] = entry_url(*id, 2 + static_cast<int>(devices.size()));
@@ -60,16 +61,7 @@ Result<SupervisionReport> read_supervision(std::string_view json) {
     if (const JValue* rc = member(*enc, "reasonCode"); rc && rc->IsArray() && !rc->Empty())
         r.reason = code_in(&(*rc)[0], std::string(kCs) + "vkp-encounter-reason-v090");
     r.period = period_of(member(*enc, "period"));
-    if (const JValue* ps = member(*enc, "participant"); ps && ps->IsArray())
-        for (const auto& p : ps->GetArray()) {
-            Participant out;
-            if (const JValue* t = member(p, "type"); t && t->IsArray() && !t->Empty())
-                out.mode = code_in(&(*t)[0], std::string(kCs) + "vkp-encounter-mode-v090");
-            out.period = period_of(member(p, "period"));
-            if (const JValue* dev = v.resolve(member(p, "individual")))
-                out.device = device_of(*dev);
-            r.participants.push_back(std::move(out));
-        }
+    r.participants = participants_of(*enc, v);
     if (const JValue* locs = member(*enc, "location"); locs && locs->IsArray() && !locs->Empty())
         if (const JValue* l = member((*locs)[0], "location"))
             r.location = std::string(str_member(*l, "display"));

@@ -2,6 +2,7 @@
 // wrote. Shared by the alarm, supervision, medication and DHO messages.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,13 @@ struct JournalNote {
     bool operator==(const JournalNote&) const = default;
 };
 
-// An encounter participant: one per device and mode (vkp-encounter-mode-v090: 0–4).
+// An encounter participant: one per device and mode (vkp-encounter-mode-v090: 0–4), or a
+// health worker (e.g. at a physical visit) instead of a device.
 struct Participant {
     std::string mode;
-    Device device;
+    Device device;  // used when practitioner is empty
     Period period;
+    std::optional<Practitioner> practitioner;  // set: the participant is this person, not a device
     bool operator==(const Participant&) const = default;
 };
 
