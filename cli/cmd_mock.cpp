@@ -1,0 +1,82 @@
+// vft mock receiver --listen HOST:PORT [--db FILE] [--level strict|lenient] [--orgnr N]...
+// Prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
+#include <csignal>
+#include <iostream>
+
+#include "commands.hpp"
+#include "vft/mocks/receiver.hpp"
+
+namespace vft::cli {
+namespace {
+
+struct MockArgs {
+    std::string listen = "127.0.0.1:0";
+    std::string db;
+    std::string level = "strict";
+    std::string auth = "none";
+    std::vector<std::string> orgnrs;
+    size_t max_body = 10u << 20;
+};
+
+int run_receiver(const MockArgs& a) {
+    mocks::ReceiverOptions o;
+    const auto colon = a.listen.rfind(':');
+    if (colon == std::string::npos) {
+        std::cerr << "vft mock receiver: --listen wants HOST:PORT\n";
+        return kExitCannotRun;
+    }
+    o.host = a.listen.substr(0, colon);
+    o.port = std::atoi(a.listen.c_str() + colon + 1);
+    o.db_path = a.db;
+    o.level = a.level == "lenient" ? Level::lenient : Level::strict;
+    o.served_orgnrs = a.orgnrs;
+    o.max_body_bytes = a.max_body;
+    if (a.auth != "none") {
+        std::cerr << "vft mock receiver: --auth with a token service is not implemented yet; use "
+                     "--auth none\n";
+        return kExitCannotRun;
+    }
+    std::cerr << "WARNING: --auth none: this receiver accepts requests without any token. "
+                 "For local development only.\n";
+    // Block the stop signals before any thread starts, so only sigwait below sees them.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    auto receiver = mocks::Receiver::create(o);
+    if (!receiver) {
+        std::cerr << "vft mock receiver: " << receiver.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
+    auto url = (*receiver)->start();
+    if (!url) {
+        std::cerr << "vft mock receiver: " << url.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
+    std::cout << "listening on " << *url << std::endl;
+    int sig = 0;
+    sigwait(&stop, &sig);
+    (*receiver)->stop();
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_mock(CLI::App& app, int& exit_code) {
+    CLI::App* mock = app.add_subcommand("mock", "Run a mock counterpart")->require_subcommand(1);
+    auto args = std::make_shared<MockArgs>();
+    CLI::App* recv =
+        mock->add_subcommand("receiver", "The reference receiver: VKP R4, JFT and PMD write APIs");
+    recv->add_option("--listen", args->listen, "HOST:PORT (port 0 picks a free one)");
+    recv->add_option("--db", args->db, "Journal file (SQLite); default in memory");
+    recv->add_option("--level", args->level, "strict or lenient")
+        ->check(CLI::IsMember({"strict", "lenient"}));
+    recv->add_option("--auth", args->auth, "none, or the token service URL");
+    recv->add_option("--orgnr", args->orgnrs,
+                     "Municipality served (repeatable; default: any valid orgnr)");
+    recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
+    recv->callback([args, &exit_code] { exit_code = run_receiver(*args); });
+}
+
+}  // namespace vft::cli

@@ -1,0 +1,44 @@
+// vft::mocks::Receiver — the reference receiver vendors develop against and the conformance
+// suite tests senders with: the VKP R4, JFT and PMD write APIs over real HTTP, every message
+// judged by the SDK validator, a persistent SQLite journal that records each message identifier
+// once, and GET /_admin/journal for tests (DESIGN.md, "Endpoints").
+//
+// Thread safety: start() and stop() from one thread; requests are served concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vft/core/result.hpp"
+#include "vft/validate/validator.hpp"
+
+namespace vft::mocks {
+
+struct ReceiverOptions {
+    std::string host = "127.0.0.1";          // address to listen on
+    int port = 0;                            // 0 = pick a free port
+    std::string db_path;                     // journal file; empty = in memory (lost at exit)
+    Level level = Level::strict;             // validation level for every write
+    size_t max_body_bytes = 10u << 20;       // larger bodies get 413
+    std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
+    size_t threads = 8;                      // worker threads
+};
+
+class Receiver {
+  public:
+    // Opens the journal and compiles the validator. Errors: VFT-SPEC-*, VFT-MOCK-12xx.
+    [[nodiscard]] static Result<std::unique_ptr<Receiver>> create(ReceiverOptions options);
+    // Binds and serves in a background thread; returns the base URL ("http://127.0.0.1:PORT").
+    [[nodiscard]] Result<std::string> start();
+    void stop();
+    ~Receiver();
+
+    struct Impl;
+
+  private:
+    explicit Receiver(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vft::mocks

@@ -1,0 +1,194 @@
+#include "journal.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "vft/core/time.hpp"
+#include "vft/core/uuid.hpp"
+
+namespace vft::mocks::detail {
+namespace {
+
+constexpr const char* kCode = "VFT-MOCK-1201";
+
+Error db_error(sqlite3* db, const std::string& what) {
+    return Error{kCode, what + ": " + (db ? sqlite3_errmsg(db) : "no database"), {}, {}, 0, false};
+}
+
+struct Stmt {
+    sqlite3_stmt* s = nullptr;
+    ~Stmt() { sqlite3_finalize(s); }
+};
+
+std::string now_text() {
+    return format_fhir_time(
+        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+std::string col(sqlite3_stmt* s, int i) {
+    const unsigned char* t = sqlite3_column_text(s, i);
+    return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
+    sqlite3* db = nullptr;
+    const std::string file = path.empty() ? ":memory:" : path;
+    if (sqlite3_open_v2(file.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        Error e = db_error(db, "cannot open journal '" + file + "'");
+        sqlite3_close(db);
+        return e;
+    }
+    std::unique_ptr<Journal> j(new Journal(db));
+    sqlite3_busy_timeout(db, 5000);
+    for (const char* sql :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+          "CREATE TABLE IF NOT EXISTS journal ("
+          " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
+          " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"
+          " count INTEGER NOT NULL, received TEXT NOT NULL, body TEXT NOT NULL,"
+          " status INTEGER NOT NULL, response TEXT NOT NULL, location TEXT NOT NULL,"
+          " content_type TEXT NOT NULL, read_at TEXT, journaled_at TEXT,"
+          " UNIQUE(api, identifier))",
+          "CREATE INDEX IF NOT EXISTS journal_by_id ON journal(resource_type, resource_id)"})
+        if (auto r = j->exec(sql); !r) return r.error();
+    return j;
+}
+
+Journal::~Journal() {
+    sqlite3_close(db_);
+}
+
+Result<void> Journal::exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "";
+        sqlite3_free(err);
+        return Error{kCode, "journal: " + msg, {}, {}, 0, false};
+    }
+    return {};
+}
+
+Result<StoredOutcome> Journal::record_once(
+    const std::string& api, const std::string& identifier, const std::string& resource_type,
+    const std::string& orgnr, const std::string& body,
+    const std::function<StoredOutcome(const std::string&)>& outcome) {
+    std::lock_guard lock(mu_);
+    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
+    auto rollback = [this](Error e) {
+        (void)exec("ROLLBACK");
+        return e;
+    };
+    {
+        Stmt up;
+        sqlite3_prepare_v2(
+            db_,
+            "UPDATE journal SET count = count + 1 WHERE api = ?1 AND identifier = ?2 "
+            "RETURNING status, response, location, content_type, count",
+            -1, &up.s, nullptr);
+        sqlite3_bind_text(up.s, 1, api.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(up.s, 2, identifier.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(up.s) == SQLITE_ROW) {
+            StoredOutcome o{sqlite3_column_int(up.s, 0), col(up.s, 1), col(up.s, 2), col(up.s, 3),
+                            sqlite3_column_int(up.s, 4)};
+            sqlite3_reset(up.s);
+            if (auto r = exec("COMMIT"); !r) return rollback(r.error());
+            return o;
+        }
+    }
+    const std::string resource_id = new_uuid();
+    StoredOutcome o = outcome(resource_id);
+    Stmt ins;
+    sqlite3_prepare_v2(db_,
+                       "INSERT INTO journal (api, identifier, resource_type, orgnr, resource_id, "
+                       "count, received, body,"
+                       " status, response, location, content_type) VALUES (?1, ?2, ?3, ?4, ?5, 1, "
+                       "?6, ?7, ?8, ?9, ?10, ?11)",
+                       -1, &ins.s, nullptr);
+    const std::string now = now_text();
+    const std::string* texts[] = {&api,         &identifier, &resource_type, &orgnr,
+                                  &resource_id, &now,        &body};
+    for (int i = 0; i < 7; ++i)
+        sqlite3_bind_text(ins.s, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(ins.s, 8, o.status);
+    sqlite3_bind_text(ins.s, 9, o.body.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins.s, 10, o.location.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins.s, 11, o.content_type.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(ins.s) != SQLITE_DONE) return rollback(db_error(db_, "journal insert"));
+    if (auto r = exec("COMMIT"); !r) return rollback(r.error());
+    return o;
+}
+
+Result<std::vector<JournalEntry>> Journal::entries() {
+    std::lock_guard lock(mu_);
+    Stmt q;
+    if (sqlite3_prepare_v2(
+            db_,
+            "SELECT api, identifier, resource_type, orgnr, count, received, resource_id, read_at,"
+            " journaled_at FROM journal ORDER BY seq",
+            -1, &q.s, nullptr) != SQLITE_OK)
+        return db_error(db_, "journal query");
+    std::vector<JournalEntry> out;
+    while (sqlite3_step(q.s) == SQLITE_ROW) {
+        JournalEntry e;
+        e.api = col(q.s, 0);
+        e.identifier = col(q.s, 1);
+        e.resource_type = col(q.s, 2);
+        e.orgnr = col(q.s, 3);
+        e.count = sqlite3_column_int(q.s, 4);
+        e.received = col(q.s, 5);
+        e.resource_id = col(q.s, 6);
+        e.status_registered = e.received;
+        e.status_read = col(q.s, 7);
+        e.status_journaled = col(q.s, 8);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Result<std::optional<JournalEntry>> Journal::by_resource_id(const std::string& type,
+                                                            const std::string& id) {
+    auto all = entries();
+    if (!all) return all.error();
+    for (auto& e : *all)
+        if (e.resource_type == type && e.resource_id == id)
+            return std::optional<JournalEntry>(std::move(e));
+    return std::optional<JournalEntry>();
+}
+
+Result<bool> Journal::mark(const std::string& type, const std::string& id, const char* column) {
+    std::lock_guard lock(mu_);
+    const std::string sql = std::string("UPDATE journal SET ") + column + " = COALESCE(" + column +
+                            ", ?1) WHERE api = 'jft' AND resource_type = ?2 AND resource_id = ?3";
+    Stmt s;
+    sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr);
+    const std::string now = now_text();
+    sqlite3_bind_text(s.s, 1, now.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.s, 2, type.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.s, 3, id.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s.s) != SQLITE_DONE) return db_error(db_, "journal update");
+    return sqlite3_changes(db_) > 0;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> Journal::search(const std::string& type,
+                                                                     int64_t after, size_t count,
+                                                                     bool descending) {
+    std::lock_guard lock(mu_);
+    Stmt q;
+    const std::string sql =
+        std::string("SELECT seq, body FROM journal WHERE api = 'jft' AND resource_type = ?1 AND ") +
+        (descending ? "seq < ?2 ORDER BY seq DESC" : "seq > ?2 ORDER BY seq") + " LIMIT ?3";
+    sqlite3_prepare_v2(db_, sql.c_str(), -1, &q.s, nullptr);
+    sqlite3_bind_text(q.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q.s, 2, after);
+    sqlite3_bind_int64(q.s, 3, static_cast<int64_t>(count));
+    std::vector<std::pair<int64_t, std::string>> out;
+    while (sqlite3_step(q.s) == SQLITE_ROW)
+        out.emplace_back(sqlite3_column_int64(q.s, 0), col(q.s, 1));
+    return out;
+}
+
+}  // namespace vft::mocks::detail

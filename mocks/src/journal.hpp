@@ -1,0 +1,68 @@
+// The receiver's journal: every accepted message, once per (api, identifier), with the outcome
+// given to the first submission so that a resubmission gets the same answer (DESIGN.md,
+// duplicates). SQLite; survives restarts. Thread-safe (one connection behind a mutex).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vft/core/result.hpp"
+
+namespace vft::mocks::detail {
+
+struct StoredOutcome {
+    int status = 0;
+    std::string body;
+    std::string location;
+    std::string content_type;
+    int count = 1;  // how often this identifier was submitted
+};
+
+struct JournalEntry {
+    std::string api;  // vkp | jft | pmd
+    std::string identifier;
+    std::string resource_type;
+    std::string orgnr;
+    int count = 0;
+    std::string received;  // first submission, UTC
+    std::string resource_id;
+    std::string status_registered, status_read, status_journaled;  // JFT lifecycle
+};
+
+class Journal {
+  public:
+    static Result<std::unique_ptr<Journal>> open(const std::string& path);
+    ~Journal();
+
+    // Journals (api, identifier) once. The first call runs `outcome` (which also gets the new
+    // resource id) and stores its result; later calls return the stored outcome, count + 1.
+    Result<StoredOutcome> record_once(
+        const std::string& api, const std::string& identifier, const std::string& resource_type,
+        const std::string& orgnr, const std::string& body,
+        const std::function<StoredOutcome(const std::string& resource_id)>& outcome);
+
+    Result<std::vector<JournalEntry>> entries();
+    Result<std::optional<JournalEntry>> by_resource_id(const std::string& resource_type,
+                                                       const std::string& id);
+    Result<bool> mark(const std::string& resource_type, const std::string& id,
+                      const char* column);  // read/journaled
+    // JFT search: entries of a type after `cursor` (a seq), oldest first; returns bodies + next
+    // cursor.
+    Result<std::vector<std::pair<int64_t, std::string>>> search(const std::string& resource_type,
+                                                                int64_t after, size_t count,
+                                                                bool descending);
+
+  private:
+    explicit Journal(sqlite3* db) : db_(db) {}
+    Result<void> exec(const char* sql);
+    sqlite3* db_;
+    std::mutex mu_;
+};
+
+}  // namespace vft::mocks::detail

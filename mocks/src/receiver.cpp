@@ -1,0 +1,351 @@
+// The reference receiver's HTTP surface. Every write is judged by the SDK validator at the
+// configured level; accepted messages are journaled once per identifier.
+#include "vft/mocks/receiver.hpp"
+
+#include <httplib.h>
+#include <openssl/sha.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
+#include <thread>
+
+#include "journal.hpp"
+#include "vft/core/identifiers.hpp"
+
+namespace vft::mocks {
+namespace {
+
+using detail::StoredOutcome;
+using JValue = rapidjson::Value;
+
+constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+constexpr const char* kVkpErrors = "http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090";
+
+std::string escape(std::string_view s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
+}
+
+// An OperationOutcome with one issue carrying a VKP error code (vkp-operation-outcome-v090).
+std::string vkp_outcome(std::string_view vkp_code, std::string_view display, std::string_view text,
+                        std::string_view issue_code = "invalid") {
+    return std::string(
+               R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":")") +
+           std::string(issue_code) + R"(","details":{"coding":[{"system":")" + kVkpErrors +
+           R"(","code":")" + std::string(vkp_code) + R"(","display":")" + std::string(display) +
+           R"("}],"text":)" + escape(text) + "}}]}";
+}
+
+// The validator's OperationOutcome, led by VKP code 2.4 InvalidFormat so VKP clients see the class.
+std::string invalid_outcome(const ValidationReport& report) {
+    std::string oo = report.to_operation_outcome();
+    const std::string lead =
+        vkp_outcome("2.4", "InvalidFormat", "the message does not conform; see the issues");
+    const size_t at = oo.find("\"issue\":[");
+    const size_t lead_at = lead.find("\"issue\":[");
+    const std::string first =
+        lead.substr(lead_at + 9, lead.size() - lead_at - 9 - 2);  // the lead issue object
+    return oo.insert(at + 9, first + ",");
+}
+
+std::string sha256_hex(std::string_view s) {
+    unsigned char h[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : h) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+// The idempotency key: Bundle.identifier, else the resource's first identifier, else the body's
+// hash (so an identical resubmission still counts as one).
+std::string identifier_of(const rapidjson::Document& d, std::string_view body) {
+    auto value_of = [](const JValue& id) -> std::string {
+        if (id.IsObject() && id.HasMember("value") && id["value"].IsString())
+            return id["value"].GetString();
+        return {};
+    };
+    if (d.IsObject() && d.HasMember("identifier")) {
+        const JValue& id = d["identifier"];
+        if (id.IsArray() && !id.Empty() && !value_of(id[0]).empty()) return value_of(id[0]);
+        if (!value_of(id).empty()) return value_of(id);
+    }
+    return "sha256:" + sha256_hex(body);
+}
+
+bool json_content_type(const httplib::Request& req) {
+    const std::string ct = req.get_header_value("Content-Type");
+    const std::string base = ct.substr(0, ct.find(';'));
+    return base == "application/fhir+json" || base == "application/json";
+}
+
+}  // namespace
+
+struct Receiver::Impl {
+    ReceiverOptions options;
+    std::unique_ptr<detail::Journal> journal;
+    Validator validator;
+    httplib::Server server;
+    std::thread thread;
+    std::string base_url;
+
+    Impl(ReceiverOptions o, std::unique_ptr<detail::Journal> j, Validator v)
+        : options(std::move(o)), journal(std::move(j)), validator(std::move(v)) {}
+
+    static void reply(httplib::Response& res, int status, const std::string& body,
+                      const char* type = kFhirJson) {
+        res.status = status;
+        res.set_content(body, type);
+    }
+
+    // Common gate for FHIR writes: content type, parse. Returns false when a reply was sent.
+    bool fhir_body(const httplib::Request& req, httplib::Response& res, rapidjson::Document& d) {
+        if (!json_content_type(req)) {
+            reply(res, 415,
+                  vkp_outcome(
+                      "2.4", "InvalidFormat",
+                      "Content-Type must be application/fhir+json (or application/json), got '" +
+                          req.get_header_value("Content-Type") + "'",
+                      "not-supported"));
+            return false;
+        }
+        d.Parse(req.body.data(), req.body.size());
+        if (d.HasParseError() || !d.IsObject()) {
+            const auto report = validator.validate(req.body, {options.level, ""});
+            reply(res, 400, invalid_outcome(report));
+            return false;
+        }
+        return true;
+    }
+
+    bool orgnr_ok(const std::string& orgnr, httplib::Response& res) {
+        if (!check_orgnr(orgnr) ||
+            (!options.served_orgnrs.empty() &&
+             std::find(options.served_orgnrs.begin(), options.served_orgnrs.end(), orgnr) ==
+                 options.served_orgnrs.end())) {
+            reply(
+                res, 400,
+                vkp_outcome("2.2", "InvalidOrg",
+                            "organisation number '" + orgnr + "' is malformed or not served here"));
+            return false;
+        }
+        return true;
+    }
+
+    // Validates and journals once; `accepted` builds the outcome of the first submission.
+    void write(
+        const std::string& api, const std::string& spec, const std::string& orgnr,
+        const httplib::Request& req, httplib::Response& res,
+        const std::function<StoredOutcome(const std::string&, const ValidationReport&)>& accepted) {
+        rapidjson::Document d;
+        if (!fhir_body(req, res, d)) return;
+        const auto report = validator.validate(req.body, {options.level, spec});
+        if (!report.valid()) {
+            // Rejections are not journaled: the identifier stays free for a corrected message.
+            reply(res, 400, invalid_outcome(report));
+            return;
+        }
+        const std::string rt = d.HasMember("resourceType") && d["resourceType"].IsString()
+                                   ? d["resourceType"].GetString()
+                                   : "";
+        auto stored =
+            journal->record_once(api, identifier_of(d, req.body), rt, orgnr, req.body,
+                                 [&](const std::string& id) { return accepted(id, report); });
+        if (!stored) {
+            reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));
+            return;
+        }
+        res.status = stored->status;
+        if (!stored->location.empty()) res.set_header("Location", stored->location);
+        if (stored->count > 1) res.set_header("X-Vft-Duplicate", std::to_string(stored->count));
+        res.set_content(stored->body,
+                        stored->content_type.empty() ? kFhirJson : stored->content_type.c_str());
+    }
+
+    void routes() {
+        server.set_payload_max_length(options.max_body_bytes);
+        server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+            if (!res.body.empty()) return;
+            const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
+                               : res.status == 404 ? "no such endpoint"
+                                                   : "request refused";
+            reply(res, res.status,
+                  vkp_outcome(res.status == 413 ? "2.4" : "3",
+                              res.status == 413 ? "InvalidFormat" : "annen feil", text,
+                              res.status == 413 ? "too-costly" : "not-found"));
+        });
+
+        // VKP R4: journaling (bundle and single resources).
+        server.Post(
+            R"(/epj/r4/([^/]+)/(bundle|composition|medicationdispense|encounter|detectedissue))",
+            [this](const httplib::Request& req, httplib::Response& res) {
+                const std::string orgnr = req.matches[1];
+                if (!orgnr_ok(orgnr, res)) return;
+                write("vkp", "vkp-r4", orgnr, req, res,
+                      [](const std::string&, const ValidationReport& r) {
+                          return StoredOutcome{201, r.to_operation_outcome(), {}, kFhirJson, 1};
+                      });
+            });
+
+        // JFT WriteAPI: 202 + status location.
+        server.Post(R"(/v1/(Bundle|Composition|MedicationDispense))",
+                    [this](const httplib::Request& req, httplib::Response& res) {
+                        const std::string type = req.matches[1];
+                        write("jft", "jft", "", req, res,
+                              [&](const std::string& id, const ValidationReport&) {
+                                  return StoredOutcome{
+                                      202,
+                                      {},
+                                      base_url + "/v1/" + type + "/" + id + "/$status",
+                                      kFhirJson,
+                                      1};
+                              });
+                    });
+        server.Get(R"(/v1/(Bundle|Composition|MedicationDispense)/([0-9a-f-]+)/\$status)",
+                   [this](const httplib::Request& req, httplib::Response& res) {
+                       auto e = journal->by_resource_id(req.matches[1], req.matches[2]);
+                       if (!e || !*e)
+                           return reply(
+                               res, 404,
+                               vkp_outcome("3", "annen feil", "no such resource", "not-found"));
+                       const auto& x = **e;
+                       auto ts = [](const std::string& s) {
+                           return s.empty() ? std::string("null") : "\"" + s + "\"";
+                       };
+                       reply(res, 200,
+                             R"({"registered":)" + ts(x.status_registered) + R"(,"read":)" +
+                                 ts(x.status_read) + R"(,"journaled":)" + ts(x.status_journaled) +
+                                 R"(,"failed":null})",
+                             "application/json");
+                   });
+        server.Post(
+            R"(/v1/(Bundle|Composition|MedicationDispense)/([0-9a-f-]+)/\$journaling-acknowledged)",
+            [this](const httplib::Request& req, httplib::Response& res) {
+                auto ok = journal->mark(req.matches[1], req.matches[2], "journaled_at");
+                if (!ok || !*ok)
+                    return reply(res, 404,
+                                 vkp_outcome("3", "annen feil", "no such resource", "not-found"));
+                (void)journal->mark(req.matches[1], req.matches[2], "read_at");
+                res.status = 202;
+                res.set_header("Location", base_url + "/v1/" + std::string(req.matches[1]) + "/" +
+                                               std::string(req.matches[2]) + "/$status");
+            });
+
+        // PMD: a batch of Observations; each entry answered on its own.
+        server.Post("/pmd",
+                    [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
+
+        // Test hook: what was journaled, with counts.
+        server.Get("/_admin/journal", [this](const httplib::Request&, httplib::Response& res) {
+            auto entries = journal->entries();
+            if (!entries)
+                return reply(res, 500,
+                             vkp_outcome("3", "annen feil", entries.error().message, "exception"));
+            std::string out = R"({"entries":[)";
+            for (size_t i = 0; i < entries->size(); ++i) {
+                const auto& e = (*entries)[i];
+                out += (i ? "," : "") + std::string(R"({"api":)") + escape(e.api) +
+                       R"(,"identifier":)" + escape(e.identifier) + R"(,"resource_type":)" +
+                       escape(e.resource_type) + R"(,"orgnr":)" + escape(e.orgnr) + R"(,"count":)" +
+                       std::to_string(e.count) + R"(,"received":)" + escape(e.received) + "}";
+            }
+            reply(res, 200, out + "]}", "application/json");
+        });
+    }
+
+    void pmd(const httplib::Request& req, httplib::Response& res) {
+        rapidjson::Document d;
+        if (!fhir_body(req, res, d)) return;
+        const auto report = validator.validate(req.body, {options.level, "pmd"});
+        // Issues inside entry i fail entry i only; any other error fails the whole batch.
+        std::map<size_t, std::vector<const Issue*>> by_entry;
+        bool batch_error = false;
+        for (const auto& i : report.issues) {
+            if (i.severity != Severity::error && i.severity != Severity::fatal) continue;
+            size_t n = 0;
+            if (std::sscanf(i.path.c_str(), "Bundle.entry[%zu]", &n) == 1 &&
+                i.path.find(".resource") != std::string::npos)
+                by_entry[n].push_back(&i);
+            else
+                batch_error = true;
+        }
+        if (batch_error || !d.HasMember("entry") || !d["entry"].IsArray())
+            return reply(res, 400, invalid_outcome(report));
+        write("pmd", "pmd", "", req, res, [&](const std::string&, const ValidationReport&) {
+            std::string out = R"({"resourceType":"Bundle","type":"batch-response","entry":[)";
+            const JValue& entries = d["entry"];
+            for (rapidjson::SizeType i = 0; i < entries.Size(); ++i) {
+                const std::string full_url =
+                    entries[i].HasMember("fullUrl") && entries[i]["fullUrl"].IsString()
+                        ? entries[i]["fullUrl"].GetString()
+                        : "";
+                out +=
+                    (i ? "," : "") + std::string(R"({"fullUrl":)") + escape(full_url) +
+                    R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId","valueUri":)" +
+                    escape(full_url) + "}],";
+                auto bad = by_entry.find(i);
+                if (bad == by_entry.end()) {
+                    out += R"("status":"201 Created","location":"Observation/)" +
+                           full_url.substr(full_url.rfind(':') + 1) + "\"}}";
+                } else {
+                    ValidationReport part;
+                    for (const Issue* issue : bad->second)
+                        part.issues.push_back(*issue);
+                    out += R"("status":"400 Bad Request","outcome":)" +
+                           part.to_operation_outcome() + "}}";
+                }
+            }
+            return StoredOutcome{200, out + "]}", {}, kFhirJson, 1};
+        });
+    }
+};
+
+Receiver::Receiver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Receiver::~Receiver() {
+    stop();
+}
+
+Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
+    auto journal = detail::Journal::open(options.db_path);
+    if (!journal) return journal.error();
+    auto validator = Validator::create();
+    if (!validator) return validator.error();
+    auto impl = std::make_unique<Impl>(std::move(options), std::move(journal).value(),
+                                       std::move(validator).value());
+    impl->routes();
+    return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));
+}
+
+Result<std::string> Receiver::start() {
+    Impl& i = *impl_;
+    const int port =
+        i.options.port == 0
+            ? i.server.bind_to_any_port(i.options.host)
+            : (i.server.bind_to_port(i.options.host, i.options.port) ? i.options.port : -1);
+    if (port <= 0)
+        return Error{"VFT-MOCK-1202",
+                     "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port),
+                     {},
+                     "is the port in use?",
+                     0,
+                     false};
+    i.base_url = "http://" + i.options.host + ":" + std::to_string(port);
+    i.thread = std::thread([&i] { i.server.listen_after_bind(); });
+    return i.base_url;
+}
+
+void Receiver::stop() {
+    if (!impl_) return;
+    impl_->server.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace vft::mocks

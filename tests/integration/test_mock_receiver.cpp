@@ -1,0 +1,185 @@
+// The mock receiver as a real process on loopback: journaling once per identifier, survival of
+// a restart, the DESIGN.md error contract, and concurrent writers.
+#include <httplib.h>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "process.hpp"
+#include "vft/messages/medication.hpp"
+
+namespace fs = std::filesystem;
+using vft::test::Process;
+
+namespace {
+
+std::string slurp(const std::string& rel) {
+    std::ifstream in(std::string(VFT_SOURCE_DIR) + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+fs::path temp_db(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("vft-it-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    fs::remove(dir / name);
+    return dir / name;
+}
+
+int count_of(httplib::Client& c, const std::string& identifier) {
+    auto r = c.Get("/_admin/journal");
+    REQUIRE(r);
+    const auto at = r->body.find("\"identifier\":\"" + identifier + "\"");
+    if (at == std::string::npos) return 0;
+    const auto cnt = r->body.find("\"count\":", at);
+    return std::atoi(r->body.c_str() + cnt + 8);
+}
+
+const char* kJson = "application/fhir+json";
+
+}  // namespace
+
+TEST_CASE("mock receiver: journals once, answers duplicates the same, survives a restart",
+          "[integration][mocks]") {
+    const fs::path db = temp_db("journal-restart.db");
+    const std::string bundle = slurp("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    const std::string id =
+        bundle.substr(bundle.find("urn:uuid:", bundle.find("\"identifier\"")), 45);
+    std::string first_body;
+    {
+        Process p(
+            {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--db", db.string()});
+        REQUIRE_FALSE(p.url().empty());
+        httplib::Client c(p.url());
+        auto r1 = c.Post("/epj/r4/312229544/bundle", bundle, kJson);
+        REQUIRE(r1);
+        CHECK(r1->status == 201);
+        first_body = r1->body;
+        auto r2 = c.Post("/epj/r4/312229544/bundle", bundle, kJson);
+        REQUIRE(r2);
+        CHECK(r2->status == 201);
+        CHECK(r2->body == first_body);
+        CHECK(count_of(c, id) == 2);
+        CHECK(p.stop() == 0);
+    }
+    Process again(
+        {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--db", db.string()});
+    REQUIRE_FALSE(again.url().empty());
+    httplib::Client c(again.url());
+    CHECK(count_of(c, id) == 2);
+    auto r3 = c.Post("/epj/r4/312229544/bundle", bundle, kJson);
+    REQUIRE(r3);
+    CHECK(r3->body == first_body);
+    CHECK(count_of(c, id) == 3);
+}
+
+TEST_CASE("mock receiver: error contract (2.2 orgnr, 415, 413, 400 with rule IDs, 404)",
+          "[integration][mocks]") {
+    Process p(
+        {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--max-body", "200000"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const std::string bundle = slurp("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    auto bad_org = c.Post("/epj/r4/314159265/bundle", bundle, kJson);
+    REQUIRE(bad_org);
+    CHECK(bad_org->status == 400);
+    CHECK(bad_org->body.find("\"code\":\"2.2\"") != std::string::npos);
+    auto wrong_type = c.Post("/epj/r4/312229544/bundle", bundle, "text/plain");
+    REQUIRE(wrong_type);
+    CHECK(wrong_type->status == 415);
+    auto big = c.Post("/epj/r4/312229544/bundle", std::string(300000, ' ') + bundle, kJson);
+    REQUIRE(big);
+    CHECK(big->status == 413);
+    auto malformed = c.Post("/epj/r4/312229544/bundle", "{\"resourceType\": \"Bundle\",", kJson);
+    REQUIRE(malformed);
+    CHECK(malformed->status == 400);
+    CHECK(malformed->body.find("FHIR-JSON-001") != std::string::npos);
+    auto invalid = c.Post("/epj/r4/312229544/bundle",
+                          slurp("fixtures/messages/invalid/codes/alert-code-4-99.json"), kJson);
+    REQUIRE(invalid);
+    CHECK(invalid->status == 400);
+    CHECK(invalid->body.find("VKP-DI-002") != std::string::npos);
+    CHECK(invalid->body.find("\"code\":\"2.4\"") != std::string::npos);
+    CHECK(count_of(c, "urn:uuid:") == 0);  // nothing invalid was journaled
+    auto none = c.Post("/nowhere", "{}", kJson);
+    REQUIRE(none);
+    CHECK(none->status == 404);
+}
+
+TEST_CASE("mock receiver: JFT lifecycle registered -> journaled", "[integration][mocks]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    auto r = c.Post("/v1/Bundle", slurp("fixtures/messages/valid/jft/document-dho-note.json"),
+                    "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 202);
+    const std::string status_url = r->get_header_value("Location");
+    REQUIRE(status_url.rfind(p.url() + "/v1/Bundle/", 0) == 0);
+    const std::string path = status_url.substr(p.url().size());
+    auto s1 = c.Get(path.c_str());
+    REQUIRE(s1);
+    CHECK(s1->body.find("\"journaled\":null") != std::string::npos);
+    const std::string ack = path.substr(0, path.rfind('/')) + "/$journaling-acknowledged";
+    auto a = c.Post(ack.c_str(), "", "application/json");
+    REQUIRE(a);
+    CHECK(a->status == 202);
+    auto s2 = c.Get(path.c_str());
+    REQUIRE(s2);
+    CHECK(s2->body.find("\"journaled\":\"") != std::string::npos);
+}
+
+TEST_CASE("mock receiver: concurrent writers lose nothing and double nothing",
+          "[integration][mocks]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--db",
+               temp_db("concurrent.db").string()});
+    REQUIRE_FALSE(p.url().empty());
+    constexpr int kThreads = 8, kMessages = 25;
+    // Each thread sends its own messages twice; every message must end up journaled with count 2.
+    std::vector<std::string> ids;
+    std::vector<std::vector<std::string>> bodies(kThreads);
+    const vft::Time t0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    for (int t = 0; t < kThreads; ++t)
+        for (int i = 0; i < kMessages; ++i) {
+            vft::MedicationDispensed m;
+            m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+            m.handed_over = t0 + std::chrono::minutes(t * 100 + i);
+            m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber",
+                           "E300-" + std::to_string(t), "Evondos E300"};
+            auto msg = vft::build_medication_dispense(m);
+            REQUIRE(msg.ok());
+            ids.push_back(msg->identifier);
+            bodies[static_cast<size_t>(t)].push_back(msg->json);
+        }
+    std::atomic<int> ok{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            httplib::Client c(p.url());
+            for (int round = 0; round < 2; ++round)
+                for (const auto& b : bodies[static_cast<size_t>(t)])
+                    if (auto r = c.Post("/epj/r4/312229544/medicationdispense", b, kJson);
+                        r && r->status == 201)
+                        ++ok;
+        });
+    for (auto& th : threads)
+        th.join();
+    CHECK(ok == kThreads * kMessages * 2);
+    httplib::Client c(p.url());
+    auto j = c.Get("/_admin/journal");
+    REQUIRE(j);
+    for (const auto& id : ids) {
+        INFO(id);
+        CHECK(count_of(c, id) == 2);
+    }
+    size_t entries = 0;
+    for (size_t at = j->body.find("\"api\""); at != std::string::npos;
+         at = j->body.find("\"api\"", at + 1))
+        ++entries;
+    CHECK(entries == ids.size());
+}
