@@ -11,8 +11,11 @@
 #include <map>
 #include <thread>
 
+#include "epj_data.hpp"
 #include "journal.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/core/time.hpp"
+#include "vft/messages/search.hpp"
 
 namespace vft::mocks {
 namespace {
@@ -80,6 +83,46 @@ std::string identifier_of(const rapidjson::Document& d, std::string_view body) {
     return "sha256:" + sha256_hex(body);
 }
 
+// application/x-www-form-urlencoded, as VKP's _search endpoints take (domain §3.1).
+std::multimap<std::string, std::string> form(const std::string& body) {
+    auto decode = [](std::string_view in) {
+        std::string out;
+        for (size_t i = 0; i < in.size(); ++i) {
+            if (in[i] == '+') {
+                out += ' ';
+            } else if (in[i] == '%' && i + 2 < in.size() &&
+                       std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+                       std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
+                out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+                i += 2;
+            } else {
+                out += in[i];
+            }
+        }
+        return out;
+    };
+    std::multimap<std::string, std::string> out;
+    size_t i = 0;
+    while (i <= body.size()) {
+        size_t amp = body.find('&', i);
+        if (amp == std::string::npos) amp = body.size();
+        const std::string_view pair(body.data() + i, amp - i);
+        if (!pair.empty()) {
+            const size_t eq = pair.find('=');
+            out.emplace(decode(pair.substr(0, eq)),
+                        eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
+        }
+        i = amp + 1;
+    }
+    return out;
+}
+
+// "urn:oid:2.16.578.1.12.4.1.4.1|<fnr>" or just "<fnr>".
+std::string person_param(const std::string& v) {
+    const auto bar = v.find('|');
+    return bar == std::string::npos ? v : v.substr(bar + 1);
+}
+
 bool json_content_type(const httplib::Request& req) {
     const std::string ct = req.get_header_value("Content-Type");
     const std::string base = ct.substr(0, ct.find(';'));
@@ -90,6 +133,7 @@ bool json_content_type(const httplib::Request& req) {
 
 struct Receiver::Impl {
     ReceiverOptions options;
+    detail::EpjData epj;
     std::unique_ptr<detail::Journal> journal;
     Validator validator;
     httplib::Server server;
@@ -238,6 +282,11 @@ struct Receiver::Impl {
                                                std::string(req.matches[2]) + "/$status");
             });
 
+        // VKP R4 retrieval: patient, services (EpisodeOfCare), visit plans (CarePlan).
+        server.Post(
+            R"(/epj/r4/([^/]+)/(patient|episodeofcare|careplan)/_search)",
+            [this](const httplib::Request& req, httplib::Response& res) { search(req, res); });
+
         // PMD: a batch of Observations; each entry answered on its own.
         server.Post("/pmd",
                     [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
@@ -258,6 +307,100 @@ struct Receiver::Impl {
             }
             reply(res, 200, out + "]}", "application/json");
         });
+    }
+
+    // The "tjenstlig behov" gate (domain §3.1): the ServiceCodes header must name a service the
+    // patient has in this municipality, else 403 with VKP code 1.3.
+    static bool service_need(const httplib::Request& req, const detail::EpjPatient& p) {
+        std::string header = req.get_header_value("ServiceCodes");
+        for (auto& c : header)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        size_t i = 0;
+        while (i <= header.size()) {
+            size_t comma = header.find(',', i);
+            if (comma == std::string::npos) comma = header.size();
+            std::string code = header.substr(i, comma - i);
+            code.erase(0, code.find_first_not_of(' '));
+            code.erase(code.find_last_not_of(' ') + 1);
+            if (std::find(p.service_codes.begin(), p.service_codes.end(), code) !=
+                p.service_codes.end())
+                return true;
+            i = comma + 1;
+        }
+        return false;
+    }
+
+    void search(const httplib::Request& req, httplib::Response& res) {
+        const std::string orgnr = req.matches[1];
+        const std::string what = req.matches[2];
+        if (!orgnr_ok(orgnr, res)) return;
+        auto params = form(req.body);
+        for (const auto& [k, v] : req.params)
+            params.emplace(k, v);  // httplib may have parsed the form already
+        auto param = [&](const char* k) {
+            auto it = params.find(k);
+            return it == params.end() ? std::string() : it->second;
+        };
+        const std::string ident =
+            person_param(what == "patient" ? param("identifier") : param("patient.identifier"));
+        if (!ident.empty() && !parse_person_id(ident))
+            return reply(
+                res, 400,
+                vkp_outcome("2.1", "InvalidSsn",
+                            "the patient identifier is not a valid fødselsnummer or D-nummer"));
+        std::vector<const detail::EpjPatient*> hits;
+        for (const auto& p : epj.patients)
+            if (ident.empty() || p.patient.id == ident) hits.push_back(&p);
+        std::vector<const detail::EpjPatient*> allowed;
+        for (const auto* p : hits)
+            if (service_need(req, *p)) allowed.push_back(p);
+        if (!ident.empty() && !hits.empty() && allowed.empty())
+            return reply(
+                res, 403,
+                vkp_outcome(
+                    "1.3", "MissingActiveService",
+                    "no active service for this patient matches the ServiceCodes header ('" +
+                        req.get_header_value("ServiceCodes") + "')",
+                    "forbidden"));
+        Result<Message> out = Error{};
+        if (what == "careplan") {
+            // date=geYYYY-MM-DD and date=leYYYY-MM-DD bound the visits' start (a date means the
+            // whole day).
+            std::optional<Time> from, to;
+            for (auto [it, end] = params.equal_range("date"); it != end; ++it) {
+                const std::string v = it->second;
+                if (v.size() < 3) continue;
+                auto t = parse_fhir_time(v.substr(2));
+                if (!t)
+                    return reply(res, 400,
+                                 vkp_outcome("2.4", "InvalidFormat",
+                                             "date must be geYYYY-MM-DD or leYYYY-MM-DD"));
+                if (v.compare(0, 2, "ge") == 0) from = *t;
+                if (v.compare(0, 2, "le") == 0)
+                    to =
+                        v.size() == 12 ? *t + std::chrono::hours(24) - std::chrono::seconds(1) : *t;
+            }
+            std::vector<VisitPlan> plans;
+            for (const auto* p : allowed) {
+                VisitPlan plan{p->patient, "Besøksplan", {}};
+                for (const auto& v : p->visits) {
+                    const Time start = v.when.start.value_or(Time{});
+                    if ((from && start < *from) || (to && start > *to)) continue;
+                    plan.visits.push_back(v);
+                }
+                plans.push_back(std::move(plan));
+            }
+            out = build_visit_plan_search_result(plans);
+        } else {
+            std::vector<PatientRecord> records;
+            for (const auto* p : allowed)
+                records.push_back({p->patient, p->services});
+            out = build_patient_search_result(records);
+        }
+        if (!out)
+            return reply(res, 500,
+                         vkp_outcome("3", "annen feil", out.error().message, "exception"));
+        reply(res, 200, out->json);
     }
 
     void pmd(const httplib::Request& req, httplib::Response& res) {
@@ -318,8 +461,11 @@ Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
     if (!journal) return journal.error();
     auto validator = Validator::create();
     if (!validator) return validator.error();
+    auto epj = detail::builtin_epj();
+    if (!epj) return epj.error();
     auto impl = std::make_unique<Impl>(std::move(options), std::move(journal).value(),
                                        std::move(validator).value());
+    impl->epj = std::move(epj).value();
     impl->routes();
     return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));
 }

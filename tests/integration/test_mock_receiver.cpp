@@ -11,6 +11,7 @@
 
 #include "process.hpp"
 #include "vft/messages/medication.hpp"
+#include "vft/messages/search.hpp"
 
 namespace fs = std::filesystem;
 using vft::test::Process;
@@ -182,4 +183,49 @@ TEST_CASE("mock receiver: concurrent writers lose nothing and double nothing",
          at = j->body.find("\"api\"", at + 1))
         ++entries;
     CHECK(entries == ids.size());
+}
+
+TEST_CASE("mock receiver: searches with ServiceCodes, 2.1 and 1.3, visit plans in a date range",
+          "[integration][mocks]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const char* form = "application/x-www-form-urlencoded";
+    auto search = [&](const std::string& what, const std::string& body, const std::string& codes) {
+        httplib::Headers h;
+        if (!codes.empty()) h.emplace("ServiceCodes", codes);
+        auto r = c.Post(("/epj/r4/312229544/" + what + "/_search").c_str(), h, body, form);
+        REQUIRE(r);
+        return *r;
+    };
+    auto found =
+        search("patient", "identifier=urn%3Aoid%3A2.16.578.1.12.4.1.4.1%7C12854812341", "ta");
+    CHECK(found.status == 200);
+    auto patients = vft::read_patient_search_result(found.body);
+    REQUIRE(patients.ok());
+    REQUIRE(patients->size() == 1);
+    CHECK(patients->front().patient.name == "Kåre Nordmann Testesen");
+    CHECK(patients->front().services.size() == 2);
+
+    auto no_service = search("patient", "identifier=12854812341", "DT");
+    CHECK(no_service.status == 403);
+    CHECK(no_service.body.find("\"code\":\"1.3\"") != std::string::npos);
+    CHECK(search("patient", "identifier=12854812341", "").status == 403);
+
+    auto bad = search("patient", "identifier=12854812342", "TA");
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find("\"code\":\"2.1\"") != std::string::npos);
+
+    auto unknown = search("patient", "identifier=24675198744", "TA");
+    CHECK(unknown.status == 200);
+    CHECK(vft::read_patient_search_result(unknown.body)->empty());
+
+    auto plans = search(
+        "careplan", "patient.identifier=12854812341&date=ge2026-03-12&date=le2026-03-12", "ta,md");
+    CHECK(plans.status == 200);
+    auto vp = vft::read_visit_plan_search_result(plans.body);
+    REQUIRE(vp.ok());
+    REQUIRE(vp->size() == 1);
+    REQUIRE(vp->front().visits.size() == 1);  // the 11th and the 14th are outside the range
+    CHECK(vp->front().visits.front().description == "Medisinutdeling");
 }

@@ -1,0 +1,8 @@
+// The synthetic municipality data (fixtures/epj) compiled into the mocks.
+#pragma once
+
+#include "validate/embedded_specs.hpp"  // vft::detail::EmbeddedFile
+
+namespace vft::detail {
+const EmbeddedFile* embedded_epj_files();
+}  // namespace vft::detail
