@@ -15,6 +15,8 @@
 #include "journal.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
+#include "vft/kith/apprec.hpp"
+#include "vft/kith/dialog_message.hpp"
 #include "vft/messages/search.hpp"
 
 namespace vft::mocks {
@@ -287,6 +289,11 @@ struct Receiver::Impl {
             R"(/epj/r4/([^/]+)/(patient|episodeofcare|careplan)/_search)",
             [this](const httplib::Request& req, httplib::Response& res) { search(req, res); });
 
+        // KITH: a MsgHead with a Dialogmelding; the AppRec comes back in the response.
+        server.Post("/kith/messages", [this](const httplib::Request& req, httplib::Response& res) {
+            kith(req, res);
+        });
+
         // PMD: a batch of Observations; each entry answered on its own.
         server.Post("/pmd",
                     [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
@@ -401,6 +408,73 @@ struct Receiver::Impl {
             return reply(res, 500,
                          vkp_outcome("3", "annen feil", out.error().message, "exception"));
         reply(res, 200, out->json);
+    }
+
+    // Who this receiver is in KITH terms (fixtures/persons: Testkommune Nord helse og omsorg).
+    static kith::Organisation self() {
+        return {"Testkommune Nord helse og omsorg", "921000006", "8143061", std::nullopt};
+    }
+
+    void kith(const httplib::Request& req, httplib::Response& res) {
+        const std::string ct = req.get_header_value("Content-Type");
+        const std::string base = ct.substr(0, ct.find(';'));
+        if (base != "application/xml" && base != "text/xml")
+            return reply(res, 415,
+                         vkp_outcome("2.4", "InvalidFormat", "Content-Type must be application/xml",
+                                     "not-supported"));
+        const auto report = validator.validate(req.body, {options.level, "kith"});
+        std::vector<kith::AppRecError> errors;
+        std::string first;  // the first finding, for OT
+        for (const auto& i : report.issues) {
+            if (i.severity != Severity::error && i.severity != Severity::fatal) continue;
+            // kodeverk 8221: T01 not XML, T02 XSD, T10 unsupported, E31 wrong fødselsnummer, T99
+            // other format.
+            const char* code = i.rule == "KITH-XML-001"                                 ? "T01"
+                               : i.rule == "KITH-XML-002"                               ? "T10"
+                               : i.rule == "KITH-MSG-003"                               ? "E31"
+                               : (i.rule == "KITH-XSD-001" || i.rule == "KITH-MSG-005") ? "T02"
+                                                                                        : "T99";
+            if (std::none_of(errors.begin(), errors.end(),
+                             [&](const auto& e) { return e.code == code; }))
+                errors.push_back({code, "", i.rule + " " + i.path + ": " + i.message});
+        }
+        auto original = kith::read_dialog_message(req.body);
+        if (errors.empty() && !original) errors.push_back({"T99", "", original.error().message});
+        if (errors.empty() && !epj.find(original->patient.id))
+            errors.push_back(
+                {"E35", "", "the patient is not known in this municipality's journal"});
+        kith::AppRec apprec;
+        if (original) {
+            apprec = kith::apprec_for(
+                *original, errors.empty() ? kith::AppRecStatus::ok : kith::AppRecStatus::rejected,
+                errors);
+        } else {
+            // Not readable: acknowledge what can be recovered (MsgId), to an unknown sender.
+            apprec.sender = self();
+            apprec.receiver = {"Ukjent avsender", "", "0", std::nullopt};
+            apprec.status = kith::AppRecStatus::rejected;
+            apprec.errors = errors;
+            const auto a = req.body.find("<MsgId>"), b = req.body.find("</MsgId>");
+            apprec.original_msg_id =
+                a != std::string::npos && b > a ? req.body.substr(a + 7, b - a - 7) : "ukjent";
+            apprec.original_issue_date =
+                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        }
+        auto built = kith::build_apprec(apprec);
+        if (!built)
+            return reply(res, 500,
+                         vkp_outcome("3", "annen feil", built.error().message, "exception"));
+        if (!original) return reply(res, 200, built->json, "application/xml; charset=utf-8");
+        // A message is received once: a resend of the same MsgId gets the same AppRec.
+        auto stored = journal->record_once(
+            "kith", original->msg_id, "MsgHead", "", req.body, [&](const std::string&) {
+                return StoredOutcome{200, built->json, {}, "application/xml; charset=utf-8", 1};
+            });
+        if (!stored)
+            return reply(res, 500,
+                         vkp_outcome("3", "annen feil", stored.error().message, "exception"));
+        if (stored->count > 1) res.set_header("X-Vft-Duplicate", std::to_string(stored->count));
+        reply(res, stored->status, stored->body, "application/xml; charset=utf-8");
     }
 
     void pmd(const httplib::Request& req, httplib::Response& res) {

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "process.hpp"
+#include "vft/kith/apprec.hpp"
+#include "vft/kith/dialog_message.hpp"
 #include "vft/messages/medication.hpp"
 #include "vft/messages/search.hpp"
 
@@ -216,7 +218,7 @@ TEST_CASE("mock receiver: searches with ServiceCodes, 2.1 and 1.3, visit plans i
     CHECK(bad.status == 400);
     CHECK(bad.body.find("\"code\":\"2.1\"") != std::string::npos);
 
-    auto unknown = search("patient", "identifier=24675198744", "TA");
+    auto unknown = search("patient", "identifier=15864020000", "TA");  // synthetic, not served here
     CHECK(unknown.status == 200);
     CHECK(vft::read_patient_search_result(unknown.body)->empty());
 
@@ -228,4 +230,51 @@ TEST_CASE("mock receiver: searches with ServiceCodes, 2.1 and 1.3, visit plans i
     REQUIRE(vp->size() == 1);
     REQUIRE(vp->front().visits.size() == 1);  // the 11th and the 14th are outside the range
     CHECK(vp->front().visits.front().description == "Medisinutdeling");
+}
+
+TEST_CASE("mock receiver: KITH dialog notes get an AppRec (1, T01, T02, E35), once per MsgId",
+          "[integration][mocks][kith]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    auto post = [&](const std::string& xml) {
+        auto r = c.Post("/kith/messages", xml, "application/xml");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        auto apprec = vft::kith::read_apprec(r->body);
+        INFO(r->body);
+        REQUIRE(apprec.ok());
+        return *apprec;
+    };
+    const std::string note = slurp("fixtures/messages/valid/kith/msghead-dialog-notat.xml");
+    auto original = vft::kith::read_dialog_message(note);
+    REQUIRE(original.ok());
+    auto ok = post(note);
+    CHECK(ok.status == vft::kith::AppRecStatus::ok);
+    CHECK(ok.original_msg_id == original->msg_id);
+    CHECK(ok.receiver.her_id == original->sender.her_id);  // the AppRec goes back to the sender
+    auto again = c.Post("/kith/messages", note, "application/xml");
+    REQUIRE(again);
+    CHECK(again->get_header_value("X-Vft-Duplicate") == "2");
+    CHECK(vft::kith::read_apprec(again->body)->id == ok.id);
+
+    auto broken =
+        post("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\"><MsgInfo>");
+    CHECK(broken.status == vft::kith::AppRecStatus::rejected);
+    REQUIRE_FALSE(broken.errors.empty());
+    CHECK(broken.errors.front().code == "T01");
+
+    auto schema = post(slurp("fixtures/messages/invalid/kith/msghead-missing-msgid.xml"));
+    CHECK(schema.status == vft::kith::AppRecStatus::rejected);
+    CHECK(schema.errors.front().code == "T02");
+
+    vft::kith::DialogMessage unknown = *original;
+    unknown.msg_id.clear();
+    unknown.patient = {"15864020000",
+                       "Berit Solbakken"};  // synthetic, not a patient of this municipality
+    auto built = vft::kith::build_dialog_message(unknown);
+    REQUIRE(built.ok());
+    auto e35 = post(built->json);
+    CHECK(e35.status == vft::kith::AppRecStatus::rejected);
+    CHECK(e35.errors.front().code == "E35");
 }
