@@ -45,7 +45,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     std::unique_ptr<Journal> j(new Journal(db));
     sqlite3_busy_timeout(db, 5000);
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
           "CREATE TABLE IF NOT EXISTS journal ("
           " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
           " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"

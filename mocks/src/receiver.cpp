@@ -217,6 +217,10 @@ struct Receiver::Impl {
 
     void routes() {
         server.set_payload_max_length(options.max_body_bytes);
+        // Without TCP_NODELAY, small responses wait for the client's delayed ACK (~40 ms each).
+        server.set_tcp_nodelay(true);
+        const size_t threads = options.threads;
+        server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
         server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (!res.body.empty()) return;
             const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
