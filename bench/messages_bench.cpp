@@ -5,23 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "bench_util.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/messages/medication.hpp"
 
 using Clock = std::chrono::steady_clock;
+using vft::bench::rate;
 using namespace std::chrono_literals;
-
-template <typename Fn>
-double rate(double seconds, Fn fn) {
-    size_t n = 0;
-    const auto start = Clock::now();
-    const auto until = start + std::chrono::duration<double>(seconds);
-    while (Clock::now() < until) {
-        fn();
-        ++n;
-    }
-    return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;

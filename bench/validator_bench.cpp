@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using vft::bench::rate;
 
 namespace {
 
@@ -25,19 +27,6 @@ std::string slurp(const fs::path& p) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-// Runs `fn` repeatedly for `seconds`; returns calls per second.
-template <typename Fn>
-double rate(double seconds, Fn fn) {
-    size_t n = 0;
-    const auto start = Clock::now();
-    const auto until = start + std::chrono::duration<double>(seconds);
-    while (Clock::now() < until) {
-        fn();
-        ++n;
-    }
-    return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 std::string one_mb_bundle(const std::string& composition_entry) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/files.hpp"
 #include "process.hpp"
 #include "vft/kith/apprec.hpp"
 #include "vft/kith/dialog_message.hpp"
@@ -19,12 +20,8 @@ namespace fs = std::filesystem;
 using vft::test::Process;
 
 namespace {
-
 std::string slurp(const std::string& rel) {
-    std::ifstream in(std::string(VFT_SOURCE_DIR) + "/" + rel);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return vft::test::source_file(rel);
 }
 
 fs::path temp_db(const std::string& name) {

@@ -9,26 +9,20 @@
 #include <set>
 #include <sstream>
 
+#include "../support/files.hpp"
+#include "../support/validator.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace fs = std::filesystem;
 using namespace vft;
 
+using vft::test::slurp;
+
+using vft::test::validator;
+
 namespace {
 
 const fs::path kFixtures = fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-const Validator& validator() {
-    static Validator v = Validator::create().value();
-    return v;
-}
 
 std::set<std::string> ids(const rapidjson::Value& arr) {
     std::set<std::string> out;

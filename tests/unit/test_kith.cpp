@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "../support/files.hpp"
+#include "../support/validator.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
 #include "vft/kith/apprec.hpp"
@@ -19,21 +21,13 @@ namespace fs = std::filesystem;
 using namespace vft;
 using namespace vft::kith;
 
+using vft::test::slurp;
+
+using vft::test::validator;
+
 namespace {
 
 const fs::path kKith = fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages" / "valid" / "kith";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-const Validator& validator() {
-    static Validator v = Validator::create().value();
-    return v;
-}
 
 void require_valid(const std::string& xml) {
     const auto report = validator().validate(xml);

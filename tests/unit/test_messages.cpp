@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "../support/validator.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
 #include "vft/messages/alarm.hpp"
@@ -17,12 +18,9 @@
 using namespace vft;
 using namespace std::chrono_literals;
 
-namespace {
+using vft::test::validator;
 
-const Validator& validator() {
-    static Validator v = Validator::create().value();
-    return v;
-}
+namespace {
 
 // Strict validity with no issue at all (no warnings either).
 void require_clean(const Message& m) {

@@ -11,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include "../support/files.hpp"
+#include "../support/validator.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
 #include "vft/pmd/measurements.hpp"
@@ -22,21 +24,13 @@ using vft::pmd::Batch;
 using vft::pmd::Measurement;
 using vft::pmd::VitalSign;
 
+using vft::test::slurp;
+
+using vft::test::validator;
+
 namespace {
 
 const fs::path kPmdFixtures = fs::path(VFT_SOURCE_DIR) / "fixtures" / "messages" / "valid" / "pmd";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-const vft::Validator& validator() {
-    static vft::Validator v = vft::Validator::create().value();
-    return v;
-}
 
 // 2026-03-02T07:00:00Z (08:00 in Oslo) plus `minutes`.
 vft::Time at(int minutes) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../support/validator.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/messages/dho_note.hpp"
 #include "vft/messages/medication.hpp"
@@ -15,6 +16,8 @@
 
 namespace fs = std::filesystem;
 using namespace vft;
+
+using vft::test::validator;
 
 namespace {
 
@@ -31,11 +34,6 @@ std::vector<std::pair<std::string, std::string>> valid(const std::string& use_ca
     }
     REQUIRE_FALSE(out.empty());
     return out;
-}
-
-const Validator& validator() {
-    static Validator v = Validator::create().value();
-    return v;
 }
 
 void rebuilt_is_valid(const Result<Message>& m) {

@@ -28,6 +28,10 @@ JValue device_resource(Json& j, const Device& d);
 Device device_of(const JValue& device_resource);
 JValue reference_to(Json& j, const std::string& url, std::string_view type);
 
+// A VkpPatient resource (identifier + name text) and its reading (structured names too).
+JValue patient_resource(Json& j, const Patient& p);
+Patient patient_resource_of(const JValue& patient);
+
 JValue encounter(Json& j, const std::string& encounter_id, const Patient& patient, bool digital,
                  const std::string& reason, const Period& period,
                  const std::vector<Participant>& ps,

@@ -29,41 +29,6 @@ void add(Json& j, JValue& b, const std::string& url, JValue resource, const char
     b["entry"].PushBack(e, j.a());
 }
 
-JValue patient_resource(Json& j, const Patient& p) {
-    JValue r = j.obj();
-    j.set(r, "resourceType", "Patient");
-    j.set(r, "meta", j.meta_profile(std::string(kSd) + "vkp-Patient-v090"));
-    JValue ids = j.arr();
-    JValue ref = j.patient_ref(p);
-    j.push(ids, std::move(ref["identifier"]));
-    j.set(r, "identifier", std::move(ids));
-    JValue names = j.arr();
-    JValue name = j.obj();
-    j.set(name, "text", p.name);
-    j.push(names, std::move(name));
-    j.set(r, "name", std::move(names));
-    return r;
-}
-
-Patient patient_resource_of(const JValue& r) {
-    Patient p;
-    if (const JValue* ids = member(r, "identifier"); ids && ids->IsArray() && !ids->Empty())
-        p.id = std::string(str_member((*ids)[0], "value"));
-    if (const JValue* names = member(r, "name"); names && names->IsArray() && !names->Empty()) {
-        const JValue& n = (*names)[0];
-        p.name = std::string(str_member(n, "text"));
-        if (p.name.empty()) {  // structured name: given names, then family
-            if (const JValue* given = member(n, "given"); given && given->IsArray())
-                for (const auto& g : given->GetArray())
-                    p.name += std::string(str(&g)) + " ";
-            p.name += std::string(str_member(n, "family"));
-            while (!p.name.empty() && p.name.back() == ' ')
-                p.name.pop_back();
-        }
-    }
-    return p;
-}
-
 Result<rapidjson::Document> searchset_doc(std::string_view json) {
     auto d = parse_json(json);
     if (!d) return d.error();
