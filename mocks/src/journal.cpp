@@ -173,21 +173,22 @@ Result<bool> Journal::mark(const std::string& type, const std::string& id, const
     return sqlite3_changes(db_) > 0;
 }
 
-Result<std::vector<std::pair<int64_t, std::string>>> Journal::search(const std::string& type,
-                                                                     int64_t after, size_t count,
-                                                                     bool descending) {
+Result<std::vector<Journal::Found>> Journal::search(const std::string& type, int64_t after,
+                                                    size_t count, bool descending) {
     std::lock_guard lock(mu_);
     Stmt q;
-    const std::string sql =
-        std::string("SELECT seq, body FROM journal WHERE api = 'jft' AND resource_type = ?1 AND ") +
-        (descending ? "seq < ?2 ORDER BY seq DESC" : "seq > ?2 ORDER BY seq") + " LIMIT ?3";
+    const std::string sql = std::string(
+                                "SELECT seq, resource_id, body FROM journal WHERE api = 'jft' AND "
+                                "resource_type = ?1 AND ") +
+                            (descending ? "seq < ?2 ORDER BY seq DESC" : "seq > ?2 ORDER BY seq") +
+                            " LIMIT ?3";
     sqlite3_prepare_v2(db_, sql.c_str(), -1, &q.s, nullptr);
     sqlite3_bind_text(q.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q.s, 2, after);
     sqlite3_bind_int64(q.s, 3, static_cast<int64_t>(count));
-    std::vector<std::pair<int64_t, std::string>> out;
+    std::vector<Found> out;
     while (sqlite3_step(q.s) == SQLITE_ROW)
-        out.emplace_back(sqlite3_column_int64(q.s, 0), col(q.s, 1));
+        out.push_back({sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2)});
     return out;
 }
 

@@ -54,9 +54,13 @@ class Journal {
                       const char* column);  // read/journaled
     // JFT search: entries of a type after `cursor` (a seq), oldest first; returns bodies + next
     // cursor.
-    Result<std::vector<std::pair<int64_t, std::string>>> search(const std::string& resource_type,
-                                                                int64_t after, size_t count,
-                                                                bool descending);
+    struct Found {
+        int64_t seq;
+        std::string resource_id;
+        std::string body;
+    };
+    Result<std::vector<Found>> search(const std::string& resource_type, int64_t after, size_t count,
+                                      bool descending);
 
   private:
     explicit Journal(sqlite3* db) : db_(db) {}

@@ -298,6 +298,12 @@ struct Receiver::Impl {
             kith(req, res);
         });
 
+        // JFT ReadAPI search (domain §3.2): keyset paging with an opaque cursor, _count, _sort by
+        // _lastUpdated; reading marks each event `read`.
+        server.Get(
+            R"(/v1/(Bundle|Composition|MedicationDispense))",
+            [this](const httplib::Request& req, httplib::Response& res) { jft_search(req, res); });
+
         // PMD: a batch of Observations; each entry answered on its own.
         server.Post("/pmd",
                     [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
@@ -479,6 +485,51 @@ struct Receiver::Impl {
                          vkp_outcome("3", "annen feil", stored.error().message, "exception"));
         if (stored->count > 1) res.set_header("X-Vft-Duplicate", std::to_string(stored->count));
         reply(res, stored->status, stored->body, "application/xml; charset=utf-8");
+    }
+
+    void jft_search(const httplib::Request& req, httplib::Response& res) {
+        const std::string type = req.matches[1];
+        const bool descending = req.get_param_value("_sort") == "-_lastUpdated";
+        size_t count = 10;
+        if (req.has_param("_count")) {
+            const std::string c = req.get_param_value("_count");
+            if (c.empty() || c.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoul(c) == 0 || std::stoul(c) > 100)
+                return reply(res, 400,
+                             vkp_outcome("2.3", "InvalidParameterCount", "_count must be 1..100"));
+            count = std::stoul(c);
+        }
+        int64_t after = descending ? INT64_MAX : 0;
+        if (req.has_param("cursor")) {
+            const std::string c = req.get_param_value("cursor");
+            if (c.size() < 2 || c[0] != 'c' ||
+                c.find_first_not_of("0123456789", 1) != std::string::npos)
+                return reply(res, 400, vkp_outcome("2.4", "InvalidFormat", "unknown cursor"));
+            after = std::stoll(c.substr(1));
+        }
+        auto found = journal->search(type, after, count, descending);
+        if (!found)
+            return reply(res, 500,
+                         vkp_outcome("3", "annen feil", found.error().message, "exception"));
+        std::string out = R"({"resourceType":"Bundle","type":"searchset")";
+        if (found->size() == count) {
+            std::string next = base_url + "/v1/" + type + "?_count=" + std::to_string(count) +
+                               "&cursor=c" + std::to_string(found->back().seq) +
+                               (descending ? "&_sort=-_lastUpdated" : "");
+            out += R"(,"link":[{"relation":"next","url":)" + escape(next) + "}]";
+        }
+        if (!found->empty()) {
+            out += R"(,"entry":[)";
+            for (size_t i = 0; i < found->size(); ++i) {
+                const auto& f = (*found)[i];
+                out += (i ? "," : "") + std::string(R"({"fullUrl":)") +
+                       escape(base_url + "/v1/" + type + "/" + f.resource_id) + R"(,"resource":)" +
+                       f.body + R"(,"search":{"mode":"match"}})";
+                (void)journal->mark(type, f.resource_id, "read_at");
+            }
+            out += "]";
+        }
+        reply(res, 200, out + "}");
     }
 
     void pmd(const httplib::Request& req, httplib::Response& res) {

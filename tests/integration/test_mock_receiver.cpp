@@ -275,3 +275,57 @@ TEST_CASE("mock receiver: KITH dialog notes get an AppRec (1, T01, T02, E35), on
     CHECK(e35.status == vft::kith::AppRecStatus::rejected);
     CHECK(e35.errors.front().code == "E35");
 }
+
+TEST_CASE("mock receiver: JFT search pages with a cursor and marks events read",
+          "[integration][mocks]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    std::vector<std::string> status_urls;
+    const vft::Time t0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    for (int i = 0; i < 5; ++i) {
+        vft::MedicationDispensed m;
+        m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+        m.handed_over = t0 + std::chrono::minutes(i);
+        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-1",
+                       "Evondos E300"};
+        auto msg = vft::build_medication_dispense(m);
+        REQUIRE(msg.ok());
+        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
+        REQUIRE(r);
+        REQUIRE(r->status == 202);
+        status_urls.push_back(r->get_header_value("Location").substr(p.url().size()));
+    }
+    auto entries_in = [](const std::string& body) {
+        size_t n = 0;
+        for (auto at = body.find("\"search\""); at != std::string::npos;
+             at = body.find("\"search\"", at + 1))
+            ++n;
+        return n;
+    };
+    auto page1 = c.Get("/v1/MedicationDispense?_count=2");
+    REQUIRE(page1);
+    CHECK(page1->status == 200);
+    CHECK(entries_in(page1->body) == 2);
+    const auto next_at = page1->body.find("cursor=");
+    REQUIRE(next_at != std::string::npos);
+    const std::string cursor =
+        page1->body.substr(next_at, page1->body.find('"', next_at) - next_at);
+    size_t seen = 2;
+    std::string path = "/v1/MedicationDispense?_count=2&" + cursor;
+    for (int guard = 0; guard < 10 && !path.empty(); ++guard) {
+        auto page = c.Get(path.c_str());
+        REQUIRE(page);
+        seen += entries_in(page->body);
+        const auto n = page->body.find("cursor=");
+        path = n == std::string::npos ? ""
+                                      : "/v1/MedicationDispense?_count=2&" +
+                                            page->body.substr(n, page->body.find('"', n) - n);
+    }
+    CHECK(seen == 5);
+    auto status = c.Get(status_urls.front().c_str());
+    REQUIRE(status);
+    CHECK(status->body.find("\"read\":\"") != std::string::npos);
+    CHECK(c.Get("/v1/MedicationDispense?_count=0")->status == 400);
+    CHECK(c.Get("/v1/MedicationDispense?cursor=zzz")->status == 400);
+}
