@@ -19,13 +19,25 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs" -L unit
 
-echo "== libFuzzer (clang), ${VFT_FUZZ_SECONDS:-20}s per target"
+fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers)
+echo "== libFuzzer (clang), ${VFT_FUZZ_SECONDS:-10}s per target"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j "$jobs" --target fuzz_validate
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-find fixtures/messages -name '*.json' ! -name '*.expect.json' -exec cp {} "$corpus"/ \;
-find fixtures/messages -name '*.xml' -exec cp {} "$corpus"/ \;
-build/fuzz/tests/fuzz/fuzz_validate -max_total_time="${VFT_FUZZ_SECONDS:-20}" -max_len=65536 \
-  -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+cmake --build --preset fuzz -j "$jobs" --target "${fuzz_targets[@]}"
+seeds=$(mktemp -d)
+trap 'rm -rf "$seeds"' EXIT
+mkdir "$seeds/fixtures"
+find fixtures/messages -name '*.json' ! -name '*.expect.json' -exec cp {} "$seeds/fixtures"/ \;
+find fixtures/messages -name '*.xml' -exec cp {} "$seeds/fixtures"/ \;
+for target in "${fuzz_targets[@]}"; do
+  # libFuzzer adds what it finds to the corpus directory: one copy per target.
+  cp -r "$seeds/fixtures" "$seeds/$target"
+  echo "-- $target"
+  if ! build/fuzz/tests/fuzz/"$target" -max_total_time="${VFT_FUZZ_SECONDS:-10}" -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="$seeds/$target-" "$seeds/$target" > "$seeds/$target.log" 2>&1; then
+    cat "$seeds/$target.log"  # the whole trace: a crash must be readable from CI's log
+    echo "fuzz: $target failed; the input that crashed it is printed above (base64 by libFuzzer)" >&2
+    exit 1
+  fi
+  tail -n 6 "$seeds/$target.log"
+done
 echo "fuzz: no crash"

@@ -5,10 +5,11 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 
-#include <cstring>
-#include <memory>
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "kith/xml_util.hpp"
 #include "validate/checks.hpp"
 #include "vft/core/identifiers.hpp"
 
@@ -28,10 +29,11 @@ constexpr const char* kOid9051 = "urn:oid:2.16.578.1.12.4.1.1.9051";
 constexpr const char* kOid8116 = "urn:oid:2.16.578.1.12.4.1.1.8116";
 constexpr const char* kOid7322 = "urn:oid:2.16.578.1.12.4.1.1.7322";
 
-struct DocDeleter {
-    void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-using DocPtr = std::unique_ptr<xmlDoc, DocDeleter>;
+using kith::detail::DocPtr;
+using kith::detail::is;
+using kith::detail::ns_of;
+using kith::detail::path_of;
+using kith::detail::token;
 
 struct ErrorList {
     struct Item {
@@ -46,23 +48,10 @@ struct ErrorList {
         std::string msg = err->message ? err->message : "XML error";
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
             msg.pop_back();
-        std::string path;
-        if (err->node) {
-            auto* n = static_cast<xmlNodePtr>(err->node);
-            for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-                path = "/" + std::string(reinterpret_cast<const char*>(n->name)) + path;
-        }
-        self->items.push_back({std::move(msg), err->line, std::move(path)});
+        self->items.push_back(
+            {std::move(msg), err->line, path_of(static_cast<const xmlNode*>(err->node))});
     }
 };
-
-bool is(const xmlNode* n, const char* name) {
-    return n && n->type == XML_ELEMENT_NODE &&
-           std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
-}
-const char* ns_of(const xmlNode* n) {
-    return n && n->ns && n->ns->href ? reinterpret_cast<const char*>(n->ns->href) : "";
-}
 
 std::string attr(const xmlNode* n, const char* name) {
     xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
@@ -72,27 +61,10 @@ std::string attr(const xmlNode* n, const char* name) {
     return out;
 }
 
-std::string text(const xmlNode* n) {
-    xmlChar* v = xmlNodeGetContent(n);
-    if (!v) return {};
-    std::string out(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    const auto b = out.find_first_not_of(" \t\r\n");
-    const auto e = out.find_last_not_of(" \t\r\n");
-    return b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
-}
-
 const xmlNode* child(const xmlNode* n, const char* name) {
     for (const xmlNode* c = n ? n->children : nullptr; c; c = c->next)
         if (is(c, name)) return c;
     return nullptr;
-}
-
-std::string path_of(const xmlNode* n) {
-    std::string p;
-    for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-        p = "/" + std::string(reinterpret_cast<const char*>(n->name)) + p;
-    return p;
 }
 
 size_t depth(const xmlNode* n) {
@@ -145,7 +117,7 @@ class KithChecker {
     void ident(const xmlNode* id, const xmlNode* owner) {
         const xmlNode* type = child(id, "TypeId");
         const std::string v = type ? attr(type, "V") : std::string();
-        const std::string value = text(child(id, "Id"));
+        const std::string value = token(child(id, "Id"));
         const bool person = is(owner, "Patient") || is(owner, "HealthcareProfessional") ||
                             is(owner, "HCPerson") || is(owner, "HCProf");
         const char* list = person ? kOid8116 : kOid9051;
@@ -181,16 +153,16 @@ class KithChecker {
             if (!in_code_system(kOid8279, v))
                 add("KITH-MSG-001", type, "MsgInfo/Type '" + v + "' is not in kodeverk 8279");
         }
-        if (const xmlNode* mig = child(info, "MIGversion"); mig && text(mig) != "v1.2 2006-05-24")
+        if (const xmlNode* mig = child(info, "MIGversion"); mig && token(mig) != "v1.2 2006-05-24")
             add("KITH-MSG-006", mig,
-                "MIGversion is '" + text(mig) + "', expected 'v1.2 2006-05-24'");
+                "MIGversion is '" + token(mig) + "', expected 'v1.2 2006-05-24'");
         idents(info);
         // Embedded content: a Dialogmelding is validated as a document of its own.
         for (const xmlNode* doc = root->children; doc; doc = doc->next) {
             if (!is(doc, "Document")) continue;
             const xmlNode* content = child(child(doc, "RefDoc"), "Content");
             for (const xmlNode* c = content ? content->children : nullptr; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE || std::strcmp(ns_of(c), kDialog11) != 0) continue;
+                if (c->type != XML_ELEMENT_NODE || ns_of(c) != kDialog11) continue;
                 DocPtr sub(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
                 xmlNodePtr copy = xmlDocCopyNode(const_cast<xmlNodePtr>(c), sub.get(), 1);
                 xmlDocSetRootElement(sub.get(), copy);
