@@ -1,7 +1,9 @@
 // vft mock receiver --listen HOST:PORT [--db FILE] [--level strict|lenient] [--orgnr N]...
 // Prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "commands.hpp"
 #include "vft/mocks/receiver.hpp"
@@ -15,6 +17,7 @@ struct MockArgs {
     std::string level = "strict";
     std::string auth = "none";
     std::vector<std::string> orgnrs;
+    std::string faults;
     size_t max_body = 10u << 20;
 };
 
@@ -31,6 +34,16 @@ int run_receiver(const MockArgs& a) {
     o.level = a.level == "lenient" ? Level::lenient : Level::strict;
     o.served_orgnrs = a.orgnrs;
     o.max_body_bytes = a.max_body;
+    if (!a.faults.empty()) {
+        std::ifstream in(a.faults);
+        if (!in) {
+            std::cerr << "vft mock receiver: cannot read --faults file '" << a.faults << "'\n";
+            return kExitCannotRun;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        o.faults_json = ss.str();
+    }
     if (a.auth != "none") {
         std::cerr << "vft mock receiver: --auth with a token service is not implemented yet; use "
                      "--auth none\n";
@@ -75,6 +88,7 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--auth", args->auth, "none, or the token service URL");
     recv->add_option("--orgnr", args->orgnrs,
                      "Municipality served (repeatable; default: any valid orgnr)");
+    recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
     recv->callback([args, &exit_code] { exit_code = run_receiver(*args); });
 }

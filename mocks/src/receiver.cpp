@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "epj_data.hpp"
+#include "faults.hpp"
 #include "journal.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
@@ -136,6 +137,7 @@ bool json_content_type(const httplib::Request& req) {
 struct Receiver::Impl {
     ReceiverOptions options;
     detail::EpjData epj;
+    std::unique_ptr<detail::Faults> faults;
     std::unique_ptr<detail::Journal> journal;
     Validator validator;
     httplib::Server server;
@@ -144,6 +146,15 @@ struct Receiver::Impl {
 
     Impl(ReceiverOptions o, std::unique_ptr<detail::Journal> j, Validator v)
         : options(std::move(o)), journal(std::move(j)), validator(std::move(v)) {}
+
+    // Closes the connection before the response is complete: the content provider fails.
+    static void drop(httplib::Response& res) {
+        res.status = 200;
+        res.body.clear();
+        res.set_content_provider(
+            1024, "application/fhir+json", [](size_t, size_t, httplib::DataSink&) { return false; },
+            nullptr);
+    }
 
     static void reply(httplib::Response& res, int status, const std::string& body,
                       const char* type = kFhirJson) {
@@ -221,6 +232,34 @@ struct Receiver::Impl {
         server.set_tcp_nodelay(true);
         const size_t threads = options.threads;
         server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        if (faults) {
+            server.set_pre_routing_handler([this](const httplib::Request& req,
+                                                  httplib::Response& res) {
+                auto rule = faults->fire(req.method, req.path);
+                if (!rule) return httplib::Server::HandlerResponse::Unhandled;
+                if (rule->action == "latency") {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(rule->latency_ms));
+                    return httplib::Server::HandlerResponse::Unhandled;
+                }
+                if (rule->action == "status") {
+                    if (!rule->retry_after.empty())
+                        res.set_header("Retry-After", rule->retry_after);
+                    reply(res, rule->status,
+                          vkp_outcome("3", "annen feil", "injected fault", "transient"));
+                    return httplib::Server::HandlerResponse::Handled;
+                }
+                if (rule->action == "drop-after") {
+                    res.set_header("X-Vft-Drop",
+                                   "after");  // processed normally; the post-routing hook drops it
+                    return httplib::Server::HandlerResponse::Unhandled;
+                }
+                drop(res);  // drop-before: nothing processed
+                return httplib::Server::HandlerResponse::Handled;
+            });
+            server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+                if (res.get_header_value("X-Vft-Drop") == "after") drop(res);
+            });
+        }
         server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (!res.body.empty()) return;
             const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
@@ -595,6 +634,11 @@ Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
     auto impl = std::make_unique<Impl>(std::move(options), std::move(journal).value(),
                                        std::move(validator).value());
     impl->epj = std::move(epj).value();
+    if (!impl->options.faults_json.empty()) {
+        auto faults = detail::Faults::parse(impl->options.faults_json);
+        if (!faults) return faults.error();
+        impl->faults = std::move(faults).value();
+    }
     impl->routes();
     return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));
 }

@@ -13,6 +13,7 @@
 #include "process.hpp"
 #include "vft/kith/apprec.hpp"
 #include "vft/kith/dialog_message.hpp"
+#include "vft/messages/dho_note.hpp"
 #include "vft/messages/medication.hpp"
 #include "vft/messages/search.hpp"
 
@@ -328,4 +329,51 @@ TEST_CASE("mock receiver: JFT search pages with a cursor and marks events read",
     CHECK(status->body.find("\"read\":\"") != std::string::npos);
     CHECK(c.Get("/v1/MedicationDispense?_count=0")->status == 400);
     CHECK(c.Get("/v1/MedicationDispense?cursor=zzz")->status == 400);
+}
+
+TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, drop after)",
+          "[integration][mocks][faults]") {
+    const fs::path rules = temp_db("faults.json");
+    std::ofstream(rules) << R"({"seed": 7, "rules": [
+        {"method": "POST", "path": "/epj/r4/*/medicationdispense", "first": 2, "status": 503, "retry_after": "1"},
+        {"method": "POST", "path": "/v1/MedicationDispense", "first": 1, "action": "drop-after"},
+        {"method": "POST", "path": "/v1/Composition", "first": 1, "action": "drop-before"}]})";
+    Process p(
+        {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--faults", rules.string()});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    vft::MedicationDispensed m;
+    m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-9", "Evondos E300"};
+    auto msg = vft::build_medication_dispense(m);
+    REQUIRE(msg.ok());
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        auto r = c.Post("/epj/r4/312229544/medicationdispense", msg->json, kJson);
+        REQUIRE(r);
+        CHECK(r->status == (attempt <= 2 ? 503 : 201));
+        if (attempt <= 2) CHECK(r->get_header_value("Retry-After") == "1");
+    }
+    CHECK(count_of(c, msg->identifier) == 1);  // the 503s were not processed
+
+    // drop-after: processed and journaled, but the sender never sees the answer.
+    auto dropped = c.Post("/v1/MedicationDispense", msg->json, kJson);
+    CHECK((!dropped || dropped->status != 202));
+    auto resent = c.Post("/v1/MedicationDispense", msg->json, kJson);
+    REQUIRE(resent);
+    CHECK(resent->status == 202);
+    CHECK(resent->get_header_value("X-Vft-Duplicate") == "2");  // the resend found the first one
+
+    // drop-before: nothing processed.
+    vft::DhoNote n;
+    n.patient = m.patient;
+    n.note.category = "2";
+    n.note.date = m.handed_over;
+    n.note.author = {"9144900", "", "Nina Fjeld"};
+    n.note.sections = {{"1.3", "Kommentar", "Målingen er ok."}};
+    auto note = vft::build_dho_note(n);
+    REQUIRE(note.ok());
+    auto lost = c.Post("/v1/Composition", note->json, kJson);
+    CHECK((!lost || lost->status != 202));
+    CHECK(count_of(c, note->identifier) == 0);
 }

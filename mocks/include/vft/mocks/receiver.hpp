@@ -23,6 +23,7 @@ struct ReceiverOptions {
     size_t max_body_bytes = 10u << 20;       // larger bodies get 413
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
     size_t threads = 8;                      // worker threads
+    std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
 };
 
 class Receiver {
