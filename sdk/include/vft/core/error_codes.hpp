@@ -76,6 +76,9 @@ inline constexpr std::string_view net_tls = "VFT-NET-1003";
 inline constexpr std::string_view net_resolve = "VFT-NET-1004";
 inline constexpr std::string_view net_reset = "VFT-NET-1005";               // connection dropped mid-exchange
 inline constexpr std::string_view net_deadline = "VFT-NET-1006";            // the call's overall deadline passed
+inline constexpr std::string_view net_too_large = "VFT-NET-1007";           // response over max_response_bytes
+inline constexpr std::string_view net_protocol = "VFT-NET-1008";            // the reply is not valid HTTP
+inline constexpr std::string_view net_unsendable = "VFT-NET-1009";          // request cannot be sent as given
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
