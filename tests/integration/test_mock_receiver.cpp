@@ -25,11 +25,19 @@ std::string slurp(const std::string& rel) {
     return vft::test::source_file(rel);
 }
 
+// A per-process scratch folder, removed when the test binary exits.
 fs::path temp_db(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("vft-it-" + std::to_string(getpid()));
-    fs::create_directories(dir);
-    fs::remove(dir / name);
-    return dir / name;
+    struct Scratch {
+        fs::path dir = fs::temp_directory_path() / ("vft-it-" + std::to_string(getpid()));
+        Scratch() { fs::create_directories(dir); }
+        ~Scratch() {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+    };
+    static Scratch scratch;
+    fs::remove(scratch.dir / name);
+    return scratch.dir / name;
 }
 
 int count_of(httplib::Client& c, const std::string& identifier) {
