@@ -29,13 +29,17 @@ std::string slurp(const fs::path& p) {
     return ss.str();
 }
 
-std::string one_mb_bundle(const std::string& composition_entry) {
+// A collection Bundle of about 1 MB: the entry repeated with a distinct fullUrl each time.
+std::string one_mb_bundle(const std::string& entry) {
     std::string out =
         R"({"resourceType":"Bundle","type":"collection","identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:0b6f3a52-8f0e-4c8a-9d59-3b7b1c2d4e5f"},"entry":[)";
-    bool first = true;
-    while (out.size() < (1u << 20)) {
-        out += (first ? "" : ",") + composition_entry;
-        first = false;
+    const std::string marker = "5f0c2a9e-2b7d-4f71-9a43-";
+    for (unsigned n = 0; out.size() < (1u << 20); ++n) {
+        std::string e = entry;
+        char tail[13];
+        std::snprintf(tail, sizeof tail, "%012x", n);
+        e.replace(e.find(marker) + marker.size(), 12, tail);
+        out += (n ? "," : "") + e;
     }
     return out + "]}";
 }
