@@ -12,6 +12,7 @@ inline constexpr int kExitFail = 1;
 inline constexpr int kExitCannotRun = 2;
 
 void add_validate(CLI::App& app, int& exit_code);
+void add_outbox(CLI::App& app, int& exit_code);
 void add_mock(CLI::App& app, int& exit_code);
 
 }  // namespace vft::cli

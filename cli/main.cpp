@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "vft 0.1.0");
     int exit_code = vft::cli::kExitOk;
     vft::cli::add_validate(app, exit_code);
+    vft::cli::add_outbox(app, exit_code);
     vft::cli::add_mock(app, exit_code);
     try {
         app.parse(argc, argv);

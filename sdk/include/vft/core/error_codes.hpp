@@ -1,8 +1,8 @@
 // The registry of vft error codes. A code is never reused or renumbered; add new ones at the end
 // of their family and document them in docs/error-codes.md.
 // Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx, READ 08xx,
-// AUTH 09xx, NET 10xx; HTTP uses the status itself (VFT-HTTP-0429); VKP uses the VKP error code
-// of the OperationOutcome (2.1 -> VFT-VKP-0201).
+// AUTH 09xx, NET 10xx, OUTBOX 11xx; HTTP uses the status itself (VFT-HTTP-0429); VKP uses the
+// VKP error code of the OperationOutcome (2.1 -> VFT-VKP-0201).
 #pragma once
 
 #include <string_view>
@@ -79,6 +79,13 @@ inline constexpr std::string_view net_deadline = "VFT-NET-1006";            // t
 inline constexpr std::string_view net_too_large = "VFT-NET-1007";           // response over max_response_bytes
 inline constexpr std::string_view net_protocol = "VFT-NET-1008";            // the reply is not valid HTTP
 inline constexpr std::string_view net_unsendable = "VFT-NET-1009";          // request cannot be sent as given
+
+// The outbox (durable store-and-forward queue).
+inline constexpr std::string_view outbox_open = "VFT-OUTBOX-1101";     // cannot open/create
+inline constexpr std::string_view outbox_storage = "VFT-OUTBOX-1102";  // read/write failed
+inline constexpr std::string_view outbox_unknown_message = "VFT-OUTBOX-1103";  // no such seq
+inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";  // no identifier
+inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";    // delivered or dead
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";

@@ -1,0 +1,258 @@
+// vft outbox status|list|retry|drop --db FILE — inspect and repair a sender's outbox.
+// Exit 0: done · 1: nothing matched · 2: could not run. Every 11-digit run in the output is
+// masked (fødselsnummer in keys, errors and outcomes); message bodies are never printed.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "commands.hpp"
+#include "vft/core/identifiers.hpp"
+#include "vft/core/time.hpp"
+#include "vft/outbox/outbox.hpp"
+
+namespace vft::cli {
+namespace {
+
+struct OutboxArgs {
+    std::string db;
+    std::string format = "text";
+    std::string state;
+    size_t limit = 100;
+    int64_t seq = 0;
+    bool all = false;
+};
+
+std::string esc(std::string_view s) {
+    std::string o;
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += static_cast<char>(c);
+        } else if (c == '\n') {
+            o += "\\n";
+        } else if (c < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            o += b;
+        } else {
+            o += static_cast<char>(c);
+        }
+    }
+    return o;
+}
+
+// Masked, and JSON-escaped for json output.
+std::string safe(std::string_view s) {
+    return mask_person_ids(s);
+}
+std::string jstr(std::string_view s) {
+    return "\"" + esc(mask_person_ids(s)) + "\"";
+}
+
+// On one line, at most `max` bytes (outcomes can be long; --format json gives them whole).
+std::string one_line(std::string s, size_t max) {
+    for (char& c : s)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (s.size() > max) s = s.substr(0, max) + "…";
+    return s;
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string when(int64_t ms) {
+    return ms <= 0 ? "-" : format_fhir_time(Time{std::chrono::seconds{ms / 1000}});
+}
+
+std::string age(int64_t seconds) {
+    if (seconds < 0) seconds = 0;
+    const int64_t d = seconds / 86400, h = seconds % 86400 / 3600, m = seconds % 3600 / 60,
+                  s = seconds % 60;
+    if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
+    if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
+    if (m > 0) return std::to_string(m) + "m " + std::to_string(s) + "s";
+    return std::to_string(s) + "s";
+}
+
+const char* state_name(OutboxState s) {
+    return s == OutboxState::delivered ? "delivered" : s == OutboxState::dead ? "dead" : "pending";
+}
+
+// Opens an existing outbox only: a mistyped path must not create an empty queue and report it.
+std::optional<Outbox> open_existing(const std::string& cmd, const std::string& db) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(db, ec)) {
+        std::cerr << "vft outbox " << cmd << ": no outbox at '" << safe(db) << "'\n";
+        return std::nullopt;
+    }
+    auto box = Outbox::open(OutboxOptions{db});
+    if (!box) {
+        std::cerr << "vft outbox " << cmd << ": " << safe(box.error().to_string()) << "\n";
+        return std::nullopt;
+    }
+    return std::move(box).value();
+}
+
+int fail_storage(const std::string& cmd, const Error& e) {
+    std::cerr << "vft outbox " << cmd << ": " << safe(e.to_string()) << "\n";
+    return kExitCannotRun;
+}
+
+int run_status(const OutboxArgs& a) {
+    auto box = open_existing("status", a.db);
+    if (!box) return kExitCannotRun;
+    auto c = box->counts();
+    if (!c) return fail_storage("status", c.error());
+    // -1: nothing pending. (A plain value: GCC 12 warns falsely on optional<int64_t> here.)
+    const int64_t age_s = c->pending > 0 ? (now_ms() - c->oldest_pending_ms) / 1000 : -1;
+    if (a.format == "json") {
+        std::cout << R"({"db":)" << jstr(a.db) << R"(,"pending":)" << c->pending
+                  << R"(,"delivered":)" << c->delivered << R"(,"dead":)" << c->dead
+                  << R"(,"oldest_pending":)"
+                  << (age_s >= 0 ? "\"" + when(c->oldest_pending_ms) + "\"" : "null")
+                  << R"(,"oldest_pending_age_s":)" << (age_s >= 0 ? std::to_string(age_s) : "null")
+                  << "}\n";
+        return kExitOk;
+    }
+    std::cout << "outbox " << safe(a.db) << "\n"
+              << "  pending    " << c->pending;
+    if (age_s >= 0)
+        std::cout << "  (oldest " << age(age_s) << " old, since " << when(c->oldest_pending_ms)
+                  << ")";
+    std::cout << "\n  delivered  " << c->delivered << "\n  dead       " << c->dead << "\n";
+    return kExitOk;
+}
+
+int run_list(const OutboxArgs& a) {
+    auto box = open_existing("list", a.db);
+    if (!box) return kExitCannotRun;
+    const OutboxState state = a.state == "delivered" ? OutboxState::delivered
+                              : a.state == "dead"    ? OutboxState::dead
+                                                     : OutboxState::pending;
+    auto ms = box->list(state, a.limit);
+    if (!ms) return fail_storage("list", ms.error());
+    if (a.format == "json") {
+        std::cout << R"({"db":)" << jstr(a.db) << R"(,"state":")" << state_name(state)
+                  << R"(","messages":[)";
+        bool first = true;
+        for (const OutboxMessage& m : *ms) {
+            std::cout << (first ? "" : ",") << R"({"seq":)" << m.seq << R"(,"state":")"
+                      << state_name(m.state) << R"(","identifier":)" << jstr(m.entry.identifier)
+                      << R"(,"ordering_key":)" << jstr(m.entry.ordering_key) << R"(,"endpoint":)"
+                      << jstr(m.entry.endpoint) << R"(,"content_type":)"
+                      << jstr(m.entry.content_type) << R"(,"body_bytes":)" << m.entry.body.size()
+                      << R"(,"attempts":)" << m.attempts << R"(,"last_status":)" << m.last_status
+                      << R"(,"last_error":)" << jstr(m.last_error) << R"(,"created":")"
+                      << when(m.created_ms) << R"(","next_attempt":")" << when(m.next_attempt_ms)
+                      << R"(","delivered":)"
+                      << (m.delivered_ms > 0 ? "\"" + when(m.delivered_ms) + "\"" : "null")
+                      << R"(,"outcome":)" << jstr(m.outcome) << "}";
+            first = false;
+        }
+        std::cout << "]}\n";
+    } else {
+        for (const OutboxMessage& m : *ms) {
+            std::cout << m.seq << "  " << state_name(m.state) << "  " << safe(m.entry.identifier)
+                      << "  key=" << safe(m.entry.ordering_key)
+                      << "  endpoint=" << safe(m.entry.endpoint) << "  attempts=" << m.attempts
+                      << "  status=" << m.last_status << "  created=" << when(m.created_ms);
+            if (m.state == OutboxState::pending) std::cout << "  next=" << when(m.next_attempt_ms);
+            if (m.state == OutboxState::delivered)
+                std::cout << "  delivered=" << when(m.delivered_ms);
+            std::cout << "\n";
+            if (!m.last_error.empty())
+                std::cout << "    error: " << one_line(safe(m.last_error), 300) << "\n";
+            if (!m.outcome.empty())
+                std::cout << "    outcome: " << one_line(safe(m.outcome), 500) << "\n";
+        }
+        if (ms->empty()) std::cout << "no " << state_name(state) << " messages\n";
+    }
+    return ms->empty() ? kExitFail : kExitOk;
+}
+
+int run_retry(const OutboxArgs& a) {
+    if (a.all == (a.seq > 0)) {
+        std::cerr << "vft outbox retry: give either --seq N or --all\n";
+        return kExitCannotRun;
+    }
+    auto box = open_existing("retry", a.db);
+    if (!box) return kExitCannotRun;
+    auto n = box->retry_dead(a.all ? std::nullopt : std::optional<int64_t>(a.seq));
+    if (!n) return fail_storage("retry", n.error());
+    if (*n == 0) {
+        std::cout << (a.all ? std::string("no dead messages")
+                            : "no dead message with seq " + std::to_string(a.seq))
+                  << "\n";
+        return kExitFail;
+    }
+    std::cout << *n << " message(s) back to pending\n";
+    return kExitOk;
+}
+
+int run_drop(const OutboxArgs& a) {
+    auto box = open_existing("drop", a.db);
+    if (!box) return kExitCannotRun;
+    auto n = box->drop(a.seq);
+    if (!n) return fail_storage("drop", n.error());
+    if (*n == 0) {
+        std::cout << "no pending or dead message with seq " << a.seq
+                  << " (delivered messages are kept as the record)\n";
+        return kExitFail;
+    }
+    std::cout << "dropped message " << a.seq << "\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_outbox(CLI::App& app, int& exit_code) {
+    CLI::App* outbox =
+        app.add_subcommand("outbox", "Inspect and repair a sender's durable outbox (SQLite)");
+    outbox->require_subcommand(1);
+    auto add = [&](const char* name, const char* help, int (*run)(const OutboxArgs&)) {
+        auto args = std::make_shared<OutboxArgs>();
+        CLI::App* cmd = outbox->add_subcommand(name, help);
+        cmd->add_option("--db", args->db, "The outbox file")->required();
+        cmd->callback([args, run, &exit_code] { exit_code = run(*args); });
+        return std::pair{cmd, args};
+    };
+    {
+        auto [cmd, args] =
+            add("status", "Counts of pending, delivered and dead messages", run_status);
+        cmd->add_option("--format", args->format, "text or json")
+            ->check(CLI::IsMember({"text", "json"}));
+    }
+    {
+        auto [cmd, args] =
+            add("list", "List the messages in one state (bodies are not shown)", run_list);
+        cmd->add_option("--state", args->state, "pending, delivered or dead")
+            ->required()
+            ->check(CLI::IsMember({"pending", "delivered", "dead"}));
+        cmd->add_option("--limit", args->limit,
+                        "At most this many (default 100; pending and dead oldest first, "
+                        "delivered newest first)");
+        cmd->add_option("--format", args->format, "text or json")
+            ->check(CLI::IsMember({"text", "json"}));
+    }
+    {
+        auto [cmd, args] = add("retry", "Move dead messages back to pending", run_retry);
+        auto* seq =
+            cmd->add_option("--seq", args->seq, "The message to retry")->check(CLI::PositiveNumber);
+        auto* all = cmd->add_flag("--all", args->all, "Retry every dead message");
+        seq->excludes(all);
+    }
+    {
+        auto [cmd, args] = add("drop", "Remove a pending or dead message for good", run_drop);
+        cmd->add_option("--seq", args->seq, "The message to drop")
+            ->required()
+            ->check(CLI::PositiveNumber);
+    }
+}
+
+}  // namespace vft::cli

@@ -1,0 +1,719 @@
+// The outbox on SQLite: one connection per Outbox guarded by our own mutex (opened
+// SQLITE_OPEN_NOMUTEX) — SQLite's FULLMUTEX would serialise single calls only, while a group
+// commit is a BEGIN…COMMIT sequence over shared prepared statements that must not interleave.
+//
+// Durability: WAL with synchronous=FULL, so COMMIT returns after the WAL is fsynced. Every write
+// (enqueue, mark_*, retry_dead, drop) goes through one group-commit pipeline: the first caller to
+// find no leader becomes the leader, waits up to group_commit_window for as many followers as the
+// previous batch held (so a lone producer never waits), runs the batch in one transaction (one
+// SAVEPOINT per write, so one write's logical error does not undo the others) and wakes the
+// followers with their results. Writers arriving during the leader's fsync form the next batch.
+// No background thread.
+//
+// Schema (user_version 1): `messages` holds every message in every state, so seq and the
+// identifier's uniqueness never move when a message dies or is retried (an idempotent re-enqueue
+// of a dead message finds it); `dead_letters` holds the rejection (status, OperationOutcome) of
+// the messages in state dead, keeping large outcomes out of the hot rows. `head` marks the
+// oldest pending message of each ordering key, so due() is one range scan of a partial index
+// instead of a per-row "is there an older pending one" probe over the whole backlog. It is
+// maintained in the same transactions that change states, and recomputed on open.
+#include "vft/outbox/outbox.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+
+#include "vft/core/error_codes.hpp"
+
+namespace vft {
+namespace {
+
+constexpr int kPending = 0;
+constexpr int kDelivered = 1;
+constexpr int kDead = 2;
+constexpr int kSchemaVersion = 1;
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS messages ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " identifier TEXT NOT NULL UNIQUE,"
+    " ordering_key TEXT NOT NULL,"
+    " endpoint TEXT NOT NULL,"
+    " content_type TEXT NOT NULL,"
+    " body BLOB NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"  // pending, delivered, dead
+    " head INTEGER NOT NULL DEFAULT 0,"  // 1: oldest pending message of its ordering_key
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '',"
+    " last_status INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL,"
+    " next_attempt_ms INTEGER NOT NULL,"
+    " delivered_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS dead_letters ("
+    " seq INTEGER PRIMARY KEY REFERENCES messages(seq),"
+    " status INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " died_ms INTEGER NOT NULL);"
+    // due(): the due heads, earliest first.
+    "CREATE INDEX IF NOT EXISTS messages_due ON messages(next_attempt_ms)"
+    " WHERE state = 0 AND head = 1;"
+    // The oldest pending message of a key (entries are ordered key, state, seq).
+    "CREATE INDEX IF NOT EXISTS messages_by_key ON messages(ordering_key, state);"
+    // counts() and list() (entries are ordered state, seq).
+    "CREATE INDEX IF NOT EXISTS messages_by_state ON messages(state);";
+
+// Recomputes every head: after retry_dead (an older message may be pending again) and on open.
+constexpr const char* kRepairHeads =
+    "UPDATE messages SET head = (seq IN (SELECT MIN(seq) FROM messages WHERE state = 0"
+    " GROUP BY ordering_key)) WHERE state = 0 AND head <> (seq IN (SELECT MIN(seq) FROM messages"
+    " WHERE state = 0 GROUP BY ordering_key))";
+
+constexpr const char* kColumns =
+    "SELECT m.seq, m.identifier, m.ordering_key, m.endpoint, m.content_type, m.body, m.state,"
+    " m.attempts, m.last_error, m.last_status, m.created_ms, m.next_attempt_ms, m.delivered_ms,"
+    " COALESCE(d.outcome, '') FROM messages m ";
+constexpr const char* kJoinDead = "LEFT JOIN dead_letters d ON d.seq = m.seq ";
+
+int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Error outbox_error(std::string_view code, std::string message, bool retryable = false) {
+    return Error{std::string(code), std::move(message), {}, {}, 0, retryable};
+}
+
+// A lock held by another process, a full disk or an I/O error may pass; nothing else will.
+bool transient(int rc) {
+    const int primary = rc & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+           primary == SQLITE_IOERR;
+}
+
+Error storage_error(sqlite3* db, const std::string& what) {
+    const int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    return outbox_error(
+        errc::outbox_storage,
+        "outbox storage failure (" + what + "): " + (db ? sqlite3_errmsg(db) : "no database"),
+        transient(rc));
+}
+
+std::string text_col(sqlite3_stmt* s, int i) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
+}
+
+std::string blob_col(sqlite3_stmt* s, int i) {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
+}
+
+OutboxState state_of(int v) {
+    return v == kDelivered ? OutboxState::delivered
+           : v == kDead    ? OutboxState::dead
+                           : OutboxState::pending;
+}
+
+int state_value(OutboxState s) {
+    return s == OutboxState::delivered ? kDelivered : s == OutboxState::dead ? kDead : kPending;
+}
+
+OutboxMessage read_message(sqlite3_stmt* s) {
+    OutboxMessage m;
+    m.seq = sqlite3_column_int64(s, 0);
+    m.entry.identifier = text_col(s, 1);
+    m.entry.ordering_key = text_col(s, 2);
+    m.entry.endpoint = text_col(s, 3);
+    m.entry.content_type = text_col(s, 4);
+    m.entry.body = blob_col(s, 5);
+    m.state = state_of(sqlite3_column_int(s, 6));
+    m.attempts = sqlite3_column_int(s, 7);
+    m.last_error = text_col(s, 8);
+    m.last_status = sqlite3_column_int(s, 9);
+    m.created_ms = sqlite3_column_int64(s, 10);
+    m.next_attempt_ms = sqlite3_column_int64(s, 11);
+    m.delivered_ms = sqlite3_column_int64(s, 12);
+    m.outcome = text_col(s, 13);
+    return m;
+}
+
+// A prepared statement in use: reset and unbound when the scope ends, ready for the next call.
+class Use {
+  public:
+    explicit Use(sqlite3_stmt* s) : s_(s) {}
+    ~Use() {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    sqlite3_stmt* operator*() const { return s_; }
+    void text(int i, std::string_view v) {
+        sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+    }
+    void blob(int i, std::string_view v) {
+        sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_STATIC);
+    }
+    void i64(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+    int step() { return sqlite3_step(s_); }
+
+  private:
+    sqlite3_stmt* s_;
+};
+
+}  // namespace
+
+struct Outbox::Impl {
+    OutboxOptions opts;
+    sqlite3* db = nullptr;
+
+    // Guards db, every statement and the leases.
+    std::mutex db_mu;
+    std::unordered_map<int64_t, int64_t> leases;  // seq -> leased until (ms, the caller's clock)
+
+    // The group-commit queue.
+    struct Write {
+        std::function<Result<int64_t>()> fn;  // runs inside the batch transaction, db_mu held
+        std::optional<Result<int64_t>> result;
+    };
+    std::mutex q_mu;
+    std::condition_variable leader_cv;  // a leader waiting for followers
+    std::condition_variable done_cv;    // followers waiting for their result
+    std::deque<Write*> queue;
+    bool leader_active = false;
+    size_t last_batch = 1;  // writes in the last committed batch
+
+    std::atomic<uint64_t> writes{0};
+    std::atomic<uint64_t> commits{0};
+
+    struct Statements {
+        sqlite3_stmt *begin = nullptr, *commit = nullptr, *rollback = nullptr;
+        sqlite3_stmt *savepoint = nullptr, *release = nullptr, *rollback_to = nullptr;
+        sqlite3_stmt *insert = nullptr, *seq_of = nullptr, *state_of = nullptr;
+        sqlite3_stmt *promote = nullptr, *repair = nullptr;
+        sqlite3_stmt *delivered = nullptr, *retry = nullptr, *dead = nullptr,
+                     *dead_letter = nullptr;
+        sqlite3_stmt *revive_one = nullptr, *revive_all = nullptr, *clean_letters = nullptr;
+        sqlite3_stmt *drop_letter = nullptr, *drop_message = nullptr;
+        sqlite3_stmt *due = nullptr, *count = nullptr, *oldest = nullptr;
+        sqlite3_stmt *list_asc = nullptr, *list_desc = nullptr;
+    } st;
+
+    ~Impl() {
+        for (sqlite3_stmt* s :
+             {st.begin,       st.commit,     st.rollback,      st.savepoint,   st.release,
+              st.rollback_to, st.insert,     st.seq_of,        st.state_of,    st.promote,
+              st.repair,      st.delivered,  st.retry,         st.dead,        st.dead_letter,
+              st.revive_one,  st.revive_all, st.clean_letters, st.drop_letter, st.drop_message,
+              st.due,         st.count,      st.oldest,        st.list_asc,    st.list_desc})
+            sqlite3_finalize(s);
+        sqlite3_close_v2(db);
+    }
+
+    Result<void> exec(const char* sql, const char* what) {
+        if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+            return storage_error(db, what);
+        return {};
+    }
+
+    Result<void> prepare(sqlite3_stmt*& s, const char* sql) {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+            return storage_error(db, "prepare");
+        return {};
+    }
+
+    Result<void> prepare_all() {
+        const std::string cols = kColumns;
+        const std::pair<sqlite3_stmt**, std::string> all[] = {
+            {&st.begin, "BEGIN IMMEDIATE"},
+            {&st.commit, "COMMIT"},
+            {&st.rollback, "ROLLBACK"},
+            {&st.savepoint, "SAVEPOINT w"},
+            {&st.release, "RELEASE w"},
+            {&st.rollback_to, "ROLLBACK TO w"},
+            {&st.insert,
+             "INSERT INTO messages (identifier, ordering_key, endpoint, content_type, body, head,"
+             " created_ms, next_attempt_ms) VALUES (?1, ?2, ?3, ?4, ?5, NOT EXISTS (SELECT 1 FROM"
+             " messages WHERE ordering_key = ?2 AND state = 0), ?6, ?6)"
+             " ON CONFLICT (identifier) DO NOTHING"},
+            {&st.seq_of, "SELECT seq FROM messages WHERE identifier = ?1"},
+            {&st.state_of, "SELECT state, head, ordering_key FROM messages WHERE seq = ?1"},
+            {&st.promote,
+             "UPDATE messages SET head = 1 WHERE seq = (SELECT seq FROM messages WHERE"
+             " ordering_key = ?1 AND state = 0 ORDER BY seq LIMIT 1)"},
+            {&st.repair, kRepairHeads},
+            {&st.delivered,
+             "UPDATE messages SET state = 1, head = 0, attempts = attempts + 1, last_status = ?2,"
+             " delivered_ms = ?3 WHERE seq = ?1"},
+            {&st.retry,
+             "UPDATE messages SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3,"
+             " last_status = ?4 WHERE seq = ?1"},
+            {&st.dead,
+             "UPDATE messages SET state = 2, head = 0, attempts = attempts + 1, last_status = ?2"
+             " WHERE seq = ?1"},
+            {&st.dead_letter,
+             "INSERT OR REPLACE INTO dead_letters (seq, status, outcome, died_ms)"
+             " VALUES (?1, ?2, ?3, ?4)"},
+            {&st.revive_one,
+             "UPDATE messages SET state = 0, head = 0, attempts = 0, next_attempt_ms = ?2"
+             " WHERE seq = ?1 AND state = 2"},
+            {&st.revive_all,
+             "UPDATE messages SET state = 0, head = 0, attempts = 0, next_attempt_ms = ?1"
+             " WHERE state = 2"},
+            {&st.clean_letters,
+             "DELETE FROM dead_letters WHERE seq NOT IN (SELECT seq FROM messages WHERE state = "
+             "2)"},
+            {&st.drop_letter, "DELETE FROM dead_letters WHERE seq = ?1"},
+            {&st.drop_message, "DELETE FROM messages WHERE seq = ?1"},
+            {&st.due, cols + "INDEXED BY messages_due " + kJoinDead +
+                          "WHERE m.state = 0 AND m.head = 1 AND m.next_attempt_ms <= ?1"
+                          " ORDER BY m.next_attempt_ms, m.seq LIMIT ?2"},
+            {&st.count, "SELECT state, COUNT(*) FROM messages GROUP BY state"},
+            {&st.oldest, "SELECT created_ms FROM messages WHERE state = 0 ORDER BY seq LIMIT 1"},
+            {&st.list_asc, cols + kJoinDead + "WHERE m.state = ?1 ORDER BY m.seq LIMIT ?2"},
+            {&st.list_desc, cols + kJoinDead + "WHERE m.state = ?1 ORDER BY m.seq DESC LIMIT ?2"},
+        };
+        for (const auto& [stmt, sql] : all)
+            if (auto r = prepare(*stmt, sql.c_str()); !r) return r;
+        return {};
+    }
+
+    // Runs a statement that returns no rows.
+    Result<void> run(sqlite3_stmt* s, const char* what) {
+        Use u(s);
+        if (u.step() != SQLITE_DONE) return storage_error(db, what);
+        return {};
+    }
+
+    // ---- the group commit ----
+
+    Result<int64_t> write(std::function<Result<int64_t>()> fn) {
+        Write w{std::move(fn), std::nullopt};
+        const size_t max = opts.group_commit_max == 0 ? 1 : opts.group_commit_max;
+        std::unique_lock lk(q_mu);
+        queue.push_back(&w);
+        if (leader_active) leader_cv.notify_one();  // it may be waiting for this follower
+        while (!w.result) {
+            if (leader_active) {
+                done_cv.wait(lk);
+                continue;
+            }
+            leader_active = true;
+            // Wait for as many writers as the last batch held: a lone producer never waits, and
+            // steady concurrent producers are gathered without sleeping out the whole window.
+            const size_t expected = std::min(max, std::max<size_t>(last_batch, 1));
+            if (opts.group_commit_window.count() > 0 && queue.size() < expected)
+                leader_cv.wait_for(lk, opts.group_commit_window,
+                                   [&] { return queue.size() >= expected; });
+            std::vector<Write*> batch;
+            while (!queue.empty() && batch.size() < max) {
+                batch.push_back(queue.front());
+                queue.pop_front();
+            }
+            lk.unlock();
+            std::vector<std::optional<Result<int64_t>>> results = run_batch(batch);
+            lk.lock();
+            for (size_t i = 0; i < batch.size(); ++i)
+                batch[i]->result = std::move(results[i]);
+            leader_active = false;
+            last_batch = batch.size();
+            done_cv.notify_all();
+        }
+        return std::move(*w.result);
+    }
+
+    std::vector<std::optional<Result<int64_t>>> run_batch(const std::vector<Write*>& batch) {
+        std::vector<std::optional<Result<int64_t>>> results(batch.size());
+        std::lock_guard dl(db_mu);
+        auto fail_all = [&](const Error& e) {
+            for (auto& r : results)
+                if (!r || r->ok()) r = e;
+            return std::move(results);
+        };
+        if (auto r = run(st.begin, "begin"); !r) return fail_all(r.error());
+        for (size_t i = 0; i < batch.size(); ++i) {
+            if (auto r = run(st.savepoint, "savepoint"); !r)
+                return rolled_back(fail_all(r.error()));
+            Result<int64_t> r = batch[i]->fn();
+            // An I/O error, a full disk or no memory rolls the whole transaction back.
+            if (sqlite3_get_autocommit(db)) return fail_all(storage_error(db, "write"));
+            if (!r.ok())
+                if (auto rb = run(st.rollback_to, "rollback to savepoint"); !rb)
+                    return rolled_back(fail_all(rb.error()));
+            if (auto rel = run(st.release, "release savepoint"); !rel)
+                return rolled_back(fail_all(rel.error()));
+            results[i] = std::move(r);
+        }
+        if (auto r = run(st.commit, "commit"); !r) return rolled_back(fail_all(r.error()));
+        commits.fetch_add(1, std::memory_order_relaxed);
+        writes.fetch_add(batch.size(), std::memory_order_relaxed);
+        return results;
+    }
+
+    template <typename T>
+    T rolled_back(T results) {
+        if (!sqlite3_get_autocommit(db)) (void)run(st.rollback, "rollback");
+        return results;
+    }
+
+    // ---- pieces of writes (db_mu held, inside the batch transaction) ----
+
+    struct Row {
+        int state = -1;  // -1: no such seq
+        bool head = false;
+        std::string key;
+    };
+
+    Result<Row> row(int64_t seq) {
+        Use u(st.state_of);
+        u.i64(1, seq);
+        const int rc = u.step();
+        if (rc == SQLITE_DONE) return Row{};
+        if (rc != SQLITE_ROW) return storage_error(db, "read message state");
+        return Row{sqlite3_column_int(*u, 0), sqlite3_column_int(*u, 1) != 0, text_col(*u, 2)};
+    }
+
+    // The next pending message of `key` becomes its head (after the head left pending).
+    Result<void> promote(const std::string& key) {
+        Use u(st.promote);
+        u.text(1, key);
+        if (u.step() != SQLITE_DONE) return storage_error(db, "promote next message");
+        return {};
+    }
+
+    static Error unknown(int64_t seq) {
+        return outbox_error(errc::outbox_unknown_message,
+                            "no message with seq " + std::to_string(seq) + " in the outbox");
+    }
+
+    static Error not_pending(int64_t seq, int state) {
+        return outbox_error(errc::outbox_not_pending, "message " + std::to_string(seq) + " is " +
+                                                          (state == kDead ? "dead" : "delivered") +
+                                                          ", not pending");
+    }
+
+    void release_lease(int64_t seq) {
+        std::lock_guard dl(db_mu);
+        leases.erase(seq);
+    }
+};
+
+Outbox::Outbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Outbox::Outbox(Outbox&&) noexcept = default;
+Outbox& Outbox::operator=(Outbox&&) noexcept = default;
+Outbox::~Outbox() = default;
+
+Result<Outbox> Outbox::open(OutboxOptions options) {
+    if (options.path.empty())
+        return outbox_error(errc::outbox_open, "cannot open the outbox: no file given");
+    auto impl = std::make_unique<Impl>();
+    impl->opts = std::move(options);
+    const std::string& path = impl->opts.path;
+    auto open_error = [&](const std::string& why, bool retryable = false) {
+        return outbox_error(errc::outbox_open, "cannot open the outbox '" + path + "': " + why,
+                            retryable);
+    };
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &impl->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK)
+        return open_error(impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc));
+    sqlite3* db = impl->db;
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    auto db_failed = [&] {
+        return open_error(sqlite3_errmsg(db), transient(sqlite3_extended_errcode(db)));
+    };
+    // WAL: commits append and fsync the log only; readers never block the writer. Where the file
+    // system cannot do WAL, SQLite stays in rollback-journal mode, durable with synchronous=FULL.
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return db_failed();
+    auto rollback = [&](Error e) {
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        return e;
+    };
+    int version = -1;
+    int foreign_tables = 0;
+    {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
+            return rollback(db_failed());
+        if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        if (sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name"
+                               " NOT IN ('messages', 'dead_letters', 'sqlite_sequence')",
+                               -1, &s, nullptr) != SQLITE_OK)
+            return rollback(db_failed());
+        if (sqlite3_step(s) == SQLITE_ROW) foreign_tables = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (version < 0) return rollback(db_failed());
+    if (version > kSchemaVersion)
+        return rollback(open_error("written by a newer vft (schema version " +
+                                   std::to_string(version) + ", this one knows " +
+                                   std::to_string(kSchemaVersion) + ")"));
+    if (version == 0) {
+        if (foreign_tables > 0)
+            return rollback(open_error("the file is a database of something else"));
+        if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK ||
+            sqlite3_exec(db, "PRAGMA user_version = 1", nullptr, nullptr, nullptr) != SQLITE_OK)
+            return rollback(db_failed());
+    }
+    if (sqlite3_exec(db, kRepairHeads, nullptr, nullptr, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        return rollback(db_failed());
+    if (auto r = impl->prepare_all(); !r) return r.error();
+    return Outbox(std::move(impl));
+}
+
+namespace {
+Error moved_from() {
+    return outbox_error(errc::outbox_storage, "outbox storage failure: the Outbox was moved from");
+}
+}  // namespace
+
+Result<int64_t> Outbox::enqueue(const OutboxEntry& entry) {
+    if (!impl_) return moved_from();
+    if (entry.identifier.empty())
+        return outbox_error(errc::outbox_invalid_entry,
+                            "cannot enqueue a message without an identifier (the idempotency key)");
+    if (entry.endpoint.empty())
+        return outbox_error(
+            errc::outbox_invalid_entry,
+            "cannot enqueue message '" + entry.identifier + "' without an endpoint");
+    const int64_t now = wall_ms();
+    Impl& im = *impl_;
+    return im.write([&im, &entry, now]() -> Result<int64_t> {
+        {
+            Use u(im.st.insert);
+            u.text(1, entry.identifier);
+            u.text(2, entry.ordering_key);
+            u.text(3, entry.endpoint);
+            u.text(4, entry.content_type);
+            u.blob(5, entry.body);
+            u.i64(6, now);
+            if (u.step() != SQLITE_DONE) return storage_error(im.db, "insert message");
+            if (sqlite3_changes(im.db) == 1) return sqlite3_last_insert_rowid(im.db);
+        }
+        Use u(im.st.seq_of);  // already present: the idempotent producer gets the first seq
+        u.text(1, entry.identifier);
+        if (u.step() != SQLITE_ROW) return storage_error(im.db, "find existing message");
+        return sqlite3_column_int64(*u, 0);
+    });
+}
+
+Result<std::vector<OutboxMessage>> Outbox::due(size_t max, int64_t now_ms) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    std::vector<OutboxMessage> out;
+    if (max == 0) return out;
+    std::lock_guard dl(im.db_mu);
+    std::erase_if(im.leases, [now_ms](const auto& l) { return l.second <= now_ms; });
+    Use u(im.st.due);
+    u.i64(1, now_ms);
+    u.i64(2, static_cast<int64_t>(max + im.leases.size()));
+    int rc;
+    while (out.size() < max && (rc = u.step()) == SQLITE_ROW) {
+        const int64_t seq = sqlite3_column_int64(*u, 0);
+        if (im.leases.contains(seq)) continue;
+        out.push_back(read_message(*u));
+    }
+    if (out.size() < max && rc != SQLITE_DONE) return storage_error(im.db, "read due messages");
+    const int64_t until = now_ms + im.opts.lease.count();
+    for (const OutboxMessage& m : out)
+        im.leases[m.seq] = until;
+    return out;
+}
+
+Result<void> Outbox::mark_delivered(int64_t seq, int status) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    const int64_t now = wall_ms();
+    auto r = im.write([&im, seq, status, now]() -> Result<int64_t> {
+        auto row = im.row(seq);
+        if (!row) return row.error();
+        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state == kDelivered) return 0;  // marked before: nothing to change
+        if (row->state == kDead) return Impl::not_pending(seq, row->state);
+        Use u(im.st.delivered);
+        u.i64(1, seq);
+        u.i64(2, status);
+        u.i64(3, now);
+        if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark delivered");
+        if (row->head)
+            if (auto p = im.promote(row->key); !p) return p.error();
+        return 0;
+    });
+    im.release_lease(seq);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<void> Outbox::mark_retry(int64_t seq, int64_t next_attempt_ms, std::string error,
+                                int status) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    auto r = im.write([&]() -> Result<int64_t> {
+        auto row = im.row(seq);
+        if (!row) return row.error();
+        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state != kPending) return Impl::not_pending(seq, row->state);
+        Use u(im.st.retry);
+        u.i64(1, seq);
+        u.i64(2, next_attempt_ms);
+        u.text(3, error);
+        u.i64(4, status);
+        if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark retry");
+        return 0;
+    });
+    im.release_lease(seq);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<void> Outbox::mark_dead(int64_t seq, int status, std::string outcome_json) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    const int64_t now = wall_ms();
+    auto r = im.write([&]() -> Result<int64_t> {
+        auto row = im.row(seq);
+        if (!row) return row.error();
+        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state != kPending) return Impl::not_pending(seq, row->state);
+        {
+            Use u(im.st.dead);
+            u.i64(1, seq);
+            u.i64(2, status);
+            if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark dead");
+        }
+        {
+            Use u(im.st.dead_letter);
+            u.i64(1, seq);
+            u.i64(2, status);
+            u.text(3, outcome_json);
+            u.i64(4, now);
+            if (u.step() != SQLITE_DONE) return storage_error(im.db, "store dead letter");
+        }
+        if (row->head)
+            if (auto p = im.promote(row->key); !p) return p.error();
+        return 0;
+    });
+    im.release_lease(seq);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+Result<OutboxCounts> Outbox::counts() {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    std::lock_guard dl(im.db_mu);
+    OutboxCounts c;
+    {
+        Use u(im.st.count);
+        int rc;
+        while ((rc = u.step()) == SQLITE_ROW) {
+            const auto n = static_cast<size_t>(sqlite3_column_int64(*u, 1));
+            switch (sqlite3_column_int(*u, 0)) {
+                case kPending:
+                    c.pending = n;
+                    break;
+                case kDelivered:
+                    c.delivered = n;
+                    break;
+                case kDead:
+                    c.dead = n;
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (rc != SQLITE_DONE) return storage_error(im.db, "count messages");
+    }
+    Use u(im.st.oldest);
+    const int rc = u.step();
+    if (rc == SQLITE_ROW)
+        c.oldest_pending_ms = sqlite3_column_int64(*u, 0);
+    else if (rc != SQLITE_DONE)
+        return storage_error(im.db, "find oldest pending message");
+    return c;
+}
+
+Result<std::vector<OutboxMessage>> Outbox::list(OutboxState state, size_t limit) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    std::lock_guard dl(im.db_mu);
+    Use u(state == OutboxState::delivered ? im.st.list_desc : im.st.list_asc);
+    u.i64(1, state_value(state));
+    u.i64(2, limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit));
+    std::vector<OutboxMessage> out;
+    int rc;
+    while ((rc = u.step()) == SQLITE_ROW)
+        out.push_back(read_message(*u));
+    if (rc != SQLITE_DONE) return storage_error(im.db, "list messages");
+    return out;
+}
+
+Result<size_t> Outbox::retry_dead(std::optional<int64_t> seq) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    const int64_t now = wall_ms();
+    auto r = im.write([&]() -> Result<int64_t> {
+        {
+            Use u(seq ? im.st.revive_one : im.st.revive_all);
+            if (seq) {
+                u.i64(1, *seq);
+                u.i64(2, now);
+            } else {
+                u.i64(1, now);
+            }
+            if (u.step() != SQLITE_DONE) return storage_error(im.db, "retry dead messages");
+        }
+        const int64_t n = sqlite3_changes64(im.db);
+        if (n == 0) return 0;
+        if (auto c = im.run(im.st.clean_letters, "remove dead letters"); !c) return c.error();
+        if (auto h = im.run(im.st.repair, "order retried messages"); !h) return h.error();
+        return n;
+    });
+    if (!r) return std::move(r).error();
+    return static_cast<size_t>(*r);
+}
+
+Result<size_t> Outbox::drop(int64_t seq) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    auto r = im.write([&]() -> Result<int64_t> {
+        auto row = im.row(seq);
+        if (!row) return row.error();
+        if (row->state < 0 || row->state == kDelivered) return 0;
+        for (sqlite3_stmt* s : {im.st.drop_letter, im.st.drop_message}) {
+            Use u(s);
+            u.i64(1, seq);
+            if (u.step() != SQLITE_DONE) return storage_error(im.db, "drop message");
+        }
+        if (row->head)
+            if (auto p = im.promote(row->key); !p) return p.error();
+        return 1;
+    });
+    im.release_lease(seq);
+    if (!r) return std::move(r).error();
+    return static_cast<size_t>(*r);
+}
+
+OutboxStats Outbox::stats() const {
+    if (!impl_) return {};
+    return {impl_->writes.load(std::memory_order_relaxed),
+            impl_->commits.load(std::memory_order_relaxed)};
+}
+
+}  // namespace vft
