@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
 #include "vft/outbox/outbox.hpp"
@@ -24,25 +25,6 @@ struct OutboxArgs {
     int64_t seq = 0;
     bool all = false;
 };
-
-std::string esc(std::string_view s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c == '\n') {
-            o += "\\n";
-        } else if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\u%04x", c);
-            o += b;
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
-}
 
 // Masked, and JSON-escaped for json output.
 std::string safe(std::string_view s) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace vft::cli {
@@ -30,25 +31,6 @@ bool read_input(const std::string& name, std::string& out) {
     if (!in) return false;
     out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return !in.bad();
-}
-
-std::string esc(std::string_view s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c == '\n') {
-            o += "\\n";
-        } else if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\u%04x", c);
-            o += b;
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
 }
 
 void print_text(const std::string& file, const ValidationReport& r) {
