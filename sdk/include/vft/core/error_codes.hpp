@@ -58,34 +58,41 @@ inline constexpr std::string_view read_missing_element = "VFT-READ-0802";
 inline constexpr std::string_view read_invalid_value = "VFT-READ-0803";
 
 // Auth: keys, JWTs, client assertions, tokens, DPoP.
-inline constexpr std::string_view auth_key_invalid = "VFT-AUTH-0901";      // key file unreadable / wrong type
+inline constexpr std::string_view auth_key_invalid =
+    "VFT-AUTH-0901";  // key file unreadable / wrong type
 inline constexpr std::string_view auth_sign_failed = "VFT-AUTH-0902";
-inline constexpr std::string_view auth_token_request = "VFT-AUTH-0903";    // token endpoint refused / unreachable
-inline constexpr std::string_view auth_token_response = "VFT-AUTH-0904";   // token response not usable
+inline constexpr std::string_view auth_token_request =
+    "VFT-AUTH-0903";  // token endpoint refused / unreachable
+inline constexpr std::string_view auth_token_response =
+    "VFT-AUTH-0904";  // token response not usable
 inline constexpr std::string_view auth_jwt_malformed = "VFT-AUTH-0905";
 inline constexpr std::string_view auth_signature_invalid = "VFT-AUTH-0906";
-inline constexpr std::string_view auth_expired = "VFT-AUTH-0907";          // exp/iat/nbf outside the window
-inline constexpr std::string_view auth_claim_mismatch = "VFT-AUTH-0908";   // iss/sub/aud/htm/htu/ath/scope
+inline constexpr std::string_view auth_expired = "VFT-AUTH-0907";  // exp/iat/nbf outside the window
+inline constexpr std::string_view auth_claim_mismatch =
+    "VFT-AUTH-0908";  // iss/sub/aud/htm/htu/ath/scope
 inline constexpr std::string_view auth_dpop_invalid = "VFT-AUTH-0909";
-inline constexpr std::string_view auth_replay = "VFT-AUTH-0910";           // jti seen before
+inline constexpr std::string_view auth_replay = "VFT-AUTH-0910";  // jti seen before
 
 // Network (no HTTP response): retry may help.
 inline constexpr std::string_view net_connect = "VFT-NET-1001";
 inline constexpr std::string_view net_timeout = "VFT-NET-1002";
 inline constexpr std::string_view net_tls = "VFT-NET-1003";
 inline constexpr std::string_view net_resolve = "VFT-NET-1004";
-inline constexpr std::string_view net_reset = "VFT-NET-1005";               // connection dropped mid-exchange
-inline constexpr std::string_view net_deadline = "VFT-NET-1006";            // the call's overall deadline passed
-inline constexpr std::string_view net_too_large = "VFT-NET-1007";           // response over max_response_bytes
-inline constexpr std::string_view net_protocol = "VFT-NET-1008";            // the reply is not valid HTTP
-inline constexpr std::string_view net_unsendable = "VFT-NET-1009";          // request cannot be sent as given
+inline constexpr std::string_view net_reset = "VFT-NET-1005";  // connection dropped mid-exchange
+inline constexpr std::string_view net_deadline =
+    "VFT-NET-1006";  // the call's overall deadline passed
+inline constexpr std::string_view net_too_large =
+    "VFT-NET-1007";  // response over max_response_bytes
+inline constexpr std::string_view net_protocol = "VFT-NET-1008";  // the reply is not valid HTTP
+inline constexpr std::string_view net_unsendable =
+    "VFT-NET-1009";  // request cannot be sent as given
 
 // The outbox (durable store-and-forward queue).
-inline constexpr std::string_view outbox_open = "VFT-OUTBOX-1101";     // cannot open/create
-inline constexpr std::string_view outbox_storage = "VFT-OUTBOX-1102";  // read/write failed
+inline constexpr std::string_view outbox_open = "VFT-OUTBOX-1101";             // cannot open/create
+inline constexpr std::string_view outbox_storage = "VFT-OUTBOX-1102";          // read/write failed
 inline constexpr std::string_view outbox_unknown_message = "VFT-OUTBOX-1103";  // no such seq
-inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";  // no identifier
-inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";    // delivered or dead
+inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";    // no identifier
+inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";      // delivered or dead
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
