@@ -94,6 +94,14 @@ inline constexpr std::string_view outbox_unknown_message = "VFT-OUTBOX-1103";  /
 inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";    // no identifier
 inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";      // delivered or dead
 
+// The mocks (receiver, token service) and the conformance runner.
+inline constexpr std::string_view mock_journal = "VFT-MOCK-1201";   // journal file unusable
+inline constexpr std::string_view mock_listen = "VFT-MOCK-1202";    // cannot bind / serve
+inline constexpr std::string_view mock_epj_data = "VFT-MOCK-1203";  // EPJ fixture data unusable
+inline constexpr std::string_view mock_faults = "VFT-MOCK-1204";    // fault rules invalid
+inline constexpr std::string_view mock_defect = "VFT-MOCK-1205";    // unknown defect name
+inline constexpr std::string_view mock_config = "VFT-MOCK-1206";    // clients/authz file invalid
+
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
 
