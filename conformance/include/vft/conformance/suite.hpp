@@ -1,0 +1,131 @@
+// The conformance suites as data plus code: a suite is a list of test cases with permanent
+// dotted IDs (VK-GL-CTS style); a test case is a static description and a function run once per
+// run against a TestContext. The same function runs live (real HTTP against the SUT) and when a
+// report is re-judged (the context replays the recorded exchanges), so judgements never depend
+// on anything but the exchanges.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vft/conformance/sut.hpp"
+#include "vft/core/result.hpp"
+#include "vft/reports/report.hpp"
+#include "vft/transport/http_client.hpp"
+#include "vft/validate/validator.hpp"
+
+namespace vft::conformance {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Which token a request should carry (role receiver). `valid` follows the SUT file's auth; the
+// others ask the test-token endpoint (SutAuth::test_token_url) for a deliberately bad one.
+enum class TokenKind {
+    none,            // no Authorization header at all
+    valid,           // a real token for the scopes, DPoP-bound + proof when `dpop`
+    expired,         // exp in the past
+    bad_signature,   // a valid token with its signature bytes altered
+    wrong_scope,     // a token without the endpoint's scope
+    other_vkp_id,    // a vkp-id not authorised for the SUT's orgnr
+    wrong_audience,  // aud of another API
+};
+
+// The role-sender instruction (DESIGN.md "Trigger protocol"; docs/conformance.md).
+struct Instruction {
+    std::string action;  // report-alarm, report-medication-dispense, report-supervision,
+                         // report-measurements, search-patient, ...
+    std::string json;    // the complete instruction JSON written to the file
+};
+
+// What a test may do and know. Implemented by the runner (live and replay).
+// Thread-safety: one context per test; a test may use it from one thread only.
+class TestContext {
+  public:
+    virtual ~TestContext() = default;
+
+    [[nodiscard]] virtual const Sut& sut() const = 0;
+    [[nodiscard]] virtual const Validator& validator() const = 0;  // strict, all spec packages
+
+    // Deterministic per (run seed, test id): the same in a re-judge.
+    [[nodiscard]] virtual std::string new_uuid() = 0;
+    [[nodiscard]] virtual int64_t now_ms() = 0;  // the run's clock (recorded; replayed)
+
+    // ---- role receiver ------------------------------------------------------------------
+    // Sends one request to the SUT (a URL under sut().base_url) and records the exchange
+    // (secrets redacted, fødselsnummer hashed) whatever happens. A transport failure is an
+    // error result (and recorded). `token`: headers for the SUT's auth are added for `scopes`;
+    // `dpop` adds a DPoP proof (JFT, PMD). Errors from getting a token are VFT-CONF-14xx.
+    [[nodiscard]] virtual Result<transport::HttpResponse> send(
+        transport::HttpRequest request, std::string note, TokenKind token,
+        const std::vector<std::string>& scopes, bool dpop) = 0;
+
+    // ---- role sender --------------------------------------------------------------------
+    // Runs the SUT's trigger command with the instruction; ok when it exited 0.
+    [[nodiscard]] virtual Result<void> trigger(const Instruction& instruction) = 0;
+    // Requests the SUT sent to the runner's endpoints since the test started (recorded).
+    [[nodiscard]] virtual std::vector<reports::Exchange> inbound() = 0;
+};
+
+// A test's outcome while it runs. The first fail() or error() wins the status; messages collect.
+class Outcome {
+  public:
+    void pass() { set(reports::Status::pass, {}); }
+    void fail(std::string message) { set(reports::Status::fail, std::move(message)); }
+    void skip(std::string reason) { set(reports::Status::skip, std::move(reason)); }
+    void omit(std::string reason) { set(reports::Status::omit, std::move(reason)); }
+    void error(std::string message) { set(reports::Status::error, std::move(message)); }
+    void note(std::string message) { messages_.push_back(std::move(message)); }
+    // fail(message) unless `ok`; returns ok so tests can stop early.
+    bool expect(bool ok, std::string message) {
+        if (!ok) fail(std::move(message));
+        return ok;
+    }
+    [[nodiscard]] bool decided() const { return decided_; }
+    [[nodiscard]] reports::Status status() const { return status_; }
+    [[nodiscard]] const std::vector<std::string>& messages() const { return messages_; }
+
+  private:
+    // pass never overrides another status; the first fail/error/skip/omit sticks. A test that
+    // never decides is recorded as error by the runner (never as pass).
+    void set(reports::Status s, std::string message) {
+        if (!message.empty()) messages_.push_back(std::move(message));
+        if (!decided_ || (status_ == reports::Status::pass && s != reports::Status::pass)) {
+            status_ = s;
+            decided_ = true;
+        }
+    }
+    bool decided_ = false;
+    reports::Status status_ = reports::Status::error;
+    std::vector<std::string> messages_;
+};
+
+struct TestCase {
+    std::string id;        // permanent: <suite>.<group>.<...>, lower_snake, dots
+    std::string group;     // auth journaling validation duplicates search robustness faults ...
+    std::string module;    // the claimed module it belongs to (omit when not claimed)
+    std::string role;      // receiver | sender
+    std::string title;     // one line a procurement officer understands
+    std::string spec_ref;  // spec section / rule the requirement comes from
+    std::vector<std::string> requirements;  // rule IDs covered
+    std::function<void(TestContext&, Outcome&)> run;
+};
+
+struct Suite {
+    std::string id;       // vkp-r4 | jft | pmd | kith
+    std::string version;  // suite version (its mandatory list is
+                          // conformance/suites/<id>/mandatory-<version>.txt)
+    std::vector<std::string> roles;
+    std::vector<TestCase> tests;
+    std::vector<std::string> mandatory;  // test IDs, from the checked-in list
+};
+
+// Every suite, built once (IDs checked: well-formed, unique, prefixed by the suite; every
+// mandatory ID exists). Errors: VFT-CONF-14xx naming the offending ID.
+[[nodiscard]] Result<const std::vector<Suite>*> all_suites();
+[[nodiscard]] const Suite* find_suite(const std::vector<Suite>& suites, std::string_view id);
+
+}  // namespace vft::conformance
