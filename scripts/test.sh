@@ -19,7 +19,7 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs" -L unit
 
-fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers)
+fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers fuzz_jwt)
 echo "== libFuzzer (clang), ${VFT_FUZZ_SECONDS:-10}s per target"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target "${fuzz_targets[@]}"
