@@ -158,10 +158,9 @@ struct TokenClient::Impl {
                     : error == "invalid_dpop_proof" ? "the DPoP proof was refused (key, htu, iat)"
                     : r.status >= 500               ? "the token service is failing; try later"
                                                     : "see the OAuth error";
-                Error e = make_error(errc::auth_token_request, std::move(message), std::move(hint),
-                                     r.status, transport::retryable_status(r.status));
-                e.location = "attempts " + std::to_string(attempts);
-                return e;
+                if (attempts > 1) message += " (after " + std::to_string(attempts) + " attempts)";
+                return make_error(errc::auth_token_request, std::move(message), std::move(hint),
+                                  r.status, transport::retryable_status(r.status));
             }
             if (!json)
                 return make_error(errc::auth_token_response,
