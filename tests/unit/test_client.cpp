@@ -661,6 +661,14 @@ TEST_CASE("TokenClient: token endpoint errors are 0903/0904 and never show a sec
         o.client_key = key;
         o.token_url = "ftp://sts/token";
         CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.token_url = s.url("/token");
+        o.assertion_lifetime_s = 0;
+        CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.assertion_lifetime_s = 60;
+        o.refresh_fraction = 1.5;
+        CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.refresh_fraction = 0.1;
+        CHECK(TokenClient::create(o).ok());
     }
 }
 
