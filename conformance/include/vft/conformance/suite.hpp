@@ -39,6 +39,11 @@ struct Instruction {
     std::string action;  // report-alarm, report-medication-dispense, report-supervision,
                          // report-measurements, search-patient, ...
     std::string json;    // the complete instruction JSON written to the file
+    // Fault rules the runner's endpoint applies while the SUT acts on this instruction
+    // (mocks/src/faults.hpp format; empty = none). Not written to the file. The live context
+    // sets the run's members of `json` (endpoint, token_url, client_id, outbox, ...) itself:
+    // docs/conformance.md, "Instruction format".
+    std::string faults_json;
 };
 
 // What a test may do and know. Implemented by the runner (live and replay).

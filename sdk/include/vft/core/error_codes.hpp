@@ -102,6 +102,18 @@ inline constexpr std::string_view mock_faults = "VFT-MOCK-1204";    // fault rul
 inline constexpr std::string_view mock_defect = "VFT-MOCK-1205";    // unknown defect name
 inline constexpr std::string_view mock_config = "VFT-MOCK-1206";    // clients/authz file invalid
 
+// The conformance runner, role sender (the trigger protocol and the runner's endpoint).
+inline constexpr std::string_view conf_sender_endpoint =
+    "VFT-CONF-1451";  // the runner's receiver/token service/proxy could not start
+inline constexpr std::string_view conf_sender_send =
+    "VFT-CONF-1452";  // a sender-role test asked to send (a suite bug)
+inline constexpr std::string_view conf_trigger =
+    "VFT-CONF-1453";  // the trigger command failed, timed out or could not start
+inline constexpr std::string_view conf_instruction =
+    "VFT-CONF-1454";  // a test's instruction is not a JSON object (a suite bug)
+inline constexpr std::string_view conf_sender_key =
+    "VFT-CONF-1455";  // SUT auth.private_key unreadable: no client can be registered
+
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
 

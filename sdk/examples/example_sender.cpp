@@ -1,0 +1,497 @@
+// The reference trigger adapter for the conformance suite's sender role (docs/conformance.md,
+// "Trigger protocol"): a welfare-technology system that reads one instruction file, builds the
+// national message with the SDK builders, keeps it in a durable outbox and delivers it to the
+// endpoint the instruction names — HelseID-style client_credentials with a private_key_jwt client
+// assertion, Bearer tokens for VKP and DPoP for JFT and PMD — resending with the same identifier
+// and honouring Retry-After until the receiver answers.
+//
+// Usage: example_sender --instruction FILE --key PEM [--kid KID] [--defect NAME]...
+// Exit: 0 delivered (or searched) · 1 rejected (OperationOutcome on stderr) or not delivered in
+// time · 2 could not run (usage, unreadable instruction or key).
+//
+// --defect makes it misbehave on purpose so the sender suites can prove they catch it:
+//   new-identifier-on-retry  resends with a freshly built message (new identifier)
+//   retries-400              treats a rejection (400) as worth retrying
+//   ignores-retry-after      waits its own backoff instead of the server's Retry-After
+//   reuses-dpop-proof        signs one DPoP proof for the API and sends it on every attempt
+//   wrong-service-code       sends a ServiceCodes header other than the instruction's
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <vft/auth/client_assertion.hpp>
+#include <vft/auth/dpop.hpp>
+#include <vft/auth/key.hpp>
+#include <vft/core/error_codes.hpp>
+#include <vft/core/time.hpp>
+#include <vft/core/uuid.hpp>
+#include <vft/messages/alarm.hpp>
+#include <vft/messages/dho_note.hpp>
+#include <vft/messages/medication.hpp>
+#include <vft/messages/supervision.hpp>
+#include <vft/outbox/outbox.hpp>
+#include <vft/pmd/measurements.hpp>
+#include <vft/transport/http_client.hpp>
+#include <vft/transport/http_error.hpp>
+#include <vft/transport/retry.hpp>
+
+namespace {
+
+using Json = rapidjson::Value;
+using namespace std::chrono;
+
+constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
+
+struct Args {
+    std::string instruction, key, kid;
+    std::set<std::string> defects;
+    bool has(const char* defect) const { return defects.count(defect) > 0; }
+};
+
+// ---- reading the instruction ---------------------------------------------------------------
+
+std::string str(const Json& o, const char* name, std::string fallback = {}) {
+    if (!o.IsObject() || !o.HasMember(name) || !o[name].IsString()) return fallback;
+    return o[name].GetString();
+}
+double num(const Json& o, const char* name, double fallback = 0) {
+    if (!o.IsObject() || !o.HasMember(name) || !o[name].IsNumber()) return fallback;
+    return o[name].GetDouble();
+}
+const Json& member(const Json& o, const char* name) {
+    static const Json null;
+    return o.IsObject() && o.HasMember(name) ? o[name] : null;
+}
+vft::Time time_of(const Json& o, const char* name) {
+    auto t = vft::parse_fhir_time(str(o, name));
+    return t ? *t : floor<seconds>(system_clock::now());
+}
+vft::Device device_of(const Json& event) {
+    const Json& d = member(event, "device");
+    return {str(d, "system", "https://fhir.example-sender.no/device/serial"),
+            str(d, "value", "EX-0001"), str(d, "display", "Example device")};
+}
+vft::Practitioner operator_of(const Json& event) {
+    const Json& o = member(event, "operator");
+    return {str(o, "hpr", "9144900"), "", str(o, "name", "Operatør Example")};
+}
+vft::JournalNote note_of(const Json& event, vft::Time at, std::string category) {
+    vft::JournalNote note;
+    note.category = std::move(category);
+    note.date = at;
+    note.author = operator_of(event);
+    note.events = {{"0", at}};
+    note.sections = {{"1.1", "Oppfølging", str(event, "text", "Hendelse håndtert.")}};
+    return note;
+}
+
+// The message the instruction asks for, with the instructed identifier when there is one.
+// `fresh` ignores it (the new-identifier-on-retry defect builds a new message on each resend).
+vft::Result<vft::Message> build(const std::string& action, const std::string& api, const Json& in,
+                                bool fresh) {
+    const Json& event = member(in, "event");
+    const Json& p = member(in, "patient");
+    const vft::Patient patient{str(p, "fnr"), str(p, "name")};
+    const std::string id = fresh ? std::string() : str(in, "identifier");
+    if (action == "report-alarm") {
+        vft::AlarmReport r;
+        r.identifier = id;
+        r.patient = patient;
+        r.alert_code = str(event, "alert_code", "3");
+        r.severity = str(event, "severity");
+        r.triage = str(event, "triage");
+        r.detail = str(event, "detail");
+        r.identified = time_of(event, "time");
+        r.device = device_of(event);
+        r.response = {r.identified, r.identified + minutes(10)};
+        r.participants = {{"2", r.device, r.response, std::nullopt}};
+        r.location = str(event, "location", "hjemme");
+        r.note = note_of(event, r.identified + minutes(12), "1");
+        return vft::build_alarm(r);
+    }
+    if (action == "report-medication-dispense") {
+        vft::MedicationDispensed m;
+        m.identifier = id;
+        m.bundle_id = id;  // VKP gets the bundle form; both carry the instructed identifier
+        m.patient = patient;
+        m.event = str(event, "event", "1.1");
+        m.handed_over = time_of(event, "time");
+        m.dispenser = device_of(event);
+        m.medication_text = str(event, "medication", "Multidose");
+        return api == "jft" ? vft::build_medication_dispense(m) : vft::build_medication_bundle(m);
+    }
+    if (action == "report-supervision") {
+        vft::SupervisionReport s;
+        s.identifier = id;
+        s.patient = patient;
+        s.digital = !member(event, "digital").IsBool() || member(event, "digital").GetBool();
+        s.reason = str(event, "reason", "1");
+        const vft::Time start = time_of(event, "time");
+        s.period = {start, start + minutes(2)};
+        s.participants = {{str(event, "mode", "0"), device_of(event), s.period, std::nullopt}};
+        s.location = str(event, "location", "hjemme");
+        return vft::build_supervision(s);
+    }
+    if (action == "report-dho-note") {
+        vft::DhoNote n;
+        n.identifier = id;
+        n.patient = patient;
+        n.note = note_of(event, time_of(event, "time"), "2");
+        n.note.events.clear();
+        n.note.sections = {{"1.3", "Kommentar", str(event, "text", "Målinger vurdert.")}};
+        return api == "jft" ? vft::build_jft_document(n) : vft::build_dho_note(n);
+    }
+    if (action == "report-measurements") {
+        vft::pmd::Batch b;
+        b.identifier = id;
+        b.patient = patient;
+        b.performer_orgnr = str(event, "performer_orgnr", str(in, "orgnr"));
+        for (const auto& m : member(event, "measurements").GetArray()) {
+            vft::pmd::Measurement x;
+            const std::string kind = str(m, "kind");
+            x.effective = time_of(m, "time");
+            if (kind == "blood_pressure") {
+                x.kind = vft::pmd::VitalSign::blood_pressure;
+                x.systolic = num(m, "systolic");
+                x.diastolic = num(m, "diastolic");
+            } else {
+                x.kind = kind == "oxygen_saturation"  ? vft::pmd::VitalSign::oxygen_saturation
+                         : kind == "body_temperature" ? vft::pmd::VitalSign::body_temperature
+                         : kind == "body_weight"      ? vft::pmd::VitalSign::body_weight
+                                                      : vft::pmd::VitalSign::heart_rate;
+                x.value = num(m, "value");
+            }
+            b.measurements.push_back(x);
+        }
+        return vft::pmd::build_batch(b);
+    }
+    return vft::Error{std::string(vft::errc::build_invalid_value),
+                      "unknown action '" + action + "'",
+                      "action",
+                      "see docs/conformance.md for the actions",
+                      0,
+                      false};
+}
+
+// Where a message goes: the outbox endpoint key and the URL under the instruction's endpoint.
+std::string url_for(const std::string& base, const std::string& api, const std::string& orgnr,
+                    const vft::Message& m) {
+    if (api == "jft") return base + "/v1/" + m.resource_type;
+    if (api == "pmd") return base + "/pmd";
+    return base + "/epj/r4/" + orgnr + "/bundle";
+}
+
+// ---- tokens (HelseID client_credentials with private_key_jwt; DPoP for JFT/PMD) --------------
+
+std::string form_escape(const std::string& s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+struct Token {
+    std::string value, type;  // type "Bearer" or "DPoP"
+};
+
+vft::Result<Token> fetch_token(const vft::transport::HttpClient& http, const vft::auth::Key& key,
+                               const Args& args, const std::string& token_url,
+                               const std::string& client_id, const std::string& scope, bool dpop) {
+    std::string nonce;
+    for (int round = 0; round < 2; ++round) {  // a second round answers a DPoP-Nonce challenge
+        auto assertion = vft::auth::make_client_assertion(key, {client_id, token_url, args.kid});
+        if (!assertion) return assertion.error();
+        vft::transport::HttpRequest req{
+            "POST",
+            token_url,
+            {{"Content-Type", "application/x-www-form-urlencoded"}},
+            "grant_type=client_credentials&client_id=" + form_escape(client_id) +
+                "&client_assertion_type=" +
+                form_escape("urn:ietf:params:oauth:client-assertion-"
+                            "type:jwt-bearer") +
+                "&client_assertion=" + *assertion + "&scope=" + form_escape(scope)};
+        if (dpop) {
+            auto proof = vft::auth::make_dpop_proof(key, {"POST", token_url, "", nonce, 0});
+            if (!proof) return proof.error();
+            req.headers.emplace_back("DPoP", *proof);
+        }
+        auto res = http.send(req);
+        if (!res) return res.error();
+        if (res->status == 400 && !res->header("DPoP-Nonce").empty() && nonce.empty()) {
+            nonce = res->header("DPoP-Nonce");
+            continue;
+        }
+        if (res->status != 200) return vft::transport::error_from_response(*res);
+        rapidjson::Document d;
+        d.Parse(res->body.c_str());
+        if (d.HasParseError() || str(d, "access_token").empty())
+            return vft::Error{std::string(vft::errc::auth_token_response),
+                              "the token response has no access_token",
+                              token_url,
+                              "",
+                              res->status,
+                              false};
+        return Token{str(d, "access_token"), dpop ? "DPoP" : "Bearer"};
+    }
+    return vft::Error{std::string(vft::errc::auth_token_response),
+                      "the token endpoint kept asking for a DPoP nonce",
+                      token_url,
+                      "",
+                      400,
+                      false};
+}
+
+// ---- delivery ------------------------------------------------------------------------------
+
+struct Delivery {
+    const Args& args;
+    const rapidjson::Document& in;
+    vft::transport::HttpClient http;
+    std::optional<vft::auth::Key> key;  // absent: the endpoint needs no token (auth none)
+    std::string api, action, orgnr, scope;
+    std::optional<Token> token;
+    std::string saved_proof;  // reuses-dpop-proof only
+
+    // Authorization (+ DPoP) headers for one request.
+    vft::Result<void> authorize(vft::transport::HttpRequest& req) {
+        const std::string token_url = str(in, "token_url");
+        if (!key || token_url.empty()) return {};
+        const bool dpop = api != "vkp";
+        if (!token) {
+            auto t = fetch_token(http, *key, args, token_url, str(in, "client_id"), scope, dpop);
+            if (!t) return t.error();
+            token = *t;
+        }
+        req.headers.emplace_back("Authorization", token->type + " " + token->value);
+        if (dpop) {
+            if (saved_proof.empty() || !args.has("reuses-dpop-proof")) {
+                vft::auth::DpopClaims claims;
+                claims.htm = req.method;
+                claims.htu = req.url;
+                claims.access_token = token->value;
+                auto proof = vft::auth::make_dpop_proof(*key, claims);
+                if (!proof) return proof.error();
+                saved_proof = *proof;
+            }
+            req.headers.emplace_back("DPoP", saved_proof);
+        }
+        return {};
+    }
+
+    std::string service_codes() const {
+        std::string codes;
+        for (const auto& c : member(in, "service_codes").GetArray())
+            codes += (codes.empty() ? "" : ",") + std::string(c.GetString());
+        if (args.has("wrong-service-code")) return codes == "RT" ? "TA" : "RT";
+        return codes;
+    }
+
+    vft::Result<vft::transport::HttpResponse> send(const std::string& url, const std::string& type,
+                                                   const std::string& body) {
+        vft::transport::HttpRequest req{"POST", url, {{"Content-Type", type}}, body};
+        if (api == "vkp") req.headers.emplace_back("ServiceCodes", service_codes());
+        if (api == "jft") req.headers.emplace_back("nhn-source-system", "vft example_sender");
+        if (auto a = authorize(req); !a) return a.error();
+        auto res = http.send(req);
+        if (res && res->status == 401) token.reset();  // expired or refused: fetch a new one
+        return res;
+    }
+};
+
+int search_patient(Delivery& d) {
+    const std::string url = str(d.in, "endpoint") + "/epj/r4/" + d.orgnr + "/patient/_search";
+    const std::string fnr = str(member(d.in, "patient"), "fnr");
+    for (int attempt = 1; attempt <= 4; ++attempt) {
+        auto res = d.send(url, "application/x-www-form-urlencoded", "identifier=" + fnr);
+        if (res && res->status == 200) {
+            std::cout << "search answered (" << res->body.size() << " bytes)\n";
+            return kDelivered;
+        }
+        const bool retry =
+            res ? vft::transport::retryable_status(res->status) : res.error().retryable;
+        if (!retry) {
+            std::cerr << (res ? vft::transport::error_from_response(*res) : res.error()).to_string()
+                      << "\n";
+            return kNotDelivered;
+        }
+        std::this_thread::sleep_for(vft::transport::backoff_for({}, attempt, std::nullopt, 7));
+    }
+    return kNotDelivered;
+}
+
+int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
+    vft::transport::RetryPolicy policy;
+    policy.max_attempts = 8;
+    policy.initial_backoff = milliseconds(200);
+    policy.max_retry_after = seconds(30);
+    const auto deadline = steady_clock::now() + seconds(90);
+    auto now_ms = [] {
+        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+    while (steady_clock::now() < deadline) {
+        auto due = outbox.due(1, now_ms());
+        if (!due) {
+            std::cerr << due.error().to_string() << "\n";
+            return kNotDelivered;
+        }
+        if (due->empty()) {  // wait for the next attempt, or find the message settled earlier
+            auto pending = outbox.list(vft::OutboxState::pending, 1);
+            if (pending && !pending->empty()) {
+                const auto wait = pending->front().next_attempt_ms - now_ms();
+                std::this_thread::sleep_for(milliseconds(std::clamp<int64_t>(wait, 1, 1000)));
+                continue;
+            }
+            auto delivered = outbox.list(vft::OutboxState::delivered, 1000);
+            for (const auto& x : delivered ? *delivered : std::vector<vft::OutboxMessage>{})
+                if (x.entry.identifier == first.identifier) {
+                    std::cout << "delivered " << first.identifier << " (earlier invocation)\n";
+                    return kDelivered;
+                }
+            break;
+        }
+        const vft::OutboxMessage& m = due->front();
+        auto res = d.send(m.entry.endpoint, m.entry.content_type, m.entry.body);
+        const int attempt = m.attempts + 1;
+        if (res && res->status / 100 == 2) {
+            (void)outbox.mark_delivered(m.seq, res->status);
+            std::cout << "delivered " << m.entry.identifier << " (" << res->status << ", attempt "
+                      << attempt << ")\n";
+            return kDelivered;
+        }
+        const bool retryable = res ? vft::transport::retryable_status(res->status) ||
+                                         (d.args.has("retries-400") && attempt < 3)
+                                   : res.error().retryable;
+        if (!retryable || attempt >= policy.max_attempts) {
+            const std::string outcome = res ? res->body : res.error().to_string();
+            (void)outbox.mark_dead(m.seq, res ? res->status : 0, outcome);
+            std::cerr << "not delivered: "
+                      << (res ? vft::transport::error_from_response(*res) : res.error()).to_string()
+                      << "\n"
+                      << outcome << "\n";
+            return kNotDelivered;
+        }
+        std::optional<milliseconds> retry_after;
+        if (res && !d.args.has("ignores-retry-after"))
+            retry_after =
+                vft::transport::parse_retry_after(res->header("Retry-After"), system_clock::now());
+        const auto wait =
+            vft::transport::backoff_for(policy, attempt, retry_after, static_cast<uint64_t>(m.seq));
+        const std::string why = res ? "HTTP " + std::to_string(res->status) : res.error().code;
+        (void)outbox.mark_retry(m.seq, now_ms() + wait.count(), why, res ? res->status : 0);
+        if (d.args.has("new-identifier-on-retry")) {  // defect: a new message for the same event
+            auto again = build(d.action, d.api, d.in, true);
+            if (again) {
+                (void)outbox.drop(m.seq);
+                vft::OutboxEntry e = first;
+                e.identifier = again->identifier;
+                e.body = again->json;
+                if (auto seq = outbox.enqueue(e))
+                    (void)outbox.mark_retry(*seq, now_ms() + wait.count(), why);
+            }
+        }
+    }
+    std::cerr << "not delivered before the deadline; the message stays in the outbox\n";
+    return kNotDelivered;
+}
+
+std::optional<Args> parse_args(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i], value = argv[i + 1];
+        if (flag == "--instruction")
+            a.instruction = value;
+        else if (flag == "--key")
+            a.key = value;
+        else if (flag == "--kid")
+            a.kid = value;
+        else if (flag == "--defect")
+            a.defects.insert(value);
+        else
+            return std::nullopt;
+    }
+    if (a.instruction.empty() || argc % 2 == 0) return std::nullopt;
+    return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto args = parse_args(argc, argv);
+    if (!args) {
+        std::cerr << "usage: example_sender --instruction FILE --key PEM [--kid KID] "
+                     "[--defect NAME]...\n";
+        return kCannotRun;
+    }
+    std::ifstream file(args->instruction);
+    std::stringstream text;
+    text << file.rdbuf();
+    rapidjson::Document in;
+    in.Parse(text.str().c_str());
+    if (!file || in.HasParseError() || !in.IsObject() || num(in, "version") != 1) {
+        std::cerr << "cannot read instruction " << args->instruction
+                  << ": not a version 1 instruction JSON object\n";
+        return kCannotRun;
+    }
+    const std::string action = str(in, "action"), api = str(in, "api", "vkp");
+    for (const char* required : {"endpoint", "action", "outbox"})
+        if (str(in, required).empty()) {
+            std::cerr << "instruction member '" << required << "' is missing\n";
+            return kCannotRun;
+        }
+    auto http = vft::transport::HttpClient::create({});
+    if (!http) return kCannotRun;
+    Delivery d{*args, in, *http, std::nullopt, api, action, str(in, "orgnr"), "", std::nullopt, ""};
+    if (!str(in, "token_url").empty()) {
+        auto key = vft::auth::Key::load_file(args->key);
+        if (!key) {
+            std::cerr << key.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        d.key = *key;
+    }
+    // The scopes a real product is registered for (domain §3.1–3.3).
+    d.scope = api == "jft"                 ? "nhn:jft/api"
+              : api == "pmd"               ? "nhn:pmd/api"
+              : action == "search-patient" ? "nhn:vkp/api/user/patient.read"
+                                           : "nhn:vkp/api/user/bundle.write";
+    if (action == "search-patient") return search_patient(d);
+
+    // Build once, keep it durably, and resend exactly these bytes until the receiver answers.
+    auto message = build(action, api, in, false);
+    if (!message) {
+        std::cerr << "cannot build the message: " << message.error().to_string() << "\n";
+        return kNotDelivered;
+    }
+    std::filesystem::create_directories(str(in, "outbox"));
+    auto outbox = vft::Outbox::open({.path = str(in, "outbox") + "/outbox.db"});
+    if (!outbox) {
+        std::cerr << outbox.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
+                                 url_for(str(in, "endpoint"), api, d.orgnr, *message),
+                                 "application/fhir+json", message->json};
+    if (auto seq = outbox->enqueue(entry); !seq) {
+        std::cerr << seq.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    return deliver(d, *outbox, entry);
+}
