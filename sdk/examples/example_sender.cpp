@@ -6,6 +6,7 @@
 // and honouring Retry-After until the receiver answers.
 //
 // Usage: example_sender --instruction FILE --key PEM [--kid KID] [--defect NAME]...
+//        example_sender --list-defects
 // Exit: 0 delivered (or searched) · 1 rejected (OperationOutcome on stderr) or not delivered in
 // time · 2 could not run (usage, unreadable instruction or key).
 //
@@ -51,6 +52,8 @@ using Json = rapidjson::Value;
 using namespace std::chrono;
 
 constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
+constexpr const char* kDefects[] = {"ignores-retry-after", "new-identifier-on-retry", "retries-400",
+                                    "reuses-dpop-proof", "wrong-service-code"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -422,7 +425,8 @@ std::optional<Args> parse_args(int argc, char** argv) {
             a.key = value;
         else if (flag == "--kid")
             a.kid = value;
-        else if (flag == "--defect")
+        else if (flag == "--defect" &&
+                 std::find(std::begin(kDefects), std::end(kDefects), value) != std::end(kDefects))
             a.defects.insert(value);
         else
             return std::nullopt;
@@ -434,6 +438,11 @@ std::optional<Args> parse_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--list-defects") {
+        for (const char* d : kDefects)
+            std::cout << d << "\n";
+        return kDelivered;
+    }
     const auto args = parse_args(argc, argv);
     if (!args) {
         std::cerr << "usage: example_sender --instruction FILE --key PEM [--kid KID] "
