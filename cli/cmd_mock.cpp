@@ -1,4 +1,5 @@
 // vft mock receiver --listen HOST:PORT [--db FILE] [--level strict|lenient] [--orgnr N]...
+//                   [--auth none|URL] [--authz FILE]
 // vft mock token-service --listen HOST:PORT --clients FILE [--key PEM] [--issuer URL] ...
 // Each prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
 #include <csignal>
@@ -18,6 +19,7 @@ struct MockArgs {
     std::string db;
     std::string level = "strict";
     std::string auth = "none";
+    std::string authz;
     std::vector<std::string> orgnrs;
     std::string faults;
     size_t max_body = 10u << 20;
@@ -29,6 +31,39 @@ bool read_text(const std::string& path, std::string& out) {
     std::stringstream ss;
     ss << in.rdbuf();
     out = ss.str();
+    return true;
+}
+
+// --auth and --authz: token checks against a token service (docs/mocks.md).
+bool receiver_auth(const MockArgs& a, mocks::ReceiverOptions& o) {
+    if (a.auth == "none") {
+        if (!a.authz.empty()) {
+            std::cerr << "vft mock receiver: --authz needs --auth TOKEN_SERVICE_URL\n";
+            return false;
+        }
+        std::cerr << "WARNING: --auth none: this receiver accepts requests without any token. "
+                     "For local development only.\n";
+        return true;
+    }
+    if (a.auth.rfind("http://", 0) != 0 && a.auth.rfind("https://", 0) != 0) {
+        std::cerr << "vft mock receiver: --auth wants none or the token service URL "
+                     "(http://HOST:PORT), got '"
+                  << a.auth << "'\n";
+        return false;
+    }
+    o.auth_url = a.auth;
+    if (!a.authz.empty()) {
+        if (!read_text(a.authz, o.authz_json)) {
+            std::cerr << "vft mock receiver: cannot read --authz file '" << a.authz << "'\n";
+            return false;
+        }
+        o.authz_label = a.authz;
+        std::cerr << "token checks: tokens from " << a.auth << ", authorization register "
+                  << a.authz << "\n";
+    } else {
+        std::cerr << "token checks: tokens from " << a.auth
+                  << "; no --authz: every vkp-id is allowed for every served orgnr\n";
+    }
     return true;
 }
 
@@ -55,13 +90,7 @@ int run_receiver(const MockArgs& a) {
         ss << in.rdbuf();
         o.faults_json = ss.str();
     }
-    if (a.auth != "none") {
-        std::cerr << "vft mock receiver: --auth with a token service is not implemented yet; use "
-                     "--auth none\n";
-        return kExitCannotRun;
-    }
-    std::cerr << "WARNING: --auth none: this receiver accepts requests without any token. "
-                 "For local development only.\n";
+    if (!receiver_auth(a, o)) return kExitCannotRun;
     // Block the stop signals before any thread starts, so only sigwait below sees them.
     sigset_t stop;
     sigemptyset(&stop);
@@ -168,6 +197,8 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--level", args->level, "strict or lenient")
         ->check(CLI::IsMember({"strict", "lenient"}));
     recv->add_option("--auth", args->auth, "none, or the token service URL");
+    recv->add_option("--authz", args->authz,
+                     "Authorization register (JSON: vkp_id → orgnrs); default all allowed");
     recv->add_option("--orgnr", args->orgnrs,
                      "Municipality served (repeatable; default: any valid orgnr)");
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
