@@ -184,6 +184,11 @@ RetryingClient::RetryingClient(HttpClient client, RetryPolicy policy)
 
 Result<RetryingClient::Outcome> RetryingClient::send(const HttpRequest& request,
                                                      bool idempotent) const {
+    return send(request, idempotent, PrepareAttempt{});
+}
+
+Result<RetryingClient::Outcome> RetryingClient::send(const HttpRequest& request, bool idempotent,
+                                                     const PrepareAttempt& prepare) const {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     // Time used so far. Waits count as requested, so an injected (fake) sleep still moves the
@@ -223,7 +228,13 @@ Result<RetryingClient::Outcome> RetryingClient::send(const HttpRequest& request,
             none.message = "no time left before the first attempt";
             return deadline_error(none, attempt - 1);
         }
-        auto result = client_.send_attempt(request, info);
+        HttpRequest prepared;
+        if (prepare) {
+            prepared = request;
+            auto ready = prepare(prepared, attempt);
+            if (!ready) return ready.error();
+        }
+        auto result = client_.send_attempt(prepare ? prepared : request, info);
 
         std::optional<milliseconds> retry_after;
         Error last;

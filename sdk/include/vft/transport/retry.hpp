@@ -67,6 +67,14 @@ class RetryingClient {
     // started; each attempt's timeout is cut to the time left.
     [[nodiscard]] Result<Outcome> send(const HttpRequest& request, bool idempotent) const;
 
+    // Called before every attempt (1-based) with a fresh copy of the request to adjust, e.g. to
+    // put a new DPoP proof in it (a receiver refuses a replayed jti, so a retry cannot reuse the
+    // first attempt's proof). An error from it ends the call with that error, nothing sent.
+    using PrepareAttempt = std::function<Result<void>(HttpRequest& request, int attempt)>;
+    // send() with `prepare` run before each attempt; an empty `prepare` is the plain send().
+    [[nodiscard]] Result<Outcome> send(const HttpRequest& request, bool idempotent,
+                                       const PrepareAttempt& prepare) const;
+
     [[nodiscard]] const RetryPolicy& policy() const { return policy_; }
     [[nodiscard]] const HttpClient& http() const { return client_; }
 

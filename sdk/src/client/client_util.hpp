@@ -1,0 +1,40 @@
+// Helpers shared by the client sources: form encoding, errors, clock, header edits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vft/core/error.hpp"
+#include "vft/transport/http_client.hpp"
+
+namespace vft::client::detail {
+
+// application/x-www-form-urlencoded value: unreserved bytes as is, everything else %XX (a space
+// is %20, which every form parser reads).
+std::string form_encode(std::string_view value);
+
+// "k1=v1&k2=v2" with both sides encoded.
+std::string form(const std::vector<std::pair<std::string, std::string>>& fields);
+
+int64_t system_now();
+
+Error make_error(std::string_view code, std::string message, std::string hint = {},
+                 int http_status = 0, bool retryable = false);
+
+// Replaces every header named `name` (case-insensitive) by one with `value`.
+void set_header(transport::HttpRequest& request, std::string_view name, std::string value);
+void remove_header(transport::HttpRequest& request, std::string_view name);
+
+// True for an absolute http:// or https:// URL with a host.
+bool is_http_url(std::string_view url);
+
+// scheme://host[:port] of a URL, lower case ("" when not an http(s) URL).
+std::string origin_of(std::string_view url);
+
+// Text from a server made safe for an error message: at most `max` bytes, control characters
+// replaced, anything shaped like a JWT or long token replaced by "***", person numbers masked.
+std::string sanitize(std::string_view text, size_t max = 300);
+
+}  // namespace vft::client::detail
