@@ -26,6 +26,7 @@
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/mocks/receiver.hpp"
+#include "vft/mocks/token_service.hpp"
 
 namespace vft::conformance::detail {
 namespace {
@@ -223,8 +224,10 @@ class Proxy {
         const std::string assertion = form_value(req.body, "client_assertion");
         if (!assertion.empty()) {
             x.request_body = replace_form_value(req.body, "client_assertion", "[redacted]");
-            x.request_headers.push_back({"X-Vft-Recorded-Client-Assertion",
-                                         "[redacted] " + jwt_facts(assertion, "see the test")});
+            x.request_headers.push_back(
+                {"X-Vft-Recorded-Client-Assertion",
+                 "[redacted] " +
+                     jwt_facts(assertion, "checked by the token service: see its answer")});
         }
 
         httplib::Client client(host_, port_);
@@ -233,10 +236,12 @@ class Proxy {
         httplib::Request up;
         up.method = req.method;
         up.path = req.target;
+        // Host is kept, as reverse proxies do: the receiver and the token service check DPoP
+        // htu and audiences against the URL the SUT addressed, which is the proxy's.
         for (const auto& [name, value] : req.headers)
-            if (!iequals(name, "Host") && !iequals(name, "Content-Length") &&
-                !iequals(name, "REMOTE_ADDR") && !iequals(name, "REMOTE_PORT") &&
-                !iequals(name, "LOCAL_ADDR") && !iequals(name, "LOCAL_PORT"))
+            if (!iequals(name, "Content-Length") && !iequals(name, "REMOTE_ADDR") &&
+                !iequals(name, "REMOTE_PORT") && !iequals(name, "LOCAL_ADDR") &&
+                !iequals(name, "LOCAL_PORT"))
                 up.headers.emplace(name, value);
         up.body = req.body;
         auto result = client.send(up);
@@ -437,7 +442,7 @@ struct SenderRun::Impl {
     SenderRunOptions options;
     std::optional<Validator> validator;
     std::string token_service_url;
-    std::string public_key_pem;  // of the SUT's client, derived from auth.private_key
+    std::string public_jwk;  // of the SUT's client, derived from auth.private_key
 };
 
 SenderRun::SenderRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -479,7 +484,7 @@ Result<std::unique_ptr<SenderRun>> SenderRun::start(const Sut& sut, SenderRunOpt
                          "the runner registers the SUT's client with the public half of this key",
                          0,
                          false};
-        impl->public_key_pem = key->public_pem();
+        impl->public_jwk = key->public_jwk_json();
     }
     return std::unique_ptr<SenderRun>(new SenderRun(std::move(impl)));
 }
@@ -496,6 +501,7 @@ struct SenderContext::Impl {
     std::string receiver_url;
     std::unique_ptr<Proxy> receiver_proxy;
     std::unique_ptr<Proxy> token_proxy;
+    std::unique_ptr<mocks::TokenService> token_service;
     uint64_t uuid_counter = 0;
     int triggers = 0;
 
@@ -505,8 +511,43 @@ struct SenderContext::Impl {
         std::filesystem::create_directories(dir, ec);
     }
 
+    // The SUT's client in a token service of this test's own, behind its recording proxy: the
+    // issuer is the proxy's URL (the SUT's assertions name it as aud), and every token request
+    // of the test is recorded with it even when tests run in parallel.
+    Result<std::string> start_token_service() {
+        token_proxy = std::make_unique<Proxy>("token service", mu, recorded);
+        auto proxy_url = token_proxy->start();
+        if (!proxy_url) return proxy_url.error();
+        const Sut& sut = run.sut;
+        std::string scopes;
+        for (const char* scope : {"nhn:vkp/api/user/bundle.write", "nhn:vkp/api/user/patient.read",
+                                  "nhn:vkp/api/user/episodeofcare.read",
+                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api"})
+            scopes += std::string(scopes.empty() ? "" : ",") + json_string(scope);
+        mocks::TokenServiceOptions to;
+        to.clients_json = R"({"clients":[{"client_id":)" + json_string(sut.auth.client_id) +
+                          R"(,"name":)" + json_string(sut.name.empty() ? "SUT" : sut.name) +
+                          R"(,"jwk":)" + run.public_jwk + R"(,"scopes":[)" + scopes +
+                          R"(],"vkp_id":)" + json_string(sut.auth.client_id) +
+                          R"(,"orgnr_parent":)" + json_string(sut.orgnr) + "}]}";
+        to.issuer = *proxy_url;
+        to.threads = 2;
+        auto service = mocks::TokenService::create(to);
+        if (!service) return service.error();
+        token_service = std::move(*service);
+        auto url = token_service->start();
+        if (!url) return url.error();
+        token_proxy->set_upstream("127.0.0.1", port_of(*url));
+        return *url;
+    }
+
     Result<void> start_endpoints(const std::string& faults_json) {
         mocks::ReceiverOptions ro;
+        if (run.sut.auth.type == "helseid") {
+            auto token_url = start_token_service();
+            if (!token_url) return token_url.error();
+            ro.auth_url = *token_url;  // discovery and JWKS directly, not through the proxy
+        }
         ro.db_path = (dir / "journal.db").string();
         ro.faults_json = faults_json;
         ro.threads = 4;
@@ -588,6 +629,10 @@ struct SenderContext::Impl {
         if (receiver_proxy) receiver_proxy->stop();
         if (token_proxy) token_proxy->stop();
         if (receiver) receiver->stop();
+        // The receiver's token checks keep a connection to the token service alive; destroying
+        // the receiver closes it, so stopping the token service does not wait out keep-alive.
+        receiver.reset();
+        if (token_service) token_service->stop();
     }
 };
 

@@ -30,9 +30,9 @@
 #include <thread>
 #include <vector>
 
-#include <vft/auth/client_assertion.hpp>
-#include <vft/auth/dpop.hpp>
 #include <vft/auth/key.hpp>
+#include <vft/client/auth.hpp>
+#include <vft/client/token_client.hpp>
 #include <vft/core/error_codes.hpp>
 #include <vft/core/time.hpp>
 #include <vft/core/uuid.hpp>
@@ -194,110 +194,15 @@ std::string url_for(const std::string& base, const std::string& api, const std::
     return base + "/epj/r4/" + orgnr + "/bundle";
 }
 
-// ---- tokens (HelseID client_credentials with private_key_jwt; DPoP for JFT/PMD) --------------
-
-std::string form_escape(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
-struct Token {
-    std::string value, type;  // type "Bearer" or "DPoP"
-};
-
-vft::Result<Token> fetch_token(const vft::transport::HttpClient& http, const vft::auth::Key& key,
-                               const Args& args, const std::string& token_url,
-                               const std::string& client_id, const std::string& scope, bool dpop) {
-    std::string nonce;
-    for (int round = 0; round < 2; ++round) {  // a second round answers a DPoP-Nonce challenge
-        auto assertion = vft::auth::make_client_assertion(key, {client_id, token_url, args.kid});
-        if (!assertion) return assertion.error();
-        vft::transport::HttpRequest req{
-            "POST",
-            token_url,
-            {{"Content-Type", "application/x-www-form-urlencoded"}},
-            "grant_type=client_credentials&client_id=" + form_escape(client_id) +
-                "&client_assertion_type=" +
-                form_escape("urn:ietf:params:oauth:client-assertion-"
-                            "type:jwt-bearer") +
-                "&client_assertion=" + *assertion + "&scope=" + form_escape(scope)};
-        if (dpop) {
-            auto proof = vft::auth::make_dpop_proof(key, {"POST", token_url, "", nonce, 0});
-            if (!proof) return proof.error();
-            req.headers.emplace_back("DPoP", *proof);
-        }
-        auto res = http.send(req);
-        if (!res) return res.error();
-        if (res->status == 400 && !res->header("DPoP-Nonce").empty() && nonce.empty()) {
-            nonce = res->header("DPoP-Nonce");
-            continue;
-        }
-        if (res->status != 200) return vft::transport::error_from_response(*res);
-        rapidjson::Document d;
-        d.Parse(res->body.c_str());
-        if (d.HasParseError() || str(d, "access_token").empty())
-            return vft::Error{std::string(vft::errc::auth_token_response),
-                              "the token response has no access_token",
-                              token_url,
-                              "",
-                              res->status,
-                              false};
-        return Token{str(d, "access_token"), dpop ? "DPoP" : "Bearer"};
-    }
-    return vft::Error{std::string(vft::errc::auth_token_response),
-                      "the token endpoint kept asking for a DPoP nonce",
-                      token_url,
-                      "",
-                      400,
-                      false};
-}
-
 // ---- delivery ------------------------------------------------------------------------------
 
 struct Delivery {
     const Args& args;
     const rapidjson::Document& in;
     vft::transport::HttpClient http;
-    std::optional<vft::auth::Key> key;  // absent: the endpoint needs no token (auth none)
+    vft::client::Auth auth = vft::client::Auth::none();  // Bearer (VKP), DPoP (JFT, PMD)
     std::string api, action, orgnr, scope;
-    std::optional<Token> token;
     std::string saved_proof;  // reuses-dpop-proof only
-
-    // Authorization (+ DPoP) headers for one request.
-    vft::Result<void> authorize(vft::transport::HttpRequest& req) {
-        const std::string token_url = str(in, "token_url");
-        if (!key || token_url.empty()) return {};
-        const bool dpop = api != "vkp";
-        if (!token) {
-            auto t = fetch_token(http, *key, args, token_url, str(in, "client_id"), scope, dpop);
-            if (!t) return t.error();
-            token = *t;
-        }
-        req.headers.emplace_back("Authorization", token->type + " " + token->value);
-        if (dpop) {
-            if (saved_proof.empty() || !args.has("reuses-dpop-proof")) {
-                vft::auth::DpopClaims claims;
-                claims.htm = req.method;
-                claims.htu = req.url;
-                claims.access_token = token->value;
-                auto proof = vft::auth::make_dpop_proof(*key, claims);
-                if (!proof) return proof.error();
-                saved_proof = *proof;
-            }
-            req.headers.emplace_back("DPoP", saved_proof);
-        }
-        return {};
-    }
 
     std::string service_codes() const {
         std::string codes;
@@ -307,15 +212,25 @@ struct Delivery {
         return codes;
     }
 
+    // One request, authorised afresh (a new DPoP proof each time); once more when the answer
+    // asks for a DPoP nonce or a new token (401).
     vft::Result<vft::transport::HttpResponse> send(const std::string& url, const std::string& type,
                                                    const std::string& body) {
         vft::transport::HttpRequest req{"POST", url, {{"Content-Type", type}}, body};
         if (api == "vkp") req.headers.emplace_back("ServiceCodes", service_codes());
         if (api == "jft") req.headers.emplace_back("nhn-source-system", "vft example_sender");
-        if (auto a = authorize(req); !a) return a.error();
-        auto res = http.send(req);
-        if (res && res->status == 401) token.reset();  // expired or refused: fetch a new one
-        return res;
+        for (int round = 0;; ++round) {
+            if (auto a = auth.authorize(req, {scope}); !a) return a.error();
+            if (args.has("reuses-dpop-proof")) {  // defect: the first proof, again and again
+                for (auto& [name, value] : req.headers)
+                    if (name == "DPoP")
+                        value = saved_proof.empty() ? saved_proof = value : saved_proof;
+            }
+            auto res = http.send(req);
+            if (!res || round > 0 ||
+                auth.on_response(req, *res, {scope}) == vft::client::Auth::Resend::no)
+                return res;
+        }
     }
 };
 
@@ -467,20 +382,41 @@ int main(int argc, char** argv) {
         }
     auto http = vft::transport::HttpClient::create({});
     if (!http) return kCannotRun;
-    Delivery d{*args, in, *http, std::nullopt, api, action, str(in, "orgnr"), "", std::nullopt, ""};
-    if (!str(in, "token_url").empty()) {
+    Delivery d{*args, in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "", ""};
+    // The scopes a real product is registered for (domain §3.1–3.3; PMD sits behind the JFT
+    // gateway and takes its scope, docs/mocks.md).
+    d.scope = api == "jft" || api == "pmd" ? "nhn:jft/api"
+              : action == "search-patient" ? "nhn:vkp/api/user/patient.read"
+                                           : "nhn:vkp/api/user/bundle.write";
+    if (!str(in, "token_url").empty()) {  // HelseID: client_credentials + private_key_jwt
         auto key = vft::auth::Key::load_file(args->key);
         if (!key) {
             std::cerr << key.error().to_string() << "\n";
             return kCannotRun;
         }
-        d.key = *key;
+        vft::client::TokenClientOptions t;
+        t.token_url = str(in, "token_url");
+        t.client_id = str(in, "client_id");
+        t.client_key = *key;
+        t.kid = args->kid;
+        if (api != "vkp") {  // DPoP with a key of its own, fresh per process
+            auto dpop_key = vft::auth::Key::generate(vft::auth::Algorithm::es256);
+            if (!dpop_key) {
+                std::cerr << dpop_key.error().to_string() << "\n";
+                return kCannotRun;
+            }
+            t.dpop_key = *dpop_key;
+        }
+        auto tokens = vft::client::TokenClient::create(t);
+        auto auth = !tokens        ? vft::Result<vft::client::Auth>(tokens.error())
+                    : api == "vkp" ? vft::client::Auth::bearer(*tokens)
+                                   : vft::client::Auth::dpop(*tokens);
+        if (!auth) {
+            std::cerr << auth.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        d.auth = *auth;
     }
-    // The scopes a real product is registered for (domain §3.1–3.3).
-    d.scope = api == "jft"                 ? "nhn:jft/api"
-              : api == "pmd"               ? "nhn:pmd/api"
-              : action == "search-patient" ? "nhn:vkp/api/user/patient.read"
-                                           : "nhn:vkp/api/user/bundle.write";
     if (action == "search-patient") return search_patient(d);
 
     // Build once, keep it durably, and resend exactly these bytes until the receiver answers.

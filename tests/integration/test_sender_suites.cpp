@@ -52,7 +52,10 @@ Sut example_sender_sut(const fs::path& dir, const std::string& defect) {
     sut.orgnr = "312229544";
     sut.service_codes = {"TA", "MD", "DT", "DHO", "RT"};
     sut.modules = {"alarm", "medication", "supervision", "dho", "pmd", "search", "auth"};
-    sut.auth.type = "none";
+    sut.auth.type = "helseid";
+    sut.auth.client_id = "vft-example-sender";
+    sut.auth.private_key = "example-sender.key.pem";
+    sut.auth.dpop = true;
     sut.trigger = std::string(VFT_EXAMPLE_SENDER_PATH) +
                   " --instruction {instruction} --key example-sender.key.pem" +
                   (defect.empty() ? "" : " --defect " + defect);

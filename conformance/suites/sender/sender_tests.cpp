@@ -215,7 +215,7 @@ Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
             o.trigger.push_back(x);
         else if (x.note == "endpoint")
             o.endpoint.push_back(x);
-        else if (x.note == "token service")
+        else if (x.note == "token service" && x.method == "POST")
             o.token.push_back(x);
         else if (x.note.rfind("journal", 0) == 0)
             o.journal = x;
