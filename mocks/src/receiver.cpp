@@ -233,7 +233,8 @@ std::vector<detail::Record> records_of(const rapidjson::Document& d, bool mangle
     auto add = [&](const JValue& r, const JValue* entries) {
         const std::string type = str(member(r, "resourceType"));
         if (!readable_type(type)) return;
-        std::string body = to_json(r);
+        // A resource written on its own is the journaled message: its body is not stored twice.
+        std::string body = entries ? to_json(r) : std::string();
         out.push_back({type, patient_of(r, entries), when_of(r, type),
                        mangle ? latin1_mojibake(body) : std::move(body)});
     };
