@@ -45,7 +45,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     std::unique_ptr<Journal> j(new Journal(db));
     sqlite3_busy_timeout(db, 5000);
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+         {// One receiver owns its journal: no file lock per transaction, no shared-memory index
+          // (set before WAL is entered). A second process on the same file gets VFT-MOCK-1201.
+          "PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
           "CREATE TABLE IF NOT EXISTS journal ("
           " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
           " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"
