@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "conformance_detail.hpp"
+#include "sender_context.hpp"
 #include "tokens.hpp"
 #include "validate/embedded_specs.hpp"
 #include "vft/core/error_codes.hpp"
@@ -158,6 +160,29 @@ class ReplayContext final : public ContextBase {
         return r;
     }
 
+    // Role sender: the recorded run of the trigger command and what arrived, as recorded.
+    Result<void> trigger(const Instruction& instruction) override {
+        for (; next_trigger_ < recorded_.size(); ++next_trigger_)
+            if (recorded_[next_trigger_].method == detail::kTriggerMethod)
+                return detail::trigger_result(recorded_[next_trigger_++]);
+        return Error{std::string(errc::conf_replay),
+                     "the report holds no recorded trigger run for '" + instruction.action + "'",
+                     test_.id, "the suite version differs from the one that ran"};
+    }
+    std::vector<reports::Exchange> inbound() override {
+        std::vector<reports::Exchange> out = recorded_;
+        for (auto& e : out) {
+            e.url = unmask(e.url);
+            e.request_body = unmask(e.request_body);
+            e.response_body = unmask(e.response_body);
+            for (auto& h : e.request_headers)
+                h.value = unmask(h.value);
+            for (auto& h : e.response_headers)
+                h.value = unmask(h.value);
+        }
+        return out;
+    }
+
     std::vector<std::string> notes;
 
   private:
@@ -173,6 +198,7 @@ class ReplayContext final : public ContextBase {
     const std::vector<reports::Exchange>& recorded_;
     const std::map<std::string, std::string>& unhash_;
     size_t next_ = 0;
+    size_t next_trigger_ = 0;
 };
 
 std::string module_reason(const Sut& sut, const TestCase& t) {
@@ -312,6 +338,21 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     state.tokens = std::make_unique<detail::Tokens>(sut, *client);
     rep.sut_json = state.privacy.text(sut.redacted_json());
 
+    // Role sender: the runner hosts the endpoint and token service (sender_context.hpp); the
+    // scratch folder holds instructions, journals and the SUT's outboxes for the run only.
+    std::unique_ptr<detail::SenderRun> sender;
+    const std::filesystem::path scratch =
+        std::filesystem::temp_directory_path() / ("vft-run-" + rep.run_id);
+    if (options.role == "sender") {
+        detail::SenderRunOptions so;
+        so.scratch = scratch;
+        so.fnr_salt = rep.fnr_salt;
+        so.seed = rep.seed;
+        auto started_run = detail::SenderRun::start(sut, so);
+        if (!started_run) return started_run.error();
+        sender = std::move(*started_run);
+    }
+
     const std::set<std::string> mandatory((*suite)->mandatory.begin(), (*suite)->mandatory.end());
     std::vector<reports::TestResult> results(tests.size());
     std::atomic<size_t> next{0};
@@ -329,6 +370,10 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
             } else if (auto need = t.precondition ? t.precondition(sut) : ""; !need.empty()) {
                 res.status = reports::Status::skip;
                 res.messages = {need};
+            } else if (sender) {
+                auto ctx = sender->context(t);
+                judge(t, *ctx, res);
+                res.exchanges = ctx->finish();
             } else {
                 LiveContext ctx(state, t);
                 judge(t, ctx, res);
@@ -350,6 +395,9 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     for (auto& th : pool)
         th.join();
 
+    sender.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
     rep.tests = std::move(results);
     rep.fixture_hashes.clear();
     for (const auto& [path, hash] : state.fixture_hashes)

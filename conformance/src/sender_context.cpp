@@ -1,6 +1,8 @@
 // The role-sender live context: mock receiver + recording proxies per test, the trigger command.
 #include "sender_context.hpp"
 
+#include "conformance_detail.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,7 +10,6 @@
 #include <unistd.h>
 
 #include <httplib.h>
-#include <openssl/sha.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -33,29 +34,8 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::string sha256_hex(std::string_view s) {
-    unsigned char h[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : h) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
-}
-
-std::string rfc3339_ms(Clock::time_point t) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-    const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms.count() % 1000));
-    return buf;
-}
+using detail::rfc3339_ms;
+using detail::sha256_hex;
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -413,28 +393,6 @@ Result<void> trigger_result(const reports::Exchange& recorded) {
                  false};
 }
 
-std::string hash_person_ids(std::string_view text, std::string_view salt) {
-    std::string out;
-    out.reserve(text.size());
-    size_t i = 0;
-    while (i < text.size()) {
-        if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
-            out += text[i++];
-            continue;
-        }
-        size_t j = i;
-        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])))
-            ++j;
-        const std::string_view run = text.substr(i, j - i);
-        if (run.size() == 11 && parse_person_id(run))
-            out += "FNR#" + sha256_hex(std::string(salt) + std::string(run)).substr(0, 12);
-        else
-            out += run;
-        i = j;
-    }
-    return out;
-}
-
 // ---- the run ---------------------------------------------------------------------------------
 
 struct SenderRun::Impl {
@@ -654,11 +612,19 @@ const Validator& SenderContext::validator() const {
 }
 
 std::string SenderContext::new_uuid() {
-    const std::string h = sha256_hex(std::to_string(impl_->run.options.seed) + "/" +
-                                     impl_->test.id + "/" + std::to_string(impl_->uuid_counter++));
-    // A version-4 layout from the hash: deterministic per (seed, test id, n).
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-4" + h.substr(13, 3) + "-" +
-           std::string(1, "89ab"[h[16] % 4]) + h.substr(17, 3) + "-" + h.substr(20, 12);
+    return detail::derived_uuid(impl_->run.options.seed, impl_->test.id, impl_->uuid_counter++);
+}
+
+Result<std::string> SenderContext::fixture(std::string_view path) {
+    auto f = detail::fixture(path);
+    if (!f)
+        return Error{std::string(errc::conf_registry),
+                     "no fixture '" + std::string(path) + "' is compiled in",
+                     std::string(path),
+                     "a bug in the suite",
+                     0,
+                     false};
+    return std::string(*f);
 }
 
 int64_t SenderContext::now_ms() {
@@ -742,15 +708,15 @@ std::vector<reports::Exchange> SenderContext::inbound() {
 std::vector<reports::Exchange> SenderContext::finish() {
     impl_->stop();
     auto all = inbound();
-    const std::string& salt = impl_->run.options.fnr_salt;
+    const Privacy privacy(impl_->run.options.fnr_salt);
     for (auto& x : all) {
-        x.url = hash_person_ids(x.url, salt);
-        x.request_body = hash_person_ids(x.request_body, salt);
-        x.response_body = hash_person_ids(x.response_body, salt);
+        x.url = privacy.text(x.url);
+        x.request_body = privacy.body(x.request_body);
+        x.response_body = privacy.body(x.response_body);
         for (auto& h : x.request_headers)
-            h.value = hash_person_ids(h.value, salt);
+            h.value = privacy.text(h.value);
         for (auto& h : x.response_headers)
-            h.value = hash_person_ids(h.value, salt);
+            h.value = privacy.text(h.value);
         x.request_sha256 = sha256_hex(x.request_body);
         x.response_sha256 = sha256_hex(x.response_body);
     }

@@ -33,15 +33,10 @@ namespace vft::conformance::detail {
 inline constexpr const char* kTriggerMethod = "TRIGGER";
 [[nodiscard]] Result<void> trigger_result(const reports::Exchange& recorded);
 
-// Turns person numbers in recorded text into FNR# + 12 hex digits of SHA-256(salt + number)
-// (reports/report.hpp, "Privacy"). Valid person numbers only (check digits), so identifiers and
-// timestamps are never touched.
-[[nodiscard]] std::string hash_person_ids(std::string_view text, std::string_view salt);
-
 struct SenderRunOptions {
     std::filesystem::path scratch;  // per-run folder: instructions, journals, outboxes; created
     std::chrono::seconds trigger_timeout{120};  // a trigger command running longer is killed
-    std::string fnr_salt;                       // for hash_person_ids on the recorded copies
+    std::string fnr_salt;                       // person numbers in the evidence: Privacy
     uint64_t seed = 1;                          // new_uuid() is derived from it and the test id
 };
 
@@ -82,6 +77,8 @@ class SenderContext final : public TestContext {
     [[nodiscard]] const Validator& validator() const override;
     [[nodiscard]] std::string new_uuid() override;
     [[nodiscard]] int64_t now_ms() override;
+    [[nodiscard]] Result<std::string> fixture(std::string_view path) override;
+    [[nodiscard]] bool live() const override { return true; }
     // Role receiver only: refused here (VFT-CONF-1452).
     [[nodiscard]] Result<transport::HttpResponse> send(transport::HttpRequest request,
                                                        std::string note, TokenKind token,

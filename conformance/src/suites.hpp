@@ -8,5 +8,7 @@ namespace vft::conformance {
 
 inline constexpr const char* kVkpR4SuiteVersion = "1.0.0";
 void add_vkp_r4_tests(Suite& suite);
+// Role sender (conformance/suites/sender/): appends the suite's sender tests, if it has any.
+void add_sender_tests(Suite& suite);
 
 }  // namespace vft::conformance

@@ -589,3 +589,16 @@ std::vector<TestCase> sender_tests(std::string_view suite) {
 }
 
 }  // namespace vft::conformance::suites
+
+namespace vft::conformance {
+
+void add_sender_tests(Suite& suite) {
+    auto tests = suites::sender_tests(suite.id);
+    if (tests.empty()) return;
+    if (std::find(suite.roles.begin(), suite.roles.end(), "sender") == suite.roles.end())
+        suite.roles.push_back("sender");
+    for (auto& t : tests)
+        suite.tests.push_back(std::move(t));
+}
+
+}  // namespace vft::conformance
