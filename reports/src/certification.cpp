@@ -51,7 +51,8 @@ Result<Certification> make_certification(const Report& report, std::string_view 
     std::chrono::system_clock::time_point at = std::chrono::system_clock::now();
     if (!issued.empty()) {
         auto t = parse_fhir_time(issued);
-        if (!t) return bad("issued time '" + std::string(issued) + "' is not a date-time", "issued");
+        if (!t)
+            return bad("issued time '" + std::string(issued) + "' is not a date-time", "issued");
         at = *t;
     }
     c.issued = detail::format_utc(at);
@@ -99,7 +100,8 @@ Result<Certification> certification_from_json(std::string_view json) {
     if (auto ok = validate_certification_json(json); !ok) return ok.error();
     rapidjson::Document d;
     size_t offset = 0;
-    if (!detail::parse_json(json, d, offset)) return bad("not JSON", "offset " + std::to_string(offset));
+    if (!detail::parse_json(json, d, offset))
+        return bad("not JSON", "offset " + std::to_string(offset));
     auto s = [&d](const char* name) { return std::string(vft::detail::str_member(d, name)); };
     Certification c;
     c.format = s("format");
@@ -109,7 +111,8 @@ Result<Certification> certification_from_json(std::string_view json) {
     c.suite = s("suite");
     c.suite_version = s("suite_version");
     c.role = s("role");
-    for (const auto& m : d["modules_passed"].GetArray()) c.modules_passed.emplace_back(m.GetString());
+    for (const auto& m : d["modules_passed"].GetArray())
+        c.modules_passed.emplace_back(m.GetString());
     c.verdict = verdict_from_string(s("verdict")).value_or(Verdict::incomplete);
     c.issued = s("issued");
     c.expires = s("expires");

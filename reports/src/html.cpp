@@ -22,7 +22,9 @@
 namespace vft::reports {
 namespace {
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 // "FNR#" + 12 hex (the runner's hashed fødselsnummer) → "fnr ••••••" + the first 4 hex digits.
 std::string mask_fnr_hashes(std::string_view s) {
@@ -44,7 +46,13 @@ std::string mask_fnr_hashes(std::string_view s) {
 }
 
 // Text from the report, fit for HTML: fødselsnummer masked (hashed and raw), then escaped.
-std::string h(std::string_view s) { return detail::escape_markup(mask_person_ids(mask_fnr_hashes(s))); }
+std::string h(std::string_view s) {
+    return detail::escape_markup(mask_person_ids(mask_fnr_hashes(s)));
+}
+// The same for element text only (bodies, headers): quotes need no escaping there.
+std::string text(std::string_view s) {
+    return detail::escape_markup(mask_person_ids(mask_fnr_hashes(s)), false);
+}
 
 std::string thousands(size_t n) {
     std::string d = std::to_string(n), out;
@@ -75,30 +83,37 @@ std::string body_block(std::string_view body, size_t max, const std::string& whe
     std::string note;
     if (shown.size() > max) {
         size_t cut = max;
-        while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+        while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
+            --cut;
         shown.resize(cut);
         note = "<p class=\"trunc\">Cut: showing the first " + thousands(cut) + " bytes of " +
-               thousands(body.size()) + " (full body: report.json " + h(where) + ")</p>";
+               thousands(body.size()) + " bytes (full body: report.json " + h(where) + ")</p>";
     } else {
         note = "<p class=\"muted\">" + thousands(body.size()) + " bytes</p>";
     }
-    return "<pre class=\"body\">" + h(shown) + "</pre>" + note;
+    return "<pre class=\"body\">" + text(shown) + "</pre>" + note;
 }
 
 std::string headers_block(const std::vector<Header>& hs) {
     if (hs.empty()) return {};
     std::string out = "<pre class=\"headers\">";
-    for (const auto& hd : hs) out += "<b>" + h(hd.name) + ":</b> " + h(hd.value) + "\n";
+    for (const auto& hd : hs)
+        out += "<b>" + text(hd.name) + ":</b> " + text(hd.value) + "\n";
     return out + "</pre>";
 }
 
 const char* status_word(Status s) {
     switch (s) {
-        case Status::pass: return "PASS";
-        case Status::fail: return "FAIL";
-        case Status::skip: return "SKIPPED";
-        case Status::omit: return "NOT APPLICABLE";
-        case Status::error: return "HARNESS ERROR";
+        case Status::pass:
+            return "PASS";
+        case Status::fail:
+            return "FAIL";
+        case Status::skip:
+            return "SKIPPED";
+        case Status::omit:
+            return "NOT APPLICABLE";
+        case Status::error:
+            return "HARNESS ERROR";
     }
     return "";
 }
@@ -137,7 +152,8 @@ std::string test_block(const TestResult& t, size_t index, const HtmlOptions& o, 
            "</summary><div class=\"tbody\">";
     if (!t.messages.empty()) {
         out += "<ul class=\"messages\">";
-        for (const auto& m : t.messages) out += "<li>" + h(m) + "</li>";
+        for (const auto& m : t.messages)
+            out += "<li>" + h(m) + "</li>";
         out += "</ul>";
     }
     out += "<dl class=\"meta\">";
@@ -148,16 +164,17 @@ std::string test_block(const TestResult& t, size_t index, const HtmlOptions& o, 
     if (!t.spec_ref.empty()) out += "<dt>Specification</dt><dd>" + h(t.spec_ref) + "</dd>";
     if (!t.requirements.empty()) {
         out += "<dt>Requirements</dt><dd>";
-        for (const auto& r : t.requirements) out += "<code class=\"rule\">" + h(r) + "</code> ";
+        for (const auto& r : t.requirements)
+            out += "<code class=\"rule\">" + h(r) + "</code> ";
         out += "</dd>";
     }
     out += "</dl>";
     if (!t.exchanges.empty()) {
         out += "<h4>Captured exchanges (" + std::to_string(t.exchanges.size()) + ")</h4>";
         for (size_t j = 0; j < t.exchanges.size(); ++j)
-            out += exchange_block(t.exchanges[j], o.max_body_bytes,
-                                  "tests[" + std::to_string(index) + "].exchanges[" +
-                                      std::to_string(j) + "]");
+            out += exchange_block(
+                t.exchanges[j], o.max_body_bytes,
+                "tests[" + std::to_string(index) + "].exchanges[" + std::to_string(j) + "]");
     }
     return out + "</div></details>\n";
 }
@@ -190,10 +207,18 @@ std::string area_title(const std::string& area) {
 }
 
 int area_rank(const std::string& area) {
-    static const char* order[] = {"journaling/alarm", "journaling/medication",
-                                  "journaling/supervision", "journaling/dho", "journaling/pmd",
-                                  "journaling/kith", "search", "auth", "duplicates", "faults",
-                                  "robustness", "validation"};
+    static const char* order[] = {"journaling/alarm",
+                                  "journaling/medication",
+                                  "journaling/supervision",
+                                  "journaling/dho",
+                                  "journaling/pmd",
+                                  "journaling/kith",
+                                  "search",
+                                  "auth",
+                                  "duplicates",
+                                  "faults",
+                                  "robustness",
+                                  "validation"};
     for (size_t i = 0; i < std::size(order); ++i)
         if (area == order[i]) return static_cast<int>(i);
     return area.rfind("journaling/", 0) == 0 ? 6 : 100;
@@ -201,11 +226,16 @@ int area_rank(const std::string& area) {
 
 int status_rank(Status s) {  // failures first
     switch (s) {
-        case Status::fail: return 0;
-        case Status::error: return 1;
-        case Status::skip: return 2;
-        case Status::pass: return 3;
-        case Status::omit: return 4;
+        case Status::fail:
+            return 0;
+        case Status::error:
+            return 1;
+        case Status::skip:
+            return 2;
+        case Status::pass:
+            return 3;
+        case Status::omit:
+            return 4;
     }
     return 5;
 }
@@ -232,7 +262,8 @@ SutFacts sut_facts(const std::string& sut_json) {
 
 std::string join(const std::vector<std::string>& v, const char* none) {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    for (const auto& s : v)
+        out += (out.empty() ? "" : ", ") + s;
     return out.empty() ? none : out;
 }
 
@@ -292,9 +323,9 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     switch (r.verdict) {
         case Verdict::pass:
             big = "PASS &#8212; conforms";
-            explain = "Every mandatory test passed (" + std::to_string(s.mandatory_passed) + " of " +
-                      std::to_string(s.mandatory) + "). Modules passed: " +
-                      h(join(r.modules_passed, "none")) + ".";
+            explain = "Every mandatory test passed (" + std::to_string(s.mandatory_passed) +
+                      " of " + std::to_string(s.mandatory) +
+                      "). Modules passed: " + h(join(r.modules_passed, "none")) + ".";
             break;
         case Verdict::fail:
             big = "FAIL &#8212; does not conform";
@@ -308,7 +339,8 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
             explain = std::to_string(mandatory_unrun) +
                       " mandatory test(s) could not be run (skipped or harness error). A report "
                       "certifies only when every mandatory test ran and passed.";
-            if (s.mandatory == 0) explain = "No mandatory test applied: this run certifies nothing.";
+            if (s.mandatory == 0)
+                explain = "No mandatory test applied: this run certifies nothing.";
             break;
     }
     const std::string product = sut.name.empty() ? "(product not named)" : sut.name;
@@ -320,15 +352,16 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
          "style-src 'unsafe-inline'; img-src data:\">"
          "<meta name=\"generator\" content=\"vft " +
-         h(r.tool_version) + "\"><title>" + h(product) + " " + h(sut.version) + " — " +
-         h(r.suite) + " " + h(r.suite_version) + " — " + verdict + "</title><style>" + kStyle +
+         h(r.tool_version) + "\"><title>" + h(product) + " " + h(sut.version) + " — " + h(r.suite) +
+         " " + h(r.suite_version) + " — " + verdict + "</title><style>" + kStyle +
          "</style></head><body><main>\n";
 
     x += "<header class=\"verdict v-" + verdict + "\" id=\"verdict\" data-verdict=\"" + verdict +
          "\"><div class=\"big\">" + big + "</div><p>" + explain + "</p></header>\n";
 
     x += "<section id=\"facts\"><h1>" + h(product) +
-         (sut.version.empty() ? "" : " <span class=\"muted\">version " + h(sut.version) + "</span>") +
+         (sut.version.empty() ? ""
+                              : " <span class=\"muted\">version " + h(sut.version) + "</span>") +
          "</h1><dl class=\"facts\">";
     auto fact = [&x](const char* name, const std::string& value_html) {
         x += "<dt>" + std::string(name) + "</dt><dd>" + value_html + "</dd>";
@@ -336,9 +369,10 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     fact("Vendor", h(sut.vendor.empty() ? "(not given)" : sut.vendor));
     fact("Product version", h(sut.version.empty() ? "(not given)" : sut.version));
     fact("Suite", "<code>" + h(r.suite) + "</code> version " + h(r.suite_version));
-    fact("Role", h(r.role) + (r.role == "receiver" ? " (the product is an EPJ or hub: vft sent to it)"
-                              : r.role == "sender" ? " (the product sends: vft received from it)"
-                                                   : ""));
+    fact("Role",
+         h(r.role) + (r.role == "receiver" ? " (the product is an EPJ or hub: vft sent to it)"
+                      : r.role == "sender" ? " (the product sends: vft received from it)"
+                                           : ""));
     fact("Modules claimed", h(join(sut.modules, "(not stated)")));
     fact("Modules passed", h(join(r.modules_passed, "none")));
     fact("Run", h(r.started) + " &#8594; " + h(r.finished) + " <span class=\"muted\">(run id " +
@@ -348,9 +382,9 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     for (const auto& p : r.spec_packages)
         packages += (packages.empty() ? "" : ", ") + h(p.id) + " " + h(p.version);
     fact("Spec packages", packages.empty() ? "(none listed)" : packages);
-    fact("Signature", h(o.signature_note.empty()
-                            ? "Not signed: this file alone cannot prove who produced it."
-                            : o.signature_note));
+    fact("Signature",
+         h(o.signature_note.empty() ? "Not signed: this file alone cannot prove who produced it."
+                                    : o.signature_note));
     x += "</dl></section>\n";
 
     // Summary counts.
@@ -366,18 +400,20 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
 
     // Per module.
     std::map<std::string, std::vector<size_t>> areas;
-    for (size_t i = 0; i < r.tests.size(); ++i) areas[area_of(r.tests[i])].push_back(i);
+    for (size_t i = 0; i < r.tests.size(); ++i)
+        areas[area_of(r.tests[i])].push_back(i);
     std::vector<std::string> area_order;
-    for (const auto& [a, _] : areas) area_order.push_back(a);
-    std::stable_sort(area_order.begin(), area_order.end(), [](const auto& a, const auto& b) {
-        return area_rank(a) < area_rank(b);
-    });
+    for (const auto& [a, _] : areas)
+        area_order.push_back(a);
+    std::stable_sort(area_order.begin(), area_order.end(),
+                     [](const auto& a, const auto& b) { return area_rank(a) < area_rank(b); });
     x += "<section id=\"modules\"><h2>Result per module</h2><table><tr><th>Module</th>"
          "<th>Result</th><th>Pass</th><th>Fail</th><th>Skipped</th><th>N/A</th><th>Error</th>"
          "<th>Mandatory passed</th></tr>";
     for (const auto& a : area_order) {
         std::vector<TestResult> ts;
-        for (size_t i : areas[a]) ts.push_back(r.tests[i]);
+        for (size_t i : areas[a])
+            ts.push_back(r.tests[i]);
         const Summary as = compute_summary(ts);
         std::string result, cls;
         if (as.pass + as.fail + as.skip + as.error == 0) {
@@ -418,7 +454,8 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     x += "<section id=\"failures\"><h2>Failures and tests that did not run (" +
          std::to_string(problems.size()) + ")</h2>";
     if (problems.empty()) x += "<p>None: every test that applies passed.</p>";
-    for (size_t i : problems) x += test_block(r.tests[i], i, o, true, r.tests[i].status != Status::skip);
+    for (size_t i : problems)
+        x += test_block(r.tests[i], i, o, true, r.tests[i].status != Status::skip);
     x += "</section>\n";
 
     // Requirement coverage per rule family.
@@ -446,7 +483,8 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
             const char* cls = st.failed ? "r-fail" : st.passed ? "r-pass" : "r-none";
             (st.failed ? failed : st.passed ? met : none)++;
             std::string title;
-            for (const auto& id : st.tests) title += (title.empty() ? "" : " ") + id;
+            for (const auto& id : st.tests)
+                title += (title.empty() ? "" : " ") + id;
             chips += "<code class=\"rule " + std::string(cls) + "\" title=\"" + h(title) + "\">" +
                      h(rule) + "</code>";
         }
@@ -466,11 +504,13 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
             return status_rank(r.tests[p].status) < status_rank(r.tests[q].status);
         });
         x += "<h3 id=\"area-" + h(a) + "\">" + h(area_title(a)) + "</h3>";
-        for (size_t i : idx) x += test_block(r.tests[i], i, o, false, false);
+        for (size_t i : idx)
+            x += test_block(r.tests[i], i, o, false, false);
     }
     x += "</section>\n";
 
-    x += "<footer><p>Generated by vft " + h(r.tool_version) + " from report.json (the evidence: "
+    x += "<footer><p>Generated by vft " + h(r.tool_version) +
+         " from report.json (the evidence: "
          "every exchange in full, fixture hashes, versions). Check it offline with <code>vft "
          "report verify report.json --key ISSUER.pub</code>. Fødselsnummer are shown hashed "
          "and masked.</p><p>Fixtures used: " +

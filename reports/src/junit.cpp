@@ -10,7 +10,9 @@
 namespace vft::reports {
 namespace {
 
-std::string esc(std::string_view s) { return detail::escape_markup(mask_person_ids(s)); }
+std::string esc(std::string_view s) {
+    return detail::escape_markup(mask_person_ids(s));
+}
 
 std::string seconds(int64_t ms) {
     char buf[32];
@@ -21,12 +23,14 @@ std::string seconds(int64_t ms) {
 // The body of <failure>/<error>/<skipped>: every message, then what the test covers.
 std::string details(const TestResult& t) {
     std::string out;
-    for (const auto& m : t.messages) out += m + "\n";
+    for (const auto& m : t.messages)
+        out += m + "\n";
     if (!t.title.empty()) out += "test: " + t.title + "\n";
     if (!t.spec_ref.empty()) out += "spec: " + t.spec_ref + "\n";
     if (!t.requirements.empty()) {
         out += "requirements:";
-        for (const auto& r : t.requirements) out += " " + r;
+        for (const auto& r : t.requirements)
+            out += " " + r;
         out += "\n";
     }
     out += "mandatory: " + std::string(t.mandatory ? "yes" : "no") + "\n";
@@ -38,7 +42,8 @@ std::string details(const TestResult& t) {
 std::string render_junit(const Report& r) {
     const Summary s = compute_summary(r.tests);
     int64_t total_ms = 0;
-    for (const auto& t : r.tests) total_ms += t.duration_ms;
+    for (const auto& t : r.tests)
+        total_ms += t.duration_ms;
     const std::string counts = " tests=\"" + std::to_string(r.tests.size()) + "\" failures=\"" +
                                std::to_string(s.fail) + "\" errors=\"" + std::to_string(s.error) +
                                "\" skipped=\"" + std::to_string(s.skip + s.omit) + "\" time=\"" +
@@ -60,8 +65,8 @@ std::string render_junit(const Report& r) {
     for (const auto& t : r.tests) {
         x += "    <testcase classname=\"" + esc(t.group) + "\" name=\"" + esc(t.id) + "\" time=\"" +
              seconds(t.duration_ms) + "\"";
-        const std::string first = t.messages.empty() ? std::string(to_string(t.status))
-                                                      : t.messages.front();
+        const std::string first =
+            t.messages.empty() ? std::string(to_string(t.status)) : t.messages.front();
         switch (t.status) {
             case Status::pass:
                 x += "/>\n";
@@ -76,9 +81,8 @@ std::string render_junit(const Report& r) {
                 break;
             case Status::skip:
             case Status::omit:
-                x += ">\n      <skipped message=\"" + esc(std::string(to_string(t.status)) + ": " +
-                                                      first) +
-                     "\"/>\n";
+                x += ">\n      <skipped message=\"" +
+                     esc(std::string(to_string(t.status)) + ": " + first) + "\"/>\n";
                 break;
         }
         x += "    </testcase>\n";

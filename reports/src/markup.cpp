@@ -3,7 +3,7 @@
 
 namespace vft::reports::detail {
 
-std::string escape_markup(std::string_view s) {
+std::string escape_markup(std::string_view s, bool quotes) {
     static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
     std::string out;
     out.reserve(s.size() + s.size() / 8);
@@ -12,15 +12,31 @@ std::string escape_markup(std::string_view s) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             switch (c) {
-                case '&': out += "&amp;"; break;
-                case '<': out += "&lt;"; break;
-                case '>': out += "&gt;"; break;
-                case '"': out += "&quot;"; break;
-                case '\'': out += "&#39;"; break;
-                case '\t': case '\n': case '\r': out += static_cast<char>(c); break;
+                case '&':
+                    out += "&amp;";
+                    break;
+                case '<':
+                    out += "&lt;";
+                    break;
+                case '>':
+                    out += "&gt;";
+                    break;
+                case '"':
+                    out += quotes ? "&quot;" : "\"";
+                    break;
+                case '\'':
+                    out += quotes ? "&#39;" : "'";
+                    break;
+                case '\t':
+                case '\n':
+                case '\r':
+                    out += static_cast<char>(c);
+                    break;
                 default:
-                    if (c < 0x20 || c == 0x7F) out += kReplacement;
-                    else out += static_cast<char>(c);
+                    if (c < 0x20 || c == 0x7F)
+                        out += kReplacement;
+                    else
+                        out += static_cast<char>(c);
             }
             ++i;
             continue;
@@ -29,9 +45,16 @@ std::string escape_markup(std::string_view s) {
         // no surrogates, nothing above U+10FFFF.
         size_t len = 0;
         uint32_t cp = 0;
-        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        }
         bool ok = len != 0 && i + len <= s.size();
         for (size_t k = 1; ok && k < len; ++k) {
             const auto cc = static_cast<unsigned char>(s[i + k]);

@@ -47,10 +47,9 @@ Result<void> write_report_files(const Report& report, const WriteOptions& option
         auto k = auth::Key::load_file(options.sign_key);
         if (!k) return k.error();
         if (k->algorithm() != auth::Algorithm::eddsa || !k->has_private())
-            return detail::report_error(errc::report_key_type,
-                                        "reports are signed with an Ed25519 private key only",
-                                        options.sign_key.string(),
-                                        "make one with `vft keys generate --out PREFIX`");
+            return detail::report_error(
+                errc::report_key_type, "reports are signed with an Ed25519 private key only",
+                options.sign_key.string(), "make one with `vft keys generate --out PREFIX`");
         key = std::move(*k);
     }
     const std::string json = to_json(report);

@@ -37,7 +37,9 @@ CREATE INDEX IF NOT EXISTS records_product ON records(product, product_version, 
 // RAII statement.
 class Stmt {
   public:
-    Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
+    Stmt(sqlite3* db, const char* sql) {
+        ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK;
+    }
     ~Stmt() { sqlite3_finalize(s_); }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
@@ -70,7 +72,8 @@ std::optional<std::string> normalise_time(std::string_view at) {
 
 std::string join(const std::vector<std::string>& v) {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    for (const auto& s : v)
+        out += (out.empty() ? "" : ", ") + s;
     return out.empty() ? "none" : out;
 }
 
@@ -99,7 +102,8 @@ Result<Registry> Registry::open(const RegistryOptions& options) {
     auto impl = std::make_unique<Impl>();
     impl->file = options.file;
     std::error_code ec;
-    if (options.file.has_parent_path()) std::filesystem::create_directories(options.file.parent_path(), ec);
+    if (options.file.has_parent_path())
+        std::filesystem::create_directories(options.file.parent_path(), ec);
     if (ec) return storage("cannot create the registry's folder: " + ec.message(), options.file);
     if (sqlite3_open_v2(options.file.c_str(), &impl->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -111,8 +115,7 @@ Result<Registry> Registry::open(const RegistryOptions& options) {
     if (sqlite3_exec(impl->db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string m = err ? err : "unknown error";
         sqlite3_free(err);
-        return storage("the file is not a vft registry (or cannot be written): " + m,
-                       options.file);
+        return storage("the file is not a vft registry (or cannot be written): " + m, options.file);
     }
     return Registry(std::move(impl));
 }
@@ -198,30 +201,32 @@ Result<CheckAnswer> Registry::check(const CheckQuery& query) const {
         const std::string rec_name = "record #" + std::to_string(id);
         auto key = auth::Key::load_pem(q.text(3));
         if (!key || !verify_signature(json, sig, *key).ok()) {
-            consider(0, id, rec_name + " no longer verifies (the registry file was altered)");
+            // Ranked above every ordinary "no": an altered registry must be noticed.
+            consider(10, id, rec_name + " no longer verifies (the registry file was altered)");
             continue;
         }
         auto rec = certification_from_json(json);
         if (!rec) {
-            consider(0, id, rec_name + " is damaged: " + rec.error().message);
+            consider(10, id, rec_name + " is damaged: " + rec.error().message);
             continue;
         }
         const std::string suite = rec->suite + " " + rec->suite_version;
         if (rec->verdict != Verdict::pass) {
-            consider(1, id, rec_name + " (" + suite + ") has verdict " +
-                                std::string(to_string(rec->verdict)) + ", not pass");
+            consider(1, id,
+                     rec_name + " (" + suite + ") has verdict " +
+                         std::string(to_string(rec->verdict)) + ", not pass");
             continue;
         }
         if (std::find(rec->modules_passed.begin(), rec->modules_passed.end(), query.module) ==
             rec->modules_passed.end()) {
-            consider(2, id, rec_name + " (" + suite + ") does not include module " +
-                                query.module + " (modules passed: " + join(rec->modules_passed) +
-                                ")");
+            consider(2, id,
+                     rec_name + " (" + suite + ") does not include module " + query.module +
+                         " (modules passed: " + join(rec->modules_passed) + ")");
             continue;
         }
         if (*at < rec->issued) {
-            consider(3, id, rec_name + " (" + suite + ") was issued " + rec->issued + ", after " +
-                                *at);
+            consider(3, id,
+                     rec_name + " (" + suite + ") was issued " + rec->issued + ", after " + *at);
             continue;
         }
         if (*at >= rec->expires) {
@@ -248,8 +253,10 @@ Result<CheckAnswer> Registry::check(const CheckQuery& query) const {
             others.bind(1, query.product);
             others.bind(2, query.suite);
             std::vector<std::string> versions;
-            while (others.step() == SQLITE_ROW) versions.push_back(others.text(0));
-            if (!versions.empty()) best.reason += " (records exist for version " + join(versions) + ")";
+            while (others.step() == SQLITE_ROW)
+                versions.push_back(others.text(0));
+            if (!versions.empty())
+                best.reason += " (records exist for version " + join(versions) + ")";
         }
     }
     best.reason = "not certified: " + best.reason;

@@ -31,7 +31,9 @@ inline std::string format_utc(std::chrono::system_clock::time_point t) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-inline std::string now_utc() { return format_utc(std::chrono::system_clock::now()); }
+inline std::string now_utc() {
+    return format_utc(std::chrono::system_clock::now());
+}
 
 // Parses JSON strictly (iterative, UTF-8 checked); false with `offset` set when it does not.
 inline bool parse_json(std::string_view text, rapidjson::Document& doc, size_t& offset) {

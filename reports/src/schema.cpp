@@ -71,9 +71,8 @@ std::string member_path(const std::vector<std::string>& context) {
     std::string path;
     for (size_t i = 1; i < context.size(); ++i) {
         const std::string seg = strip_brackets(context[i]);
-        const bool index = !seg.empty() && std::all_of(seg.begin(), seg.end(), [](char c) {
-            return c >= '0' && c <= '9';
-        });
+        const bool index = !seg.empty() && std::all_of(seg.begin(), seg.end(),
+                                                       [](char c) { return c >= '0' && c <= '9'; });
         if (index)
             path += "[" + seg + "]";
         else
@@ -156,7 +155,9 @@ Result<void> validate_certification_json(std::string_view json) {
     return validate(json, certification_schema(), "certification record");
 }
 
-std::string_view report_schema_text() noexcept { return embedded("report.schema.json"); }
+std::string_view report_schema_text() noexcept {
+    return embedded("report.schema.json");
+}
 std::string_view certification_schema_text() noexcept {
     return embedded("certification.schema.json");
 }

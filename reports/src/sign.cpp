@@ -15,8 +15,7 @@ namespace {
 constexpr std::string_view kFormat = "vft-signature/1";
 
 Error malformed(std::string message, std::string location = {}) {
-    return detail::report_error(errc::report_sig_malformed, std::move(message),
-                                std::move(location),
+    return detail::report_error(errc::report_sig_malformed, std::move(message), std::move(location),
                                 "a .sig is written by `vft run --sign`; docs/reports.md "
                                 "describes the format");
 }
@@ -95,7 +94,8 @@ Result<SignatureInfo> parse_signature(std::string_view sig_text) {
     s.signed_at = field(d, "signed_at");
     s.signature = field(d, "signature");
     for (const char* name : {"kid", "sha256", "signature"})
-        if (field(d, name).empty()) return malformed(std::string("'") + name + "' is missing", name);
+        if (field(d, name).empty())
+            return malformed(std::string("'") + name + "' is missing", name);
     if (const auto* jwk = vft::detail::member(d, "public_key"); jwk && jwk->IsObject()) {
         rapidjson::StringBuffer buf;
         rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -119,7 +119,8 @@ Result<void> verify_signature(std::string_view bytes, std::string_view sig_text,
             errc::report_sig_invalid,
             "signed by another key: the signature names key id " + s->kid.substr(0, 43) +
                 ", the trusted key is " + key.thumbprint(),
-            "signature.kid", "ask the issuer for their public key, or check you have the right one");
+            "signature.kid",
+            "ask the issuer for their public key, or check you have the right one");
     const std::string actual = sha256_hex(bytes);
     if (s->sha256 != actual)
         return detail::report_error(errc::report_sig_invalid,
@@ -128,10 +129,9 @@ Result<void> verify_signature(std::string_view bytes, std::string_view sig_text,
                                         s->sha256.substr(0, 64),
                                     "signature.sha256");
     if (!key.verify(bytes, *raw))
-        return detail::report_error(errc::report_sig_invalid,
-                                    "the signature does not verify with the trusted key",
-                                    "signature.signature",
-                                    "the .sig was altered or made with another key");
+        return detail::report_error(
+            errc::report_sig_invalid, "the signature does not verify with the trusted key",
+            "signature.signature", "the .sig was altered or made with another key");
     return {};
 }
 

@@ -102,16 +102,18 @@ std::vector<Finding> check_consistency(const Report& report) {
     for (const auto& m : report.modules_passed) {
         if (claimed && !claimed->count(m)) {
             out.push_back(finding(errc::report_inconsistent, "modules_passed",
-                                  "module '" + m + "' is listed as passed but the SUT file does "
-                                                   "not claim it"));
+                                  "module '" + m +
+                                      "' is listed as passed but the SUT file does "
+                                      "not claim it"));
             continue;
         }
         for (const auto& t : report.tests) {
             if (t.module != m || !t.mandatory || t.status == Status::omit) continue;
             if (t.status != Status::pass) {
                 out.push_back(finding(errc::report_inconsistent, "modules_passed",
-                                      "module '" + m + "' is listed as passed but its mandatory "
-                                                       "test " +
+                                      "module '" + m +
+                                          "' is listed as passed but its mandatory "
+                                          "test " +
                                           t.id + " is " + std::string(to_string(t.status))));
                 break;
             }
@@ -137,8 +139,7 @@ VerifyResult verify_report(std::string_view json_bytes, std::string_view sig_tex
             auto ok = verify_signature(json_bytes, sig_text, *trusted_key);
             r.signature_valid = ok.ok();
             if (!ok)
-                r.findings.push_back(
-                    finding(ok.error().code, "signature", ok.error().message));
+                r.findings.push_back(finding(ok.error().code, "signature", ok.error().message));
         } else {
             // No trusted key: the key the .sig names can still tell whether the bytes changed.
             auto named = auth::Key::from_jwk_json(info->public_jwk);
@@ -166,7 +167,8 @@ VerifyResult verify_report(std::string_view json_bytes, std::string_view sig_tex
     }
     auto inconsistencies = check_consistency(*report);
     r.intact = inconsistencies.empty();
-    for (auto& f : inconsistencies) r.findings.push_back(std::move(f));
+    for (auto& f : inconsistencies)
+        r.findings.push_back(std::move(f));
     return r;
 }
 

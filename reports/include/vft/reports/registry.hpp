@@ -38,7 +38,7 @@ struct CheckQuery {
 
 struct CheckAnswer {
     bool certified = false;
-    std::string reason;  // one line: why (or why not)
+    std::string reason;     // one line: why (or why not)
     int64_t record_id = 0;  // the record that answered yes, or the closest one that did not
 };
 

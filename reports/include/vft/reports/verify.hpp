@@ -17,9 +17,9 @@ namespace vft::reports {
 
 // One reason a report is not authentic or not intact.
 struct Finding {
-    std::string code;      // VFT-REPORT-13xx
-    std::string where;     // "signature", "tests[3] (vkp_r4.x.y) exchanges[1].response_body", ...
-    std::string message;   // one sentence
+    std::string code;     // VFT-REPORT-13xx
+    std::string where;    // "signature", "tests[3] (vkp_r4.x.y) exchanges[1].response_body", ...
+    std::string message;  // one sentence
 };
 
 struct VerifyResult {
