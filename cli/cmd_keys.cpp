@@ -36,8 +36,10 @@ bool write_new(const std::string& path, const std::string& text, mode_t mode, bo
     size_t done = 0;
     while (ok && done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n <= 0) ok = false;
-        else done += static_cast<size_t>(n);
+        if (n <= 0)
+            ok = false;
+        else
+            done += static_cast<size_t>(n);
     }
     ok = ::fsync(fd) == 0 && ok;
     ok = ::close(fd) == 0 && ok;
@@ -65,9 +67,8 @@ int generate(const KeysArgs& a) {
         std::cerr << "vft keys generate: cannot write " << pub << ": " << why << "\n";
         return kExitCannotRun;
     }
-    std::cout << "wrote " << priv << " (Ed25519 private key, mode 0600: keep it secret) and "
-              << pub << " (public: give it to whoever verifies)\nkey id " << key->thumbprint()
-              << "\n";
+    std::cout << "wrote " << priv << " (Ed25519 private key, mode 0600: keep it secret) and " << pub
+              << " (public: give it to whoever verifies)\nkey id " << key->thumbprint() << "\n";
     return kExitOk;
 }
 

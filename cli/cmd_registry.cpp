@@ -83,14 +83,15 @@ int add(const RegistryArgs& a) {
                   << "\n";
         return id.error().code == errc::report_registry ? kExitCannotRun : kExitFail;
     }
-    std::cout << "stored " << a.record << " as record #" << *id << " in "
-              << db_path(a).string() << "\n";
+    std::cout << "stored " << a.record << " as record #" << *id << " in " << db_path(a).string()
+              << "\n";
     return kExitOk;
 }
 
 std::string modules(const std::vector<std::string>& m) {
     std::string out;
-    for (const auto& s : m) out += (out.empty() ? "" : ",") + s;
+    for (const auto& s : m)
+        out += (out.empty() ? "" : ",") + s;
     return out.empty() ? "-" : out;
 }
 
@@ -109,11 +110,10 @@ int list(const RegistryArgs& a) {
             const auto& c = e.record;
             std::cout << (first ? "" : ",") << "{\"id\":" << e.id << ",\"product\":\""
                       << esc(c.product) << "\",\"vendor\":\"" << esc(c.vendor)
-                      << "\",\"product_version\":\"" << esc(c.product_version)
-                      << "\",\"suite\":\"" << esc(c.suite) << "\",\"suite_version\":\""
-                      << esc(c.suite_version) << "\",\"role\":\"" << esc(c.role)
-                      << "\",\"verdict\":\"" << reports::to_string(c.verdict)
-                      << "\",\"modules_passed\":[";
+                      << "\",\"product_version\":\"" << esc(c.product_version) << "\",\"suite\":\""
+                      << esc(c.suite) << "\",\"suite_version\":\"" << esc(c.suite_version)
+                      << "\",\"role\":\"" << esc(c.role) << "\",\"verdict\":\""
+                      << reports::to_string(c.verdict) << "\",\"modules_passed\":[";
             for (size_t i = 0; i < c.modules_passed.size(); ++i)
                 std::cout << (i ? "," : "") << "\"" << esc(c.modules_passed[i]) << "\"";
             std::cout << "],\"issued\":\"" << c.issued << "\",\"expires\":\"" << c.expires
@@ -126,8 +126,8 @@ int list(const RegistryArgs& a) {
     for (const auto& e : *entries) {
         const auto& c = e.record;
         std::cout << "#" << e.id << "  " << c.product << " " << c.product_version << " ("
-                  << c.vendor << ")  " << c.suite << " " << c.suite_version << " " << c.role
-                  << "  " << reports::to_string(c.verdict) << "  modules=" << modules(c.modules_passed)
+                  << c.vendor << ")  " << c.suite << " " << c.suite_version << " " << c.role << "  "
+                  << reports::to_string(c.verdict) << "  modules=" << modules(c.modules_passed)
                   << "  " << c.issued.substr(0, 10) << ".." << c.expires.substr(0, 10)
                   << "  key=" << c.issuer_key_id << "\n";
     }

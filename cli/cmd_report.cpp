@@ -85,8 +85,7 @@ int render(const ReportArgs& a) {
     }
     auto report = reports::from_json(*json);
     if (!report) {
-        std::cerr << "vft report render: " << a.file << ": " << report.error().to_string()
-                  << "\n";
+        std::cerr << "vft report render: " << a.file << ": " << report.error().to_string() << "\n";
         return kExitCannotRun;
     }
     reports::HtmlOptions options;
