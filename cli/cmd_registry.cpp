@@ -28,11 +28,15 @@ struct RegistryArgs {
     reports::CheckQuery query;
 };
 
+// The whole file; nullopt when it is not a readable regular file (a folder reads as nothing).
 std::optional<std::string> read_all(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::stringstream ss;
     ss << in.rdbuf();
+    if (in.bad()) return std::nullopt;
     return ss.str();
 }
 

@@ -2,6 +2,7 @@
 // intact (bytes, exchange hashes, summary, verdict)? Reads FILE.sig. Exit 0 authentic and
 // intact · 1 not (one line per reason) · 2 could not run (unreadable file or key).
 // vft report render FILE --html OUT [--junit OUT] — re-render a report.json. Exit 0 · 2.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,7 +28,10 @@ struct ReportArgs {
     std::string junit;
 };
 
+// The whole file; nullopt when it is not a readable regular file (a folder reads as nothing).
 std::optional<std::string> read_all(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::stringstream ss;

@@ -131,14 +131,10 @@ Result<int64_t> Registry::add(std::string_view record_json, std::string_view sig
                                         " but was signed by " + issuer.thumbprint(),
                                     "issuer_key_id");
     const std::string hash = sha256_hex(record_json);
-    {
-        Stmt find(impl_->db, "SELECT id FROM records WHERE record_sha256 = ?");
-        if (!find.ok()) return storage(sqlite3_errmsg(impl_->db), impl_->file);
-        find.bind(1, hash);
-        if (find.step() == SQLITE_ROW) return find.integer(0);
-    }
+    // OR IGNORE: the same record added again (or by two processes at once) keeps its first row.
     Stmt ins(impl_->db,
-             "INSERT INTO records(record_sha256, product, product_version, suite, record_json, "
+             "INSERT OR IGNORE INTO records(record_sha256, product, product_version, suite, "
+             "record_json, "
              "signature, issuer_public_key, added) VALUES(?,?,?,?,?,?,?,?)");
     if (!ins.ok()) return storage(sqlite3_errmsg(impl_->db), impl_->file);
     ins.bind(1, hash);
@@ -152,7 +148,14 @@ Result<int64_t> Registry::add(std::string_view record_json, std::string_view sig
     if (ins.step() != SQLITE_DONE)
         return storage(std::string("cannot store the record: ") + sqlite3_errmsg(impl_->db),
                        impl_->file);
-    return static_cast<int64_t>(sqlite3_last_insert_rowid(impl_->db));
+    Stmt find(impl_->db, "SELECT id FROM records WHERE record_sha256 = ?");
+    if (!find.ok()) return storage(sqlite3_errmsg(impl_->db), impl_->file);
+    find.bind(1, hash);
+    if (find.step() != SQLITE_ROW)
+        return storage(
+            std::string("the stored record cannot be read back: ") + sqlite3_errmsg(impl_->db),
+            impl_->file);
+    return find.integer(0);
 }
 
 Result<std::vector<RegistryEntry>> Registry::list() const {

@@ -127,7 +127,7 @@ Png read_png(const std::string& data) {
         const uint32_t len = be32(data, at);
         const std::string type = data.substr(at + 4, 4);
         if (at + 12 + len > data.size()) return p;
-        if (type == "IHDR") {
+        if (type == "IHDR" && len >= 13) {
             p.width = be32(data, at + 8);
             p.height = be32(data, at + 12);
             p.bit_depth = uint8_t(data[at + 16]);

@@ -133,6 +133,7 @@ TEST_CASE("vft keys, report verify and render: exit codes and reasons", "[report
               .exit == 2);
     CHECK(run_vft({"report", "verify", report, "--key", (dir.path / "missing.pub").string()}, home)
               .exit == 2);
+    CHECK(run_vft({"report", "verify", dir.path.string(), "--key", pub}, home).exit == 2);
     fs::remove(o.dir / "report.json.sig");
     Run unsigned_run = run_vft({"report", "verify", report, "--key", pub}, home);
     CHECK(unsigned_run.exit == 1);
@@ -175,6 +176,11 @@ TEST_CASE("vft registry add, list and check answer offline with exit 0/1/2", "[r
         run_vft({"registry", "add", record, "--key", (dir.path / "other.pub").string()}, home);
     CHECK(wrong.exit == 1);
     CHECK_THAT(wrong.out, Catch::Contains("signed by another key"));
+    const std::string copy = (dir.path / "copy.json").string();
+    fs::copy_file(record, copy);
+    Run unsigned_add = run_vft({"registry", "add", copy, "--key", pub}, home);
+    CHECK(unsigned_add.exit == 1);
+    CHECK_THAT(unsigned_add.out, Catch::Contains("only signed records are stored"));
     Run add = run_vft({"registry", "add", record, "--key", pub}, home);
     INFO(add.out);
     REQUIRE(add.exit == 0);
