@@ -1,0 +1,12 @@
+// The per-suite registration functions the registry (registry.cpp) builds the suites from. Each
+// lives in conformance/suites/<suite>/ and appends its test cases to the suite it is given.
+#pragma once
+
+#include "vft/conformance/suite.hpp"
+
+namespace vft::conformance {
+
+inline constexpr const char* kVkpR4SuiteVersion = "1.0.0";
+void add_vkp_r4_tests(Suite& suite);
+
+}  // namespace vft::conformance
