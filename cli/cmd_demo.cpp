@@ -117,7 +117,7 @@ int demo(const DemoArgs& a) {
 
     mocks::TokenServiceOptions to;
     to.clients_json = R"({"clients":[{"client_id":")" + std::string(kClientId) +
-                      R"(","name":"vft demo (the conformance runner)","jwk":)" + *runner_jwk +
+                      R"(","name":"vft demo, the conformance runner","jwk":)" + *runner_jwk +
                       R"(,"scopes":["nhn:vkp/api/*.*","nhn:jft/api","nhn:kith/api"],)"
                       R"("vkp_id":"vft-demo","orgnr_parent":")" +
                       kOrgnr + R"("}]})";

@@ -19,6 +19,7 @@
 #include "sender_context.hpp"
 #include "tokens.hpp"
 #include "validate/embedded_specs.hpp"
+#include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
 
 namespace vft::conformance {
@@ -421,13 +422,19 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
     http.total_timeout = options.request_timeout;
     auto client = transport::HttpClient::create(http);
     if (!client) return client.error();
-    if (options.role == "receiver") {
+    if (options.role == "receiver" && sut.base_url.empty()) {
+        p.problems.push_back("role receiver needs 'base_url' in the SUT file");
+    } else if (options.role == "receiver") {
         auto res = client->send({"GET", sut.base_url + "/", {}, ""});
         if (!res)
             p.problems.push_back("base_url " + sut.base_url +
                                  " is not reachable: " + res.error().message);
     }
-    if (sut.auth.type == "helseid") {
+    if (sut.auth.type == "helseid" && options.role == "sender") {
+        // The runner registers the SUT's client from this key in its own token service.
+        if (auto key = auth::Key::load_file(sut.auth.private_key); !key)
+            p.problems.push_back("auth.private_key cannot be read: " + key.error().message);
+    } else if (sut.auth.type == "helseid") {
         std::vector<std::string> scopes;
         for (const auto* t : tests)
             if (t->module != "auth" && !t->requirements.empty()) break;

@@ -433,7 +433,10 @@ Result<std::unique_ptr<SenderRun>> SenderRun::start(const Sut& sut, SenderRunOpt
     impl->validator.emplace(std::move(*validator));
     if (sut.auth.type == "helseid") {
         std::filesystem::path key_path = sut.auth.private_key;
-        if (key_path.is_relative()) key_path = sut.dir / key_path;
+        // Sut::parse resolves it against the SUT file's folder already; a Sut built in code may
+        // give it relative to `dir`.
+        if (key_path.is_relative() && !std::filesystem::exists(key_path))
+            key_path = sut.dir / key_path;
         auto key = auth::Key::load_file(key_path);
         if (!key)
             return Error{std::string(errc::conf_sender_key),

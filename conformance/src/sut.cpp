@@ -131,8 +131,11 @@ Result<Sut> Sut::parse(std::string_view json, std::filesystem::path dir) {
     VFT_TRY(get_string(d, "name", "", s.name, true));
     VFT_TRY(get_string(d, "vendor", "", s.vendor, false));
     VFT_TRY(get_string(d, "version", "", s.version, false));
-    VFT_TRY(get_string(d, "base_url", "", s.base_url, true));
-    if (s.base_url.rfind("http://", 0) != 0 && s.base_url.rfind("https://", 0) != 0)
+    // A sender's SUT file (it has a trigger) needs no base_url: the runner hosts the endpoint.
+    const bool has_trigger = d.HasMember("trigger");
+    VFT_TRY(get_string(d, "base_url", "", s.base_url, !has_trigger));
+    if ((!has_trigger || !s.base_url.empty()) && s.base_url.rfind("http://", 0) != 0 &&
+        s.base_url.rfind("https://", 0) != 0)
         return invalid("base_url", "'" + s.base_url + "' is not an http(s) URL",
                        "e.g. \"https://epj.example.no/api\" (the root above /epj/r4/...)");
     while (!s.base_url.empty() && s.base_url.back() == '/')
@@ -163,7 +166,8 @@ Result<Sut> Sut::parse(std::string_view json, std::filesystem::path dir) {
             return invalid("auth.type", "unknown auth type '" + s.auth.type + "'",
                            "none or helseid");
         const bool helseid = s.auth.type == "helseid";
-        VFT_TRY(get_string(a, "token_url", "auth.", s.auth.token_url, helseid));
+        // Role sender: the runner hosts the token service; the SUT file names no token_url.
+        VFT_TRY(get_string(a, "token_url", "auth.", s.auth.token_url, helseid && !has_trigger));
         VFT_TRY(get_string(a, "client_id", "auth.", s.auth.client_id, helseid));
         VFT_TRY(get_string(a, "private_key", "auth.", s.auth.private_key, helseid));
         VFT_TRY(get_string(a, "kid", "auth.", s.auth.kid, false));
