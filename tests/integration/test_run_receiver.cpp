@@ -86,6 +86,9 @@ TEST_CASE("vft run vkp-r4 receiver: the mock receiver with auth none passes, aut
     CHECK_FALSE(report.fixture_hashes.empty());
     CHECK(report.spec_packages.size() >= 1);
     CHECK(report.tool_version == "0.1.0");
+    // The renderings of the reports writer are written beside report.json.
+    CHECK(std::filesystem::exists(scratch.dir / "out" / "junit.xml"));
+    CHECK(std::filesystem::exists(scratch.dir / "out" / "report.html"));
 }
 
 TEST_CASE("vft run vkp-r4 receiver: HelseID tokens, every auth test passes, nothing secret leaks",
