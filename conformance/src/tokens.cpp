@@ -119,8 +119,11 @@ Result<Tokens::Token> Tokens::fetch(const std::string& scope, bool dpop) {
         transport::HttpRequest req;
         req.method = "POST";
         req.url = sut_.auth.token_url;
+        // Token requests are rare: no keep-alive, so an idle connection never holds one of a
+        // small token service's workers while the other test threads wait for it.
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                       {"Accept", "application/json"}};
+                       {"Accept", "application/json"},
+                       {"Connection", "close"}};
         req.body = "grant_type=client_credentials&client_assertion_type=" +
                    form_encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
                    "&client_assertion=" + form_encode(*assertion) + "&scope=" + form_encode(scope);
@@ -214,8 +217,10 @@ Result<std::string> Tokens::test_token(TokenKind kind, const std::vector<std::st
     const std::string body = "{\"client_id\":\"" + sut_.auth.client_id + "\",\"scope\":\"" +
                              join_scopes(sut_.auth.scopes.empty() ? scopes : sut_.auth.scopes) +
                              "\",\"claims\":{" + claims + "}}";
-    transport::HttpRequest req{
-        "POST", sut_.auth.test_token_url, {{"Content-Type", "application/json"}}, body};
+    transport::HttpRequest req{"POST",
+                               sut_.auth.test_token_url,
+                               {{"Content-Type", "application/json"}, {"Connection", "close"}},
+                               body};
     auto res = http_.send(req);
     if (!res || res->status != 200)
         return Error{std::string(errc::conf_test_token),
