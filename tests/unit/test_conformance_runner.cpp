@@ -110,7 +110,7 @@ TEST_CASE("test IDs and mandatory lists are checked", "[conformance][registry]")
                                           "search", "validation"});
 }
 
-TEST_CASE("--only globs", "[conformance][glob]") {
+TEST_CASE("globs of --only select test IDs", "[conformance][glob]") {
     using detail::glob_match;
     CHECK(glob_match("*", "vkp_r4.auth.no_token_rejected"));
     CHECK(glob_match("vkp_r4.auth.*", "vkp_r4.auth.no_token_rejected"));
