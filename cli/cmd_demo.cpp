@@ -116,11 +116,15 @@ int demo(const DemoArgs& a) {
     }
 
     mocks::TokenServiceOptions to;
-    to.clients_json = R"({"clients":[{"client_id":")" + std::string(kClientId) +
-                      R"(","name":"vft demo, the conformance runner","jwk":)" + *runner_jwk +
-                      R"(,"scopes":["nhn:vkp/api/*.*","nhn:jft/api","nhn:kith/api"],)"
-                      R"("vkp_id":"vft-demo","orgnr_parent":")" +
-                      kOrgnr + R"("}]})";
+    to.clients_json =
+        R"({"clients":[{"client_id":")" + std::string(kClientId) +
+        R"(","name":"vft demo, the conformance runner","jwk":)" + *runner_jwk +
+        R"(,"scopes":["nhn:vkp/api/user/bundle.write","nhn:vkp/api/user/composition.write",)"
+        R"("nhn:vkp/api/user/medicationdispense.write","nhn:vkp/api/user/patient.read",)"
+        R"("nhn:vkp/api/user/episodeofcare.read","nhn:vkp/api/user/careplan.read",)"
+        R"("nhn:vkp/api/user/composition.read","nhn:jft/api","nhn:kith/api"],)"
+        R"("vkp_id":"vft-demo","orgnr_parent":")" +
+        kOrgnr + R"("}]})";
     to.allow_test_tokens = true;  // the auth tests ask for expired / wrong-scope tokens
     auto tokens = mocks::TokenService::create(to);
     if (!tokens) {
@@ -136,6 +140,10 @@ int demo(const DemoArgs& a) {
     ro.db_path = (out / "mock" / "journal.db").string();
     fs::remove(ro.db_path, ec);
     ro.auth_url = *token_url;
+    // The authorization register (domain §3.1): the demo client may send to this municipality.
+    ro.authz_json =
+        R"({"authorizations":[{"vkp_id":"vft-demo","orgnrs":[")" + std::string(kOrgnr) + R"("]}]})";
+    ro.authz_label = "vft demo's authorization register";
     auto receiver = mocks::Receiver::create(ro);
     if (!receiver) {
         std::cerr << "vft demo: mock receiver: " << receiver.error().to_string() << "\n";
@@ -154,7 +162,7 @@ int demo(const DemoArgs& a) {
         R"(","service_codes":["TA","MD","RT","DT","DHO","GPS"],)"
         R"("auth":{"type":"helseid","token_url":)" +
         q((*tokens)->token_endpoint()) + R"(,"client_id":")" + kClientId +
-        R"(","private_key":"conformance-client.key","scopes":[],"dpop":true,"test_token_url":)" +
+        R"(","private_key":"conformance-client.key","scopes":[],"dpop":false,"test_token_url":)" +
         q(*token_url + "/_admin/issue") +
         R"(},"modules":["alarm","medication","supervision","dho","pmd","search","kith","auth"],)"
         R"("test_patients":[{"fnr":"12854812341","name":"Kåre Nordmann Testesen",)"
