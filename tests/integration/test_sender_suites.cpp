@@ -1,5 +1,6 @@
-// The sender-role suites against the SDK's example sender (issue 6, "Proving the suite"): every
-// suite passes against the correct example sender, and with each of its defects exactly the
+// The sender-role suites against the SDK's example sender (issue 6, "Proving the suite"), through
+// the runner as `vft run --role sender` uses it: every suite passes against the correct example
+// sender, and with each of its defects exactly the
 // tests conformance/defects.json lists under "<suite>/sender" fail. A defect that no test
 // catches, or a defect of the example sender missing from the table, fails here.
 // Real parts: the example sender is a real process, the endpoint a real mock receiver behind a
@@ -17,9 +18,9 @@
 #include <sstream>
 #include <string>
 
-#include "sender/sender_tests.hpp"
-#include "sender_context.hpp"
 #include "vft/auth/key.hpp"
+#include "vft/conformance/runner.hpp"
+#include "vft/reports/report.hpp"
 
 namespace fs = std::filesystem;
 using namespace vft;
@@ -40,27 +41,28 @@ struct Scratch {
     }
 };
 
-// The SUT file the example sender would be certified with: HelseID auth with a fresh key.
+// The SUT file the example sender is certified with (fixtures/sut/example-sender.json), with a
+// fresh key and the built example_sender (optionally with a defect) as its trigger.
 Sut example_sender_sut(const fs::path& dir, const std::string& defect) {
     auto key = auth::Key::generate(auth::Algorithm::es256);
     REQUIRE(key.ok());
     std::ofstream(dir / "example-sender.key.pem") << key->private_pem();
-    Sut sut;
-    sut.name = "vft example_sender";
-    sut.vendor = "vft";
-    sut.version = "0.1.0";
-    sut.orgnr = "312229544";
-    sut.service_codes = {"TA", "MD", "DT", "DHO", "RT"};
-    sut.modules = {"alarm", "medication", "supervision", "dho", "pmd", "search", "auth"};
-    sut.auth.type = "helseid";
-    sut.auth.client_id = "vft-example-sender";
-    sut.auth.private_key = "example-sender.key.pem";
-    sut.auth.dpop = true;
-    sut.trigger = std::string(VFT_EXAMPLE_SENDER_PATH) +
-                  " --instruction {instruction} --key example-sender.key.pem" +
-                  (defect.empty() ? "" : " --defect " + defect);
-    sut.dir = dir;
-    return sut;
+    std::ifstream in(fs::path(VFT_SOURCE_DIR) / "fixtures/sut/example-sender.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string json = text.str();
+    const std::string from = "\"example_sender --instruction";
+    const auto at = json.find(from);
+    REQUIRE(at != std::string::npos);
+    json.replace(at, from.size(), "\"" + std::string(VFT_EXAMPLE_SENDER_PATH) + " --instruction");
+    if (!defect.empty()) {
+        const auto end = json.find("example-sender.key.pem\"", at);
+        REQUIRE(end != std::string::npos);
+        json.insert(end + 22, " --defect " + defect);
+    }
+    auto sut = Sut::parse(json, dir);
+    REQUIRE(sut.ok());
+    return *sut;
 }
 
 struct Result1 {
@@ -68,28 +70,41 @@ struct Result1 {
     std::string messages;
 };
 
+// Runs the suite's sender role through the runner (as `vft run` does), checks the evidence keeps
+// no person number in clear, and that a re-judge of the report reaches the same statuses.
 std::map<std::string, Result1> run_suite(const std::string& suite, const std::string& defect) {
     Scratch scratch(suite + (defect.empty() ? "" : "-" + defect));
     const Sut sut = example_sender_sut(scratch.dir, defect);
-    detail::SenderRunOptions options;
-    options.scratch = scratch.dir / "run";
-    options.fnr_salt = "0123456789abcdef";
-    options.seed = 7;
-    auto run = detail::SenderRun::start(sut, options);
-    REQUIRE(run.ok());
+    RunOptions options;
+    options.suite = suite;
+    options.role = "sender";
+    options.jobs = 4;
+    auto report = conformance::run(sut, options);
+    REQUIRE(report.ok());
+    CHECK(report->role == "sender");
     std::map<std::string, Result1> out;
-    for (const auto& test : suites::sender_tests(suite)) {
-        auto ctx = (*run)->context(test);
-        Outcome outcome;
-        test.run(*ctx, outcome);
-        const auto exchanges = ctx->finish();
-        // The evidence keeps no person number in clear.
-        for (const auto& x : exchanges)
+    for (const auto& t : report->tests) {
+        for (const auto& x : t.exchanges) {
             CHECK(x.request_body.find("12854812341") == std::string::npos);
+            CHECK(x.url.find("12854812341") == std::string::npos);
+        }
         std::string messages;
-        for (const auto& m : outcome.messages())
+        for (const auto& m : t.messages)
             messages += "\n  " + m;
-        out[test.id] = {outcome.status(), messages};
+        out[t.id] = {t.status, messages};
+    }
+    // Judged from the recorded exchanges only: the report re-judged gives the same statuses.
+    auto parsed = reports::from_json(reports::to_json(*report));
+    REQUIRE(parsed.ok());
+    auto changes = conformance::rejudge(*parsed);
+    REQUIRE(changes.ok());
+    for (const auto& c : *changes) {
+        std::string why;
+        for (const auto& m : c.messages)
+            why += "\n  " + m;
+        INFO(c.test_id << " was " << reports::to_string(c.before) << ", re-judged "
+                       << reports::to_string(c.after) << why);
+        CHECK(false);
     }
     return out;
 }
