@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/files.hpp"
 #include "process.hpp"
 #include "vft/outbox/outbox.hpp"
 
@@ -108,6 +109,7 @@ class Sender {
             const pid_t r = waitpid(pid_, &status, WNOHANG);
             if (r == pid_) {
                 pid_ = -1;
+                wait_line("\x01", 5s);  // what it wrote before exiting, up to EOF
                 return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             }
             wait_line("\x01", 20ms);  // drain output meanwhile
@@ -304,4 +306,54 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
     CHECK(after.size() == kMessages);
     for (const auto& r : after)
         if (r.identifier == m.entry.identifier) CHECK(r.count == dup2);
+}
+
+TEST_CASE("vft outbox deliver: exit 1 while messages remain, 0 once delivered",
+          "[integration][outbox_deliver]") {
+    const fs::path dir =
+        fs::temp_directory_path() / ("vft-outbox-deliver-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    struct Cleanup {
+        fs::path d;
+        ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(d, ec);
+        }
+    } cleanup{dir};
+    const std::string db = (dir / "outbox.db").string();
+    {
+        auto box = vft::Outbox::open(vft::OutboxOptions{db});
+        REQUIRE(box.ok());
+        for (const char* f : {"trygghetsalarm", "gps-alarm", "fall-digital-supervision"}) {
+            const std::string body =
+                vft::test::source_file(std::string("fixtures/messages/valid/alarm/") + f + ".json");
+            REQUIRE(box->enqueue({f, "patient-1", "vkp:bundle", "application/fhir+json", body}));
+        }
+    }
+    auto run = [&](std::vector<std::string> extra, std::string& out) {
+        std::vector<std::string> argv = {VFT_CLI_PATH, "outbox", "deliver", "--db", db};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        Sender cli(argv);
+        const int code = cli.wait_exit(60s);
+        out.clear();
+        for (const auto& l : cli.lines())
+            out += l + "\n";
+        return code;
+    };
+    std::string out;
+    // Nobody listens: every message stays pending (never dead), exit 1.
+    CHECK(run({"--url", "http://127.0.0.1:1", "--orgnr", "312229544", "--for", "0"}, out) == 1);
+    CHECK_THAT(out, Catch::Contains("delivered 0, retry later 1, dead 0 (1 requests)"));
+    CHECK_THAT(out, Catch::Contains("outbox: 3 pending, 0 dead"));
+
+    vft::test::Process receiver(
+        {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--auth", "none"});
+    REQUIRE_FALSE(receiver.url().empty());
+    CHECK(run({"--url", receiver.url(), "--orgnr", "312229544", "--service-codes", "TA,GPS"},
+              out) == 0);
+    CHECK_THAT(out, Catch::Contains("delivered 3, retry later 0, dead 0"));
+    CHECK_THAT(out, Catch::Contains("outbox: 0 pending, 0 dead"));
+    httplib::Client c(receiver.url());
+    CHECK(journal(c).size() == 3);
 }

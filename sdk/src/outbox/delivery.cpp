@@ -390,8 +390,8 @@ Result<IdleReport> Deliverer::run_until_idle(Clock::time_point deadline) {
                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
                    .count();
     };
-    for (;;) {
-        if (Clock::now() >= deadline) {
+    for (bool first = true;; first = false) {
+        if (!first && Clock::now() >= deadline) {  // one round always: what is due now
             report.deadline_reached = true;
             break;
         }

@@ -125,7 +125,8 @@ class Deliverer {
     [[nodiscard]] Result<size_t> run_once(int64_t now_ms);
 
     // Delivers until nothing is pending, or until what is pending backs off past `deadline`, or
-    // the deadline passes, waiting between rounds for backoffs that end before it. Errors:
+    // the deadline passes, waiting between rounds for backoffs that end before it. The first
+    // round always runs (a deadline already past = deliver what is due now, once). Errors:
     // VFT-OUTBOX-1102 (reading the outbox failed).
     [[nodiscard]] Result<IdleReport> run_until_idle(std::chrono::steady_clock::time_point deadline);
 
