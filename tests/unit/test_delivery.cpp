@@ -188,6 +188,7 @@ TEST_CASE("201 and 202 are delivered, with the endpoint's URL and headers", "[de
     Receiver r;
     r.respond = [](const httplib::Request& req, httplib::Response& res, size_t) {
         res.status = req.path == "/v1/Bundle" ? 202 : 201;
+        if (res.status == 202) res.set_header("Location", "/v1/Bundle/1234/$status");
     };
     TempOutbox ob("delivered");
     ob.add("urn:uuid:a", "p1", "vkp:bundle");
@@ -221,6 +222,7 @@ TEST_CASE("201 and 202 are delivered, with the endpoint's URL and headers", "[de
         CHECK(e.attempt == 1);
         CHECK(e.recorded);
         CHECK((e.status == 201 || e.status == 202));
+        CHECK(e.location == (e.status == 202 ? "/v1/Bundle/1234/$status" : ""));
     }
     const DeliveryStats s = d.stats();
     CHECK(s.attempts == 2);

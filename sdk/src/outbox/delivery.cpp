@@ -241,6 +241,7 @@ struct Deliverer::Impl {
         ev.status = resp->status;
         if (resp->status >= 200 && resp->status < 300) {
             ev.verdict = DeliveryVerdict::delivered;
+            ev.location = resp->header("Location");
             if (m.entry.endpoint == "pmd:batch") {
                 // A batch-response with refused entries is still delivered: a resend would
                 // only get the stored answer (or duplicate the accepted entries). The refusal

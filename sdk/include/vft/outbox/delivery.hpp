@@ -52,6 +52,7 @@ struct DeliveryEvent {
     std::string outcome;          // dead: the OperationOutcome stored with the dead letter;
                                   // delivered pmd:batch with failed entries: the batch-response
     size_t failed_entries = 0;    // delivered pmd:batch: entries the receiver did not accept
+    std::string location;         // delivered: the response's Location (JFT's status URL), if any
     bool recorded = true;  // false when the outbox could not store the verdict (the message stays
                            // leased, then is due again and resent with the same identifier)
 };
