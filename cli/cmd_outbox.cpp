@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "commands.hpp"
@@ -212,6 +213,13 @@ int run_deliver(const OutboxArgs& a) {
         if (comma > i) o.service_codes.push_back(a.service_codes.substr(i, comma - i));
         i = comma + 1;
     }
+    // The last failure of this run, so a pending message says why (masked when printed).
+    auto last = std::make_shared<std::pair<std::mutex, std::string>>();
+    o.observer = [last](const DeliveryEvent& e) {
+        if (e.verdict == DeliveryVerdict::delivered || !e.error) return;
+        std::lock_guard lock(last->first);
+        last->second = e.identifier + ": " + e.error->to_string();
+    };
     auto d = Deliverer::create(*box, o);
     if (!d) return fail_storage("deliver", d.error());
     const auto budget = std::chrono::milliseconds(static_cast<int64_t>(a.seconds * 1000));
@@ -223,6 +231,11 @@ int run_deliver(const OutboxArgs& a) {
               << "outbox: " << idle->pending << " pending, " << idle->dead << " dead\n";
     if (idle->next_attempt_ms > 0 && idle->pending > 0)
         std::cout << "next attempt " << when(idle->next_attempt_ms) << "\n";
+    {
+        std::lock_guard lock(last->first);
+        if (!last->second.empty())
+            std::cout << "last error: " << one_line(safe(last->second), 300) << "\n";
+    }
     return idle->pending == 0 && idle->dead == 0 ? kExitOk : kExitFail;
 }
 

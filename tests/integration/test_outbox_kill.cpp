@@ -346,6 +346,7 @@ TEST_CASE("vft outbox deliver: exit 1 while messages remain, 0 once delivered",
     CHECK(run({"--url", "http://127.0.0.1:1", "--orgnr", "312229544", "--for", "0"}, out) == 1);
     CHECK_THAT(out, Catch::Contains("delivered 0, retry later 1, dead 0 (1 requests)"));
     CHECK_THAT(out, Catch::Contains("outbox: 3 pending, 0 dead"));
+    CHECK_THAT(out, Catch::Contains("last error: trygghetsalarm: VFT-NET-1001"));
 
     vft::test::Process receiver(
         {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--auth", "none"});
