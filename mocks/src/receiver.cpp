@@ -425,6 +425,10 @@ struct Receiver::Impl {
                     return httplib::Server::HandlerResponse::Unhandled;
                 }
                 if (rule->action == "status") {
+                    // Answered before the body is read: the unread body would be parsed as the
+                    // next request on a kept-alive connection (a 400 for the client's next
+                    // message). Closing makes the client reconnect.
+                    res.set_header("Connection", "close");
                     if (!rule->retry_after.empty())
                         res.set_header("Retry-After", rule->retry_after);
                     reply(res, rule->status,

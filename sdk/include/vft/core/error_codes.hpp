@@ -93,6 +93,10 @@ inline constexpr std::string_view outbox_storage = "VFT-OUTBOX-1102";          /
 inline constexpr std::string_view outbox_unknown_message = "VFT-OUTBOX-1103";  // no such seq
 inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";    // no identifier
 inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";      // delivered or dead
+inline constexpr std::string_view outbox_unknown_endpoint =
+    "VFT-OUTBOX-1106";  // entry names no known endpoint
+inline constexpr std::string_view outbox_delivery_config =
+    "VFT-OUTBOX-1107";  // Deliverer options invalid / already started
 
 // The mocks (receiver, token service) and the conformance runner.
 inline constexpr std::string_view mock_journal = "VFT-MOCK-1201";   // journal file unusable
