@@ -2,8 +2,9 @@
 // "Trigger protocol"): a welfare-technology system that reads one instruction file, builds the
 // national message with the SDK builders, keeps it in a durable outbox and delivers it to the
 // endpoint the instruction names — HelseID-style client_credentials with a private_key_jwt client
-// assertion, Bearer tokens for VKP and DPoP for JFT and PMD — resending with the same identifier
-// and honouring Retry-After until the receiver answers.
+// assertion, Bearer tokens for VKP and DPoP for JFT and PMD (vft::client::TokenClient, Auth) — with
+// the SDK's delivery loop (vft::Deliverer): the same bytes on every resend, Retry-After honoured,
+// a rejection kept as a dead letter.
 //
 // Usage: example_sender --instruction FILE --key PEM [--kid KID] [--defect NAME]...
 //        example_sender --list-defects
@@ -40,6 +41,7 @@
 #include <vft/messages/dho_note.hpp>
 #include <vft/messages/medication.hpp>
 #include <vft/messages/supervision.hpp>
+#include <vft/outbox/delivery.hpp>
 #include <vft/outbox/outbox.hpp>
 #include <vft/pmd/measurements.hpp>
 #include <vft/transport/http_client.hpp>
@@ -187,11 +189,11 @@ vft::Result<vft::Message> build(const std::string& action, const std::string& ap
 }
 
 // Where a message goes: the outbox endpoint key and the URL under the instruction's endpoint.
-std::string url_for(const std::string& base, const std::string& api, const std::string& orgnr,
-                    const vft::Message& m) {
-    if (api == "jft") return base + "/v1/" + m.resource_type;
-    if (api == "pmd") return base + "/pmd";
-    return base + "/epj/r4/" + orgnr + "/bundle";
+// The outbox endpoint of a message (vft::delivery_url turns it into the URL).
+std::string endpoint_for(const std::string& api, const vft::Message& m) {
+    if (api == "jft") return "jft:" + m.resource_type;
+    if (api == "pmd") return "pmd:batch";
+    return "vkp:bundle";
 }
 
 // ---- delivery ------------------------------------------------------------------------------
@@ -255,78 +257,95 @@ int search_patient(Delivery& d) {
     return kNotDelivered;
 }
 
+// Delivers what the outbox holds with the SDK's delivery loop: the stored bytes on every attempt
+// (so the identifier never changes), fresh Authorization/DPoP headers per attempt, backoff and
+// Retry-After kept in the outbox, a rejection moved to the dead letters.
 int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
-    vft::transport::RetryPolicy policy;
-    policy.max_attempts = 8;
-    policy.initial_backoff = milliseconds(200);
-    policy.max_retry_after = seconds(30);
-    const auto deadline = steady_clock::now() + seconds(90);
-    auto now_ms = [] {
-        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    };
-    while (steady_clock::now() < deadline) {
-        auto due = outbox.due(1, now_ms());
-        if (!due) {
-            std::cerr << due.error().to_string() << "\n";
-            return kNotDelivered;
-        }
-        if (due->empty()) {  // wait for the next attempt, or find the message settled earlier
-            auto pending = outbox.list(vft::OutboxState::pending, 1);
-            if (pending && !pending->empty()) {
-                const auto wait = pending->front().next_attempt_ms - now_ms();
-                std::this_thread::sleep_for(milliseconds(std::clamp<int64_t>(wait, 1, 1000)));
-                continue;
-            }
-            auto delivered = outbox.list(vft::OutboxState::delivered, 1000);
-            for (const auto& x : delivered ? *delivered : std::vector<vft::OutboxMessage>{})
-                if (x.entry.identifier == first.identifier) {
-                    std::cout << "delivered " << first.identifier << " (earlier invocation)\n";
-                    return kDelivered;
-                }
-            break;
-        }
-        const vft::OutboxMessage& m = due->front();
-        auto res = d.send(m.entry.endpoint, m.entry.content_type, m.entry.body);
-        const int attempt = m.attempts + 1;
-        if (res && res->status / 100 == 2) {
-            (void)outbox.mark_delivered(m.seq, res->status);
-            std::cout << "delivered " << m.entry.identifier << " (" << res->status << ", attempt "
-                      << attempt << ")\n";
-            return kDelivered;
-        }
-        const bool retryable = res ? vft::transport::retryable_status(res->status) ||
-                                         (d.args.has("retries-400") && attempt < 3)
-                                   : res.error().retryable;
-        if (!retryable || attempt >= policy.max_attempts) {
-            const std::string outcome = res ? res->body : res.error().to_string();
-            (void)outbox.mark_dead(m.seq, res ? res->status : 0, outcome);
-            std::cerr << "not delivered: "
-                      << (res ? vft::transport::error_from_response(*res) : res.error()).to_string()
-                      << "\n"
-                      << outcome << "\n";
-            return kNotDelivered;
-        }
-        std::optional<milliseconds> retry_after;
-        if (res && !d.args.has("ignores-retry-after"))
-            retry_after =
-                vft::transport::parse_retry_after(res->header("Retry-After"), system_clock::now());
-        const auto wait =
-            vft::transport::backoff_for(policy, attempt, retry_after, static_cast<uint64_t>(m.seq));
-        const std::string why = res ? "HTTP " + std::to_string(res->status) : res.error().code;
-        (void)outbox.mark_retry(m.seq, now_ms() + wait.count(), why, res ? res->status : 0);
-        if (d.args.has("new-identifier-on-retry")) {  // defect: a new message for the same event
-            auto again = build(d.action, d.api, d.in, true);
-            if (again) {
-                (void)outbox.drop(m.seq);
-                vft::OutboxEntry e = first;
-                e.identifier = again->identifier;
-                e.body = again->json;
-                if (auto seq = outbox.enqueue(e))
-                    (void)outbox.mark_retry(*seq, now_ms() + wait.count(), why);
-            }
+    vft::DeliveryOptions o;
+    o.base_url = str(d.in, "endpoint");
+    o.orgnr = d.orgnr;
+    if (d.api == "vkp") {
+        const std::string codes = d.service_codes();
+        for (size_t at = 0; at <= codes.size();) {
+            const size_t comma = std::min(codes.find(',', at), codes.size());
+            o.service_codes.push_back(codes.substr(at, comma - at));
+            at = comma + 1;
         }
     }
-    std::cerr << "not delivered before the deadline; the message stays in the outbox\n";
+    if (d.api == "jft") o.source_system = "vft example_sender";
+    o.poll_interval = milliseconds(20);
+    o.retry.initial_backoff = milliseconds(200);
+    o.retry.max_retry_after = d.args.has("ignores-retry-after") ? milliseconds(0) : seconds(30);
+    o.auth =
+        [&d](std::string_view method, std::string_view url,
+             std::string_view) -> vft::Result<std::vector<std::pair<std::string, std::string>>> {
+        auto headers = d.auth.headers_for(method, url, {d.scope});
+        if (headers && d.args.has("reuses-dpop-proof"))  // defect: the first proof every time
+            for (auto& [name, value] : *headers)
+                if (name == "DPoP")
+                    value = d.saved_proof.empty() ? d.saved_proof = value : d.saved_proof;
+        return headers;
+    };
+    std::optional<vft::DeliveryEvent> last;
+    int rejected_retries = 0, unauthorized = 0;
+    o.observer = [&](const vft::DeliveryEvent& e) {
+        last = e;
+        // A receiver that keeps refusing our credentials will not change its mind: after three
+        // 401s in a row the message goes to the dead letters for an operator to look at.
+        unauthorized = e.status == 401 ? unauthorized + 1 : 0;
+        if (e.verdict == vft::DeliveryVerdict::retry && unauthorized >= 3) {
+            (void)outbox.mark_dead(e.seq, 401, "three 401 answers in a row");
+            last->verdict = vft::DeliveryVerdict::dead;
+            last->outcome = "the receiver refused the credentials three times in a row";
+            return;
+        }
+        if (e.verdict == vft::DeliveryVerdict::retry && d.args.has("new-identifier-on-retry")) {
+            // Defect: the event is built again as a new message for the resend.
+            if (auto again = build(d.action, d.api, d.in, true)) {
+                vft::OutboxEntry x = first;
+                x.identifier = again->identifier;
+                x.body = again->json;
+                (void)outbox.drop(e.seq);
+                if (auto seq = outbox.enqueue(x))
+                    (void)outbox.mark_retry(*seq, e.next_attempt_ms, "resend");
+            }
+        }
+        if (e.verdict == vft::DeliveryVerdict::dead && d.args.has("retries-400") &&
+            rejected_retries++ < 2)
+            (void)outbox.retry_dead(e.seq);  // defect: a rejection is sent again
+    };
+    auto deliverer = vft::Deliverer::create(outbox, o);
+    if (!deliverer) {
+        std::cerr << deliverer.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    auto idle = deliverer->run_until_idle(steady_clock::now() + seconds(90));
+    if (!idle) {
+        std::cerr << idle.error().to_string() << "\n";
+        return kNotDelivered;
+    }
+    if (last && last->verdict == vft::DeliveryVerdict::delivered) {
+        std::cout << "delivered " << last->identifier << " (" << last->status << ", attempt "
+                  << last->attempt << ")\n";
+        return kDelivered;
+    }
+    if (last && last->verdict == vft::DeliveryVerdict::dead) {
+        std::cerr << "not delivered: " << (last->error ? last->error->to_string() : "rejected")
+                  << "\n"
+                  << last->outcome << "\n";
+        return kNotDelivered;
+    }
+    if (!last) {  // nothing was due: settled by an earlier invocation for this test?
+        auto delivered = outbox.list(vft::OutboxState::delivered, 1000);
+        for (const auto& x : delivered ? *delivered : std::vector<vft::OutboxMessage>{})
+            if (x.entry.identifier == first.identifier) {
+                std::cout << "delivered " << first.identifier << " (earlier invocation)\n";
+                return kDelivered;
+            }
+    }
+    std::cerr << "not delivered before the deadline ("
+              << (last && last->error ? last->error->to_string() : "no answer")
+              << "); the message stays in the outbox\n";
     return kNotDelivered;
 }
 
@@ -432,8 +451,8 @@ int main(int argc, char** argv) {
         return kCannotRun;
     }
     const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
-                                 url_for(str(in, "endpoint"), api, d.orgnr, *message),
-                                 "application/fhir+json", message->json};
+                                 endpoint_for(api, *message), "application/fhir+json",
+                                 message->json};
     if (auto seq = outbox->enqueue(entry); !seq) {
         std::cerr << seq.error().to_string() << "\n";
         return kCannotRun;
