@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "vft/conformance/sut.hpp"
+#include "vft/core/error_codes.hpp"
 #include "vft/core/result.hpp"
 #include "vft/reports/report.hpp"
 #include "vft/transport/http_client.hpp"
@@ -32,6 +33,15 @@ enum class TokenKind {
     wrong_scope,     // a token without the endpoint's scope
     other_vkp_id,    // a vkp-id not authorised for the SUT's orgnr
     wrong_audience,  // aud of another API
+};
+
+// A deliberately broken DPoP proof for the receiver auth tests of the DPoP APIs (JFT, PMD; domain
+// §3.2): made with the key the valid token is bound to, so only the named claim is wrong.
+enum class DpopFault {
+    replayed,   // the proof this test's previous send() carried, sent again (same jti)
+    wrong_htu,  // htu of another URL on the same host
+    wrong_htm,  // htm of another HTTP method
+    wrong_ath,  // ath of another access token (the hash does not match the token sent)
 };
 
 // The role-sender instruction (DESIGN.md "Trigger protocol"; docs/conformance.md).
@@ -62,6 +72,19 @@ class TestContext {
     [[nodiscard]] virtual Result<transport::HttpResponse> send(
         transport::HttpRequest request, std::string note, TokenKind token,
         const std::vector<std::string>& scopes, bool dpop) = 0;
+
+    // Sends `request` with a valid DPoP-bound token for `scopes` and a proof broken as `fault`
+    // says; recorded like send(). A context that cannot make such proofs returns
+    // VFT-CONF-1490 and the tests that need it are skipped with that reason.
+    [[nodiscard]] virtual Result<transport::HttpResponse> send_dpop_fault(
+        transport::HttpRequest request, std::string note, const std::vector<std::string>& scopes,
+        DpopFault fault) {
+        (void)request, (void)note, (void)scopes, (void)fault;
+        return Error{std::string(errc::conf_dpop_fault_unsupported),
+                     "this test context cannot send a broken DPoP proof",
+                     "TestContext::send_dpop_fault",
+                     "the runner's live context implements it; a replay answers as recorded"};
+    }
 
     // ---- role sender --------------------------------------------------------------------
     // Runs the SUT's trigger command with the instruction; ok when it exited 0.

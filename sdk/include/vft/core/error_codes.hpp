@@ -102,6 +102,9 @@ inline constexpr std::string_view mock_faults = "VFT-MOCK-1204";    // fault rul
 inline constexpr std::string_view mock_defect = "VFT-MOCK-1205";    // unknown defect name
 inline constexpr std::string_view mock_config = "VFT-MOCK-1206";    // clients/authz file invalid
 
+// Conformance runner: a test context cannot send a deliberately broken DPoP proof.
+inline constexpr std::string_view conf_dpop_fault_unsupported = "VFT-CONF-1490";
+
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
 
