@@ -1,11 +1,14 @@
 // vft mock receiver --listen HOST:PORT [--db FILE] [--level strict|lenient] [--orgnr N]...
+//                   [--defect NAME]...
 // Prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
+// vft mock defects — the named defects, one per line: name<TAB>group<TAB>description, sorted.
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
+#include "vft/mocks/defects.hpp"
 #include "vft/mocks/receiver.hpp"
 
 namespace vft::cli {
@@ -19,6 +22,7 @@ struct MockArgs {
     std::vector<std::string> orgnrs;
     std::string faults;
     size_t max_body = 10u << 20;
+    std::vector<std::string> defects;
 };
 
 int run_receiver(const MockArgs& a) {
@@ -34,6 +38,11 @@ int run_receiver(const MockArgs& a) {
     o.level = a.level == "lenient" ? Level::lenient : Level::strict;
     o.served_orgnrs = a.orgnrs;
     o.max_body_bytes = a.max_body;
+    o.defects = a.defects;
+    if (auto known = mocks::Defects::parse(a.defects); !known) {
+        std::cerr << "vft mock receiver: " << known.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
     if (!a.faults.empty()) {
         std::ifstream in(a.faults);
         if (!in) {
@@ -91,6 +100,17 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
     recv->callback([args, &exit_code] { exit_code = run_receiver(*args); });
+
+    // Named defects: --defect NAME (repeatable) and `vft mock defects`.
+    recv->add_option("--defect", args->defects,
+                     "Enable a named defect (repeatable; `vft mock defects` lists them)");
+    CLI::App* defects = mock->add_subcommand(
+        "defects", "List the named defects: name<TAB>group<TAB>description, one per line");
+    defects->callback([&exit_code] {
+        for (const auto& d : mocks::all_defects())
+            std::cout << d.name << '\t' << d.group << '\t' << d.description << '\n';
+        exit_code = kExitOk;
+    });
 }
 
 }  // namespace vft::cli

@@ -24,11 +24,13 @@ struct ReceiverOptions {
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
     size_t threads = 8;                      // worker threads
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
+    std::vector<std::string> defects;        // named defects to enable (vft/mocks/defects.hpp)
 };
 
 class Receiver {
   public:
-    // Opens the journal and compiles the validator. Errors: VFT-SPEC-*, VFT-MOCK-12xx.
+    // Opens the journal and compiles the validator. Errors: VFT-SPEC-*, VFT-MOCK-12xx
+    // (VFT-MOCK-1205 for an unknown defect name).
     [[nodiscard]] static Result<std::unique_ptr<Receiver>> create(ReceiverOptions options);
     // Binds and serves in a background thread; returns the base URL ("http://127.0.0.1:PORT").
     [[nodiscard]] Result<std::string> start();
