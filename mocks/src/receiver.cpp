@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "auth_check.hpp"
 #include "epj_data.hpp"
 #include "faults.hpp"
 #include "journal.hpp"
@@ -256,6 +257,7 @@ struct Receiver::Impl {
     ReceiverOptions options;
     detail::EpjData epj;
     std::unique_ptr<detail::Faults> faults;
+    std::unique_ptr<detail::AuthChecker> auth;  // null = --auth none
     std::unique_ptr<detail::Journal> journal;
     Validator validator;
     httplib::Server server;
@@ -407,9 +409,10 @@ struct Receiver::Impl {
         server.set_tcp_nodelay(true);
         const size_t threads = options.threads;
         server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        std::function<httplib::Server::HandlerResponse(const httplib::Request&, httplib::Response&)>
+            fault_hook;
         if (faults) {
-            server.set_pre_routing_handler([this](const httplib::Request& req,
-                                                  httplib::Response& res) {
+            fault_hook = ([this](const httplib::Request& req, httplib::Response& res) {
                 auto rule = faults->fire(req.method, req.path);
                 if (!rule) return httplib::Server::HandlerResponse::Unhandled;
                 if (rule->action == "latency") {
@@ -432,6 +435,15 @@ struct Receiver::Impl {
                 return httplib::Server::HandlerResponse::Handled;
             });
         }
+        // Token checks (auth_check.hpp) come after the injected faults: a failing network or
+        // proxy answers before the API sees the token.
+        if (fault_hook || auth)
+            server.set_pre_routing_handler([this, fault_hook](const httplib::Request& req,
+                                                              httplib::Response& res) {
+                if (fault_hook && fault_hook(req, res) == httplib::Server::HandlerResponse::Handled)
+                    return httplib::Server::HandlerResponse::Handled;
+                return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
+            });
         server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
             if (faults && res.get_header_value("X-Vft-Drop") == "after") return drop(res);
             if (res.status >= 400 && defects.has("no-operation-outcome")) {
@@ -561,6 +573,24 @@ struct Receiver::Impl {
             }
             reply(res, 200, out + "]}", "application/json");
         });
+    }
+
+    // A refused request is answered here, before its body is read; the connection is closed
+    // so an unread body cannot be taken for the next request.
+    httplib::Server::HandlerResponse check_token(const httplib::Request& req,
+                                                 httplib::Response& res) {
+        const auto api = detail::api_of(req.path);
+        if (!api) return httplib::Server::HandlerResponse::Unhandled;
+        detail::AuthChecker::Headers headers(req.headers.begin(), req.headers.end());
+        auto refusal =
+            auth->check(req.method, detail::request_url(req.get_header_value("Host"), req.path),
+                        headers, api->api, api->orgnr);
+        if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+        if (!refusal->www_authenticate.empty())
+            res.set_header("WWW-Authenticate", refusal->www_authenticate);
+        res.set_header("Connection", "close");
+        reply(res, refusal->status, refusal->outcome);
+        return httplib::Server::HandlerResponse::Handled;
     }
 
     // The "tjenstlig behov" gate (domain §3.1): the ServiceCodes header must name a service the
@@ -946,6 +976,17 @@ Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
         auto faults = detail::Faults::parse(impl->options.faults_json);
         if (!faults) return faults.error();
         impl->faults = std::move(faults).value();
+    }
+    if (!impl->options.auth_url.empty()) {
+        detail::AuthCheckerOptions a;
+        a.token_service_url = impl->options.auth_url;
+        a.authz_json = impl->options.authz_json;
+        a.authz_label = impl->options.authz_label;
+        a.served_orgnrs = impl->options.served_orgnrs;
+        a.defects = impl->options.defects;
+        auto checker = detail::AuthChecker::create(std::move(a));
+        if (!checker) return checker.error();
+        impl->auth = std::move(checker).value();
     }
     impl->routes();
     return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));

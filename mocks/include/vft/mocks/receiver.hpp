@@ -24,7 +24,12 @@ struct ReceiverOptions {
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
     size_t threads = 8;                      // worker threads
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
-    std::vector<std::string> defects;        // named defects to enable (vft/mocks/defects.hpp)
+    // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
+    // tokens; empty = no checks (--auth none).
+    std::string auth_url;
+    std::string authz_json;               // authorization register; empty = all vkp-ids allowed
+    std::string authz_label = "--authz";  // the register's file, named in errors
+    std::vector<std::string> defects;     // named defects (defects.hpp); Defects::parse names
 };
 
 class Receiver {
