@@ -394,10 +394,10 @@ std::vector<TestCase> make_tests() {
     t.push_back(auth_token_test("jft.auth.no_token_refused",
                                 "A submission without any token is refused (401)", TokenKind::none,
                                 false, 401, "AUTH-TOKEN-001", "no Authorization header"));
-    t.push_back(auth_token_test(
+    t.push_back(dpop_fault_test(
         "jft.auth.bearer_without_dpop_refused",
         "A valid token sent as a plain Bearer token without a DPoP proof is refused (401)",
-        TokenKind::valid, false, 401, "AUTH-DPOP-001", "a Bearer token and no DPoP proof"));
+        DpopFault::missing, "AUTH-DPOP-001", "a Bearer token and no DPoP proof"));
     t.push_back(auth_token_test("jft.auth.expired_token_refused",
                                 "An expired token is refused (401)", TokenKind::expired, true, 401,
                                 "AUTH-TOKEN-002", "an expired token"));

@@ -216,35 +216,43 @@ std::vector<TestCase> make_tests() {
     t.push_back(token_test("pmd.auth.no_token_refused",
                            "A batch without any token is refused (401)", TokenKind::none, false,
                            "AUTH-TOKEN-001", "no Authorization header"));
-    t.push_back(token_test("pmd.auth.bearer_without_dpop_refused",
-                           "A valid token sent as a plain Bearer token without a DPoP proof is "
-                           "refused (401)",
-                           TokenKind::valid, false, "AUTH-DPOP-001",
-                           "a Bearer token and no DPoP proof"));
-    t.push_back(test(
-        "pmd.auth.dpop_replay_refused", "auth", "auth",
-        "A DPoP proof used a second time (replay) is refused (401)", kRefAuth, {"AUTH-DPOP-002"},
-        [](TestContext& ctx, Outcome& out) {
-            if (!auth_applicable(ctx, out)) return;
-            auto m = pmd::build_batch(four(ctx));
-            if (!built(out, m)) return;
-            const auto req = make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson);
-            auto first =
-                ctx.send(req, "submit with a fresh DPoP proof", TokenKind::valid, kScopes, true);
-            if (!first) return no_answer(out, first.error(), "submit with a fresh proof", kRefAuth);
-            if (!expect_status(out, *first, 200,
-                               "submit with a valid DPoP-bound token and a fresh proof", kRefBatch))
-                return;
-            auto r = ctx.send_dpop_fault(req, "the same request with the same DPoP proof", kScopes,
-                                         DpopFault::replayed);
-            if (!r && r.error().code == errc::conf_dpop_fault_unsupported)
-                return out.skip("the runner cannot send a broken DPoP proof here: " +
-                                r.error().message);
-            if (!r) return no_answer(out, r.error(), "replayed DPoP proof", kRefAuth);
-            if (!expect_refusal(out, *r, 401, "submit with a replayed DPoP proof", kRefAuth))
-                return;
-            out.pass();
-        }));
+    auto dpop_test = [](std::string id, std::string title, DpopFault fault, std::string req,
+                        std::string what) {
+        return test(
+            std::move(id), "auth", "auth", std::move(title), kRefAuth, {std::move(req)},
+            [=](TestContext& ctx, Outcome& out) {
+                if (!auth_applicable(ctx, out)) return;
+                auto m = pmd::build_batch(four(ctx));
+                if (!built(out, m)) return;
+                const auto request =
+                    make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson);
+                if (fault == DpopFault::replayed) {
+                    // The original must be accepted, or the replay proves nothing.
+                    auto first = ctx.send(request, "submit with a fresh DPoP proof",
+                                          TokenKind::valid, kScopes, true);
+                    if (!first)
+                        return no_answer(out, first.error(), "submit with a fresh proof", kRefAuth);
+                    if (!expect_status(out, *first, 200,
+                                       "submit with a valid DPoP-bound token and a fresh proof",
+                                       kRefBatch))
+                        return;
+                }
+                auto r = ctx.send_dpop_fault(request, "submit with " + what, kScopes, fault);
+                if (!r && r.error().code == errc::conf_dpop_fault_unsupported)
+                    return out.skip("the runner cannot send a broken DPoP proof here: " +
+                                    r.error().message);
+                if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
+                if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
+                out.pass();
+            });
+    };
+    t.push_back(dpop_test("pmd.auth.bearer_without_dpop_refused",
+                          "A valid token sent as a plain Bearer token without a DPoP proof is "
+                          "refused (401)",
+                          DpopFault::missing, "AUTH-DPOP-001", "a Bearer token and no DPoP proof"));
+    t.push_back(dpop_test("pmd.auth.dpop_replay_refused",
+                          "A DPoP proof used a second time (replay) is refused (401)",
+                          DpopFault::replayed, "AUTH-DPOP-002", "a replayed DPoP proof"));
 
     // Batch: one response entry per request entry, in order, 201 each.
     t.push_back(test(

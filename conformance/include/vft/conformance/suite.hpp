@@ -38,6 +38,7 @@ enum class TokenKind {
 // A deliberately broken DPoP proof for the receiver auth tests of the DPoP APIs (JFT, PMD; domain
 // §3.2): made with the key the valid token is bound to, so only the named claim is wrong.
 enum class DpopFault {
+    missing,    // the DPoP-bound token presented as "Bearer <token>" with no DPoP header
     replayed,   // the proof this test's previous send() carried, sent again (same jti)
     wrong_htu,  // htu of another URL on the same host
     wrong_htm,  // htm of another HTTP method
