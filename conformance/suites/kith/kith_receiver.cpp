@@ -65,7 +65,7 @@ std::optional<HttpResponse> send_xml(TestContext& ctx, Outcome& out, std::string
     return call(ctx, out,
                 make_request("POST", ctx.sut().base_url + "/kith/messages", std::move(body),
                              std::move(content_type)),
-                std::move(what), {}, false, ref);
+                std::move(what), {"nhn:kith/api"}, false, ref);
 }
 
 // The AppRec in the response: HTTP 200, valid against the AppRec XSD and kodeverk rules, readable.

@@ -17,9 +17,9 @@ using pmd::Batch;
 using pmd::Measurement;
 using pmd::VitalSign;
 
-// PMD's scope is not published (domain §2.8 says HelseID with DPoP only); vft uses this name and
-// says so in docs/conformance.md. SutAuth::scopes overrides it.
-const std::vector<std::string> kScopes{"nhn:pmd/api"};
+// PMD's scope is not published (domain §2.8 says HelseID with DPoP only); vft asks for the JFT
+// scope, as the reference receiver's token checks do, and says so in docs/conformance.md.
+const std::vector<std::string> kScopes{"nhn:jft/api"};
 constexpr const char* kFhirJson = "application/fhir+json";  // PMD submit (domain §2.8)
 
 constexpr const char* kRefBatch = "PMD PmdBundleObservation/PmdBundleResponse, domain §2.8";
@@ -171,11 +171,17 @@ size_t count_with(const std::vector<std::string>& entries, const std::string& ne
 }
 
 // Each measurement of `b` exactly once among the patient's observations.
+// With `exact_text`, the note must read back byte for byte (Norwegian letters included).
 bool stored_once(TestContext& ctx, Outcome& out, const std::vector<Measurement>& ms,
-                 const char* ref) {
+                 const char* ref, bool exact_text = false) {
     auto found = observations(ctx, out, test_patient(ctx).id);
     if (!found) return false;
     for (const auto& m : ms) {
+        if (exact_text &&
+            !out.expect(count_with(*found, m.comment) == 1,
+                        "Observation/_search: expected the note '" + m.comment +
+                            "' unchanged (UTF-8) in exactly one result [" + ref + "]"))
+            return false;
         const size_t n = count_with(*found, bare_uuid(m.id));
         if (!out.expect(n == 1, "Observation/_search: expected the observation " + m.id +
                                     " exactly once among " + std::to_string(found->size()) +
@@ -332,19 +338,21 @@ std::vector<TestCase> make_tests() {
                      }));
 
     // Read-back: what was stored is readable through the SUT's own search.
-    t.push_back(test("pmd.read.stored_observations_searchable", "read", "pmd",
-                     "Stored measurements can be read back through Observation/_search", kRefRead,
-                     {"PMD-API-003"}, [](TestContext& ctx, Outcome& out) {
-                         const Batch b = four(ctx);
-                         auto m = pmd::build_batch(b);
-                         if (!built(out, m)) return;
-                         auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
-                         if (!r) return;
-                         auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
-                         if (!a || !all_created(out, *a, "batch of 4")) return;
-                         if (!stored_once(ctx, out, b.measurements, kRefRead)) return;
-                         out.pass();
-                     }));
+    t.push_back(
+        test("pmd.read.stored_observations_searchable", "read", "pmd",
+             "Stored measurements (notes with Norwegian letters) read back unchanged through "
+             "Observation/_search",
+             kRefRead, {"PMD-API-003"}, [](TestContext& ctx, Outcome& out) {
+                 const Batch b = four(ctx);
+                 auto m = pmd::build_batch(b);
+                 if (!built(out, m)) return;
+                 auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
+                 if (!r) return;
+                 auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
+                 if (!a || !all_created(out, *a, "batch of 4")) return;
+                 if (!stored_once(ctx, out, b.measurements, kRefRead, true)) return;
+                 out.pass();
+             }));
 
     // Duplicates.
     t.push_back(
