@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     vft::cli::add_validate(app, exit_code);
     vft::cli::add_outbox(app, exit_code);
     vft::cli::add_mock(app, exit_code);
+    vft::cli::add_run(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -45,7 +45,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     std::unique_ptr<Journal> j(new Journal(db));
     sqlite3_busy_timeout(db, 5000);
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+         {// One receiver owns its journal: no file lock per transaction, no shared-memory index
+          // (set before WAL is entered). A second process on the same file gets VFT-MOCK-1201.
+          "PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
           "CREATE TABLE IF NOT EXISTS journal ("
           " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
           " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"
@@ -93,44 +95,109 @@ Result<void> Journal::exec(const char* sql) {
     return {};
 }
 
+struct Journal::Write {
+    const std::string& api;
+    const std::string& identifier;
+    const std::string& resource_type;
+    const std::string& orgnr;
+    const std::string& body;
+    const std::function<StoredOutcome(const std::string&)>& outcome;
+    const std::vector<Record>& records;
+    bool once;
+    std::optional<Result<StoredOutcome>> result;  // written by the committing thread
+    bool done = false;                            // under queue_mu_, after `result`
+};
+
+Result<void> Journal::step(int slot, const char* sql) {
+    sqlite3_stmt* st = prepared(slot, sql);
+    if (!st) return db_error(db_, sql);
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_error(db_, sql);
+    return {};
+}
+
 Result<StoredOutcome> Journal::record_once(
     const std::string& api, const std::string& identifier, const std::string& resource_type,
     const std::string& orgnr, const std::string& body,
     const std::function<StoredOutcome(const std::string&)>& outcome,
     const std::vector<Record>& records, bool once) {
+    Write w{api, identifier, resource_type, orgnr, body, outcome, records, once, {}, false};
+    std::unique_lock q(queue_mu_);
+    queue_.push_back(&w);
+    while (!w.done) {
+        if (committing_) {
+            queue_cv_.wait(q);
+            continue;
+        }
+        committing_ = true;
+        std::vector<Write*> batch;
+        batch.swap(queue_);
+        q.unlock();
+        commit_batch(batch);
+        q.lock();
+        for (Write* x : batch)
+            x->done = true;
+        committing_ = false;
+        queue_cv_.notify_all();
+    }
+    return std::move(*w.result);
+}
+
+void Journal::commit_batch(const std::vector<Write*>& batch) {
     std::lock_guard lock(mu_);
-    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
-    auto rollback = [this](Error e) {
-        (void)exec("ROLLBACK");
-        return e;
+    auto fail_all = [&](const Error& e) {
+        for (Write* w : batch)
+            w->result = e;
     };
-    if (once) {
+    if (auto r = step(5, "BEGIN IMMEDIATE"); !r) return fail_all(r.error());
+    for (Write* w : batch) {
+        w->result = write_one(*w);
+        if (!*w->result) {
+            const Error e = w->result->error();
+            (void)step(7, "ROLLBACK");
+            return fail_all(e);
+        }
+    }
+    if (auto r = step(6, "COMMIT"); !r) {
+        (void)step(7, "ROLLBACK");
+        return fail_all(r.error());
+    }
+}
+
+Result<StoredOutcome> Journal::write_one(const Write& w) {
+    const std::string& api = w.api;
+    const std::string& identifier = w.identifier;
+    const std::string& resource_type = w.resource_type;
+    const std::string& orgnr = w.orgnr;
+    const std::string& body = w.body;
+    // On an error the caller rolls the whole batch back.
+    if (w.once) {
         sqlite3_stmt* up =
             prepared(0,
                      "UPDATE journal SET count = count + 1 WHERE api = ?1 AND identifier = ?2 "
                      "RETURNING status, response, location, content_type, count");
-        if (!up) return rollback(db_error(db_, "journal update"));
+        if (!up) return db_error(db_, "journal update");
         sqlite3_bind_text(up, 1, api.c_str(), -1, SQLITE_STATIC);
         sqlite3_bind_text(up, 2, identifier.c_str(), -1, SQLITE_STATIC);
-        const int step = sqlite3_step(up);
-        if (step == SQLITE_ROW) {
+        const int stepped = sqlite3_step(up);
+        if (stepped == SQLITE_ROW) {
             StoredOutcome o{sqlite3_column_int(up, 0), col(up, 1), col(up, 2), col(up, 3),
                             sqlite3_column_int(up, 4)};
             sqlite3_reset(up);
-            if (auto r = exec("COMMIT"); !r) return rollback(r.error());
             return o;
         }
         sqlite3_reset(up);
-        if (step != SQLITE_DONE) return rollback(db_error(db_, "journal update"));
+        if (stepped != SQLITE_DONE) return db_error(db_, "journal update");
     }
     const std::string resource_id = new_uuid();
-    StoredOutcome o = outcome(resource_id);
+    StoredOutcome o = w.outcome(resource_id);
     sqlite3_stmt* ins =
         prepared(1,
                  "INSERT INTO journal (api, identifier, resource_type, orgnr, resource_id, count,"
                  " received, body, status, response, location, content_type)"
                  " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11)");
-    if (!ins) return rollback(db_error(db_, "journal insert"));
+    if (!ins) return db_error(db_, "journal insert");
     const std::string now = now_text();
     const std::string* texts[] = {&api,         &identifier, &resource_type, &orgnr,
                                   &resource_id, &now,        &body};
@@ -143,13 +210,13 @@ Result<StoredOutcome> Journal::record_once(
     sqlite3_bind_text(ins, 11, o.content_type.c_str(), -1, SQLITE_STATIC);
     const int done = sqlite3_step(ins);
     sqlite3_reset(ins);
-    if (done != SQLITE_DONE) return rollback(db_error(db_, "journal insert"));
+    if (done != SQLITE_DONE) return db_error(db_, "journal insert");
     const int64_t journal_seq = sqlite3_last_insert_rowid(db_);
-    for (const Record& r : records) {
+    for (const Record& r : w.records) {
         sqlite3_stmt* rec = prepared(2,
                                      "INSERT INTO record (journal_seq, api, orgnr, type, patient, "
                                      "at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-        if (!rec) return rollback(db_error(db_, "record insert"));
+        if (!rec) return db_error(db_, "record insert");
         sqlite3_bind_int64(rec, 1, journal_seq);
         sqlite3_bind_text(rec, 2, api.c_str(), -1, SQLITE_STATIC);
         sqlite3_bind_text(rec, 3, orgnr.c_str(), -1, SQLITE_STATIC);
@@ -162,9 +229,8 @@ Result<StoredOutcome> Journal::record_once(
         sqlite3_bind_text(rec, 7, r.body.c_str(), static_cast<int>(r.body.size()), SQLITE_STATIC);
         const int rc = sqlite3_step(rec);
         sqlite3_reset(rec);
-        if (rc != SQLITE_DONE) return rollback(db_error(db_, "record insert"));
+        if (rc != SQLITE_DONE) return db_error(db_, "record insert");
     }
-    if (auto r = exec("COMMIT"); !r) return rollback(r.error());
     return o;
 }
 
@@ -175,9 +241,11 @@ Result<std::vector<std::string>> Journal::records(const std::string& api, const 
                                                   std::optional<int64_t> to) {
     std::lock_guard lock(mu_);
     sqlite3_stmt* q = prepared(3,
-                               "SELECT body FROM record WHERE api = ?1 AND orgnr = ?2 AND type = ?3"
-                               " AND patient = ?4 AND (?5 IS NULL OR at >= ?5)"
-                               " AND (?6 IS NULL OR at <= ?6) ORDER BY seq");
+                               "SELECT CASE WHEN r.body = '' THEN j.body ELSE r.body END"
+                               " FROM record r JOIN journal j ON j.seq = r.journal_seq"
+                               " WHERE r.api = ?1 AND r.orgnr = ?2 AND r.type = ?3"
+                               " AND r.patient = ?4 AND (?5 IS NULL OR r.at >= ?5)"
+                               " AND (?6 IS NULL OR r.at <= ?6) ORDER BY r.seq");
     if (!q) return db_error(db_, "record query");
     sqlite3_bind_text(q, 1, api.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, orgnr.c_str(), -1, SQLITE_STATIC);

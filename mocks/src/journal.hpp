@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,7 @@ struct Record {
     std::string type;  // Composition | MedicationDispense | Encounter | DetectedIssue | Observation
     std::string patient;          // the subject's fødselsnummer / D-nummer; empty when unknown
     std::optional<int64_t> when;  // the resource's clinical time, seconds since the epoch
-    std::string body;             // the resource JSON
+    std::string body;             // the resource JSON; empty = the journaled message itself
 };
 
 class Journal {
@@ -54,7 +55,10 @@ class Journal {
     // Journals (api, identifier) once, with its records. The first call runs `outcome` (which
     // also gets the new resource id) and stores its result; later calls return the stored
     // outcome, count + 1, and add no records. `once = false` is the journals-duplicates defect:
-    // every call journals a new entry with its records.
+    // every call journals a new entry with its records. Returns once the entry is committed;
+    // concurrent calls share one transaction (group commit, no waiting window: whoever finds
+    // no commit running commits everything queued so far). If the transaction fails, every call
+    // in it gets VFT-MOCK-1201.
     Result<StoredOutcome> record_once(
         const std::string& api, const std::string& identifier, const std::string& resource_type,
         const std::string& orgnr, const std::string& body,
@@ -84,12 +88,20 @@ class Journal {
                                       bool descending);
 
   private:
+    struct Write;  // one record_once call waiting for its group commit
     explicit Journal(sqlite3* db) : db_(db) {}
     Result<void> exec(const char* sql);
+    Result<void> step(int slot, const char* sql);       // a cached statement without rows
     sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
+    void commit_batch(const std::vector<Write*>& batch);
+    Result<StoredOutcome> write_one(const Write& w);
     sqlite3* db_;
-    std::mutex mu_;
+    std::mutex mu_;  // the connection and its statements
     sqlite3_stmt* stmts_[8] = {};
+    std::mutex queue_mu_;  // writes waiting for a group commit
+    std::condition_variable queue_cv_;
+    std::vector<Write*> queue_;
+    bool committing_ = false;
 };
 
 }  // namespace vft::mocks::detail

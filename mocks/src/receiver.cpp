@@ -234,7 +234,8 @@ std::vector<detail::Record> records_of(const rapidjson::Document& d, bool mangle
     auto add = [&](const JValue& r, const JValue* entries) {
         const std::string type = str(member(r, "resourceType"));
         if (!readable_type(type)) return;
-        std::string body = to_json(r);
+        // A resource written on its own is the journaled message: its body is not stored twice.
+        std::string body = entries ? to_json(r) : std::string();
         out.push_back({type, patient_of(r, entries), when_of(r, type),
                        mangle ? latin1_mojibake(body) : std::move(body)});
     };
@@ -408,6 +409,10 @@ struct Receiver::Impl {
         // Without TCP_NODELAY, small responses wait for the client's delayed ACK (~40 ms each).
         server.set_tcp_nodelay(true);
         const size_t threads = options.threads;
+        // httplib closes a keep-alive connection after 5 requests by default; reconnecting cost
+        // the receiver ~13 us and the client ~14 us of CPU per write (bench/receiver_bench.sh).
+        // A connection holds a worker thread while open, hence more threads than clients.
+        server.set_keep_alive_max_count(100);
         server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
         std::function<httplib::Server::HandlerResponse(const httplib::Request&, httplib::Response&)>
             fault_hook;

@@ -225,6 +225,26 @@ inline TestCase receiver_test(std::string id, std::string group, std::string mod
     return t;
 }
 
+// Preconditions (TestCase::precondition): the reason a test cannot run with this SUT file, or "".
+inline std::string needs_helseid(const Sut& sut) {
+    return sut.auth.type == "helseid"
+               ? ""
+               : "needs auth.type helseid in the SUT file: without credentials the refusal of "
+                 "bad ones cannot be checked";
+}
+inline std::string needs_test_tokens(const Sut& sut) {
+    if (auto why = needs_helseid(sut); !why.empty()) return why;
+    return sut.auth.test_token_url.empty()
+               ? "needs auth.test_token_url (a token service that issues expired and "
+                 "wrong-scope tokens)"
+               : "";
+}
+inline std::string needs_test_patient(const Sut& sut) {
+    return sut.test_patients.empty()
+               ? "needs test_patients in the SUT file: a patient the SUT knows"
+               : "";
+}
+
 // A builder failure is the harness's error, never the product's.
 inline bool built(Outcome& out, const Result<Message>& m) {
     if (!m) out.error("the harness could not build its message: " + m.error().to_string());

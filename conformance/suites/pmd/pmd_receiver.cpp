@@ -1,11 +1,11 @@
 // The pmd receiver suite (domain §2.8: PmdBundleObservation / PmdBundleResponse, partial failure
 // per entry; DESIGN.md duplicates). Batches come from the SDK's pmd builders with identifiers from
 // the context; every judgement reads only the responses.
-#include "pmd/pmd_receiver.hpp"
 
 #include <chrono>
 
-#include "common/receiver_support.hpp"
+#include "../common/receiver_support.hpp"
+#include "suites.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/pmd/measurements.hpp"
 
@@ -260,6 +260,9 @@ std::vector<TestCase> make_tests() {
                           "A DPoP proof used a second time (replay) is refused (401)",
                           DpopFault::replayed, "AUTH-DPOP-002", "a replayed DPoP proof"));
 
+    for (auto& a : t)
+        a.precondition = needs_helseid;  // every test so far is an auth test
+
     // Batch: one response entry per request entry, in order, 201 each.
     t.push_back(test(
         "pmd.batch.all_entries_created_in_order", "batch", "pmd",
@@ -404,8 +407,13 @@ std::vector<TestCase> make_tests() {
 
 }  // namespace
 
-std::vector<TestCase> pmd_receiver_tests() {
-    return make_tests();
+}  // namespace vft::conformance::suites
+
+namespace vft::conformance {
+
+void add_pmd_tests(Suite& suite) {
+    for (auto& t : suites::make_tests())
+        suite.tests.push_back(std::move(t));
 }
 
-}  // namespace vft::conformance::suites
+}  // namespace vft::conformance

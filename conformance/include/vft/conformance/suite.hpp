@@ -74,6 +74,13 @@ class TestContext {
         transport::HttpRequest request, std::string note, TokenKind token,
         const std::vector<std::string>& scopes, bool dpop) = 0;
 
+    // A fixture compiled into the tool, by its source path ("fixtures/messages/valid/...");
+    // its SHA-256 goes into the report. Errors: VFT-CONF-1406 (no such fixture).
+    [[nodiscard]] virtual Result<std::string> fixture(std::string_view path) = 0;
+    // False when re-judging a report: side channels (raw sockets, timing) are not available and
+    // a test judges only the recorded exchanges.
+    [[nodiscard]] virtual bool live() const = 0;
+
     // Sends `request` with a valid DPoP-bound token for `scopes` and a proof broken as `fault`
     // says; recorded like send(). A context that cannot make such proofs returns
     // VFT-CONF-1490 and the tests that need it are skipped with that reason.
@@ -136,6 +143,9 @@ struct TestCase {
     std::string spec_ref;  // spec section / rule the requirement comes from
     std::vector<std::string> requirements;  // rule IDs covered
     std::function<void(TestContext&, Outcome&)> run;
+    // What the test needs from the SUT file: returns the reason it cannot run (the test is then
+    // `skip`, and pre-flight lists it), or "" when it can. Empty function = needs nothing.
+    std::function<std::string(const Sut&)> precondition;
 };
 
 struct Suite {

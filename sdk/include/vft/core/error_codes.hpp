@@ -102,8 +102,30 @@ inline constexpr std::string_view mock_faults = "VFT-MOCK-1204";    // fault rul
 inline constexpr std::string_view mock_defect = "VFT-MOCK-1205";    // unknown defect name
 inline constexpr std::string_view mock_config = "VFT-MOCK-1206";    // clients/authz file invalid
 
-// Conformance runner: a test context cannot send a deliberately broken DPoP proof.
-inline constexpr std::string_view conf_dpop_fault_unsupported = "VFT-CONF-1490";
+// Reading a report.json (the evidence bundle).
+inline constexpr std::string_view report_syntax = "VFT-REPORT-1301";  // not JSON / not UTF-8
+inline constexpr std::string_view report_member =
+    "VFT-REPORT-1302";  // member missing or of the wrong type
+inline constexpr std::string_view report_value =
+    "VFT-REPORT-1303";  // unknown format, status, verdict, direction
+
+// The conformance runner and the SUT file.
+inline constexpr std::string_view conf_sut_unreadable = "VFT-CONF-1401";  // SUT file: read / JSON
+inline constexpr std::string_view conf_sut_invalid =
+    "VFT-CONF-1402";  // SUT file: member missing, wrong type or invalid value
+inline constexpr std::string_view conf_unknown_suite = "VFT-CONF-1403";
+inline constexpr std::string_view conf_unknown_role = "VFT-CONF-1404";  // suite lacks the role
+inline constexpr std::string_view conf_bad_glob = "VFT-CONF-1405";      // --only selects nothing
+inline constexpr std::string_view conf_registry =
+    "VFT-CONF-1406";  // test id malformed/duplicate, mandatory id unknown
+inline constexpr std::string_view conf_token =
+    "VFT-CONF-1407";  // no token for the SUT (key, token endpoint)
+inline constexpr std::string_view conf_test_token =
+    "VFT-CONF-1408";  // no test-token endpoint, or it refused
+inline constexpr std::string_view conf_replay =
+    "VFT-CONF-1409";  // re-judge: no recorded exchange for this request
+inline constexpr std::string_view conf_dpop_fault_unsupported =
+    "VFT-CONF-1490";  // a test context cannot send a broken DPoP proof
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
