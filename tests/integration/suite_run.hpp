@@ -140,8 +140,12 @@ struct ReceiverUnderTest {
     std::unique_ptr<Process> receiver;
     std::string sut;
 
+    // `modules_json` without "auth": it is added when `with_auth` (a SUT without credentials
+    // cannot claim it).
+    // `dpop`: the SUT's tokens are DPoP-bound (JFT, PMD); KITH takes Bearer tokens.
     ReceiverUnderTest(const std::vector<std::string>& defects, bool with_auth,
-                      const std::string& modules_json) {
+                      std::string modules_json, bool dpop = true) {
+        if (with_auth) modules_json.insert(1, R"("auth",)");
         std::vector<std::string> argv{VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"};
         std::string auth = R"({"type":"none"})";
         if (with_auth) {
@@ -155,8 +159,8 @@ struct ReceiverUnderTest {
             argv.insert(argv.end(), {"--auth", token_service->url()});
             auth = R"({"type":"helseid","token_url":")" + token_service->url() +
                    R"(/connect/token","client_id":"trygghet-alarm","private_key":")" +
-                   key.string() + R"(","dpop":true,"test_token_url":")" + token_service->url() +
-                   R"(/_admin/issue"})";
+                   key.string() + R"(","dpop":)" + (dpop ? "true" : "false") +
+                   R"(,"test_token_url":")" + token_service->url() + R"(/_admin/issue"})";
         }
         for (const auto& d : defects)
             argv.insert(argv.end(), {"--defect", d});
@@ -185,7 +189,7 @@ inline std::string status_list(const SuiteRun& r) {
 // claimed module passed (auth tests too when `with_auth`).
 inline void expect_suite_passes(const std::string& suite, const std::string& modules_json,
                                 bool with_auth) {
-    ReceiverUnderTest rut({}, with_auth, modules_json);
+    ReceiverUnderTest rut({}, with_auth, modules_json, suite != "kith");
     REQUIRE_FALSE(rut.sut.empty());
     const auto r = run_suite(suite, rut.sut, suite + (with_auth ? "-pass-auth" : "-pass"));
     INFO(r.log);
@@ -210,7 +214,7 @@ inline void expect_defects_caught(const std::string& suite, const std::string& k
         if (is_auth_defect(defect) != auth_defects) continue;
         INFO("defect " << defect);
         CHECK_FALSE(ids.empty());
-        ReceiverUnderTest rut({defect}, auth_defects, modules_json);
+        ReceiverUnderTest rut({defect}, auth_defects, modules_json, suite != "kith");
         REQUIRE_FALSE(rut.sut.empty());
         const auto r = run_suite(suite, rut.sut, suite + "-" + defect);
         INFO(r.log);

@@ -7,7 +7,7 @@
 #include "suite_run.hpp"
 
 namespace {
-const std::string kModules = R"(["auth","alarm","medication","supervision","dho"])";
+const std::string kModules = R"(["alarm","medication","supervision","dho"])";
 }
 
 TEST_CASE("jft suite: passes against the correct receiver (no auth; auth omitted)",

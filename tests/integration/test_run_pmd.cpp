@@ -7,7 +7,7 @@
 #include "suite_run.hpp"
 
 namespace {
-const std::string kModules = R"(["auth","pmd"])";
+const std::string kModules = R"(["pmd"])";
 }
 
 TEST_CASE("pmd suite: passes against the correct receiver (no auth; auth omitted)",
