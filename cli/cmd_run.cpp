@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "vft/conformance/runner.hpp"
+#include "vft/reports/output.hpp"
 #include "vft/reports/report.hpp"
 
 namespace vft::cli {
@@ -47,18 +48,13 @@ int list_tests(const RunArgs& a) {
     return kExitCannotRun;
 }
 
-// The seam for the report writer: report.json via to_json. Once the reports writer
-// (write_report_files: junit.xml, report.html, signature) is in, it replaces this.
-Result<void> write_outputs(const reports::Report& report, const std::filesystem::path& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    std::ofstream out(dir / "report.json", std::ios::binary | std::ios::trunc);
-    out << reports::to_json(report);
-    out.close();
-    if (ec || !out)
-        return Error{"VFT-IO-0601", "cannot write " + (dir / "report.json").string(), dir.string(),
-                     "check --out"};
-    return {};
+// DIR/report.json, junit.xml, report.html, and with --sign the signature and certification record.
+Result<void> write_outputs(const reports::Report& report, const std::filesystem::path& dir,
+                           const std::string& sign_key) {
+    reports::WriteOptions w;
+    w.dir = dir;
+    w.sign_key = sign_key;
+    return reports::write_report_files(report, w);
 }
 
 int run(const RunArgs& a) {
@@ -67,9 +63,9 @@ int run(const RunArgs& a) {
         std::cerr << "vft run: --suite and --sut are required (or --list --suite ID)\n";
         return kExitCannotRun;
     }
-    if (!a.sign.empty()) {
-        std::cerr << "vft run: --sign needs the report signer, which this build does not have "
-                     "yet\n";
+    if (!a.sign.empty() && !std::filesystem::is_regular_file(a.sign)) {
+        std::cerr << "vft run: --sign: cannot read the key file '" << a.sign
+                  << "' (vft keys generate --out PREFIX makes one)\n";
         return kExitCannotRun;
     }
     auto sut = conformance::Sut::load(a.sut);
@@ -111,7 +107,7 @@ int run(const RunArgs& a) {
     const std::filesystem::path dir = a.out.empty()
                                           ? std::filesystem::path("out") / (a.suite + "-" + a.role)
                                           : std::filesystem::path(a.out);
-    if (auto w = write_outputs(*rep, dir); !w) {
+    if (auto w = write_outputs(*rep, dir, a.sign); !w) {
         std::cerr << "vft run: " << w.error().to_string() << "\n";
         return kExitCannotRun;
     }
@@ -131,7 +127,8 @@ int run(const RunArgs& a) {
             std::cout << " " << m;
         std::cout << "\n";
     }
-    std::cout << "report: " << (dir / "report.json").string() << "\n";
+    std::cout << "report: " << (dir / "report.json").string()
+              << (a.sign.empty() ? "" : " (signed: report.json.sig)") << "\n";
     return rep->verdict == reports::Verdict::pass ? kExitOk : kExitFail;
 }
 

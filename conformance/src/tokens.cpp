@@ -119,8 +119,11 @@ Result<Tokens::Token> Tokens::fetch(const std::string& scope, bool dpop) {
         transport::HttpRequest req;
         req.method = "POST";
         req.url = sut_.auth.token_url;
+        // Token requests are rare: no keep-alive, so an idle connection never holds one of a
+        // small token service's workers while the other test threads wait for it.
         req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                       {"Accept", "application/json"}};
+                       {"Accept", "application/json"},
+                       {"Connection", "close"}};
         req.body = "grant_type=client_credentials&client_assertion_type=" +
                    form_encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
                    "&client_assertion=" + form_encode(*assertion) + "&scope=" + form_encode(scope);
@@ -189,18 +192,35 @@ Result<std::string> Tokens::test_token(TokenKind kind, const std::vector<std::st
             "auth.test_token_url",
             "point it at the token service's test-token endpoint (the mock token "
             "service: POST /_admin/issue)"};
-    // The mock token service's /_admin/issue (docs/conformance.md, "Test tokens").
-    std::string body = "{\"client_id\":\"" + sut_.auth.client_id + "\",\"kind\":\"" +
-                       std::string(to_string(kind)) + "\",\"scope\":\"" +
-                       (kind == TokenKind::wrong_scope ? std::string("nhn:vkp/api/user/none.read")
-                                                       : join_scopes(scopes)) +
-                       "\"";
-    if (kind == TokenKind::expired) body += ",\"exp_offset_s\":-3600";
-    if (kind == TokenKind::other_vkp_id) body += ",\"vkp_id\":\"vft-conformance-other-vendor\"";
-    if (kind == TokenKind::wrong_audience) body += ",\"aud\":\"nhn:other-api\"";
-    body += "}";
-    transport::HttpRequest req{
-        "POST", sut_.auth.test_token_url, {{"Content-Type", "application/json"}}, body};
+    // The mock token service's /_admin/issue (docs/mocks.md): a token minted as /connect/token
+    // would for the client, then the claims given replaced.
+    const int64_t now = now_s();
+    std::string claims;
+    switch (kind) {
+        case TokenKind::expired:
+            claims = "\"exp\":" + std::to_string(now - 3600) +
+                     ",\"iat\":" + std::to_string(now - 7200) +
+                     ",\"nbf\":" + std::to_string(now - 7200);
+            break;
+        case TokenKind::wrong_scope:
+            claims = "\"scope\":\"nhn:vkp/api/user/allergyintolerance.read\"";
+            break;
+        case TokenKind::other_vkp_id:
+            claims = "\"nhn:vkp/client/claims/vkp-id\":\"vft-conformance-not-authorised\"";
+            break;
+        case TokenKind::wrong_audience:
+            claims = "\"aud\":\"nhn:not-this-api\"";
+            break;
+        default:
+            break;
+    }
+    const std::string body = "{\"client_id\":\"" + sut_.auth.client_id + "\",\"scope\":\"" +
+                             join_scopes(sut_.auth.scopes.empty() ? scopes : sut_.auth.scopes) +
+                             "\",\"claims\":{" + claims + "}}";
+    transport::HttpRequest req{"POST",
+                               sut_.auth.test_token_url,
+                               {{"Content-Type", "application/json"}, {"Connection", "close"}},
+                               body};
     auto res = http_.send(req);
     if (!res || res->status != 200)
         return Error{std::string(errc::conf_test_token),

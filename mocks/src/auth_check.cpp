@@ -368,7 +368,7 @@ struct AuthChecker::Impl {
                                   : "no access token: send Authorization: Bearer <token>",
                      "Authorization"));
         if (authorization.size() > 1)
-            return unauthorized(api, dpop_checked, "invalid_request",
+            return unauthorized(api, dpop_checked, "invalid_token",
                                 fail(errc::auth_claim_mismatch,
                                      "more than one Authorization header", "Authorization"));
         const std::string& value = authorization[0];
@@ -379,7 +379,7 @@ struct AuthChecker::Impl {
         token.erase(token.find_last_not_of(' ') + 1);
         if ((scheme != "bearer" && scheme != "dpop") || token.empty())
             return unauthorized(
-                api, dpop_checked, "invalid_request",
+                api, dpop_checked, "invalid_token",
                 fail(
                     errc::auth_claim_mismatch,
                     "the Authorization header is not '<scheme> <token>' with scheme Bearer or DPoP",

@@ -129,5 +129,16 @@ inline constexpr std::string_view conf_dpop_fault_unsupported =
 
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
+inline constexpr std::string_view io_write = "VFT-IO-0602";  // a file cannot be written
+
+// Reports: 1301-1309 parsing report.json; 1310+ schema, signatures, certification, registry.
+inline constexpr std::string_view report_schema = "VFT-REPORT-1310";  // not per its JSON Schema
+inline constexpr std::string_view report_sig_malformed = "VFT-REPORT-1311";   // .sig unreadable
+inline constexpr std::string_view report_sig_invalid = "VFT-REPORT-1312";     // wrong key/bytes
+inline constexpr std::string_view report_inconsistent = "VFT-REPORT-1313";    // internal hashes
+inline constexpr std::string_view report_cert_malformed = "VFT-REPORT-1314";  // certification
+inline constexpr std::string_view report_registry = "VFT-REPORT-1315";        // registry file
+inline constexpr std::string_view report_key_type = "VFT-REPORT-1316";  // signing key not Ed25519
+inline constexpr std::string_view report_unsigned = "VFT-REPORT-1317";  // no signature file
 
 }  // namespace vft::errc
