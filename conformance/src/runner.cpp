@@ -100,7 +100,7 @@ class LiveContext final : public ContextBase {
             e.request_sha256 = detail::sha256_hex(e.request_body);
             e.error = auth.error().code + ": " + auth.error().message;
             e.response_sha256 = detail::sha256_hex("");
-            exchanges.push_back(std::move(e));
+            record(std::move(e));
             return auth.error();
         }
         for (auto& h : *auth)
@@ -118,11 +118,18 @@ class LiveContext final : public ContextBase {
             e.response_body = run_.privacy.body(res->body);
         }
         e.response_sha256 = detail::sha256_hex(e.response_body);
-        exchanges.push_back(std::move(e));
+        record(std::move(e));
         return res;
     }
 
     std::vector<reports::Exchange> exchanges;
+
+  private:
+    void record(reports::Exchange e) {
+        std::lock_guard lock(mu_);
+        exchanges.push_back(std::move(e));
+    }
+    std::mutex mu_;
 };
 
 // Plays back a test's recorded exchanges; fødselsnummer of known persons are mapped back so the
@@ -136,6 +143,7 @@ class ReplayContext final : public ContextBase {
 
     Result<transport::HttpResponse> send(transport::HttpRequest request, std::string, TokenKind,
                                          const std::vector<std::string>&, bool) override {
+        std::unique_lock lock(mu_);
         if (next_ >= recorded_.size())
             return Error{std::string(errc::conf_replay),
                          "the report holds no exchange #" + std::to_string(next_ + 1) +
@@ -173,6 +181,7 @@ class ReplayContext final : public ContextBase {
     const std::vector<reports::Exchange>& recorded_;
     const std::map<std::string, std::string>& unhash_;
     size_t next_ = 0;
+    std::mutex mu_;
 };
 
 std::string module_reason(const Sut& sut, const TestCase& t) {
