@@ -91,9 +91,10 @@ class LiveContext final : public ContextBase {
         e.note = std::move(note);
         e.method = request.method;
         e.url = run_.privacy.text(request.url);
+        auto auth = run_.tokens->headers_for(request, token, scopes, dpop);
+        // Timed from here: getting a token is not part of the exchange with the SUT.
         const auto started = Clock::now();
         e.started = detail::rfc3339_ms(started);
-        auto auth = run_.tokens->headers_for(request, token, scopes, dpop);
         if (!auth) {
             e.request_headers = run_.privacy.headers(request.headers);
             e.request_body = run_.privacy.body(request.body);
@@ -389,10 +390,11 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
                                  " is not reachable: " + res.error().message);
     }
     if (sut.auth.type == "helseid") {
-        std::vector<std::string> scopes;
-        for (const auto* t : tests)
-            if (t->module != "auth" && !t->requirements.empty()) break;
-        scopes.push_back("nhn:vkp/api/user/bundle.write");
+        // A scope the suite's first requests need (auth.scopes, when given, replaces it).
+        const std::vector<std::string> scopes = {
+            options.suite == "jft" || options.suite == "pmd" ? "nhn:jft/api"
+            : options.suite == "kith"                        ? "nhn:kith/api"
+                                                             : "nhn:vkp/api/user/bundle.write"};
         detail::Tokens tokens(sut, *client);
         if (auto ok = tokens.check(scopes); !ok)
             p.problems.push_back("no token for the SUT: " + ok.error().message +
