@@ -292,6 +292,11 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
                      "--only '" + options.only + "' selects no test of suite " + (*suite)->id +
                          " for role " + options.role,
                      "--only", "vft run --list --suite " + (*suite)->id + " lists the test IDs"};
+    // Every test of the role is in the report: one left out by --only is `skip`, so a partial run
+    // can never certify (its verdict is at best incomplete).
+    RunOptions everything = options;
+    everything.only.clear();
+    tests = selected(**suite, everything);
     auto validator = Validator::create();
     if (!validator) return validator.error();
     transport::HttpOptions http;
@@ -333,7 +338,10 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
             reports::TestResult& res = results[i];
             res = result_of(t, mandatory.count(t.id) > 0);
             const auto t0 = std::chrono::steady_clock::now();
-            if (auto why = module_reason(sut, t); !why.empty()) {
+            if (!options.only.empty() && !detail::glob_match(options.only, t.id)) {
+                res.status = reports::Status::skip;
+                res.messages = {"not selected (--only " + options.only + ")"};
+            } else if (auto why = module_reason(sut, t); !why.empty()) {
                 res.status = reports::Status::omit;
                 res.messages = {why};
             } else if (auto need = t.precondition ? t.precondition(sut) : ""; !need.empty()) {
