@@ -53,7 +53,8 @@ struct Instruction {
 };
 
 // What a test may do and know. Implemented by the runner (live and replay).
-// Thread-safety: one context per test; a test may use it from one thread only.
+// Thread-safety: one context per test. send() may be called from several threads of that test at
+// once (exchanges are recorded in completion order); every other member from one thread only.
 class TestContext {
   public:
     virtual ~TestContext() = default;
