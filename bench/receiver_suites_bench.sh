@@ -5,7 +5,7 @@
 # checks too, so every test runs (DPoP-bound tokens for jft and pmd, Bearer for kith). A fresh
 # receiver and SQLite journal per run; the time is `vft run` alone (validator compilation, tokens,
 # the 10 MiB body of the jft oversize test included). On a shared machine the times depend on the
-# neighbours. The client also holds a VKP scope because the pre-flight asks for one token of it.
+# neighbours.
 # Usage: bench/receiver_suites_bench.sh [VFT_BINARY] [RUNS] [none|helseid]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ if [[ $mode == helseid ]]; then
     openssl pkey -in "$work/client.key" -pubout -out "$work/client.pub.pem"
     cat > "$work/clients.json" <<JSON
 {"clients": [{"client_id": "vft-conformance", "public_key_pem": "client.pub.pem",
-  "scopes": ["nhn:jft/api", "nhn:kith/api", "nhn:vkp/api/user/bundle.write"],
+  "scopes": ["nhn:jft/api", "nhn:kith/api"],
   "vkp_id": "trygghet-test", "orgnr_parent": "312229544"}]}
 JSON
     "$vft" mock token-service --listen 127.0.0.1:0 --clients "$work/clients.json" --allow-test-tokens \
