@@ -48,9 +48,6 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     // lock per transaction, no shared-memory index. A second process on the file gets 1201.
     for (const char* sql :
          {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-          // Checkpoint every ~40 MB of WAL instead of ~4 MB: the pages every write touches (the
-          // tables' last leaves, the patient index) are copied and synced once per checkpoint.
-          "PRAGMA wal_autocheckpoint=10000",
           "CREATE TABLE IF NOT EXISTS journal ("
           // seq without AUTOINCREMENT (no sqlite_sequence page per write): rows are never
           // deleted, so max(seq) + 1 keeps it increasing, as the JFT cursor needs.
