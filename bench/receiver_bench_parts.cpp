@@ -49,10 +49,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", v.error().to_string().c_str());
         return 2;
     }
-    const double validated =
-        rate(seconds, [&] { (void)v->validate(body, {vft::Level::strict, "vkp-r4"}); });
-    std::printf("validate the bench body (%zu bytes):   %8.0f /s on one core (%.1f us each)\n",
-                body.size(), validated, 1e6 / validated);
+    // CPU time, not only the wall clock: on a shared machine the neighbours take the difference.
+    const double c = cpu_seconds();
+    size_t validations = 0;
+    const double validated = rate(seconds, [&] {
+        (void)v->validate(body, {vft::Level::strict, "vkp-r4"});
+        ++validations;
+    });
+    std::printf("validate the bench body (%zu bytes):   %8.0f /s (%.1f us CPU each)\n", body.size(),
+                validated, (cpu_seconds() - c) * 1e6 / static_cast<double>(validations));
 
     const fs::path dir = fs::temp_directory_path() / ("vft-bench-" + std::to_string(getpid()));
     fs::create_directories(dir);
@@ -65,10 +70,11 @@ int main(int argc, char** argv) {
     std::atomic<long> n{0};
     auto write = [&] {
         const std::string id = "urn:uuid:bench-" + std::to_string(n++);
-        auto r = (*journal)->record_once(
-            "vkp", id, "MedicationDispense", "312229544", body,
-            [&](const std::string&) { return StoredOutcome{201, outcome, {}, {}, 1}; },
-            {{"MedicationDispense", "12854812341", 1773298872, ""}});
+        auto r = (*journal)->record_once("vkp", id, "MedicationDispense", "312229544", body,
+                                         [&](const std::string&) {
+                                             return StoredOutcome{201, outcome, {}, {}, 1};
+                                         },
+                                         {{"MedicationDispense", "12854812341", 1773298872, ""}});
         if (!r) std::abort();
     };
     const double c0 = cpu_seconds();
@@ -92,7 +98,8 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& th : threads)
         th.join();
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
     const double writes = static_cast<double>(n - n1);
     std::printf("journal, %d threads (group commit):    %8.0f writes/s (%.1f us CPU each)\n",
                 kThreads, writes / wall, (cpu_seconds() - c1) * 1e6 / writes);
