@@ -300,7 +300,7 @@ TEST_CASE("token service: an invalid clients file is VFT-MOCK-1206 with the file
     CHECK(ts.stop() == 0);  // stopped at once after start: exits cleanly
 }
 
-TEST_CASE("token service: --issuer names the issuer; endpoints stay under the listening URL",
+TEST_CASE("token service: --issuer names the issuer, endpoints stay under the listening URL",
           "[integration][token_service]") {
     TestClients clients;
     const std::string issuer = "https://helseid-sts.test.example";
@@ -319,7 +319,7 @@ TEST_CASE("token service: --issuer names the issuer; endpoints stay under the li
     CHECK(auth::json_string_member(claims_of(t.access_token), "iss") == issuer);
 }
 
-TEST_CASE("token service: --key signs with the given key; a public key is refused",
+TEST_CASE("token service: --key signs with the given key, a public key is refused",
           "[integration][token_service]") {
     TestClients clients;
     const auth::Key signing = fresh_key(auth::Algorithm::eddsa);

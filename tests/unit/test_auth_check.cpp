@@ -154,7 +154,7 @@ TEST_CASE("auth check: paths map to their API and orgnr", "[auth_check]") {
     CHECK(request_url("127.0.0.1:8080", "/v1/Bundle") == kJftUrl);
 }
 
-TEST_CASE("auth check: a good VKP token passes; no token is 401 without an error code",
+TEST_CASE("auth check: a good VKP token passes, no token is 401 without an error code",
           "[auth_check]") {
     auto c = checker();
     CHECK_FALSE(vkp(*c, mint(Claims())));
@@ -312,7 +312,7 @@ TEST_CASE("auth check: JFT needs a DPoP token with a proof bound to it", "[auth_
     CHECK(jft(*c, mint(jft_claims().set("aud", q("nhn:vkp"))), "")->status == 401);
 }
 
-TEST_CASE("auth check: a DPoP-bound token presented as Bearer is refused; VKP takes Bearer only",
+TEST_CASE("auth check: a DPoP-bound token presented as Bearer is refused, VKP takes Bearer only",
           "[auth_check]") {
     auto c = checker();
     const std::string bound =
