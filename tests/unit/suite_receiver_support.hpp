@@ -4,16 +4,23 @@
 // port it picks), followed by a re-judge of the report that must change nothing.
 #pragma once
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "vft/auth/key.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/conformance/suite.hpp"
 #include "vft/conformance/sut.hpp"
 #include "vft/mocks/receiver.hpp"
+#include "vft/mocks/token_service.hpp"
 
 namespace vft::test {
 
@@ -54,21 +61,47 @@ struct InProcessRun {
     std::vector<conformance::RejudgeChange> rejudged;
 };
 
-// Runs suite `id` against an in-process reference receiver with `defects` (no auth: the auth
-// tests are omitted) and re-judges the report.
+// Runs suite `id` against an in-process reference receiver with `defects` and re-judges the
+// report. Without `dpop_auth` the SUT has no auth (auth tests omitted); with it an in-process
+// token service issues DPoP-bound tokens (key generated now) and the receiver checks them, so
+// the auth tests, DPoP attacks included, run live and are replayed by the re-judge.
 inline InProcessRun run_in_process(const std::string& id, const std::vector<std::string>& defects,
-                                   const std::string& modules_json) {
+                                   std::string modules_json, bool dpop_auth = false) {
+    std::unique_ptr<mocks::TokenService> ts;
+    std::filesystem::path pem;  // the client's private key for the SUT file; removed at the end
+    std::string auth = R"({"type":"none"})";
     mocks::ReceiverOptions o;
     o.defects = defects;
+    if (dpop_auth) {
+        auto key = auth::Key::generate(auth::Algorithm::es256);
+        REQUIRE(key.ok());
+        pem = std::filesystem::temp_directory_path() /
+              ("vft-unit-suite-" + std::to_string(getpid()) + ".key.pem");
+        std::ofstream(pem) << key->private_pem();
+        mocks::TokenServiceOptions to;
+        to.clients_json =
+            R"({"clients":[{"client_id":"c1","jwk":)" + key->public_jwk_json() +
+            R"(,"scopes":["nhn:jft/api","nhn:kith/api"],"orgnr_parent":"921000006"}]})";
+        to.allow_test_tokens = true;
+        auto made = mocks::TokenService::create(to);
+        REQUIRE(made.ok());
+        ts = std::move(made).value();
+        auto base = ts->start();
+        REQUIRE(base.ok());
+        o.auth_url = *base;
+        auth = R"({"type":"helseid","token_url":")" + ts->token_endpoint() +
+               R"(","client_id":"c1","private_key":")" + pem.string() +
+               R"(","dpop":true,"test_token_url":")" + *base + R"(/_admin/issue"})";
+        modules_json.insert(1, R"("auth",)");
+    }
     auto rx = mocks::Receiver::create(o);
     REQUIRE(rx.ok());
     auto url = (*rx)->start();
     REQUIRE(url.ok());
     auto sut = conformance::Sut::parse(
         R"({"name":"reference receiver","vendor":"vft","version":"0.1","base_url":")" + *url +
-            R"(","orgnr":"921000006","service_codes":["TA","MD","DHO"],"auth":{"type":"none"},)"
-            R"("modules":)" +
-            modules_json +
+            R"(","orgnr":"921000006","service_codes":["TA","MD","DHO"],"auth":)" + auth +
+            R"(,"modules":)" + modules_json +
             R"(,"test_patients":[{"fnr":"12854812341","name":"Kåre Nordmann Testesen",)"
             R"("service_codes":["TA","MD","DHO"]}]})",
         ".");
@@ -85,6 +118,8 @@ inline InProcessRun run_in_process(const std::string& id, const std::vector<std:
     REQUIRE(changes.ok());
     r.rejudged = std::move(changes).value();
     (*rx)->stop();
+    if (ts) ts->stop();
+    if (!pem.empty()) std::filesystem::remove(pem);
     return r;
 }
 

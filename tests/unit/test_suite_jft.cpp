@@ -42,3 +42,19 @@ TEST_CASE("jft suite: a stuck $status and a 200 without Location are caught", "[
     CHECK(status_of(ok200.report, "jft.submit.medicationdispense_accepted_202") == Status::fail);
     CHECK(ok200.rejudged.empty());
 }
+
+TEST_CASE("jft suite: with DPoP-bound HelseID tokens every auth test passes, live and re-judged",
+          "[suite_jft]") {
+    const auto r = run_in_process("jft", {}, kModules, true);
+    CHECK(r.report.verdict == vft::reports::Verdict::pass);
+    for (const auto& t : r.report.tests) {
+        INFO(t.id << ": " << (t.messages.empty() ? "" : t.messages.front()));
+        if (t.mandatory) CHECK(t.status == Status::pass);
+    }
+    CHECK(status_of(r.report, "jft.auth.dpop_replay_refused") == Status::pass);
+    CHECK(r.rejudged.empty());
+    const auto replay = run_in_process("jft", {"dpop-replay-accepted"}, kModules, true);
+    CHECK(status_of(replay.report, "jft.auth.dpop_replay_refused") == Status::fail);
+    CHECK(status_of(replay.report, "jft.auth.dpop_wrong_htu_refused") == Status::pass);
+    CHECK(replay.rejudged.empty());
+}
