@@ -6,6 +6,8 @@
 # journaled (SQLite, WAL, synchronous=NORMAL: survives a crash of the receiver process, not a
 # power loss; see docs/transport.md).
 # Usage: bench/receiver_bench.sh [VFT_BINARY] [SECONDS] [CONNECTIONS] [-- RECEIVER ARGS...]
+# BENCH_PATH=/nowhere sends the same requests to a path that only gets a 404: the cost of HTTP
+# alone (httplib, loopback TCP) without validation and journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vft=${1:-build/release/cli/vft}
@@ -18,7 +20,7 @@ work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 "$vft" mock receiver --listen 127.0.0.1:0 --db "$work/journal.db" "$@" > "$work/out" 2>/dev/null &
 pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/out" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs "listening on" "$work/out" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on //p' "$work/out")
 body=fixtures/messages/valid/medication/dispense-1-1-single.json
 cat > "$work/post.lua" <<LUA
@@ -32,7 +34,7 @@ wrk.headers["Content-Type"] = "application/fhir+json"
 request = function()
   n = n + 1
   local fresh = string.format("urn:uuid:%08x-0000-4000-8000-%012x", thread_id, n)
-  return wrk.format(nil, "/epj/r4/312229544/medicationdispense", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
+  return wrk.format(nil, "${BENCH_PATH:-/epj/r4/312229544/medicationdispense}", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
 end
 LUA
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }

@@ -88,6 +88,9 @@ int run_receiver(const MockArgs& a) {
         std::cerr << "vft mock receiver: " << known.error().to_string() << "\n";
         return kExitCannotRun;
     }
+    for (const auto& d : a.defects)
+        std::cerr << "WARNING: defect '" << d << "' is on: this receiver violates the spec on "
+                  << "purpose (vft mock defects).\n";
     if (!a.faults.empty()) {
         std::ifstream in(a.faults);
         if (!in) {

@@ -23,9 +23,9 @@ struct SuiteSpec {
 Result<std::vector<Suite>> build() {
     const std::vector<SuiteSpec> specs = {
         {"vkp-r4", kVkpR4SuiteVersion, {"receiver"}, &add_vkp_r4_tests},
-        // Role sender only until their receiver suites are registered (add_sender_tests).
-        {"jft", "1.0.0", {}, [](Suite&) {}},
-        {"pmd", "1.0.0", {}, [](Suite&) {}},
+        {"jft", kJftSuiteVersion, {"receiver"}, &add_jft_tests},
+        {"pmd", kPmdSuiteVersion, {"receiver"}, &add_pmd_tests},
+        {"kith", kKithSuiteVersion, {"receiver"}, &add_kith_tests},
     };
     std::vector<Suite> suites;
     for (const auto& spec : specs) {

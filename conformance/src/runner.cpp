@@ -90,20 +90,49 @@ class LiveContext final : public ContextBase {
     Result<transport::HttpResponse> send(transport::HttpRequest request, std::string note,
                                          TokenKind token, const std::vector<std::string>& scopes,
                                          bool dpop) override {
+        auto auth = run_.tokens->headers_for(request, token, scopes, dpop);
+        if (auth)
+            for (const auto& [name, value] : *auth)
+                if (name == "DPoP") {
+                    std::lock_guard lock(mu_);
+                    last_proof_ = value;  // for DpopFault::replayed
+                }
+        return exchange(std::move(request), std::move(note), std::move(auth));
+    }
+
+    Result<transport::HttpResponse> send_dpop_fault(transport::HttpRequest request,
+                                                    std::string note,
+                                                    const std::vector<std::string>& scopes,
+                                                    DpopFault fault) override {
+        std::string last;
+        {
+            std::lock_guard lock(mu_);
+            last = last_proof_;
+        }
+        auto auth = run_.tokens->headers_with_fault(request, scopes, fault, last);
+        return exchange(std::move(request), std::move(note), std::move(auth));
+    }
+
+    std::vector<reports::Exchange> exchanges;
+
+  private:
+    // Sends with the auth headers given (or records why there are none) and records the exchange.
+    Result<transport::HttpResponse> exchange(transport::HttpRequest request, std::string note,
+                                             Result<Headers> auth) {
         reports::Exchange e;
         e.note = std::move(note);
         e.method = request.method;
         e.url = run_.privacy.text(request.url);
+        // Timed from here: getting a token is not part of the exchange with the SUT.
         const auto started = Clock::now();
         e.started = detail::rfc3339_ms(started);
-        auto auth = run_.tokens->headers_for(request, token, scopes, dpop);
         if (!auth) {
             e.request_headers = run_.privacy.headers(request.headers);
             e.request_body = run_.privacy.body(request.body);
             e.request_sha256 = detail::sha256_hex(e.request_body);
             e.error = auth.error().code + ": " + auth.error().message;
             e.response_sha256 = detail::sha256_hex("");
-            exchanges.push_back(std::move(e));
+            record(std::move(e));
             return auth.error();
         }
         for (auto& h : *auth)
@@ -121,11 +150,16 @@ class LiveContext final : public ContextBase {
             e.response_body = run_.privacy.body(res->body);
         }
         e.response_sha256 = detail::sha256_hex(e.response_body);
-        exchanges.push_back(std::move(e));
+        record(std::move(e));
         return res;
     }
 
-    std::vector<reports::Exchange> exchanges;
+    void record(reports::Exchange e) {
+        std::lock_guard lock(mu_);
+        exchanges.push_back(std::move(e));
+    }
+    std::mutex mu_;
+    std::string last_proof_;  // the DPoP proof of the latest send(), guarded by mu_
 };
 
 // Plays back a test's recorded exchanges; fødselsnummer of known persons are mapped back so the
@@ -139,6 +173,7 @@ class ReplayContext final : public ContextBase {
 
     Result<transport::HttpResponse> send(transport::HttpRequest request, std::string, TokenKind,
                                          const std::vector<std::string>&, bool) override {
+        std::unique_lock lock(mu_);
         if (next_ >= recorded_.size())
             return Error{std::string(errc::conf_replay),
                          "the report holds no exchange #" + std::to_string(next_ + 1) +
@@ -184,6 +219,14 @@ class ReplayContext final : public ContextBase {
         return out;
     }
 
+    // Replays like send(): the broken proof was sent live; its answer is what was recorded.
+    Result<transport::HttpResponse> send_dpop_fault(transport::HttpRequest request,
+                                                    std::string note,
+                                                    const std::vector<std::string>& scopes,
+                                                    DpopFault) override {
+        return send(std::move(request), std::move(note), TokenKind::valid, scopes, true);
+    }
+
     std::vector<std::string> notes;
 
   private:
@@ -200,6 +243,7 @@ class ReplayContext final : public ContextBase {
     const std::map<std::string, std::string>& unhash_;
     size_t next_ = 0;
     size_t next_trigger_ = 0;
+    std::mutex mu_;
 };
 
 std::string module_reason(const Sut& sut, const TestCase& t) {
@@ -309,6 +353,11 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
                      "--only '" + options.only + "' selects no test of suite " + (*suite)->id +
                          " for role " + options.role,
                      "--only", "vft run --list --suite " + (*suite)->id + " lists the test IDs"};
+    // Every test of the role is in the report: one left out by --only is `skip`, so a partial run
+    // can never certify (its verdict is at best incomplete).
+    RunOptions everything = options;
+    everything.only.clear();
+    tests = selected(**suite, everything);
     auto validator = Validator::create();
     if (!validator) return validator.error();
     transport::HttpOptions http;
@@ -365,7 +414,10 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
             reports::TestResult& res = results[i];
             res = result_of(t, mandatory.count(t.id) > 0);
             const auto t0 = std::chrono::steady_clock::now();
-            if (auto why = module_reason(sut, t); !why.empty()) {
+            if (!options.only.empty() && !detail::glob_match(options.only, t.id)) {
+                res.status = reports::Status::skip;
+                res.messages = {"not selected (--only " + options.only + ")"};
+            } else if (auto why = module_reason(sut, t); !why.empty()) {
                 res.status = reports::Status::omit;
                 res.messages = {why};
             } else if (auto need = t.precondition ? t.precondition(sut) : ""; !need.empty()) {
@@ -435,10 +487,11 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
         if (auto key = auth::Key::load_file(sut.auth.private_key); !key)
             p.problems.push_back("auth.private_key cannot be read: " + key.error().message);
     } else if (sut.auth.type == "helseid") {
-        std::vector<std::string> scopes;
-        for (const auto* t : tests)
-            if (t->module != "auth" && !t->requirements.empty()) break;
-        scopes.push_back("nhn:vkp/api/user/bundle.write");
+        // A scope the suite's first requests need (auth.scopes, when given, replaces it).
+        const std::vector<std::string> scopes = {
+            options.suite == "jft" || options.suite == "pmd" ? "nhn:jft/api"
+            : options.suite == "kith"                        ? "nhn:kith/api"
+                                                             : "nhn:vkp/api/user/bundle.write"};
         detail::Tokens tokens(sut, *client);
         if (auto ok = tokens.check(scopes); !ok)
             p.problems.push_back("no token for the SUT: " + ok.error().message +

@@ -285,6 +285,48 @@ Result<Headers> Tokens::headers_for(const transport::HttpRequest& request, Token
     return out;
 }
 
+Result<Headers> Tokens::headers_with_fault(const transport::HttpRequest& request,
+                                           const std::vector<std::string>& scopes, DpopFault fault,
+                                           const std::string& last_proof) {
+    if (sut_.auth.type != "helseid")
+        return Error{std::string(errc::conf_test_token),
+                     "the SUT file has auth.type none: no DPoP proof can be broken", "auth.type",
+                     "DPoP tests need auth.type helseid"};
+    auto t = valid(scopes, true);
+    if (!t) return t.error();
+    const std::string& token = t->access_token;
+    Headers out;
+    if (fault == DpopFault::missing) {
+        out.emplace_back("Authorization", "Bearer " + token);
+        return out;
+    }
+    out.emplace_back("Authorization", "DPoP " + token);
+    if (fault == DpopFault::replayed) {
+        if (last_proof.empty())
+            return Error{std::string(errc::conf_test_token),
+                         "no earlier DPoP proof in this test to replay", "", ""};
+        out.emplace_back("DPoP", last_proof);
+        return out;
+    }
+    auth::DpopClaims claims{request.method, request.url, token, "", 0};
+    if (fault == DpopFault::wrong_htu) {
+        // Same scheme and host, another path: only the htu claim is wrong.
+        const auto host_end = request.url.find('/', request.url.find("://") + 3);
+        claims.htu = request.url.substr(0, host_end) + "/v1/ProofForAnotherUrl";
+    } else if (fault == DpopFault::wrong_htm) {
+        claims.htm = request.method == "POST" ? "PUT" : "POST";
+    } else if (fault == DpopFault::wrong_ath) {
+        claims.access_token = token + ".another";  // ath of a string that is not this token
+    }
+    std::lock_guard lock(mu_);
+    auto dk = dpop_key();
+    if (!dk) return dk.error();
+    auto proof = auth::make_dpop_proof(*dk, claims);
+    if (!proof) return token_error("cannot make a DPoP proof: " + proof.error().message, "");
+    out.emplace_back("DPoP", *proof);
+    return out;
+}
+
 Result<void> Tokens::check(const std::vector<std::string>& scopes) {
     if (sut_.auth.type != "helseid") return {};
     auto t = valid(scopes, sut_.auth.dpop);

@@ -26,6 +26,13 @@ class Tokens {
     // token), VFT-CONF-1408 (no bad token of that kind).
     [[nodiscard]] Result<Headers> headers_for(const transport::HttpRequest& request, TokenKind kind,
                                               const std::vector<std::string>& scopes, bool dpop);
+    // A valid DPoP-bound token for `scopes` with a proof broken as `fault` says (suite.hpp);
+    // `last_proof` is the proof to replay. Errors: as headers_for; VFT-CONF-1408 when the SUT
+    // file has no HelseID auth or there is no proof to replay.
+    [[nodiscard]] Result<Headers> headers_with_fault(const transport::HttpRequest& request,
+                                                     const std::vector<std::string>& scopes,
+                                                     DpopFault fault,
+                                                     const std::string& last_proof);
     // Loads the key and fetches one token (pre-flight). Errors: VFT-CONF-1407.
     [[nodiscard]] Result<void> check(const std::vector<std::string>& scopes);
 

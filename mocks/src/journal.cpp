@@ -44,12 +44,14 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     }
     std::unique_ptr<Journal> j(new Journal(db));
     sqlite3_busy_timeout(db, 5000);
+    // One receiver owns its journal (locking_mode=EXCLUSIVE, set before WAL is entered): no file
+    // lock per transaction, no shared-memory index. A second process on the file gets 1201.
     for (const char* sql :
-         {// One receiver owns its journal: no file lock per transaction, no shared-memory index
-          // (set before WAL is entered). A second process on the same file gets VFT-MOCK-1201.
-          "PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+         {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
           "CREATE TABLE IF NOT EXISTS journal ("
-          " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
+          // seq without AUTOINCREMENT (no sqlite_sequence page per write): rows are never
+          // deleted, so max(seq) + 1 keeps it increasing, as the JFT cursor needs.
+          " seq INTEGER PRIMARY KEY, api TEXT NOT NULL, identifier TEXT NOT NULL,"
           " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"
           " count INTEGER NOT NULL, received TEXT NOT NULL, body TEXT NOT NULL,"
           " status INTEGER NOT NULL, response TEXT NOT NULL, location TEXT NOT NULL,"
@@ -59,7 +61,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
           "CREATE INDEX IF NOT EXISTS journal_by_key ON journal(api, identifier)",
           "CREATE INDEX IF NOT EXISTS journal_by_id ON journal(resource_type, resource_id)",
           "CREATE TABLE IF NOT EXISTS record ("
-          " seq INTEGER PRIMARY KEY AUTOINCREMENT, journal_seq INTEGER NOT NULL, api TEXT NOT NULL,"
+          " seq INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, api TEXT NOT NULL,"
           " orgnr TEXT NOT NULL, type TEXT NOT NULL, patient TEXT NOT NULL, at INTEGER,"
           " body TEXT NOT NULL)",
           "CREATE INDEX IF NOT EXISTS record_by_patient ON record(api, type, patient, orgnr)"})

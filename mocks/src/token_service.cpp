@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -654,6 +655,11 @@ Result<std::string> TokenService::start() {
     i.issuer = trim_slash(i.options.issuer.empty() ? i.base_url : i.options.issuer);
     i.token_endpoint = i.base_url + "/connect/token";
     i.thread = std::thread([&i] { i.server.listen_after_bind(); });
+    // httplib's stop() only stops a server that runs: one called before the thread got going
+    // would be lost and stop() would wait forever, so start() returns once it runs.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!i.server.is_running() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return i.base_url;
 }
 

@@ -449,6 +449,16 @@ TEST_CASE(
         else
             CHECK(journaled == static_cast<size_t>(kThreads * kEach));
     }
+    // One client writing in sequence over one connection is not under load: nothing is lost.
+    auto p = receiver({"lost-write-under-load"});
+    httplib::Client c(p->url());
+    c.set_keep_alive(true);
+    for (int i = 0; i < 10; ++i) {
+        auto r = c.Post((kOrg + "/medicationdispense").c_str(), dispense(100 + i).json, kJson);
+        REQUIRE(r);
+        CHECK(r->status == 201);
+    }
+    CHECK(journaled_for_kare(c, "medicationdispense") == 10);
 }
 
 TEST_CASE("defect accepts-wrong-content-type: text/plain is journaled instead of 415",

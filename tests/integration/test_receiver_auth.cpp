@@ -95,7 +95,7 @@ std::pair<int, std::string> run(const std::string& command) {
 
 }  // namespace
 
-TEST_CASE("receiver auth: a VKP bundle with a Bearer token is 201; without one 401",
+TEST_CASE("receiver auth: a VKP bundle with a Bearer token is 201, without one 401",
           "[integration][receiver_auth]") {
     Mocks m;
     REQUIRE_FALSE(m.rx.url().empty());
@@ -127,7 +127,7 @@ TEST_CASE("receiver auth: a VKP bundle with a Bearer token is 201; without one 4
     CHECK(journaled(c, id) == 1);
 }
 
-TEST_CASE("receiver auth: expired, foreign-key and wrong-aud tokens are 401; scope and orgnr 403",
+TEST_CASE("receiver auth: expired, foreign-key and wrong-aud tokens are 401, scope and orgnr 403",
           "[integration][receiver_auth]") {
     Mocks m;
     REQUIRE_FALSE(m.rx.url().empty());

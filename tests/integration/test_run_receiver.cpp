@@ -145,6 +145,34 @@ TEST_CASE("vft run: pre-flight refuses an unreachable product with exit 2 and th
     CHECK(ran2.output.find("orgnr") != std::string::npos);
 }
 
+TEST_CASE("vft run --only: a subset runs; a glob that selects nothing cannot run", "[run]") {
+    Scratch scratch("run-only");
+    Product product(scratch, false);
+    // Only the search tests run; every other test is in the report as skipped (not selected), so
+    // a partial run never certifies: the verdict is incomplete, exit 1.
+    const auto report = run_and_read(product, scratch, 1, {"--only", "vkp_r4.search.*"});
+    CHECK(report.verdict == reports::Verdict::incomplete);
+    CHECK(report.tests.size() == vkp_r4_suite().tests.size());
+    int ran_search = 0;
+    for (const auto& t : report.tests) {
+        INFO(t.id);
+        if (t.group == "search") {
+            CHECK(t.status == reports::Status::pass);
+            ++ran_search;
+        } else {
+            CHECK(t.status == reports::Status::skip);
+            CHECK(t.messages.at(0) == "not selected (--only vkp_r4.search.*)");
+            CHECK(t.exchanges.empty());
+        }
+    }
+    CHECK(ran_search == 7);
+    auto ran = run_cli({VFT_CLI_PATH, "run", "--suite", "vkp-r4", "--role", "receiver", "--sut",
+                        product.sut_file.string(), "--only", "nothing.*"});
+    INFO(ran.output);
+    CHECK(ran.exit == 2);
+    CHECK(ran.output.find("selects no test") != std::string::npos);
+}
+
 TEST_CASE("vft run --list prints every test with its mandatory flag", "[run]") {
     auto ran = run_cli({VFT_CLI_PATH, "run", "--list", "--suite", "vkp-r4"});
     CHECK(ran.exit == 0);

@@ -297,9 +297,10 @@ TEST_CASE("token service: an invalid clients file is VFT-MOCK-1206 with the file
     Process ts({VFT_CLI_PATH, "mock", "token-service", "--listen", "127.0.0.1:0", "--clients",
                 std::string(VFT_SOURCE_DIR) + "/fixtures/auth/clients.json"});
     CHECK_FALSE(ts.url().empty());
+    CHECK(ts.stop() == 0);  // stopped at once after start: exits cleanly
 }
 
-TEST_CASE("token service: --issuer names the issuer; endpoints stay under the listening URL",
+TEST_CASE("token service: --issuer names the issuer, endpoints stay under the listening URL",
           "[integration][token_service]") {
     TestClients clients;
     const std::string issuer = "https://helseid-sts.test.example";
@@ -316,4 +317,30 @@ TEST_CASE("token service: --issuer names the issuer; endpoints stay under the li
     auto t = request_token(ts.url(), r);
     REQUIRE(t.status == 200);
     CHECK(auth::json_string_member(claims_of(t.access_token), "iss") == issuer);
+}
+
+TEST_CASE("token service: --key signs with the given key, a public key is refused",
+          "[integration][token_service]") {
+    TestClients clients;
+    const auth::Key signing = fresh_key(auth::Algorithm::eddsa);
+    const auto pem = auth_scratch() / "service.key";
+    write_file(pem, signing.private_pem());
+    Process ts = token_service(clients, {"--key", pem.string()});
+    REQUIRE_FALSE(ts.url().empty());
+    auto t = request_token(ts.url(), {"trygghet-alarm", &clients.pem_key, "nhn:jft/api"});
+    REQUIRE(t.status == 200);
+    auto header = auth::jwt_header(t.access_token);
+    REQUIRE(header.ok());
+    CHECK(auth::json_string_member(*header, "alg") == "EdDSA");
+    CHECK(auth::json_string_member(*header, "kid") == signing.thumbprint());
+    auth::JwtChecks checks;
+    checks.audience = "nhn:jft";
+    CHECK(auth::verify_jwt(t.access_token, signing, checks).ok());
+
+    const auto pub = auth_scratch() / "service.pub";
+    write_file(pub, signing.public_pem());
+    auto refused = run(std::string(VFT_CLI_PATH) + " mock token-service --clients " +
+                       clients.file.string() + " --key " + pub.string());
+    CHECK(refused.first == 2);
+    CHECK(refused.second.find("VFT-AUTH-0901") != std::string::npos);
 }

@@ -10,11 +10,15 @@
 #include <thread>
 
 #include "../../mocks/src/auth_check.hpp"
+#include "../support/files.hpp"
+#include "vft/auth/client_assertion.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/mocks/receiver.hpp"
+#include "vft/mocks/token_service.hpp"
 
 using namespace vft;
 using namespace vft::mocks::detail;
@@ -150,7 +154,7 @@ TEST_CASE("auth check: paths map to their API and orgnr", "[auth_check]") {
     CHECK(request_url("127.0.0.1:8080", "/v1/Bundle") == kJftUrl);
 }
 
-TEST_CASE("auth check: a good VKP token passes; no token is 401 without an error code",
+TEST_CASE("auth check: a good VKP token passes, no token is 401 without an error code",
           "[auth_check]") {
     auto c = checker();
     CHECK_FALSE(vkp(*c, mint(Claims())));
@@ -308,7 +312,7 @@ TEST_CASE("auth check: JFT needs a DPoP token with a proof bound to it", "[auth_
     CHECK(jft(*c, mint(jft_claims().set("aud", q("nhn:vkp"))), "")->status == 401);
 }
 
-TEST_CASE("auth check: a DPoP-bound token presented as Bearer is refused; VKP takes Bearer only",
+TEST_CASE("auth check: a DPoP-bound token presented as Bearer is refused, VKP takes Bearer only",
           "[auth_check]") {
     auto c = checker();
     const std::string bound =
@@ -492,4 +496,71 @@ TEST_CASE("auth check: an unreachable token service fails create with a network 
     REQUIRE_FALSE(c.ok());
     CHECK(c.error().code.rfind("VFT-NET-", 0) == 0);
     CHECK(has(c.error().message, "cannot reach the token service"));
+}
+
+// The library classes as the conformance runner hosts them: a TokenService and a Receiver in
+// this process, a token over real HTTP, and ReceiverOptions::defects reaching the checks.
+TEST_CASE("auth check: in-process TokenService and Receiver, defects from ReceiverOptions",
+          "[auth_check]") {
+    const auth::Key& client = client_key();
+    mocks::TokenServiceOptions to;
+    to.clients_json = R"({"clients":[{"client_id":"c1","jwk":)" + client.public_jwk_json() +
+                      R"(,"scopes":["nhn:vkp/api/user/bundle.write"],"vkp_id":"v1"}]})";
+    to.issuer = "https://helseid-sts.test.example";
+    auto ts = mocks::TokenService::create(to);
+    REQUIRE(ts.ok());
+    auto base = (*ts)->start();
+    REQUIRE(base.ok());
+    CHECK((*ts)->issuer() == "https://helseid-sts.test.example");
+    CHECK((*ts)->token_endpoint() == *base + "/connect/token");
+
+    auto assertion =
+        auth::make_client_assertion(client, {"c1", (*ts)->token_endpoint(), "", 60, 0});
+    REQUIRE(assertion.ok());
+    httplib::Client http(*base);
+    auto res = http.Post("/connect/token",
+                         "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams"
+                         "%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&scope=nhn%3Avkp%2Fapi%2F"
+                         "user%2Fbundle.write&client_assertion=" +
+                             *assertion,
+                         "application/x-www-form-urlencoded");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    const std::string token = *auth::json_string_member(res->body, "access_token");
+
+    AuthCheckerOptions o;
+    o.token_service_url = *base;  // discovery: the issuer is the configured one
+    auto c = AuthChecker::create(o);
+    REQUIRE(c.ok());
+    CHECK_FALSE(vkp(**c, token));
+    CHECK(vkp(**c, "")->status == 401);
+
+    const std::string bundle =
+        vft::test::source_file("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    for (const bool defect : {false, true}) {
+        mocks::ReceiverOptions ro;
+        ro.auth_url = *base;
+        if (defect) ro.defects = {"ignores-auth"};
+        auto rx = mocks::Receiver::create(ro);
+        REQUIRE(rx.ok());
+        auto url = (*rx)->start();
+        REQUIRE(url.ok());
+        httplib::Client rc(*url);
+        auto anonymous = rc.Post("/epj/r4/312229544/bundle", bundle, "application/fhir+json");
+        REQUIRE(anonymous);
+        CHECK(anonymous->status == (defect ? 201 : 401));
+        auto with_token =
+            rc.Post("/epj/r4/312229544/bundle", {{"Authorization", "Bearer " + token}}, bundle,
+                    "application/fhir+json");
+        REQUIRE(with_token);
+        CHECK(with_token->status == 201);
+        (*rx)->stop();
+    }
+    mocks::ReceiverOptions unknown;
+    unknown.auth_url = *base;
+    unknown.defects = {"no-such-defect"};
+    auto bad = mocks::Receiver::create(unknown);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().code == errc::mock_defect);
+    (*ts)->stop();
 }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "conformance_detail.hpp"
 #include "suites.hpp"
@@ -186,6 +187,69 @@ void add_journaling(Suite& s) {
                 o.pass();
             }));
     }
+}
+
+// Many writes at once (one patient, eight clients): every one answered 2xx must be journaled.
+void add_concurrent_writes(Suite& s) {
+    s.tests.push_back(make(
+        "vkp_r4.journal.alarm.concurrent_writes_all_journaled", "journaling", "alarm",
+        "Alarm reports sent by eight clients at once are all journaled",
+        "domain §3.1 (journaling success → 2xx); DESIGN.md (a receiver stores or rejects)",
+        [](TestContext& ctx, Outcome& o) {
+            constexpr int kClients = 8, kEach = 3;
+            auto p = journal_patient(ctx);
+            std::vector<Sent> msgs;
+            for (int i = 0; i < kClients * kEach; ++i) {
+                auto m = build_message(ctx, UseCase::alarm, p);
+                if (!m) return o.error(m.error().to_string());
+                msgs.push_back(*m);
+            }
+            std::vector<int> status(msgs.size(), 0);
+            std::vector<std::thread> clients;
+            for (int c = 0; c < kClients; ++c)
+                clients.emplace_back([&, c] {
+                    for (int k = 0; k < kEach; ++k) {
+                        const size_t i = static_cast<size_t>(c * kEach + k);
+                        auto r = post_fhir(ctx, msgs[i].path, msgs[i].body,
+                                           "concurrent write " + std::to_string(i + 1) + " of " +
+                                               std::to_string(msgs.size()));
+                        status[i] = r ? r->status : 0;
+                    }
+                });
+            for (auto& t : clients)
+                t.join();
+            size_t accepted = 0;
+            for (int st : status)
+                accepted += st >= 200 && st < 300 ? 1 : 0;
+            if (!o.expect(accepted == msgs.size(),
+                          "expected HTTP 2xx for all " + std::to_string(msgs.size()) +
+                              " valid alarm reports sent by " + std::to_string(kClients) +
+                              " clients at once, " + std::to_string(accepted) + " were accepted [" +
+                              kApiRef + "]"))
+                return;
+            auto res = search(ctx, "composition", "patient.identifier=" + p.fnr, p.service_codes,
+                              "read the journal back (composition/_search)");
+            if (res && (res->status == 404 || res->status == 405 || res->status == 501))
+                return o.skip("the SUT offers no composition/_search (" + describe(res) +
+                              "): journaling could not be verified [domain §3.1]");
+            if (!o.expect(res && res->status == 200 && bundle_type(res->body) == "searchset",
+                          "composition/_search answered " + describe(res) +
+                              "; expected HTTP 200 with a searchset Bundle [domain §3.1]"))
+                return;
+            size_t missing = 0;
+            std::string first_missing;
+            for (const auto& m : msgs)
+                if (entry_strings_containing(res->body, m.marker).empty()) {
+                    if (!missing++) first_missing = m.marker;
+                }
+            if (!o.expect(missing == 0, std::to_string(missing) + " of " +
+                                            std::to_string(msgs.size()) +
+                                            " alarm reports answered 2xx are not in the journal "
+                                            "(composition/_search), e.g. '" +
+                                            first_missing + "' [DESIGN.md: stores or rejects]"))
+                return;
+            o.pass();
+        }));
 }
 
 // ---- validation ---------------------------------------------------------------------------
@@ -687,6 +751,7 @@ void add_robustness(Suite& s) {
 void add_vkp_r4_tests(Suite& s) {
     add_auth(s);
     add_journaling(s);
+    add_concurrent_writes(s);
     add_validation(s);
     add_duplicates(s);
     add_search(s);
