@@ -45,6 +45,15 @@ std::string q(std::string_view s) {
     return "\"" + esc(s) + "\"";
 }
 
+// A path as one word of the trigger command line (`vft run`'s pre-flight reads the first word).
+std::string shell_word(const std::string& path) {
+    if (path.find_first_of(" '\"\\$`") == std::string::npos) return path;
+    std::string out = "'";
+    for (char c : path)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 fs::path self_dir() {
     std::error_code ec;
     const auto exe = fs::read_symlink("/proc/self/exe", ec);
@@ -175,7 +184,8 @@ int demo(const DemoArgs& a) {
         R"("client_id":"vft-example-sender","private_key":"example-sender.key.pem","dpop":true},)"
         R"("modules":["alarm","medication","supervision","dho","pmd","search","auth"],)"
         R"("trigger":)" +
-        q("'" + sender->string() + "' --instruction {instruction} --key example-sender.key.pem") +
+        q(shell_word(sender->string()) +
+          " --instruction {instruction} --key example-sender.key.pem") +
         "}";
     const fs::path receiver_file = out / "sut" / "mock-receiver.json";
     const fs::path sender_file = out / "sut" / "example-sender.json";
