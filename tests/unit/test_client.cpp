@@ -661,6 +661,14 @@ TEST_CASE("TokenClient: token endpoint errors are 0903/0904 and never show a sec
         o.client_key = key;
         o.token_url = "ftp://sts/token";
         CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.token_url = s.url("/token");
+        o.assertion_lifetime_s = 0;
+        CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.assertion_lifetime_s = 60;
+        o.refresh_fraction = 1.5;
+        CHECK(TokenClient::create(o).error().code == errc::build_invalid_value);
+        o.refresh_fraction = 0.1;
+        CHECK(TokenClient::create(o).ok());
     }
 }
 
@@ -928,4 +936,40 @@ TEST_CASE("PmdClient: results are mapped back to the caller's measurements in or
     auto refused = client->send(b);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == errc::build_invalid_value);
+}
+
+TEST_CASE("RetryingClient: PrepareAttempt runs before every attempt on a fresh copy", "[client]") {
+    const Key& key = test_key(Algorithm::es256);
+    Server s(key);
+    auto tokens = make_tokens(token_options(s, key, false));
+    auto http = transport::HttpClient::create({});
+    REQUIRE(http.ok());
+    transport::RetryingClient retrying(*http, quick_retry(3));
+    s.forced_status = 503;
+    s.forced_count = 2;
+    transport::HttpRequest request{"POST", s.url("/epj/r4/312229544/bundle"), {}, "{}"};
+    std::vector<int> seen;
+    std::vector<size_t> header_counts;
+    auto out = retrying.send(request, true, [&](transport::HttpRequest& r, int attempt) {
+        seen.push_back(attempt);
+        header_counts.push_back(r.headers.size());  // never what an earlier attempt added
+        r.headers.emplace_back("Authorization",
+                               "Bearer " + tokens.token({"nhn:vkp/api/user/bundle.write"})->value);
+        return Result<void>{};
+    });
+    REQUIRE(out.ok());
+    CHECK(out->response.status == 201);
+    CHECK(out->attempts == 3);
+    CHECK(seen == std::vector<int>{1, 2, 3});
+    CHECK(header_counts == std::vector<size_t>{0, 0, 0});
+    CHECK(request.headers.empty());  // the caller's request is not touched
+
+    // An error from the callback ends the call before anything is sent.
+    const int before = s.api_requests;
+    auto refused = retrying.send(request, true, [](transport::HttpRequest&, int) {
+        return Result<void>{Error{"VFT-AUTH-0902", "no signature", {}, {}, 0, false}};
+    });
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == errc::auth_sign_failed);
+    CHECK(s.api_requests == before);
 }

@@ -158,10 +158,9 @@ struct TokenClient::Impl {
                     : error == "invalid_dpop_proof" ? "the DPoP proof was refused (key, htu, iat)"
                     : r.status >= 500               ? "the token service is failing; try later"
                                                     : "see the OAuth error";
-                Error e = make_error(errc::auth_token_request, std::move(message), std::move(hint),
-                                     r.status, transport::retryable_status(r.status));
-                e.location = "attempts " + std::to_string(attempts);
-                return e;
+                if (attempts > 1) message += " (after " + std::to_string(attempts) + " attempts)";
+                return make_error(errc::auth_token_request, std::move(message), std::move(hint),
+                                  r.status, transport::retryable_status(r.status));
             }
             if (!json)
                 return make_error(errc::auth_token_response,
@@ -230,6 +229,13 @@ Result<TokenClient> TokenClient::create(TokenClientOptions options) {
                               detail::sanitize(options.token_url, 200) + "'");
     if (options.client_id.empty())
         return make_error(errc::build_invalid_value, "client_id is empty");
+    if (options.assertion_lifetime_s < 1 || options.assertion_lifetime_s > 600)
+        return make_error(errc::build_invalid_value, "assertion_lifetime_s must be 1..600",
+                          "HelseID accepts short-lived assertions; 60 s is the default");
+    if (options.min_refresh_margin_s < 0 || !(options.refresh_fraction >= 0.0) ||
+        options.refresh_fraction >= 1.0)
+        return make_error(errc::build_invalid_value,
+                          "min_refresh_margin_s must be >= 0 and refresh_fraction in [0, 1)");
     auto http = transport::HttpClient::create(options.http);
     if (!http) return http.error();
     transport::RetryingClient retrying(std::move(http).value(), options.retry);

@@ -56,8 +56,8 @@ struct AccessToken {
 class TokenClient {
   public:
     // Checks the options. Errors: VFT-AUTH-0901 (no client key, a public key, a public DPoP
-    // key), VFT-BUILD-0704 (token_url not http(s), empty client_id), VFT-NET-1001/VFT-IO-0601
-    // (HTTP client setup). Options are copied.
+    // key), VFT-BUILD-0704 (token_url not http(s), empty client_id, assertion lifetime or refresh
+    // settings out of range), VFT-NET-1001/VFT-IO-0601 (HTTP client setup). Options are copied.
     [[nodiscard]] static Result<TokenClient> create(TokenClientOptions options);
 
     // A token for this set of scopes (order and duplicates do not matter). Served from the cache
