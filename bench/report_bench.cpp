@@ -1,7 +1,8 @@
 // Report sizes and speeds for a large run: ~60 tests x 5 captured exchanges whose request bodies
 // are the shipped valid fixtures (fødselsnummer hashed as the runner does), one failing test.
 // Prints the size of report.json, report.html and junit.xml and the time to write, render, sign
-// and verify. Usage: vft_bench_report [SECONDS per measurement, default 2] (docs/reports.md).
+// and verify. Usage: vft_bench_report [SECONDS per measurement, default 2] [REPORT.json]
+// (docs/reports.md). With REPORT.json (e.g. what `vft run` wrote) that report is measured instead.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -77,7 +78,21 @@ int main(int argc, char** argv) {
     o.tests = 60;
     o.exchanges_per_test = 5;
     o.bodies = fixture_bodies();
-    const vft::reports::Report report = vft::test::sample_report(o);
+    vft::reports::Report report;
+    if (argc > 2) {
+        std::ifstream in(argv[2], std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto parsed = vft::reports::from_json(ss.str());
+        if (!parsed) {
+            std::fprintf(stderr, "bench: %s: %s\n", argv[2], parsed.error().to_string().c_str());
+            return 2;
+        }
+        report = std::move(*parsed);
+        o.bodies.clear();
+    } else {
+        report = vft::test::sample_report(o);
+    }
     auto key = vft::auth::Key::generate(vft::auth::Algorithm::eddsa);
     auto pub = vft::auth::Key::load_pem(key->public_pem());
     const std::string json = vft::reports::to_json(report);
@@ -91,8 +106,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench: the report does not verify\n");
         return 1;
     }
-    std::printf("report: %zu tests, %zu exchanges, %zu distinct fixture bodies\n",
-                report.tests.size(), exchanges, o.bodies.size());
+    std::printf("report: %s, %zu tests, %zu exchanges\n",
+                argc > 2 ? argv[2] : "generated from the fixtures", report.tests.size(), exchanges);
     std::printf(
         "  report.json      %8zu bytes\n  report.html      %8zu bytes\n"
         "  junit.xml        %8zu bytes\n  report.json.sig  %8zu bytes\n",

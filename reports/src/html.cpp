@@ -282,7 +282,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:
 dl.facts dt{font-weight:600;color:var(--muted)}dl.facts dd{margin:0}
 table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-th{background:var(--bg);font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:var(--bg);font-weight:600}td b{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;font-size:12px;font-weight:700;padding:1px 8px;border-radius:10px;color:#fff;white-space:nowrap}
 .s-pass{--c:var(--pass)}.s-fail{--c:var(--fail)}.s-error{--c:#6a1b9a}.s-skip{--c:var(--inc)}.s-omit{--c:#80868b}
 .badge.s-pass,.badge.s-fail,.badge.s-error,.badge.s-skip,.badge.s-omit{background:var(--c)}
