@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Validated bundle writes per second against the mock receiver on loopback, with latency
-# percentiles (wrk). Every request carries a new identifier, so each one is validated and
-# journaled (SQLite, WAL, synchronous=FULL). Usage: bench/receiver_bench.sh [VFT_BINARY] [SECONDS]
+# percentiles (wrk), and the CPU time each write costs the receiver and the load generator
+# (from /proc and bash's `time`): on a shared machine the rate depends on the neighbours, the CPU
+# per write does not. Every request carries a new identifier, so each one is validated and
+# journaled (SQLite, WAL, synchronous=NORMAL: survives a crash of the receiver process, not a
+# power loss; see docs/transport.md).
+# Usage: bench/receiver_bench.sh [VFT_BINARY] [SECONDS] [CONNECTIONS] [-- RECEIVER ARGS...]
+# BENCH_PATH=/nowhere sends the same requests to a path that only gets a 404: the cost of HTTP
+# alone (httplib, loopback TCP) without validation and journal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vft=${1:-build/release/cli/vft}
 seconds=${2:-10}
+connections=${3:-16}
+shift $(( $# < 3 ? $# : 3 ))
+[[ ${1:-} == "--" ]] && shift
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-"$vft" mock receiver --listen 127.0.0.1:0 --db "$work/journal.db" > "$work/out" 2>/dev/null &
+"$vft" mock receiver --listen 127.0.0.1:0 --db "$work/journal.db" "$@" > "$work/out" 2>/dev/null &
 pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/out" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -qs "listening on" "$work/out" && break; sleep 0.05; done
 url=$(sed -n 's/^listening on //p' "$work/out")
 body=fixtures/messages/valid/medication/dispense-1-1-single.json
 cat > "$work/post.lua" <<LUA
@@ -25,9 +34,21 @@ wrk.headers["Content-Type"] = "application/fhir+json"
 request = function()
   n = n + 1
   local fresh = string.format("urn:uuid:%08x-0000-4000-8000-%012x", thread_id, n)
-  return wrk.format(nil, "/epj/r4/312229544/medicationdispense", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
+  return wrk.format(nil, "${BENCH_PATH:-/epj/r4/312229544/medicationdispense}", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
 end
 LUA
-echo "receiver: $url  body: $body ($(wc -c < $body) bytes)  duration: ${seconds}s"
-wrk -t2 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "$url" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+split_ticks() { awk '{print "receiver user " $14 " system " $15 " ticks"}' "/proc/$pid/stat"; }
+echo "receiver: $url  body: $body ($(wc -c < $body) bytes)  duration: ${seconds}s  connections: $connections"
+before=$(cpu_ticks)
+TIMEFORMAT="%U %S"
+{ time wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/post.lua" "$url" > "$work/wrk"; } 2> "$work/wrk-cpu"
+after=$(cpu_ticks)
+grep -E "Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx" "$work/wrk"
+requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$work/wrk")
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+awk -v r="$requests" -v t=$((after - before)) -v us="$tick_us" -v w="$(cat "$work/wrk-cpu")" 'BEGIN {
+  split(w, c, " ");
+  printf "CPU per write: receiver %.0f us, wrk %.0f us (user+system)\n", t * us / r, (c[1] + c[2]) * 1e6 / r }'
 curl -s "$url/_admin/journal" | grep -o '"count"' | wc -l | xargs echo "journaled distinct messages:"
+split_ticks

@@ -1,17 +1,21 @@
-// vft outbox status|list|retry|drop --db FILE — inspect and repair a sender's outbox.
+// vft outbox status|list|retry|drop|deliver --db FILE — inspect, repair and deliver a sender's
+// outbox.
 // Exit 0: done · 1: nothing matched · 2: could not run. Every 11-digit run in the output is
 // masked (fødselsnummer in keys, errors and outcomes); message bodies are never printed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "commands.hpp"
 #include "json_text.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
+#include "vft/outbox/delivery.hpp"
 #include "vft/outbox/outbox.hpp"
 
 namespace vft::cli {
@@ -24,6 +28,10 @@ struct OutboxArgs {
     size_t limit = 100;
     int64_t seq = 0;
     bool all = false;
+    // deliver
+    std::string url, orgnr, service_codes;
+    size_t workers = 1;
+    double seconds = 30;
 };
 
 // Masked, and JSON-escaped for json output.
@@ -191,6 +199,46 @@ int run_drop(const OutboxArgs& a) {
     return kExitOk;
 }
 
+// Delivers what is due until nothing is pending or --for seconds pass (auth none: the HelseID
+// client plugs into DeliveryOptions::auth).
+int run_deliver(const OutboxArgs& a) {
+    auto box = open_existing("deliver", a.db);
+    if (!box) return kExitCannotRun;
+    DeliveryOptions o;
+    o.base_url = a.url;
+    o.orgnr = a.orgnr;
+    o.workers = a.workers;
+    for (size_t i = 0; i < a.service_codes.size();) {
+        const size_t comma = std::min(a.service_codes.find(',', i), a.service_codes.size());
+        if (comma > i) o.service_codes.push_back(a.service_codes.substr(i, comma - i));
+        i = comma + 1;
+    }
+    // The last failure of this run, so a pending message says why (masked when printed).
+    auto last = std::make_shared<std::pair<std::mutex, std::string>>();
+    o.observer = [last](const DeliveryEvent& e) {
+        if (e.verdict == DeliveryVerdict::delivered || !e.error) return;
+        std::lock_guard lock(last->first);
+        last->second = e.identifier + ": " + e.error->to_string();
+    };
+    auto d = Deliverer::create(*box, o);
+    if (!d) return fail_storage("deliver", d.error());
+    const auto budget = std::chrono::milliseconds(static_cast<int64_t>(a.seconds * 1000));
+    auto idle = d->run_until_idle(std::chrono::steady_clock::now() + budget);
+    if (!idle) return fail_storage("deliver", idle.error());
+    const DeliveryStats& s = idle->stats;
+    std::cout << "delivered " << s.delivered << ", retry later " << s.retried << ", dead " << s.dead
+              << " (" << s.sent << " requests)\n"
+              << "outbox: " << idle->pending << " pending, " << idle->dead << " dead\n";
+    if (idle->next_attempt_ms > 0 && idle->pending > 0)
+        std::cout << "next attempt " << when(idle->next_attempt_ms) << "\n";
+    {
+        std::lock_guard lock(last->first);
+        if (!last->second.empty())
+            std::cout << "last error: " << one_line(safe(last->second), 300) << "\n";
+    }
+    return idle->pending == 0 && idle->dead == 0 ? kExitOk : kExitFail;
+}
+
 }  // namespace
 
 void add_outbox(CLI::App& app, int& exit_code) {
@@ -234,6 +282,23 @@ void add_outbox(CLI::App& app, int& exit_code) {
         cmd->add_option("--seq", args->seq, "The message to drop")
             ->required()
             ->check(CLI::PositiveNumber);
+    }
+    {
+        auto [cmd, args] = add("deliver",
+                               "Send what is due to the receiver until nothing is pending "
+                               "(exit 0) or --for passes (exit 1 while messages remain)",
+                               run_deliver);
+        cmd->add_option("--url", args->url, "The receiver's API root, e.g. http://127.0.0.1:8080")
+            ->required();
+        cmd->add_option("--orgnr", args->orgnr, "The receiving municipality (VKP endpoints)");
+        cmd->add_option("--service-codes", args->service_codes,
+                        "ServiceCodes header for VKP, e.g. TA,MD");
+        cmd->add_option("--workers", args->workers, "Sender threads (default 1)")
+            ->check(CLI::Range(1, 64));
+        cmd->add_option("--for", args->seconds,
+                        "Give up waiting for backoffs after this many "
+                        "seconds (default 30)")
+            ->check(CLI::NonNegativeNumber);
     }
 }
 

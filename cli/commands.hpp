@@ -14,5 +14,10 @@ inline constexpr int kExitCannotRun = 2;
 void add_validate(CLI::App& app, int& exit_code);
 void add_outbox(CLI::App& app, int& exit_code);
 void add_mock(CLI::App& app, int& exit_code);
+void add_run(CLI::App& app, int& exit_code);
+void add_keys(CLI::App& app, int& exit_code);
+void add_report(CLI::App& app, int& exit_code);
+void add_registry(CLI::App& app, int& exit_code);
+void add_demo(CLI::App& app, int& exit_code);
 
 }  // namespace vft::cli

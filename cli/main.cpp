@@ -11,6 +11,11 @@ int main(int argc, char** argv) {
     vft::cli::add_validate(app, exit_code);
     vft::cli::add_outbox(app, exit_code);
     vft::cli::add_mock(app, exit_code);
+    vft::cli::add_run(app, exit_code);
+    vft::cli::add_keys(app, exit_code);
+    vft::cli::add_report(app, exit_code);
+    vft::cli::add_registry(app, exit_code);
+    vft::cli::add_demo(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

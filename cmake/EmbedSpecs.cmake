@@ -4,10 +4,19 @@ function(vft_embed_specs out_cpp)
   vft_embed_files(${out_cpp} ${PROJECT_SOURCE_DIR}/specs embedded_spec_files "validate/embedded_specs.hpp")
 endfunction()
 
-# Embeds the .json and .xsd files under `dir` as a table returned by vft::detail::<function>()
-# (declared in `header`, which defines vft::detail::EmbeddedFile).
+# Embeds the .json and .xsd files under `dir` (or the files matching the globs given after
+# `header`, e.g. *.txt *.xml) as a table returned by vft::detail::<function>() (declared in
+# `header`, which defines vft::detail::EmbeddedFile).
 function(vft_embed_files out_cpp dir function header)
-  file(GLOB_RECURSE spec_files CONFIGURE_DEPENDS RELATIVE ${dir} ${dir}/*.json ${dir}/*.xsd)
+  set(patterns ${ARGN})
+  if(NOT patterns)
+    set(patterns *.json *.xsd)
+  endif()
+  set(globs "")
+  foreach(p IN LISTS patterns)
+    list(APPEND globs ${dir}/${p})
+  endforeach()
+  file(GLOB_RECURSE spec_files CONFIGURE_DEPENDS RELATIVE ${dir} ${globs})
   list(SORT spec_files)
   set(abs_files "")
   foreach(f IN LISTS spec_files)

@@ -9,7 +9,9 @@ packages=(
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
 )
-if [[ "${VFT_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium); fi
+# The browser test of report.html (tests/browser): headless Chromium, and zlib to decode the
+# screenshot's pixels. scripts/test.sh sets VFT_WITH_BROWSER=1; the demo does not need them.
+if [[ "${VFT_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium zlib1g-dev); fi
 
 missing=()
 for p in "${packages[@]}"; do

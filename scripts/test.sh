@@ -4,7 +4,7 @@
 # Installs what it needs first. Usage: scripts/test.sh [--quick]  (--quick: dev build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+VFT_WITH_BROWSER=1 scripts/install-deps.sh  # chromium for the browser test of report.html
 jobs=$(nproc)
 
 echo "== dev build (Werror) + all tests"

@@ -44,22 +44,47 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
     }
     std::unique_ptr<Journal> j(new Journal(db));
     sqlite3_busy_timeout(db, 5000);
+    // One receiver owns its journal (locking_mode=EXCLUSIVE, set before WAL is entered): no file
+    // lock per transaction, no shared-memory index. A second process on the file gets 1201.
     for (const char* sql :
-         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+         {"PRAGMA locking_mode=EXCLUSIVE", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
           "CREATE TABLE IF NOT EXISTS journal ("
-          " seq INTEGER PRIMARY KEY AUTOINCREMENT, api TEXT NOT NULL, identifier TEXT NOT NULL,"
+          // seq without AUTOINCREMENT (no sqlite_sequence page per write): rows are never
+          // deleted, so max(seq) + 1 keeps it increasing, as the JFT cursor needs.
+          " seq INTEGER PRIMARY KEY, api TEXT NOT NULL, identifier TEXT NOT NULL,"
           " resource_type TEXT NOT NULL, orgnr TEXT NOT NULL, resource_id TEXT NOT NULL,"
           " count INTEGER NOT NULL, received TEXT NOT NULL, body TEXT NOT NULL,"
           " status INTEGER NOT NULL, response TEXT NOT NULL, location TEXT NOT NULL,"
-          " content_type TEXT NOT NULL, read_at TEXT, journaled_at TEXT,"
-          " UNIQUE(api, identifier))",
-          "CREATE INDEX IF NOT EXISTS journal_by_id ON journal(resource_type, resource_id)"})
+          " content_type TEXT NOT NULL, read_at TEXT, journaled_at TEXT)",
+          // Not UNIQUE: record_once keeps an identifier once (under the mutex, in one
+          // transaction); the journals-duplicates defect must be able to journal it again.
+          "CREATE INDEX IF NOT EXISTS journal_by_key ON journal(api, identifier)",
+          "CREATE INDEX IF NOT EXISTS journal_by_id ON journal(resource_type, resource_id)",
+          "CREATE TABLE IF NOT EXISTS record ("
+          " seq INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, api TEXT NOT NULL,"
+          " orgnr TEXT NOT NULL, type TEXT NOT NULL, patient TEXT NOT NULL, at INTEGER,"
+          " body TEXT NOT NULL)",
+          "CREATE INDEX IF NOT EXISTS record_by_patient ON record(api, type, patient, orgnr)"})
         if (auto r = j->exec(sql); !r) return r.error();
     return j;
 }
 
 Journal::~Journal() {
+    for (sqlite3_stmt* st : stmts_)
+        sqlite3_finalize(st);
     sqlite3_close(db_);
+}
+
+sqlite3_stmt* Journal::prepared(int slot, const char* sql) {
+    sqlite3_stmt*& st = stmts_[slot];
+    if (!st) {
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+            return nullptr;
+    } else {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    return st;
 }
 
 Result<void> Journal::exec(const char* sql) {
@@ -72,54 +97,171 @@ Result<void> Journal::exec(const char* sql) {
     return {};
 }
 
+struct Journal::Write {
+    const std::string& api;
+    const std::string& identifier;
+    const std::string& resource_type;
+    const std::string& orgnr;
+    const std::string& body;
+    const std::function<StoredOutcome(const std::string&)>& outcome;
+    const std::vector<Record>& records;
+    bool once;
+    std::optional<Result<StoredOutcome>> result;  // written by the committing thread
+    bool done = false;                            // under queue_mu_, after `result`
+};
+
+Result<void> Journal::step(int slot, const char* sql) {
+    sqlite3_stmt* st = prepared(slot, sql);
+    if (!st) return db_error(db_, sql);
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_error(db_, sql);
+    return {};
+}
+
 Result<StoredOutcome> Journal::record_once(
     const std::string& api, const std::string& identifier, const std::string& resource_type,
     const std::string& orgnr, const std::string& body,
-    const std::function<StoredOutcome(const std::string&)>& outcome) {
+    const std::function<StoredOutcome(const std::string&)>& outcome,
+    const std::vector<Record>& records, bool once) {
+    Write w{api, identifier, resource_type, orgnr, body, outcome, records, once, {}, false};
+    std::unique_lock q(queue_mu_);
+    queue_.push_back(&w);
+    while (!w.done) {
+        if (committing_) {
+            queue_cv_.wait(q);
+            continue;
+        }
+        committing_ = true;
+        std::vector<Write*> batch;
+        batch.swap(queue_);
+        q.unlock();
+        commit_batch(batch);
+        q.lock();
+        for (Write* x : batch)
+            x->done = true;
+        committing_ = false;
+        queue_cv_.notify_all();
+    }
+    return std::move(*w.result);
+}
+
+void Journal::commit_batch(const std::vector<Write*>& batch) {
     std::lock_guard lock(mu_);
-    if (auto r = exec("BEGIN IMMEDIATE"); !r) return r.error();
-    auto rollback = [this](Error e) {
-        (void)exec("ROLLBACK");
-        return e;
+    auto fail_all = [&](const Error& e) {
+        for (Write* w : batch)
+            w->result = e;
     };
-    {
-        Stmt up;
-        sqlite3_prepare_v2(
-            db_,
-            "UPDATE journal SET count = count + 1 WHERE api = ?1 AND identifier = ?2 "
-            "RETURNING status, response, location, content_type, count",
-            -1, &up.s, nullptr);
-        sqlite3_bind_text(up.s, 1, api.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(up.s, 2, identifier.c_str(), -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(up.s) == SQLITE_ROW) {
-            StoredOutcome o{sqlite3_column_int(up.s, 0), col(up.s, 1), col(up.s, 2), col(up.s, 3),
-                            sqlite3_column_int(up.s, 4)};
-            sqlite3_reset(up.s);
-            if (auto r = exec("COMMIT"); !r) return rollback(r.error());
-            return o;
+    if (auto r = step(5, "BEGIN IMMEDIATE"); !r) return fail_all(r.error());
+    for (Write* w : batch) {
+        w->result = write_one(*w);
+        if (!*w->result) {
+            const Error e = w->result->error();
+            (void)step(7, "ROLLBACK");
+            return fail_all(e);
         }
     }
+    if (auto r = step(6, "COMMIT"); !r) {
+        (void)step(7, "ROLLBACK");
+        return fail_all(r.error());
+    }
+}
+
+Result<StoredOutcome> Journal::write_one(const Write& w) {
+    const std::string& api = w.api;
+    const std::string& identifier = w.identifier;
+    const std::string& resource_type = w.resource_type;
+    const std::string& orgnr = w.orgnr;
+    const std::string& body = w.body;
+    // On an error the caller rolls the whole batch back.
+    if (w.once) {
+        sqlite3_stmt* up =
+            prepared(0,
+                     "UPDATE journal SET count = count + 1 WHERE api = ?1 AND identifier = ?2 "
+                     "RETURNING status, response, location, content_type, count");
+        if (!up) return db_error(db_, "journal update");
+        sqlite3_bind_text(up, 1, api.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 2, identifier.c_str(), -1, SQLITE_STATIC);
+        const int stepped = sqlite3_step(up);
+        if (stepped == SQLITE_ROW) {
+            StoredOutcome o{sqlite3_column_int(up, 0), col(up, 1), col(up, 2), col(up, 3),
+                            sqlite3_column_int(up, 4)};
+            sqlite3_reset(up);
+            return o;
+        }
+        sqlite3_reset(up);
+        if (stepped != SQLITE_DONE) return db_error(db_, "journal update");
+    }
     const std::string resource_id = new_uuid();
-    StoredOutcome o = outcome(resource_id);
-    Stmt ins;
-    sqlite3_prepare_v2(db_,
-                       "INSERT INTO journal (api, identifier, resource_type, orgnr, resource_id, "
-                       "count, received, body,"
-                       " status, response, location, content_type) VALUES (?1, ?2, ?3, ?4, ?5, 1, "
-                       "?6, ?7, ?8, ?9, ?10, ?11)",
-                       -1, &ins.s, nullptr);
+    StoredOutcome o = w.outcome(resource_id);
+    sqlite3_stmt* ins =
+        prepared(1,
+                 "INSERT INTO journal (api, identifier, resource_type, orgnr, resource_id, count,"
+                 " received, body, status, response, location, content_type)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!ins) return db_error(db_, "journal insert");
     const std::string now = now_text();
     const std::string* texts[] = {&api,         &identifier, &resource_type, &orgnr,
                                   &resource_id, &now,        &body};
     for (int i = 0; i < 7; ++i)
-        sqlite3_bind_text(ins.s, i + 1, texts[i]->c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(ins.s, 8, o.status);
-    sqlite3_bind_text(ins.s, 9, o.body.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins.s, 10, o.location.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(ins.s, 11, o.content_type.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(ins.s) != SQLITE_DONE) return rollback(db_error(db_, "journal insert"));
-    if (auto r = exec("COMMIT"); !r) return rollback(r.error());
+        sqlite3_bind_text(ins, i + 1, texts[i]->c_str(), static_cast<int>(texts[i]->size()),
+                          SQLITE_STATIC);
+    sqlite3_bind_int(ins, 8, o.status);
+    sqlite3_bind_text(ins, 9, o.body.c_str(), static_cast<int>(o.body.size()), SQLITE_STATIC);
+    sqlite3_bind_text(ins, 10, o.location.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 11, o.content_type.c_str(), -1, SQLITE_STATIC);
+    const int done = sqlite3_step(ins);
+    sqlite3_reset(ins);
+    if (done != SQLITE_DONE) return db_error(db_, "journal insert");
+    const int64_t journal_seq = sqlite3_last_insert_rowid(db_);
+    for (const Record& r : w.records) {
+        sqlite3_stmt* rec = prepared(2,
+                                     "INSERT INTO record (journal_seq, api, orgnr, type, patient, "
+                                     "at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        if (!rec) return db_error(db_, "record insert");
+        sqlite3_bind_int64(rec, 1, journal_seq);
+        sqlite3_bind_text(rec, 2, api.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(rec, 3, orgnr.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(rec, 4, r.type.c_str(), -1, SQLITE_STATIC);
+        sqlite3_bind_text(rec, 5, r.patient.c_str(), -1, SQLITE_STATIC);
+        if (r.when)
+            sqlite3_bind_int64(rec, 6, *r.when);
+        else
+            sqlite3_bind_null(rec, 6);
+        sqlite3_bind_text(rec, 7, r.body.c_str(), static_cast<int>(r.body.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(rec);
+        sqlite3_reset(rec);
+        if (rc != SQLITE_DONE) return db_error(db_, "record insert");
+    }
     return o;
+}
+
+Result<std::vector<std::string>> Journal::records(const std::string& api, const std::string& orgnr,
+                                                  const std::string& type,
+                                                  const std::string& patient,
+                                                  std::optional<int64_t> from,
+                                                  std::optional<int64_t> to) {
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* q = prepared(3,
+                               "SELECT CASE WHEN r.body = '' THEN j.body ELSE r.body END"
+                               " FROM record r JOIN journal j ON j.seq = r.journal_seq"
+                               " WHERE r.api = ?1 AND r.orgnr = ?2 AND r.type = ?3"
+                               " AND r.patient = ?4 AND (?5 IS NULL OR r.at >= ?5)"
+                               " AND (?6 IS NULL OR r.at <= ?6) ORDER BY r.seq");
+    if (!q) return db_error(db_, "record query");
+    sqlite3_bind_text(q, 1, api.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, orgnr.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, type.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, patient.c_str(), -1, SQLITE_STATIC);
+    if (from) sqlite3_bind_int64(q, 5, *from);
+    if (to) sqlite3_bind_int64(q, 6, *to);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        out.push_back(col(q, 0));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) return db_error(db_, "record query");
+    return out;
 }
 
 Result<std::vector<JournalEntry>> Journal::entries() {
@@ -151,12 +293,31 @@ Result<std::vector<JournalEntry>> Journal::entries() {
 
 Result<std::optional<JournalEntry>> Journal::by_resource_id(const std::string& type,
                                                             const std::string& id) {
-    auto all = entries();
-    if (!all) return all.error();
-    for (auto& e : *all)
-        if (e.resource_type == type && e.resource_id == id)
-            return std::optional<JournalEntry>(std::move(e));
-    return std::optional<JournalEntry>();
+    std::lock_guard lock(mu_);
+    sqlite3_stmt* q = prepared(
+        4,
+        "SELECT api, identifier, resource_type, orgnr, count, received, resource_id, read_at,"
+        " journaled_at FROM journal WHERE resource_type = ?1 AND resource_id = ?2");
+    if (!q) return db_error(db_, "journal query");
+    sqlite3_bind_text(q, 1, type.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, id.c_str(), -1, SQLITE_STATIC);
+    std::optional<JournalEntry> out;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        JournalEntry e;
+        e.api = col(q, 0);
+        e.identifier = col(q, 1);
+        e.resource_type = col(q, 2);
+        e.orgnr = col(q, 3);
+        e.count = sqlite3_column_int(q, 4);
+        e.received = col(q, 5);
+        e.resource_id = col(q, 6);
+        e.status_registered = e.received;
+        e.status_read = col(q, 7);
+        e.status_journaled = col(q, 8);
+        out = std::move(e);
+    }
+    sqlite3_reset(q);
+    return out;
 }
 
 Result<bool> Journal::mark(const std::string& type, const std::string& id, const char* column) {

@@ -1,10 +1,13 @@
 // The receiver's journal: every accepted message, once per (api, identifier), with the outcome
 // given to the first submission so that a resubmission gets the same answer (DESIGN.md,
-// duplicates). SQLite; survives restarts. Thread-safe (one connection behind a mutex).
+// duplicates), and the resources it brought into the EPJ (`record` rows) so that the SUT's own
+// search API can read them back. SQLite in WAL mode; survives restarts and a crash of the
+// receiver process. Thread-safe (one connection behind a mutex; statements prepared once).
 #pragma once
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -35,17 +38,39 @@ struct JournalEntry {
     std::string status_registered, status_read, status_journaled;  // JFT lifecycle
 };
 
+// One resource the EPJ now holds (from a journaled bundle or a single-resource write), findable
+// by patient and date through the search endpoints.
+struct Record {
+    std::string type;  // Composition | MedicationDispense | Encounter | DetectedIssue | Observation
+    std::string patient;          // the subject's fødselsnummer / D-nummer; empty when unknown
+    std::optional<int64_t> when;  // the resource's clinical time, seconds since the epoch
+    std::string body;             // the resource JSON; empty = the journaled message itself
+};
+
 class Journal {
   public:
     static Result<std::unique_ptr<Journal>> open(const std::string& path);
     ~Journal();
 
-    // Journals (api, identifier) once. The first call runs `outcome` (which also gets the new
-    // resource id) and stores its result; later calls return the stored outcome, count + 1.
+    // Journals (api, identifier) once, with its records. The first call runs `outcome` (which
+    // also gets the new resource id) and stores its result; later calls return the stored
+    // outcome, count + 1, and add no records. `once = false` is the journals-duplicates defect:
+    // every call journals a new entry with its records. Returns once the entry is committed;
+    // concurrent calls share one transaction (group commit, no waiting window: whoever finds
+    // no commit running commits everything queued so far). If the transaction fails, every call
+    // in it gets VFT-MOCK-1201.
     Result<StoredOutcome> record_once(
         const std::string& api, const std::string& identifier, const std::string& resource_type,
         const std::string& orgnr, const std::string& body,
-        const std::function<StoredOutcome(const std::string& resource_id)>& outcome);
+        const std::function<StoredOutcome(const std::string& resource_id)>& outcome,
+        const std::vector<Record>& records = {}, bool once = true);
+
+    // Records of `type` for a patient, oldest first; `from`/`to` bound `when` (inclusive; a
+    // record without a time never matches a bound).
+    Result<std::vector<std::string>> records(const std::string& api, const std::string& orgnr,
+                                             const std::string& type, const std::string& patient,
+                                             std::optional<int64_t> from,
+                                             std::optional<int64_t> to);
 
     Result<std::vector<JournalEntry>> entries();
     Result<std::optional<JournalEntry>> by_resource_id(const std::string& resource_type,
@@ -63,10 +88,20 @@ class Journal {
                                       bool descending);
 
   private:
+    struct Write;  // one record_once call waiting for its group commit
     explicit Journal(sqlite3* db) : db_(db) {}
     Result<void> exec(const char* sql);
+    Result<void> step(int slot, const char* sql);       // a cached statement without rows
+    sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
+    void commit_batch(const std::vector<Write*>& batch);
+    Result<StoredOutcome> write_one(const Write& w);
     sqlite3* db_;
-    std::mutex mu_;
+    std::mutex mu_;  // the connection and its statements
+    sqlite3_stmt* stmts_[8] = {};
+    std::mutex queue_mu_;  // writes waiting for a group commit
+    std::condition_variable queue_cv_;
+    std::vector<Write*> queue_;
+    bool committing_ = false;
 };
 
 }  // namespace vft::mocks::detail

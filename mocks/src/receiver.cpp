@@ -1,5 +1,8 @@
 // The reference receiver's HTTP surface. Every write is judged by the SDK validator at the
-// configured level; accepted messages are journaled once per identifier.
+// configured level; accepted messages are journaled once per identifier, and the resources they
+// bring are readable again through the search endpoints (as a real EPJ's would be). Named
+// defects (--defect) are small branches at the place the correct behaviour lives; see
+// docs/mocks-defects.md for what each one does and how a suite observes it.
 #include "vft/mocks/receiver.hpp"
 
 #include <httplib.h>
@@ -8,17 +11,25 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
+#include <chrono>
+#include <limits>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include "auth_check.hpp"
 #include "epj_data.hpp"
 #include "faults.hpp"
 #include "journal.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
+#include "vft/core/uuid.hpp"
 #include "vft/kith/apprec.hpp"
 #include "vft/kith/dialog_message.hpp"
 #include "vft/messages/search.hpp"
+#include "vft/mocks/defects.hpp"
 
 namespace vft::mocks {
 namespace {
@@ -132,17 +143,133 @@ bool json_content_type(const httplib::Request& req) {
     return base == "application/fhir+json" || base == "application/json";
 }
 
+std::string to_json(const JValue& v) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    v.Accept(w);
+    return std::string(b.GetString(), b.GetSize());
+}
+
+// The mangles-norwegian-characters defect: UTF-8 bytes read as Latin-1 and encoded again, so
+// "Kåre" becomes "KÃ¥re". Applied to raw UTF-8 JSON (never to \u escapes); the result is still
+// valid UTF-8 and valid JSON, only the text is wrong.
+std::string latin1_mojibake(std::string_view utf8) {
+    std::string out;
+    out.reserve(utf8.size() + utf8.size() / 8);
+    for (const char ch : utf8) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x80) {
+            out += ch;
+        } else {
+            out += static_cast<char>(0xC0 | (c >> 6));
+            out += static_cast<char>(0x80 | (c & 0x3F));
+        }
+    }
+    return out;
+}
+
+const JValue* member(const JValue& v, const char* k) {
+    if (!v.IsObject()) return nullptr;
+    auto it = v.FindMember(k);
+    return it == v.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string str(const JValue* v) {
+    return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+}
+
+// The value of an Identifier, or of the first one with a value in an array of them.
+std::string identifier_value(const JValue* id) {
+    if (!id) return {};
+    if (id->IsObject()) return str(member(*id, "value"));
+    if (id->IsArray())
+        for (const auto& i : id->GetArray())
+            if (auto v = str(member(i, "value")); !v.empty()) return v;
+    return {};
+}
+
+// The patient a resource is about: subject (patient for DetectedIssue) by identifier, or by a
+// reference to a Patient entry of the same bundle.
+std::string patient_of(const JValue& resource, const JValue* entries) {
+    const JValue* ref = member(resource, "subject");
+    if (!ref) ref = member(resource, "patient");
+    if (!ref) return {};
+    if (auto v = identifier_value(member(*ref, "identifier")); !v.empty()) return v;
+    const std::string target = str(member(*ref, "reference"));
+    if (target.empty() || !entries || !entries->IsArray()) return {};
+    for (const auto& e : entries->GetArray())
+        if (str(member(e, "fullUrl")) == target)
+            if (const JValue* r = member(e, "resource"))
+                return identifier_value(member(*r, "identifier"));
+    return {};
+}
+
+// The clinical time of a resource, the one `date=ge/le` bounds.
+std::optional<int64_t> when_of(const JValue& resource, const std::string& type) {
+    std::string text;
+    if (type == "Composition") text = str(member(resource, "date"));
+    if (type == "MedicationDispense") text = str(member(resource, "whenHandedOver"));
+    if (type == "DetectedIssue") text = str(member(resource, "identifiedDateTime"));
+    if (type == "Observation") text = str(member(resource, "effectiveDateTime"));
+    if (type == "Encounter" || (type == "Observation" && text.empty())) {
+        const JValue* period = member(resource, type == "Encounter" ? "period" : "effectivePeriod");
+        if (period) text = str(member(*period, "start"));
+        if (period && text.empty()) text = str(member(*period, "end"));
+    }
+    auto t = parse_fhir_time(text);
+    if (!t) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count();
+}
+
+bool readable_type(const std::string& t) {
+    return t == "Composition" || t == "MedicationDispense" || t == "Encounter" ||
+           t == "DetectedIssue" || t == "Observation";
+}
+
+// The resources a journaled message brings into the EPJ: the resource itself, or each readable
+// entry of a bundle (except the entries in `skip`, which PMD answered with an error).
+std::vector<detail::Record> records_of(const rapidjson::Document& d, bool mangle,
+                                       const std::set<size_t>& skip = {}) {
+    std::vector<detail::Record> out;
+    auto add = [&](const JValue& r, const JValue* entries) {
+        const std::string type = str(member(r, "resourceType"));
+        if (!readable_type(type)) return;
+        // A resource written on its own is the journaled message: its body is not stored twice.
+        std::string body = entries ? to_json(r) : std::string();
+        out.push_back({type, patient_of(r, entries), when_of(r, type),
+                       mangle ? latin1_mojibake(body) : std::move(body)});
+    };
+    const std::string type = str(member(d, "resourceType"));
+    if (type != "Bundle") {
+        add(d, nullptr);
+        return out;
+    }
+    const JValue* entries = member(d, "entry");
+    if (!entries || !entries->IsArray()) return out;
+    for (rapidjson::SizeType i = 0; i < entries->Size(); ++i)
+        if (const JValue* r = member((*entries)[i], "resource"); r && !skip.count(i))
+            add(*r, entries);
+    return out;
+}
+
 }  // namespace
 
 struct Receiver::Impl {
     ReceiverOptions options;
     detail::EpjData epj;
     std::unique_ptr<detail::Faults> faults;
+    std::unique_ptr<detail::AuthChecker> auth;  // null = --auth none
     std::unique_ptr<detail::Journal> journal;
     Validator validator;
     httplib::Server server;
     std::thread thread;
     std::string base_url;
+    Defects defects;
+    std::atomic<int> writes_in_flight{0};  // lost-write-under-load
+    std::atomic<unsigned> writes_under_load{0};
+    std::mutex last_write_mu;
+    std::string last_write_peer;
+    std::chrono::steady_clock::time_point last_write_at;
 
     Impl(ReceiverOptions o, std::unique_ptr<detail::Journal> j, Validator v)
         : options(std::move(o)), journal(std::move(j)), validator(std::move(v)) {}
@@ -164,7 +291,7 @@ struct Receiver::Impl {
 
     // Common gate for FHIR writes: content type, parse. Returns false when a reply was sent.
     bool fhir_body(const httplib::Request& req, httplib::Response& res, rapidjson::Document& d) {
-        if (!json_content_type(req)) {
+        if (!json_content_type(req) && !defects.has("accepts-wrong-content-type")) {
             reply(res, 415,
                   vkp_outcome(
                       "2.4", "InvalidFormat",
@@ -176,11 +303,14 @@ struct Receiver::Impl {
         d.Parse(req.body.data(), req.body.size());
         if (d.HasParseError() || !d.IsObject()) {
             const auto report = validator.validate(req.body, {options.level, ""});
-            reply(res, 400, invalid_outcome(report));
+            reply(res, invalid_status(), invalid_outcome(report));
             return false;
         }
         return true;
     }
+
+    // 400 for a message that does not conform; the server-error-on-invalid defect says 500.
+    int invalid_status() const { return defects.has("server-error-on-invalid") ? 500 : 400; }
 
     bool orgnr_ok(const std::string& orgnr, httplib::Response& res) {
         if (!check_orgnr(orgnr) ||
@@ -201,20 +331,66 @@ struct Receiver::Impl {
         const std::string& api, const std::string& spec, const std::string& orgnr,
         const httplib::Request& req, httplib::Response& res,
         const std::function<StoredOutcome(const std::string&, const ValidationReport&)>& accepted) {
+        const InFlight in_flight(writes_in_flight);
         rapidjson::Document d;
         if (!fhir_body(req, res, d)) return;
         const auto report = validator.validate(req.body, {options.level, spec});
-        if (!report.valid()) {
+        if (!report.valid() && !defects.has("accepts-invalid-bundles")) {
             // Rejections are not journaled: the identifier stays free for a corrected message.
-            reply(res, 400, invalid_outcome(report));
+            reply(res, invalid_status(), invalid_outcome(report));
             return;
         }
-        const std::string rt = d.HasMember("resourceType") && d["resourceType"].IsString()
-                                   ? d["resourceType"].GetString()
-                                   : "";
-        auto stored =
-            journal->record_once(api, identifier_of(d, req.body), rt, orgnr, req.body,
-                                 [&](const std::string& id) { return accepted(id, report); });
+        write_valid(
+            api, orgnr, d, req, res, records_of(d, defects.has("mangles-norwegian-characters")),
+            [&](const std::string& id) { return accepted(id, report); }, in_flight);
+    }
+
+    // Counts the writes being handled (from the body's arrival to the answer), for
+    // lost-write-under-load.
+    struct InFlight {
+        std::atomic<int>& n;
+        int at_start;
+        explicit InFlight(std::atomic<int>& c) : n(c), at_start(++c) {}
+        ~InFlight() { --n; }
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+    };
+
+    // A write is under load when another one is being handled, or when another connection wrote
+    // within the last 100 ms. The second half keeps the defect visible on a machine so busy that
+    // concurrent requests get handled one after the other; one client writing in sequence over
+    // one connection is never under load.
+    bool under_load(const httplib::Request& req, const InFlight& in_flight) {
+        const std::string peer = req.remote_addr + ":" + std::to_string(req.remote_port);
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(last_write_mu);
+        const bool other_recently = !last_write_peer.empty() && last_write_peer != peer &&
+                                    now - last_write_at < std::chrono::milliseconds(100);
+        last_write_peer = peer;
+        last_write_at = now;
+        return in_flight.at_start > 1 || other_recently;
+    }
+
+    // Journals a judged message (once per identifier) with the resources it brings, and answers
+    // with the outcome of its first submission.
+    void write_valid(const std::string& api, const std::string& orgnr, const rapidjson::Document& d,
+                     const httplib::Request& req, httplib::Response& res,
+                     const std::vector<detail::Record>& records,
+                     const std::function<StoredOutcome(const std::string&)>& accepted,
+                     const InFlight& in_flight) {
+        StoredOutcome lost;
+        // lost-write-under-load: every second write "under load" is answered as accepted and
+        // never journaled.
+        if (defects.has("lost-write-under-load") && under_load(req, in_flight) &&
+            writes_under_load++ % 2 == 0)
+            lost = accepted(new_uuid());
+        const bool mangle = defects.has("mangles-norwegian-characters");
+        auto stored = lost.status != 0
+                          ? Result<StoredOutcome>(lost)
+                          : journal->record_once(
+                                api, identifier_of(d, req.body), str(member(d, "resourceType")),
+                                orgnr, mangle ? latin1_mojibake(to_json(d)) : req.body, accepted,
+                                records, !defects.has("journals-duplicates"));
         if (!stored) {
             reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));
             return;
@@ -227,14 +403,21 @@ struct Receiver::Impl {
     }
 
     void routes() {
-        server.set_payload_max_length(options.max_body_bytes);
+        server.set_payload_max_length(defects.has("no-body-limit")
+                                          ? std::numeric_limits<size_t>::max()
+                                          : options.max_body_bytes);
         // Without TCP_NODELAY, small responses wait for the client's delayed ACK (~40 ms each).
         server.set_tcp_nodelay(true);
         const size_t threads = options.threads;
+        // httplib closes a keep-alive connection after 5 requests by default; reconnecting cost
+        // the receiver ~13 us and the client ~14 us of CPU per write (bench/receiver_bench.sh).
+        // A connection holds a worker thread while open, hence more threads than clients.
+        server.set_keep_alive_max_count(100);
         server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+        std::function<httplib::Server::HandlerResponse(const httplib::Request&, httplib::Response&)>
+            fault_hook;
         if (faults) {
-            server.set_pre_routing_handler([this](const httplib::Request& req,
-                                                  httplib::Response& res) {
+            fault_hook = ([this](const httplib::Request& req, httplib::Response& res) {
                 auto rule = faults->fire(req.method, req.path);
                 if (!rule) return httplib::Server::HandlerResponse::Unhandled;
                 if (rule->action == "latency") {
@@ -242,6 +425,10 @@ struct Receiver::Impl {
                     return httplib::Server::HandlerResponse::Unhandled;
                 }
                 if (rule->action == "status") {
+                    // Answered before the body is read: the unread body would be parsed as the
+                    // next request on a kept-alive connection (a 400 for the client's next
+                    // message). Closing makes the client reconnect.
+                    res.set_header("Connection", "close");
                     if (!rule->retry_after.empty())
                         res.set_header("Retry-After", rule->retry_after);
                     reply(res, rule->status,
@@ -256,12 +443,27 @@ struct Receiver::Impl {
                 drop(res);  // drop-before: nothing processed
                 return httplib::Server::HandlerResponse::Handled;
             });
-            server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-                if (res.get_header_value("X-Vft-Drop") == "after") drop(res);
-            });
         }
-        server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-            if (!res.body.empty()) return;
+        // Token checks (auth_check.hpp) come after the injected faults: a failing network or
+        // proxy answers before the API sees the token.
+        if (fault_hook || auth)
+            server.set_pre_routing_handler([this, fault_hook](const httplib::Request& req,
+                                                              httplib::Response& res) {
+                if (fault_hook && fault_hook(req, res) == httplib::Server::HandlerResponse::Handled)
+                    return httplib::Server::HandlerResponse::Handled;
+                return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
+            });
+        server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+            if (faults && res.get_header_value("X-Vft-Drop") == "after") return drop(res);
+            if (res.status >= 400 && defects.has("no-operation-outcome")) {
+                res.body.clear();
+                res.headers.erase("Content-Type");
+                res.headers.erase("Content-Length");  // httplib has set it for the old body
+                res.set_header("Content-Length", "0");
+            }
+        });
+        server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+            if (!res.body.empty() || defects.has("no-operation-outcome")) return;
             const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
                                : res.status == 404 ? "no such endpoint"
                                                    : "request refused";
@@ -289,6 +491,8 @@ struct Receiver::Impl {
                         const std::string type = req.matches[1];
                         write("jft", "jft", "", req, res,
                               [&](const std::string& id, const ValidationReport&) {
+                                  if (defects.has("jft-200-instead-of-202"))
+                                      return StoredOutcome{200, {}, {}, kFhirJson, 1};
                                   return StoredOutcome{
                                       202,
                                       {},
@@ -317,7 +521,10 @@ struct Receiver::Impl {
         server.Post(
             R"(/v1/(Bundle|Composition|MedicationDispense)/([0-9a-f-]+)/\$journaling-acknowledged)",
             [this](const httplib::Request& req, httplib::Response& res) {
-                auto ok = journal->mark(req.matches[1], req.matches[2], "journaled_at");
+                // jft-status-stuck: the acknowledgement is answered but never recorded.
+                auto ok =
+                    journal->mark(req.matches[1], req.matches[2],
+                                  defects.has("jft-status-stuck") ? "read_at" : "journaled_at");
                 if (!ok || !*ok)
                     return reply(res, 404,
                                  vkp_outcome("3", "annen feil", "no such resource", "not-found"));
@@ -331,6 +538,14 @@ struct Receiver::Impl {
         server.Post(
             R"(/epj/r4/([^/]+)/(patient|episodeofcare|careplan)/_search)",
             [this](const httplib::Request& req, httplib::Response& res) { search(req, res); });
+        // VKP R4 read-back of what was journaled (Composition as in domain §3.1; the other
+        // journaled resource types the same way), so a suite can check "journaled once" and
+        // "text kept" through the API an EPJ offers.
+        server.Post(
+            R"(/epj/r4/([^/]+)/(composition|medicationdispense|encounter|detectedissue)/_search)",
+            [this](const httplib::Request& req, httplib::Response& res) {
+                journaled_search(req, res);
+            });
 
         // KITH: a MsgHead with a Dialogmelding; the AppRec comes back in the response.
         server.Post("/kith/messages", [this](const httplib::Request& req, httplib::Response& res) {
@@ -346,6 +561,10 @@ struct Receiver::Impl {
         // PMD: a batch of Observations; each entry answered on its own.
         server.Post("/pmd",
                     [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
+        server.Post("/pmd/Observation/_search",
+                    [this](const httplib::Request& req, httplib::Response& res) {
+                        journaled_search(req, res);
+                    });
 
         // Test hook: what was journaled, with counts.
         server.Get("/_admin/journal", [this](const httplib::Request&, httplib::Response& res) {
@@ -365,9 +584,28 @@ struct Receiver::Impl {
         });
     }
 
+    // A refused request is answered here, before its body is read; the connection is closed
+    // so an unread body cannot be taken for the next request.
+    httplib::Server::HandlerResponse check_token(const httplib::Request& req,
+                                                 httplib::Response& res) {
+        const auto api = detail::api_of(req.path);
+        if (!api) return httplib::Server::HandlerResponse::Unhandled;
+        detail::AuthChecker::Headers headers(req.headers.begin(), req.headers.end());
+        auto refusal =
+            auth->check(req.method, detail::request_url(req.get_header_value("Host"), req.path),
+                        headers, api->api, api->orgnr);
+        if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+        if (!refusal->www_authenticate.empty())
+            res.set_header("WWW-Authenticate", refusal->www_authenticate);
+        res.set_header("Connection", "close");
+        reply(res, refusal->status, refusal->outcome);
+        return httplib::Server::HandlerResponse::Handled;
+    }
+
     // The "tjenstlig behov" gate (domain §3.1): the ServiceCodes header must name a service the
     // patient has in this municipality, else 403 with VKP code 1.3.
-    static bool service_need(const httplib::Request& req, const detail::EpjPatient& p) {
+    bool service_need(const httplib::Request& req, const detail::EpjPatient& p) const {
+        if (defects.has("missing-service-code-allowed")) return true;
         std::string header = req.get_header_value("ServiceCodes");
         for (auto& c : header)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -386,56 +624,83 @@ struct Receiver::Impl {
         return false;
     }
 
+    static std::multimap<std::string, std::string> search_params(const httplib::Request& req) {
+        auto params = form(req.body);
+        for (const auto& [k, v] : req.params)
+            params.emplace(k, v);  // httplib may have parsed the form already
+        return params;
+    }
+
+    // date=geYYYY-MM-DD and date=leYYYY-MM-DD (or full dateTimes); a date alone means the whole
+    // day. Returns false when a reply was sent.
+    static bool date_range(const std::multimap<std::string, std::string>& params,
+                           httplib::Response& res, std::optional<Time>& from,
+                           std::optional<Time>& to) {
+        for (auto [it, end] = params.equal_range("date"); it != end; ++it) {
+            const std::string v = it->second;
+            auto t = v.size() < 3 ? Result<Time>(Error{}) : parse_fhir_time(v.substr(2));
+            if (!t || (v.compare(0, 2, "ge") != 0 && v.compare(0, 2, "le") != 0)) {
+                reply(
+                    res, 400,
+                    vkp_outcome("2.4", "InvalidFormat",
+                                "date must be geYYYY-MM-DD or leYYYY-MM-DD (or a dateTime), got '" +
+                                    v + "'"));
+                return false;
+            }
+            if (v.compare(0, 2, "ge") == 0) from = *t;
+            if (v.compare(0, 2, "le") == 0)
+                to = v.size() == 12 ? *t + std::chrono::hours(24) - std::chrono::seconds(1) : *t;
+        }
+        return true;
+    }
+
+    // The person a search is about; false (and a 400 2.1) when it is not a valid fødselsnummer
+    // or D-nummer — unless the invalid-fnr-accepted defect is on.
+    bool person_ok(const std::string& ident, httplib::Response& res) const {
+        if (ident.empty() || parse_person_id(ident) || defects.has("invalid-fnr-accepted"))
+            return true;
+        reply(res, 400,
+              vkp_outcome("2.1", "InvalidSsn",
+                          "the patient identifier is not a valid fødselsnummer or D-nummer"));
+        return false;
+    }
+
+    static void missing_service(const httplib::Request& req, httplib::Response& res) {
+        reply(res, 403,
+              vkp_outcome("1.3", "MissingActiveService",
+                          "no active service for this patient matches the ServiceCodes header ('" +
+                              req.get_header_value("ServiceCodes") + "')",
+                          "forbidden"));
+    }
+
     void search(const httplib::Request& req, httplib::Response& res) {
         const std::string orgnr = req.matches[1];
         const std::string what = req.matches[2];
         if (!orgnr_ok(orgnr, res)) return;
-        auto params = form(req.body);
-        for (const auto& [k, v] : req.params)
-            params.emplace(k, v);  // httplib may have parsed the form already
+        const auto params = search_params(req);
         auto param = [&](const char* k) {
             auto it = params.find(k);
             return it == params.end() ? std::string() : it->second;
         };
         const std::string ident =
             person_param(what == "patient" ? param("identifier") : param("patient.identifier"));
-        if (!ident.empty() && !parse_person_id(ident))
-            return reply(
-                res, 400,
-                vkp_outcome("2.1", "InvalidSsn",
-                            "the patient identifier is not a valid fødselsnummer or D-nummer"));
+        if (!person_ok(ident, res)) return;
+        // search-ignores-identifier: patient/_search answers with every patient.
+        const bool by_ident =
+            !ident.empty() && !(what == "patient" && defects.has("search-ignores-identifier"));
         std::vector<const detail::EpjPatient*> hits;
         for (const auto& p : epj.patients)
-            if (ident.empty() || p.patient.id == ident) hits.push_back(&p);
+            if (!by_ident || p.patient.id == ident) hits.push_back(&p);
         std::vector<const detail::EpjPatient*> allowed;
         for (const auto* p : hits)
             if (service_need(req, *p)) allowed.push_back(p);
-        if (!ident.empty() && !hits.empty() && allowed.empty())
-            return reply(
-                res, 403,
-                vkp_outcome(
-                    "1.3", "MissingActiveService",
-                    "no active service for this patient matches the ServiceCodes header ('" +
-                        req.get_header_value("ServiceCodes") + "')",
-                    "forbidden"));
+        if (by_ident && !hits.empty() && allowed.empty()) return missing_service(req, res);
         Result<Message> out = Error{};
         if (what == "careplan") {
-            // date=geYYYY-MM-DD and date=leYYYY-MM-DD bound the visits' start (a date means the
-            // whole day).
+            // The date range bounds the visits' start.
             std::optional<Time> from, to;
-            for (auto [it, end] = params.equal_range("date"); it != end; ++it) {
-                const std::string v = it->second;
-                if (v.size() < 3) continue;
-                auto t = parse_fhir_time(v.substr(2));
-                if (!t)
-                    return reply(res, 400,
-                                 vkp_outcome("2.4", "InvalidFormat",
-                                             "date must be geYYYY-MM-DD or leYYYY-MM-DD"));
-                if (v.compare(0, 2, "ge") == 0) from = *t;
-                if (v.compare(0, 2, "le") == 0)
-                    to =
-                        v.size() == 12 ? *t + std::chrono::hours(24) - std::chrono::seconds(1) : *t;
-            }
+            if (!date_range(params, res, from, to)) return;
+            if (defects.has("careplan-ignores-date-range")) from = to = std::nullopt;
             std::vector<VisitPlan> plans;
             for (const auto* p : allowed) {
                 VisitPlan plan{p->patient, "Besøksplan", {}};
@@ -459,6 +724,63 @@ struct Receiver::Impl {
         reply(res, 200, out->json);
     }
 
+    // Read-back of journaled resources: VKP composition|medicationdispense|encounter|
+    // detectedissue/_search (patient.identifier required, date ge/le, the ServiceCodes gate) and
+    // PMD Observation/_search (patient.identifier or subject:identifier). A searchset Bundle,
+    // oldest first.
+    void journaled_search(const httplib::Request& req, httplib::Response& res) {
+        const bool pmd_search = req.matches.size() < 3;
+        std::string orgnr, type = "Observation";
+        if (!pmd_search) {
+            orgnr = req.matches[1];
+            if (!orgnr_ok(orgnr, res)) return;
+            static const std::map<std::string, std::string> types = {
+                {"composition", "Composition"},
+                {"medicationdispense", "MedicationDispense"},
+                {"encounter", "Encounter"},
+                {"detectedissue", "DetectedIssue"}};
+            type = types.at(req.matches[2]);
+        }
+        const auto params = search_params(req);
+        std::string ident;
+        for (const char* k : {"patient.identifier", "subject:identifier", "subject.identifier"})
+            if (auto it = params.find(k); ident.empty() && it != params.end())
+                ident = person_param(it->second);
+        if (ident.empty())
+            return reply(res, 400,
+                         vkp_outcome("2.3", "InvalidParameterCount",
+                                     "patient.identifier is required (the patient's "
+                                     "fødselsnummer or D-nummer)"));
+        if (!person_ok(ident, res)) return;
+        std::optional<Time> from, to;
+        if (!date_range(params, res, from, to)) return;
+        std::vector<std::string> bodies;
+        // VKP answers only for a patient of this municipality with a matching service (an
+        // unknown patient has no records, as in patient/_search); PMD has no service gate.
+        const detail::EpjPatient* p = pmd_search ? nullptr : epj.find(ident);
+        if (!pmd_search && p && !service_need(req, *p)) return missing_service(req, res);
+        if (pmd_search || p) {
+            auto secs = [](const std::optional<Time>& t) -> std::optional<int64_t> {
+                if (!t) return std::nullopt;
+                return std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch())
+                    .count();
+            };
+            auto found = journal->records(pmd_search ? "pmd" : "vkp", orgnr, type, ident,
+                                          secs(from), secs(to));
+            if (!found)
+                return reply(res, 500,
+                             vkp_outcome("3", "annen feil", found.error().message, "exception"));
+            bodies = std::move(found).value();
+        }
+        std::string out = R"({"resourceType":"Bundle","type":"searchset","total":)" +
+                          std::to_string(bodies.size());
+        if (!bodies.empty()) out += R"(,"entry":[)";
+        for (size_t i = 0; i < bodies.size(); ++i)
+            out += (i ? "," : "") + std::string(R"({"resource":)") + bodies[i] +
+                   R"(,"search":{"mode":"match"}})";
+        reply(res, 200, out + (bodies.empty() ? "}" : "]}"));
+    }
+
     // Who this receiver is in KITH terms (fixtures/persons: Testkommune Nord helse og omsorg).
     static kith::Organisation self() {
         return {"Testkommune Nord helse og omsorg", "921000006", "8143061", std::nullopt};
@@ -467,7 +789,8 @@ struct Receiver::Impl {
     void kith(const httplib::Request& req, httplib::Response& res) {
         const std::string ct = req.get_header_value("Content-Type");
         const std::string base = ct.substr(0, ct.find(';'));
-        if (base != "application/xml" && base != "text/xml")
+        if (base != "application/xml" && base != "text/xml" &&
+            !defects.has("accepts-wrong-content-type"))
             return reply(res, 415,
                          vkp_outcome("2.4", "InvalidFormat", "Content-Type must be application/xml",
                                      "not-supported"));
@@ -509,6 +832,12 @@ struct Receiver::Impl {
             apprec.original_issue_date =
                 std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         }
+        if (defects.has("apprec-wrong-status") && apprec.status != kith::AppRecStatus::ok) {
+            apprec.status = kith::AppRecStatus::ok;  // "OK" for a message it could not take
+            apprec.errors.clear();
+        }
+        if (defects.has("apprec-wrong-original-msgid"))
+            apprec.original_msg_id = new_uuid();  // correlates with nothing the sender sent
         auto built = kith::build_apprec(apprec);
         if (!built)
             return reply(res, 500,
@@ -572,6 +901,7 @@ struct Receiver::Impl {
     }
 
     void pmd(const httplib::Request& req, httplib::Response& res) {
+        const InFlight in_flight(writes_in_flight);
         rapidjson::Document d;
         if (!fhir_body(req, res, d)) return;
         const auto report = validator.validate(req.body, {options.level, "pmd"});
@@ -587,34 +917,48 @@ struct Receiver::Impl {
             else
                 batch_error = true;
         }
-        if (batch_error || !d.HasMember("entry") || !d["entry"].IsArray())
-            return reply(res, 400, invalid_outcome(report));
-        write("pmd", "pmd", "", req, res, [&](const std::string&, const ValidationReport&) {
-            std::string out = R"({"resourceType":"Bundle","type":"batch-response","entry":[)";
-            const JValue& entries = d["entry"];
-            for (rapidjson::SizeType i = 0; i < entries.Size(); ++i) {
-                const std::string full_url =
-                    entries[i].HasMember("fullUrl") && entries[i]["fullUrl"].IsString()
-                        ? entries[i]["fullUrl"].GetString()
-                        : "";
-                out +=
-                    (i ? "," : "") + std::string(R"({"fullUrl":)") + escape(full_url) +
-                    R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId","valueUri":)" +
-                    escape(full_url) + "}],";
-                auto bad = by_entry.find(i);
-                if (bad == by_entry.end()) {
-                    out += R"("status":"201 Created","location":"Observation/)" +
-                           full_url.substr(full_url.rfind(':') + 1) + "\"}}";
-                } else {
-                    ValidationReport part;
-                    for (const Issue* issue : bad->second)
-                        part.issues.push_back(*issue);
-                    out += R"("status":"400 Bad Request","outcome":)" +
-                           part.to_operation_outcome() + "}}";
+        if (defects.has("accepts-invalid-bundles")) {
+            by_entry.clear();
+            batch_error = false;
+        }
+        if (batch_error || !d.HasMember("entry") || !d["entry"].IsArray() ||
+            (!by_entry.empty() && defects.has("pmd-all-or-nothing")))
+            return reply(res, invalid_status(), invalid_outcome(report));
+        std::set<size_t> failed;
+        for (const auto& [n, issues] : by_entry)
+            failed.insert(n);
+        // The batch is journaled (once per Bundle.identifier) even when some entries failed;
+        // only the entries answered 201 become readable Observations.
+        write_valid(
+            "pmd", "", d, req, res,
+            records_of(d, defects.has("mangles-norwegian-characters"), failed),
+            [&](const std::string&) {
+                std::string out = R"({"resourceType":"Bundle","type":"batch-response","entry":[)";
+                const JValue& entries = d["entry"];
+                for (rapidjson::SizeType i = 0; i < entries.Size(); ++i) {
+                    const std::string full_url =
+                        entries[i].HasMember("fullUrl") && entries[i]["fullUrl"].IsString()
+                            ? entries[i]["fullUrl"].GetString()
+                            : "";
+                    out +=
+                        (i ? "," : "") + std::string(R"({"fullUrl":)") + escape(full_url) +
+                        R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId","valueUri":)" +
+                        escape(full_url) + "}],";
+                    auto bad = by_entry.find(i);
+                    if (bad == by_entry.end()) {
+                        out += R"("status":"201 Created","location":"Observation/)" +
+                               full_url.substr(full_url.rfind(':') + 1) + "\"}}";
+                    } else {
+                        ValidationReport part;
+                        for (const Issue* issue : bad->second)
+                            part.issues.push_back(*issue);
+                        out += R"("status":"400 Bad Request","outcome":)" +
+                               part.to_operation_outcome() + "}}";
+                    }
                 }
-            }
-            return StoredOutcome{200, out + "]}", {}, kFhirJson, 1};
-        });
+                return StoredOutcome{200, out + "]}", {}, kFhirJson, 1};
+            },
+            in_flight);
     }
 };
 
@@ -625,6 +969,8 @@ Receiver::~Receiver() {
 }
 
 Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
+    auto defects = Defects::parse(options.defects);
+    if (!defects) return defects.error();
     auto journal = detail::Journal::open(options.db_path);
     if (!journal) return journal.error();
     auto validator = Validator::create();
@@ -634,10 +980,22 @@ Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
     auto impl = std::make_unique<Impl>(std::move(options), std::move(journal).value(),
                                        std::move(validator).value());
     impl->epj = std::move(epj).value();
+    impl->defects = std::move(defects).value();
     if (!impl->options.faults_json.empty()) {
         auto faults = detail::Faults::parse(impl->options.faults_json);
         if (!faults) return faults.error();
         impl->faults = std::move(faults).value();
+    }
+    if (!impl->options.auth_url.empty()) {
+        detail::AuthCheckerOptions a;
+        a.token_service_url = impl->options.auth_url;
+        a.authz_json = impl->options.authz_json;
+        a.authz_label = impl->options.authz_label;
+        a.served_orgnrs = impl->options.served_orgnrs;
+        a.defects = impl->options.defects;
+        auto checker = detail::AuthChecker::create(std::move(a));
+        if (!checker) return checker.error();
+        impl->auth = std::move(checker).value();
     }
     impl->routes();
     return std::unique_ptr<Receiver>(new Receiver(std::move(impl)));

@@ -385,3 +385,147 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
     CHECK((!lost || lost->status != 202));
     CHECK(count_of(c, note->identifier) == 0);
 }
+
+namespace {
+size_t matches_in(const std::string& searchset) {
+    size_t n = 0;
+    for (auto at = searchset.find("\"mode\":\"match\""); at != std::string::npos;
+         at = searchset.find("\"mode\":\"match\"", at + 1))
+        ++n;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("mock receiver: journaled VKP resources are read back by patient, date and service",
+          "[integration][mocks][readback]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const char* form = "application/x-www-form-urlencoded";
+    auto search = [&](const std::string& what, const std::string& body, const std::string& codes) {
+        httplib::Headers h;
+        if (!codes.empty()) h.emplace("ServiceCodes", codes);
+        auto r = c.Post(("/epj/r4/312229544/" + what + "/_search").c_str(), h, body, form);
+        REQUIRE(r);
+        return *r;
+    };
+    const std::string kare = "patient.identifier=urn%3Aoid%3A2.16.578.1.12.4.1.4.1%7C12854812341";
+    CHECK(matches_in(search("composition", kare, "TA").body) == 0);
+
+    // An alarm bundle (DetectedIssue + Encounter + Composition), twice, and a single note.
+    const std::string bundle = slurp("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(c.Post("/epj/r4/312229544/bundle", bundle, kJson)->status == 201);
+    vft::DhoNote n;
+    n.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    n.note.category = "2";
+    n.note.date = std::chrono::sys_days{std::chrono::year{2026} / 3 / 14};
+    n.note.author = {"9144900", "", "Nina Fjeld"};
+    n.note.sections = {{"1.3", "Kommentar", "Pasienten føler seg bra i dag."}};
+    auto note = vft::build_dho_note(n);
+    REQUIRE(note.ok());
+    REQUIRE(c.Post("/epj/r4/312229544/composition", note->json, kJson)->status == 201);
+
+    auto all = search("composition", kare, "ta");
+    CHECK(all.status == 200);
+    CHECK(all.body.find("\"type\":\"searchset\"") != std::string::npos);
+    CHECK(matches_in(all.body) == 2);  // the bundle's note once, and the single note
+    CHECK(all.body.find("føler seg bra") != std::string::npos);
+    CHECK(matches_in(search("detectedissue", kare, "TA").body) == 1);
+    CHECK(matches_in(search("encounter", kare, "TA").body) == 1);
+    CHECK(matches_in(search("medicationdispense", kare, "TA").body) == 0);
+
+    // date bounds the Composition.date (the alarm note is 2026-03-12, the single one the 14th).
+    CHECK(matches_in(search("composition", kare + "&date=ge2026-03-13", "TA").body) == 1);
+    CHECK(matches_in(search("composition", kare + "&date=le2026-03-12", "TA").body) == 1);
+    CHECK(matches_in(
+              search("composition", kare + "&date=ge2026-03-15&date=le2026-03-20", "TA").body) ==
+          0);
+    CHECK(search("composition", kare + "&date=soon", "TA").status == 400);
+
+    // The gates of the other searches: 1.3, 2.1, and 2.3 without a patient.
+    auto no_service = search("composition", kare, "DT");
+    CHECK(no_service.status == 403);
+    CHECK(no_service.body.find("\"code\":\"1.3\"") != std::string::npos);
+    auto bad_fnr = search("composition", "patient.identifier=12854812342", "TA");
+    CHECK(bad_fnr.status == 400);
+    CHECK(bad_fnr.body.find("\"code\":\"2.1\"") != std::string::npos);
+    auto no_patient = search("composition", "", "TA");
+    CHECK(no_patient.status == 400);
+    CHECK(no_patient.body.find("\"code\":\"2.3\"") != std::string::npos);
+    auto other = search("composition", "patient.identifier=03913945688", "DT");
+    CHECK(other.status == 200);
+    CHECK(matches_in(other.body) == 0);
+    CHECK(search("composition", kare, "TA").status == 200);
+    httplib::Client wrong_org(p.url());
+    auto org = wrong_org.Post("/epj/r4/314159265/composition/_search", kare, form);
+    REQUIRE(org);
+    CHECK(org->status == 400);
+}
+
+TEST_CASE("mock receiver: JFT $status goes registered -> read (searched) -> journaled (ack)",
+          "[integration][mocks][readback]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const std::string composition = slurp("fixtures/messages/valid/jft/composition-single.json");
+    auto r = c.Post("/v1/Composition", composition, "application/fhir+json");
+    REQUIRE(r);
+    REQUIRE(r->status == 202);
+    const std::string status = r->get_header_value("Location").substr(p.url().size());
+    auto s0 = c.Get(status.c_str());
+    REQUIRE(s0);
+    CHECK(s0->body.find("\"registered\":\"") != std::string::npos);
+    CHECK(s0->body.find("\"read\":null") != std::string::npos);
+    CHECK(s0->body.find("\"journaled\":null") != std::string::npos);
+
+    auto found = c.Get("/v1/Composition");
+    REQUIRE(found);
+    CHECK(matches_in(found->body) == 1);
+    CHECK(found->body.find("Journalnotat for respons p") != std::string::npos);
+    CHECK(matches_in(c.Get("/v1/MedicationDispense")->body) == 0);
+    auto s1 = c.Get(status.c_str());
+    REQUIRE(s1);
+    CHECK(s1->body.find("\"read\":\"") != std::string::npos);
+    CHECK(s1->body.find("\"journaled\":null") != std::string::npos);
+
+    const std::string ack = status.substr(0, status.rfind('/')) + "/$journaling-acknowledged";
+    auto a = c.Post(ack.c_str(), "", "application/json");
+    REQUIRE(a);
+    CHECK(a->status == 202);
+    auto s2 = c.Get(status.c_str());
+    REQUIRE(s2);
+    CHECK(s2->body.find("\"journaled\":\"") != std::string::npos);
+    CHECK(c.Get("/v1/Composition/00000000-0000-4000-8000-000000000000/$status")->status == 404);
+}
+
+TEST_CASE("mock receiver: PMD Observations are read back by patient",
+          "[integration][mocks][readback]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const char* form = "application/x-www-form-urlencoded";
+    const std::string batch = slurp("fixtures/messages/valid/pmd/batch-all-vital-signs.json");
+    for (int i = 0; i < 2; ++i) {
+        auto r = c.Post("/pmd", batch, kJson);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    auto by_patient = c.Post("/pmd/Observation/_search", "patient.identifier=12854812341", form);
+    REQUIRE(by_patient);
+    CHECK(by_patient->status == 200);
+    CHECK(matches_in(by_patient->body) == 11);  // once, though the batch came twice
+    CHECK(by_patient->body.find("\"resourceType\":\"Observation\"") != std::string::npos);
+    auto by_subject =
+        c.Post("/pmd/Observation/_search",
+               "subject%3Aidentifier=urn%3Aoid%3A2.16.578.1.12.4.1.4.1%7C12854812341", form);
+    REQUIRE(by_subject);
+    CHECK(matches_in(by_subject->body) == 11);
+    auto other = c.Post("/pmd/Observation/_search", "patient.identifier=03913945688", form);
+    REQUIRE(other);
+    CHECK(other->status == 200);
+    CHECK(matches_in(other->body) == 0);
+    CHECK(c.Post("/pmd/Observation/_search", "", form)->status == 400);
+    CHECK(c.Post("/pmd/Observation/_search", "patient.identifier=12854812342", form)->status ==
+          400);
+}

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "vft/conformance/sut.hpp"
+#include "vft/core/error_codes.hpp"
 #include "vft/core/result.hpp"
 #include "vft/reports/report.hpp"
 #include "vft/transport/http_client.hpp"
@@ -34,15 +35,31 @@ enum class TokenKind {
     wrong_audience,  // aud of another API
 };
 
+// A deliberately broken DPoP proof for the receiver auth tests of the DPoP APIs (JFT, PMD; domain
+// §3.2): made with the key the valid token is bound to, so only the named claim is wrong.
+enum class DpopFault {
+    missing,    // the DPoP-bound token presented as "Bearer <token>" with no DPoP header
+    replayed,   // the proof this test's previous send() carried, sent again (same jti)
+    wrong_htu,  // htu of another URL on the same host
+    wrong_htm,  // htm of another HTTP method
+    wrong_ath,  // ath of another access token (the hash does not match the token sent)
+};
+
 // The role-sender instruction (DESIGN.md "Trigger protocol"; docs/conformance.md).
 struct Instruction {
     std::string action;  // report-alarm, report-medication-dispense, report-supervision,
                          // report-measurements, search-patient, ...
     std::string json;    // the complete instruction JSON written to the file
+    // Fault rules the runner's endpoint applies while the SUT acts on this instruction
+    // (mocks/src/faults.hpp format; empty = none). Not written to the file. The live context
+    // sets the run's members of `json` (endpoint, token_url, client_id, outbox, ...) itself:
+    // docs/conformance.md, "Instruction format".
+    std::string faults_json;
 };
 
 // What a test may do and know. Implemented by the runner (live and replay).
-// Thread-safety: one context per test; a test may use it from one thread only.
+// Thread-safety: one context per test. send() may be called from several threads of that test at
+// once (exchanges are recorded in completion order); every other member from one thread only.
 class TestContext {
   public:
     virtual ~TestContext() = default;
@@ -62,6 +79,26 @@ class TestContext {
     [[nodiscard]] virtual Result<transport::HttpResponse> send(
         transport::HttpRequest request, std::string note, TokenKind token,
         const std::vector<std::string>& scopes, bool dpop) = 0;
+
+    // A fixture compiled into the tool, by its source path ("fixtures/messages/valid/...");
+    // its SHA-256 goes into the report. Errors: VFT-CONF-1406 (no such fixture).
+    [[nodiscard]] virtual Result<std::string> fixture(std::string_view path) = 0;
+    // False when re-judging a report: side channels (raw sockets, timing) are not available and
+    // a test judges only the recorded exchanges.
+    [[nodiscard]] virtual bool live() const = 0;
+
+    // Sends `request` with a valid DPoP-bound token for `scopes` and a proof broken as `fault`
+    // says; recorded like send(). A context that cannot make such proofs returns
+    // VFT-CONF-1490 and the tests that need it are skipped with that reason.
+    [[nodiscard]] virtual Result<transport::HttpResponse> send_dpop_fault(
+        transport::HttpRequest request, std::string note, const std::vector<std::string>& scopes,
+        DpopFault fault) {
+        (void)request, (void)note, (void)scopes, (void)fault;
+        return Error{std::string(errc::conf_dpop_fault_unsupported),
+                     "this test context cannot send a broken DPoP proof",
+                     "TestContext::send_dpop_fault",
+                     "the runner's live context implements it; a replay answers as recorded"};
+    }
 
     // ---- role sender --------------------------------------------------------------------
     // Runs the SUT's trigger command with the instruction; ok when it exited 0.
@@ -112,6 +149,9 @@ struct TestCase {
     std::string spec_ref;  // spec section / rule the requirement comes from
     std::vector<std::string> requirements;  // rule IDs covered
     std::function<void(TestContext&, Outcome&)> run;
+    // What the test needs from the SUT file: returns the reason it cannot run (the test is then
+    // `skip`, and pre-flight lists it), or "" when it can. Empty function = needs nothing.
+    std::function<std::string(const Sut&)> precondition;
 };
 
 struct Suite {

@@ -22,13 +22,20 @@ struct ReceiverOptions {
     Level level = Level::strict;             // validation level for every write
     size_t max_body_bytes = 10u << 20;       // larger bodies get 413
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
-    size_t threads = 8;                      // worker threads
+    size_t threads = 16;                     // worker threads (one per open connection)
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
+    // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
+    // tokens; empty = no checks (--auth none).
+    std::string auth_url;
+    std::string authz_json;               // authorization register; empty = all vkp-ids allowed
+    std::string authz_label = "--authz";  // the register's file, named in errors
+    std::vector<std::string> defects;     // named defects (defects.hpp); Defects::parse names
 };
 
 class Receiver {
   public:
-    // Opens the journal and compiles the validator. Errors: VFT-SPEC-*, VFT-MOCK-12xx.
+    // Opens the journal and compiles the validator. Errors: VFT-SPEC-*, VFT-MOCK-12xx
+    // (VFT-MOCK-1205 for an unknown defect name).
     [[nodiscard]] static Result<std::unique_ptr<Receiver>> create(ReceiverOptions options);
     // Binds and serves in a background thread; returns the base URL ("http://127.0.0.1:PORT").
     [[nodiscard]] Result<std::string> start();

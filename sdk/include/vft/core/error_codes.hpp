@@ -93,6 +93,10 @@ inline constexpr std::string_view outbox_storage = "VFT-OUTBOX-1102";          /
 inline constexpr std::string_view outbox_unknown_message = "VFT-OUTBOX-1103";  // no such seq
 inline constexpr std::string_view outbox_invalid_entry = "VFT-OUTBOX-1104";    // no identifier
 inline constexpr std::string_view outbox_not_pending = "VFT-OUTBOX-1105";      // delivered or dead
+inline constexpr std::string_view outbox_unknown_endpoint =
+    "VFT-OUTBOX-1106";  // entry names no known endpoint
+inline constexpr std::string_view outbox_delivery_config =
+    "VFT-OUTBOX-1107";  // Deliverer options invalid / already started
 
 // The mocks (receiver, token service) and the conformance runner.
 inline constexpr std::string_view mock_journal = "VFT-MOCK-1201";   // journal file unusable
@@ -102,7 +106,55 @@ inline constexpr std::string_view mock_faults = "VFT-MOCK-1204";    // fault rul
 inline constexpr std::string_view mock_defect = "VFT-MOCK-1205";    // unknown defect name
 inline constexpr std::string_view mock_config = "VFT-MOCK-1206";    // clients/authz file invalid
 
+// Reading a report.json (the evidence bundle).
+inline constexpr std::string_view report_syntax = "VFT-REPORT-1301";  // not JSON / not UTF-8
+inline constexpr std::string_view report_member =
+    "VFT-REPORT-1302";  // member missing or of the wrong type
+inline constexpr std::string_view report_value =
+    "VFT-REPORT-1303";  // unknown format, status, verdict, direction
+
+// The conformance runner and the SUT file.
+inline constexpr std::string_view conf_sut_unreadable = "VFT-CONF-1401";  // SUT file: read / JSON
+inline constexpr std::string_view conf_sut_invalid =
+    "VFT-CONF-1402";  // SUT file: member missing, wrong type or invalid value
+inline constexpr std::string_view conf_unknown_suite = "VFT-CONF-1403";
+inline constexpr std::string_view conf_unknown_role = "VFT-CONF-1404";  // suite lacks the role
+inline constexpr std::string_view conf_bad_glob = "VFT-CONF-1405";      // --only selects nothing
+inline constexpr std::string_view conf_registry =
+    "VFT-CONF-1406";  // test id malformed/duplicate, mandatory id unknown
+inline constexpr std::string_view conf_token =
+    "VFT-CONF-1407";  // no token for the SUT (key, token endpoint)
+inline constexpr std::string_view conf_test_token =
+    "VFT-CONF-1408";  // no test-token endpoint, or it refused
+inline constexpr std::string_view conf_replay =
+    "VFT-CONF-1409";  // re-judge: no recorded exchange for this request
+inline constexpr std::string_view conf_dpop_fault_unsupported =
+    "VFT-CONF-1490";  // a test context cannot send a broken DPoP proof
+
+// The conformance runner, role sender (the trigger protocol and the runner's endpoint).
+inline constexpr std::string_view conf_sender_endpoint =
+    "VFT-CONF-1451";  // the runner's receiver/token service/proxy could not start
+inline constexpr std::string_view conf_sender_send =
+    "VFT-CONF-1452";  // a sender-role test asked to send (a suite bug)
+inline constexpr std::string_view conf_trigger =
+    "VFT-CONF-1453";  // the trigger command failed, timed out or could not start
+inline constexpr std::string_view conf_instruction =
+    "VFT-CONF-1454";  // a test's instruction is not a JSON object (a suite bug)
+inline constexpr std::string_view conf_sender_key =
+    "VFT-CONF-1455";  // SUT auth.private_key unreadable: no client can be registered
+
 // Files and streams.
 inline constexpr std::string_view io_read = "VFT-IO-0601";
+inline constexpr std::string_view io_write = "VFT-IO-0602";  // a file cannot be written
+
+// Reports: 1301-1309 parsing report.json; 1310+ schema, signatures, certification, registry.
+inline constexpr std::string_view report_schema = "VFT-REPORT-1310";  // not per its JSON Schema
+inline constexpr std::string_view report_sig_malformed = "VFT-REPORT-1311";   // .sig unreadable
+inline constexpr std::string_view report_sig_invalid = "VFT-REPORT-1312";     // wrong key/bytes
+inline constexpr std::string_view report_inconsistent = "VFT-REPORT-1313";    // internal hashes
+inline constexpr std::string_view report_cert_malformed = "VFT-REPORT-1314";  // certification
+inline constexpr std::string_view report_registry = "VFT-REPORT-1315";        // registry file
+inline constexpr std::string_view report_key_type = "VFT-REPORT-1316";  // signing key not Ed25519
+inline constexpr std::string_view report_unsigned = "VFT-REPORT-1317";  // no signature file
 
 }  // namespace vft::errc

@@ -1,0 +1,281 @@
+// Internals of vft::conformance (see conformance_detail.hpp).
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <regex>
+#include <set>
+
+#include "conformance_detail.hpp"
+#include "embedded_conformance.hpp"
+#include "vft/core/error_codes.hpp"
+#include "vft/core/identifiers.hpp"
+
+namespace vft::conformance::detail {
+
+bool glob_match(std::string_view p, std::string_view t) {
+    size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+    while (ti < t.size()) {
+        if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
+            ++pi;
+            ++ti;
+        } else if (pi < p.size() && p[pi] == '*') {
+            star = pi++;
+            mark = ti;
+        } else if (star != std::string_view::npos) {
+            pi = star + 1;
+            ti = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < p.size() && p[pi] == '*')
+        ++pi;
+    return pi == p.size();
+}
+
+Result<void> check_test_id(std::string_view id, std::string_view suite_id) {
+    static const std::regex shape("^[a-z0-9_]+(\\.[a-z0-9_]+)+$");
+    std::string prefix(suite_id);
+    for (auto& c : prefix)
+        if (c == '-') c = '_';
+    if (!std::regex_match(id.begin(), id.end(), shape))
+        return Error{std::string(errc::conf_registry),
+                     "test ID '" + std::string(id) + "' is not a dotted lower_snake name",
+                     std::string(id), "IDs match ^[a-z0-9_]+(\\.[a-z0-9_]+)+$"};
+    if (id.substr(0, prefix.size() + 1) != prefix + ".")
+        return Error{std::string(errc::conf_registry),
+                     "test ID '" + std::string(id) + "' does not start with '" + prefix + ".'",
+                     std::string(id), "a suite's IDs start with its id, '-' written '_'"};
+    return {};
+}
+
+Result<std::vector<std::string>> parse_mandatory(std::string_view text, std::string_view where) {
+    std::vector<std::string> ids;
+    std::set<std::string> seen;
+    int line_no = 0;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        std::string line(text.substr(pos, nl - pos));
+        pos = nl + 1;
+        ++line_no;
+        if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        line.erase(0, line.find_first_not_of(" \t\r"));
+        line.erase(line.find_last_not_of(" \t\r") + 1);
+        if (line.empty()) continue;
+        const std::string loc = std::string(where) + ":" + std::to_string(line_no);
+        static const std::regex shape("^[a-z0-9_]+(\\.[a-z0-9_]+)+$");
+        if (!std::regex_match(line, shape))
+            return Error{std::string(errc::conf_registry),
+                         "'" + line + "' in a mandatory list is not a test ID", loc,
+                         "one test ID per line; '#' starts a comment"};
+        if (!seen.insert(line).second)
+            return Error{std::string(errc::conf_registry),
+                         "test ID '" + line + "' is listed twice in a mandatory list", loc, ""};
+        ids.push_back(line);
+    }
+    return ids;
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (unsigned char c : md) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+std::string utf8_clean(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = len > 0 && i + len <= s.size();
+        for (size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+        if (ok && len == 2 && c < 0xC2) ok = false;  // overlong
+        if (ok && len == 3) {
+            const auto c1 = static_cast<unsigned char>(s[i + 1]);
+            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = false;
+        }
+        if (ok && len == 4) {
+            const auto c1 = static_cast<unsigned char>(s[i + 1]);
+            if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) ok = false;
+        }
+        if (ok) {
+            out.append(s.substr(i, len));
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    return buf;
+}
+
+std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
+    int y, mo, d, h, mi, sec, ms = 0;
+    std::string text(s);
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) <
+        6)
+        return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+bool secret_header(std::string_view name) {
+    std::string n(name);
+    for (auto& c : n)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return n == "authorization" || n == "dpop" || n == "cookie" || n == "set-cookie" ||
+           n == "proxy-authorization" || n.find("key") != std::string::npos ||
+           n.find("secret") != std::string::npos || n.find("token") != std::string::npos;
+}
+
+std::string Privacy::hash(std::string_view fnr) const {
+    return "FNR#" + sha256_hex(salt_ + std::string(fnr)).substr(0, 12);
+}
+
+std::string Privacy::text(std::string_view t) const {
+    std::string out;
+    out.reserve(t.size());
+    size_t i = 0;
+    auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+    while (i < t.size()) {
+        if (!digit(i)) {
+            out += t[i++];
+            continue;
+        }
+        size_t j = i;
+        while (digit(j))
+            ++j;
+        const std::string_view run = t.substr(i, j - i);
+        bool person = false;
+        if (run.size() == 11) {
+            auto id = parse_person_id(run);
+            person = id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
+        }
+        if (person)
+            out += hash(run);
+        else
+            out.append(run);
+        i = j;
+    }
+    return out;
+}
+
+std::vector<reports::Header> Privacy::headers(
+    const std::vector<std::pair<std::string, std::string>>& hs) const {
+    std::vector<reports::Header> out;
+    out.reserve(hs.size());
+    for (const auto& [n, v] : hs)
+        out.push_back({n, secret_header(n) ? "[redacted]" : text(utf8_clean(v))});
+    return out;
+}
+
+std::string Privacy::body(std::string_view b, size_t limit) const {
+    if (b.size() <= limit) return text(utf8_clean(b));
+    std::string kept = text(utf8_clean(b.substr(0, limit)));
+    return kept + "\n[vft: " + std::to_string(b.size() - limit) + " more bytes not recorded; " +
+           std::to_string(b.size()) + " bytes in all]";
+}
+
+namespace {
+const vft::detail::EmbeddedFile* find_file(const vft::detail::EmbeddedFile* table,
+                                           std::string_view rel) {
+    for (const vft::detail::EmbeddedFile* f = table; f->path; ++f)
+        if (rel == f->path) return f;
+    return nullptr;
+}
+}  // namespace
+
+std::optional<std::string_view> fixture(std::string_view path) {
+    constexpr std::string_view prefix = "fixtures/";
+    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
+    const vft::detail::EmbeddedFile* f =
+        find_file(vft::detail::embedded_fixture_files(), path.substr(prefix.size()));
+    if (!f) return std::nullopt;
+    return std::string_view(f->data, f->size);
+}
+
+std::vector<std::string> fixtures_under(std::string_view folder) {
+    std::vector<std::string> out;
+    for (const vft::detail::EmbeddedFile* f = vft::detail::embedded_fixture_files(); f->path; ++f) {
+        std::string p = "fixtures/" + std::string(f->path);
+        if (p.compare(0, folder.size(), folder) == 0) out.push_back(p);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> known_person_numbers() {
+    std::set<std::string> out;
+    for (const char* file : {"fixtures/persons/persons.json", "fixtures/epj/municipality.json"}) {
+        auto text = fixture(file);
+        if (!text) continue;
+        // Every "fnr": "<11 digits>" member; the files are ours and simple.
+        static const std::regex fnr("\"fnr\"\\s*:\\s*\"([0-9]{11})\"");
+        std::string s(*text);
+        for (std::sregex_iterator it(s.begin(), s.end(), fnr), end; it != end; ++it)
+            out.insert((*it)[1].str());
+    }
+    return {out.begin(), out.end()};
+}
+
+std::string derived_uuid(uint64_t seed, std::string_view test_id, uint64_t n) {
+    std::string h =
+        sha256_hex(std::to_string(seed) + "/" + std::string(test_id) + "/" + std::to_string(n));
+    h[12] = '4';
+    static const char variant[] = "89ab";
+    h[16] = variant[std::stoi(h.substr(16, 1), nullptr, 16) & 3];
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20, 12);
+}
+
+std::string random_hex(size_t bytes) {
+    std::vector<unsigned char> b(bytes);
+    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+        // No CSPRNG: fall back to the clock (the salt only needs to differ between runs).
+        const auto t = std::chrono::steady_clock::now().time_since_epoch().count();
+        return sha256_hex(std::to_string(t)).substr(0, bytes * 2);
+    }
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : b) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+}  // namespace vft::conformance::detail

@@ -1,0 +1,729 @@
+// The role-sender live context: mock receiver + recording proxies per test, the trigger command.
+#include "sender_context.hpp"
+
+#include "conformance_detail.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "vft/auth/dpop.hpp"
+#include "vft/auth/jwt.hpp"
+#include "vft/auth/key.hpp"
+#include "vft/core/error_codes.hpp"
+#include "vft/core/identifiers.hpp"
+#include "vft/mocks/receiver.hpp"
+#include "vft/mocks/token_service.hpp"
+
+namespace vft::conformance::detail {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+using detail::rfc3339_ms;
+using detail::sha256_hex;
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string json_string(std::string_view s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
+}
+
+// What a JWT says, without its signature: {"header":{...},"claims":{...},"check":"..."}.
+std::string jwt_facts(std::string_view jwt, const std::string& check) {
+    auto header = auth::jwt_header(jwt);
+    auto payload = auth::jwt_payload(jwt);
+    return std::string(R"({"header":)") + (header ? *header : "null") + R"(,"claims":)" +
+           (payload ? *payload : "null") + R"(,"check":)" + json_string(check) + "}";
+}
+
+// Authorization: "<scheme> <token>" → "[redacted] {"scheme":..,"header":..,"claims":..}".
+std::string redact_authorization(std::string_view value) {
+    const auto sp = value.find(' ');
+    const std::string scheme(value.substr(0, sp == std::string_view::npos ? 0 : sp));
+    const std::string_view token =
+        sp == std::string_view::npos ? std::string_view{} : value.substr(sp + 1);
+    std::string facts = jwt_facts(token, "not checked by the recorder");
+    facts.insert(1, R"("scheme":)" + json_string(scheme) + ",");
+    return "[redacted] " + facts;
+}
+
+std::string token_of(std::string_view authorization) {
+    const auto sp = authorization.find(' ');
+    return sp == std::string_view::npos ? std::string() : std::string(authorization.substr(sp + 1));
+}
+
+// A DPoP proof, checked where it arrived (htm, htu as the SUT addressed it, ath, signature, iat)
+// and recorded as its facts; reuse is judged by the tests from the recorded jti values.
+std::string redact_dpop(std::string_view proof, const std::string& method, const std::string& url,
+                        const std::string& access_token) {
+    auth::DpopExpect expect;
+    expect.htm = method;
+    expect.htu = url;
+    expect.access_token = access_token;
+    auto verified = auth::verify_dpop_proof(proof, expect);
+    return "[redacted] " +
+           jwt_facts(proof,
+                     verified ? "ok" : verified.error().code + " " + verified.error().message);
+}
+
+std::string form_value(std::string_view body, std::string_view name) {
+    size_t at = 0;
+    while (at <= body.size()) {
+        const size_t amp = std::min(body.find('&', at), body.size());
+        const std::string_view pair = body.substr(at, amp - at);
+        const size_t eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+            return httplib::detail::decode_url(std::string(pair.substr(eq + 1)), true);
+        at = amp + 1;
+    }
+    return {};
+}
+
+std::string replace_form_value(const std::string& body, std::string_view name,
+                               std::string_view with) {
+    const std::string key = std::string(name) + "=";
+    size_t at = 0;
+    while ((at = body.find(key, at)) != std::string::npos) {
+        if (at == 0 || body[at - 1] == '&') {
+            const size_t end = std::min(body.find('&', at), body.size());
+            return body.substr(0, at + key.size()) + std::string(with) + body.substr(end);
+        }
+        at += key.size();
+    }
+    return body;
+}
+
+// "access_token":"..." in a token response → "[redacted]".
+std::string redact_token_response(const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    if (d.HasParseError() || !d.IsObject()) return body;
+    for (auto& m : d.GetObject()) {
+        const std::string name = m.name.GetString();
+        if (name == "access_token" || name == "refresh_token" || name == "id_token")
+            m.value.SetString("[redacted]", d.GetAllocator());
+    }
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    d.Accept(w);
+    return b.GetString();
+}
+
+// ---- the recording reverse proxy ------------------------------------------------------------
+
+// Forwards every request to `upstream` and records it as the SUT sent it. A connection the
+// upstream dropped is dropped towards the SUT too, so faults reach the SUT unchanged.
+class Proxy {
+  public:
+    Proxy(std::string kind, std::mutex& mu, std::vector<reports::Exchange>& out)
+        : kind_(std::move(kind)), mu_(mu), out_(out) {}
+    ~Proxy() { stop(); }
+
+    Result<std::string> start() {
+        server_.set_tcp_nodelay(true);
+        server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
+        server_.set_payload_max_length(64u << 20);
+        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            forward(req, res);
+        };
+        server_.Get(".*", handler);
+        server_.Post(".*", handler);
+        server_.Put(".*", handler);
+        server_.Delete(".*", handler);
+        server_.Patch(".*", handler);
+        const int port = server_.bind_to_any_port("127.0.0.1");
+        if (port <= 0)
+            return Error{std::string(errc::mock_listen),
+                         "the recording proxy cannot bind",
+                         "127.0.0.1",
+                         "",
+                         0,
+                         true};
+        base_ = "http://127.0.0.1:" + std::to_string(port);
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        return base_;
+    }
+    void set_upstream(const std::string& host, int port) {
+        host_ = host;
+        port_ = port;
+    }
+    void stop() {
+        if (thread_.joinable()) {
+            server_.stop();
+            thread_.join();
+        }
+    }
+    const std::string& base() const { return base_; }
+
+  private:
+    void forward(const httplib::Request& req, httplib::Response& res) {
+        reports::Exchange x;
+        x.direction = "inbound";
+        x.method = req.method;
+        x.url = base_ + req.target;
+        x.note = kind_;
+        const auto t0 = Clock::now();
+        x.started = rfc3339_ms(t0);
+        const std::string authorization = req.get_header_value("Authorization");
+        for (const auto& [name, value] : req.headers) {
+            if (iequals(name, "Authorization"))
+                x.request_headers.push_back({name, redact_authorization(value)});
+            else if (iequals(name, "DPoP"))
+                x.request_headers.push_back(
+                    {name, redact_dpop(value, req.method, x.url, token_of(authorization))});
+            else if (iequals(name, "Cookie") || iequals(name, "Proxy-Authorization"))
+                x.request_headers.push_back({name, "[redacted]"});
+            else if (!iequals(name, "REMOTE_ADDR") && !iequals(name, "REMOTE_PORT") &&
+                     !iequals(name, "LOCAL_ADDR") && !iequals(name, "LOCAL_PORT"))
+                x.request_headers.push_back({name, value});
+        }
+        x.request_body = req.body;
+        const std::string assertion = form_value(req.body, "client_assertion");
+        if (!assertion.empty()) {
+            x.request_body = replace_form_value(req.body, "client_assertion", "[redacted]");
+            x.request_headers.push_back(
+                {"X-Vft-Recorded-Client-Assertion",
+                 "[redacted] " +
+                     jwt_facts(assertion, "checked by the token service: see its answer")});
+        }
+
+        httplib::Client client(host_, port_);
+        client.set_connection_timeout(5);
+        client.set_read_timeout(60);
+        httplib::Request up;
+        up.method = req.method;
+        up.path = req.target;
+        // Host is kept, as reverse proxies do: the receiver and the token service check DPoP
+        // htu and audiences against the URL the SUT addressed, which is the proxy's.
+        for (const auto& [name, value] : req.headers)
+            if (!iequals(name, "Content-Length") && !iequals(name, "REMOTE_ADDR") &&
+                !iequals(name, "REMOTE_PORT") && !iequals(name, "LOCAL_ADDR") &&
+                !iequals(name, "LOCAL_PORT"))
+                up.headers.emplace(name, value);
+        up.body = req.body;
+        auto result = client.send(up);
+        x.elapsed_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        // The mock marks a drop-after fault with X-Vft-Drop; a response without a body can
+        // reach the proxy complete even so, and the SUT must see the connection drop.
+        if (!result || result->has_header("X-Vft-Drop")) {
+            x.error =
+                "the connection was dropped before a response (" +
+                (result ? std::string("fault drop-after") : httplib::to_string(result.error())) +
+                ")";
+            res.status = 200;  // never sent: the content provider fails, the connection closes
+            res.set_content_provider(
+                1024, "application/fhir+json",
+                [](size_t, size_t, httplib::DataSink&) { return false; }, nullptr);
+        } else {
+            x.status = result->status;
+            for (const auto& [name, value] : result->headers) {
+                if (iequals(name, "Content-Length") || iequals(name, "Keep-Alive") ||
+                    iequals(name, "Connection"))
+                    continue;
+                x.response_headers.push_back({name, value});
+                if (!iequals(name, "Content-Type")) res.set_header(name, value);
+            }
+            x.response_body =
+                kind_ == "token service" ? redact_token_response(result->body) : result->body;
+            res.status = result->status;
+            res.set_content(result->body, result->get_header_value("Content-Type").empty()
+                                              ? "application/octet-stream"
+                                              : result->get_header_value("Content-Type"));
+        }
+        std::lock_guard lock(mu_);
+        out_.push_back(std::move(x));
+    }
+
+    std::string kind_;
+    std::mutex& mu_;
+    std::vector<reports::Exchange>& out_;
+    httplib::Server server_;
+    std::thread thread_;
+    std::string base_, host_ = "127.0.0.1";
+    int port_ = 0;
+};
+
+int port_of(const std::string& url) {
+    const auto colon = url.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(url.c_str() + colon + 1);
+}
+
+// Runs `command` through /bin/sh in `dir` with a deadline; the tail of stderr is kept.
+struct CommandResult {
+    int exit_code = -1;
+    std::string error;  // set when it did not exit by itself
+    std::string stderr_tail;
+    int64_t elapsed_ms = 0;
+};
+
+CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
+                          std::chrono::seconds timeout) {
+    CommandResult r;
+    int err[2];
+    if (pipe(err) != 0) {
+        r.error = "could not start: no pipe";
+        return r;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(err[0]);
+        close(err[1]);
+        r.error = "could not start: fork failed";
+        return r;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);  // its own process group, so a timeout ends everything it started
+        dup2(err[1], STDERR_FILENO);
+        const int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+        }
+        close(err[0]);
+        close(err[1]);
+        if (!dir.empty() && chdir(dir.c_str()) != 0) _exit(126);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(err[1]);
+    const auto until = t0 + timeout;
+    bool open_pipe = true;
+    int status = 0;
+    bool exited = false;
+    while (true) {
+        if (open_pipe) {
+            pollfd p{err[0], POLLIN, 0};
+            if (poll(&p, 1, 50) > 0) {
+                char buf[4096];
+                const ssize_t n = read(err[0], buf, sizeof buf);
+                if (n <= 0) {
+                    open_pipe = false;
+                } else {
+                    r.stderr_tail.append(buf, static_cast<size_t>(n));
+                    if (r.stderr_tail.size() > 8192)
+                        r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
+                }
+            }
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            exited = true;
+            break;
+        }
+        if (!open_pipe) {
+            pollfd none{-1, 0, 0};
+            poll(&none, 0, 20);  // waiting for the child to be reaped; bounded by the deadline
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            r.error = "timed out after " + std::to_string(timeout.count()) + " s (killed)";
+            break;
+        }
+    }
+    // What is left in the pipe (the command has ended).
+    char buf[4096];
+    ssize_t n;
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+    while ((n = read(err[0], buf, sizeof buf)) > 0)
+        r.stderr_tail.append(buf, static_cast<size_t>(n));
+    close(err[0]);
+    if (r.stderr_tail.size() > 4096) r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
+    if (exited) {
+        if (WIFEXITED(status))
+            r.exit_code = WEXITSTATUS(status);
+        else if (WIFSIGNALED(status))
+            r.error = "killed by signal " + std::to_string(WTERMSIG(status));
+    }
+    r.elapsed_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    return r;
+}
+
+std::string safe_name(std::string_view id) {
+    std::string out;
+    for (char c : id)
+        out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_';
+    return out;
+}
+
+}  // namespace
+
+// ---- free functions --------------------------------------------------------------------------
+
+Result<void> trigger_result(const reports::Exchange& recorded) {
+    std::string exit_code;
+    for (const auto& h : recorded.response_headers)
+        if (h.name == "X-Exit-Code") exit_code = h.value;
+    if (recorded.error.empty() && exit_code == "0") return {};
+    std::string why = !recorded.error.empty() ? recorded.error : "exited with " + exit_code;
+    std::string tail = recorded.response_body;
+    if (tail.size() > 600) tail = "…" + tail.substr(tail.size() - 600);
+    return Error{std::string(errc::conf_trigger),
+                 "the trigger command " + why,
+                 recorded.url,
+                 tail.empty() ? "" : "stderr: " + tail,
+                 0,
+                 false};
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+
+struct SenderRun::Impl {
+    Sut sut;
+    SenderRunOptions options;
+    std::optional<Validator> validator;
+    std::string token_service_url;
+    std::string public_jwk;  // of the SUT's client, derived from auth.private_key
+};
+
+SenderRun::SenderRun(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SenderRun::~SenderRun() = default;
+const Sut& SenderRun::sut() const {
+    return impl_->sut;
+}
+const Validator& SenderRun::validator() const {
+    return *impl_->validator;
+}
+const std::string& SenderRun::token_service_url() const {
+    return impl_->token_service_url;
+}
+
+Result<std::unique_ptr<SenderRun>> SenderRun::start(const Sut& sut, SenderRunOptions options) {
+    auto impl = std::make_unique<Impl>();
+    impl->sut = sut;
+    impl->options = std::move(options);
+    std::error_code ec;
+    std::filesystem::create_directories(impl->options.scratch, ec);
+    if (ec)
+        return Error{std::string(errc::io_read),
+                     "cannot create the run's scratch folder",
+                     impl->options.scratch.string(),
+                     ec.message(),
+                     0,
+                     false};
+    auto validator = Validator::create();
+    if (!validator) return validator.error();
+    impl->validator.emplace(std::move(*validator));
+    if (sut.auth.type == "helseid") {
+        std::filesystem::path key_path = sut.auth.private_key;
+        // Sut::parse resolves it against the SUT file's folder already; a Sut built in code may
+        // give it relative to `dir`.
+        if (key_path.is_relative() && !std::filesystem::exists(key_path))
+            key_path = sut.dir / key_path;
+        auto key = auth::Key::load_file(key_path);
+        if (!key)
+            return Error{std::string(errc::conf_sender_key),
+                         "the SUT's private key cannot be read: " + key.error().message,
+                         "auth.private_key",
+                         "the runner registers the SUT's client with the public half of this key",
+                         0,
+                         false};
+        impl->public_jwk = key->public_jwk_json();
+    }
+    return std::unique_ptr<SenderRun>(new SenderRun(std::move(impl)));
+}
+
+// ---- one test ----------------------------------------------------------------------------------
+
+struct SenderContext::Impl {
+    SenderRun::Impl& run;
+    const TestCase& test;
+    std::filesystem::path dir;
+    std::mutex mu;
+    std::vector<reports::Exchange> recorded;  // in clear; hashed in finish()
+    std::unique_ptr<mocks::Receiver> receiver;
+    std::string receiver_url;
+    std::unique_ptr<Proxy> receiver_proxy;
+    std::unique_ptr<Proxy> token_proxy;
+    std::unique_ptr<mocks::TokenService> token_service;
+    uint64_t uuid_counter = 0;
+    int triggers = 0;
+
+    Impl(SenderRun::Impl& r, const TestCase& t) : run(r), test(t) {
+        dir = run.options.scratch / safe_name(test.id);
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+    }
+
+    // The SUT's client in a token service of this test's own, behind its recording proxy: the
+    // issuer is the proxy's URL (the SUT's assertions name it as aud), and every token request
+    // of the test is recorded with it even when tests run in parallel.
+    Result<std::string> start_token_service() {
+        token_proxy = std::make_unique<Proxy>("token service", mu, recorded);
+        auto proxy_url = token_proxy->start();
+        if (!proxy_url) return proxy_url.error();
+        const Sut& sut = run.sut;
+        std::string scopes;
+        for (const char* scope : {"nhn:vkp/api/user/bundle.write", "nhn:vkp/api/user/patient.read",
+                                  "nhn:vkp/api/user/episodeofcare.read",
+                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api"})
+            scopes += std::string(scopes.empty() ? "" : ",") + json_string(scope);
+        mocks::TokenServiceOptions to;
+        to.clients_json = R"({"clients":[{"client_id":)" + json_string(sut.auth.client_id) +
+                          R"(,"name":)" + json_string(sut.name.empty() ? "SUT" : sut.name) +
+                          R"(,"jwk":)" + run.public_jwk + R"(,"scopes":[)" + scopes +
+                          R"(],"vkp_id":)" + json_string(sut.auth.client_id) +
+                          R"(,"orgnr_parent":)" + json_string(sut.orgnr) + "}]}";
+        to.issuer = *proxy_url;
+        to.threads = 2;
+        auto service = mocks::TokenService::create(to);
+        if (!service) return service.error();
+        token_service = std::move(*service);
+        auto url = token_service->start();
+        if (!url) return url.error();
+        token_proxy->set_upstream("127.0.0.1", port_of(*url));
+        return *url;
+    }
+
+    Result<void> start_endpoints(const std::string& faults_json) {
+        mocks::ReceiverOptions ro;
+        if (run.sut.auth.type == "helseid") {
+            auto token_url = start_token_service();
+            if (!token_url) return token_url.error();
+            ro.auth_url = *token_url;  // discovery and JWKS directly, not through the proxy
+        }
+        ro.db_path = (dir / "journal.db").string();
+        ro.faults_json = faults_json;
+        ro.threads = 4;
+        auto receiver_or = mocks::Receiver::create(ro);
+        if (!receiver_or) return receiver_or.error();
+        receiver = std::move(*receiver_or);
+        auto url = receiver->start();
+        if (!url) return url.error();
+        receiver_url = *url;
+        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded);
+        auto proxy_url = receiver_proxy->start();
+        if (!proxy_url) return proxy_url.error();
+        receiver_proxy->set_upstream("127.0.0.1", port_of(receiver_url));
+        return {};
+    }
+
+    // The instruction as the SUT gets it: the test's members plus the run's.
+    Result<std::string> complete(const Instruction& in) {
+        rapidjson::Document d;
+        d.Parse(in.json.c_str());
+        if (d.HasParseError() || !d.IsObject())
+            return Error{std::string(errc::conf_instruction),
+                         "the test's instruction is not a JSON object",
+                         test.id,
+                         "a bug in the suite",
+                         0,
+                         false};
+        auto& a = d.GetAllocator();
+        auto set = [&](const char* name, rapidjson::Value v) {
+            if (d.HasMember(name)) d.RemoveMember(name);
+            d.AddMember(rapidjson::Value(name, a), v, a);
+        };
+        auto s = [&](const std::string& text) { return rapidjson::Value(text.c_str(), a); };
+        set("version", rapidjson::Value(1));
+        set("action", s(in.action));
+        set("test_id", s(test.id));
+        set("endpoint", s(receiver_proxy->base()));
+        set("orgnr", s(run.sut.orgnr));
+        set("token_url", s(token_proxy ? token_proxy->base() + "/connect/token" : ""));
+        set("client_id", s(run.sut.auth.client_id));
+        if (!d.HasMember("service_codes")) {
+            rapidjson::Value codes(rapidjson::kArrayType);
+            for (const auto& c : run.sut.service_codes)
+                codes.PushBack(s(c), a);
+            set("service_codes", std::move(codes));
+        }
+        set("outbox", s((dir / "outbox").string()));
+        rapidjson::StringBuffer b;
+        rapidjson::Writer<rapidjson::StringBuffer> w(b);
+        d.Accept(w);
+        return std::string(b.GetString(), b.GetSize());
+    }
+
+    void read_back_journal() {
+        reports::Exchange x;
+        x.direction = "outbound";
+        x.method = "GET";
+        x.url = receiver_url + "/_admin/journal";
+        x.note = "journal read-back (the runner's mock receiver)";
+        const auto t0 = Clock::now();
+        x.started = rfc3339_ms(t0);
+        httplib::Client client("127.0.0.1", port_of(receiver_url));
+        client.set_read_timeout(10);
+        auto res = client.Get("/_admin/journal");
+        x.elapsed_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        if (!res) {
+            x.error = "the mock receiver did not answer: " + httplib::to_string(res.error());
+        } else {
+            x.status = res->status;
+            x.response_headers.push_back({"Content-Type", res->get_header_value("Content-Type")});
+            x.response_body = res->body;
+        }
+        std::lock_guard lock(mu);
+        recorded.push_back(std::move(x));
+    }
+
+    void stop() {
+        if (receiver_proxy) receiver_proxy->stop();
+        if (token_proxy) token_proxy->stop();
+        if (receiver) receiver->stop();
+        // The receiver's token checks keep a connection to the token service alive; destroying
+        // the receiver closes it, so stopping the token service does not wait out keep-alive.
+        receiver.reset();
+        if (token_service) token_service->stop();
+    }
+};
+
+SenderContext::SenderContext(SenderRun::Impl& run, const TestCase& test)
+    : impl_(std::make_unique<Impl>(run, test)) {}
+SenderContext::~SenderContext() {
+    impl_->stop();
+}
+
+std::unique_ptr<SenderContext> SenderRun::context(const TestCase& test) {
+    return std::make_unique<SenderContext>(*impl_, test);
+}
+
+const Sut& SenderContext::sut() const {
+    return impl_->run.sut;
+}
+const Validator& SenderContext::validator() const {
+    return *impl_->run.validator;
+}
+
+std::string SenderContext::new_uuid() {
+    return detail::derived_uuid(impl_->run.options.seed, impl_->test.id, impl_->uuid_counter++);
+}
+
+Result<std::string> SenderContext::fixture(std::string_view path) {
+    auto f = detail::fixture(path);
+    if (!f)
+        return Error{std::string(errc::conf_registry),
+                     "no fixture '" + std::string(path) + "' is compiled in",
+                     std::string(path),
+                     "a bug in the suite",
+                     0,
+                     false};
+    return std::string(*f);
+}
+
+int64_t SenderContext::now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+Result<transport::HttpResponse> SenderContext::send(transport::HttpRequest, std::string, TokenKind,
+                                                    const std::vector<std::string>&, bool) {
+    return Error{std::string(errc::conf_sender_send),
+                 "a sender-role test cannot send requests to the SUT",
+                 impl_->test.id,
+                 "a bug in the suite: role receiver tests use send()",
+                 0,
+                 false};
+}
+
+Result<void> SenderContext::trigger(const Instruction& instruction) {
+    auto& i = *impl_;
+    if (!i.receiver) {
+        if (auto started = i.start_endpoints(instruction.faults_json); !started)
+            return Error{std::string(errc::conf_sender_endpoint),
+                         "the runner's endpoint could not start: " + started.error().message,
+                         i.test.id,
+                         started.error().hint,
+                         0,
+                         false};
+    }
+    auto json = i.complete(instruction);
+    if (!json) return json.error();
+    const auto file = i.dir / ("instruction-" + std::to_string(++i.triggers) + ".json");
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << *json;
+        if (!out)
+            return Error{std::string(errc::io_read),
+                         "cannot write the instruction file",
+                         file.string(),
+                         "",
+                         0,
+                         false};
+    }
+    std::string command = i.run.sut.trigger;
+    for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
+        command.replace(at, 13, "'" + file.string() + "'");
+
+    reports::Exchange x;
+    x.direction = "outbound";
+    x.method = kTriggerMethod;
+    x.url = "trigger:" + instruction.action;
+    x.note = "trigger command";
+    x.request_headers.push_back({"Content-Type", "application/json"});
+    x.request_body = *json;
+    x.started = rfc3339_ms(Clock::now());
+    const CommandResult r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    x.elapsed_ms = r.elapsed_ms;
+    x.error = r.error;
+    if (r.error.empty()) {
+        x.status = r.exit_code;
+        x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
+    }
+    x.response_headers.push_back({"Content-Type", "text/plain"});
+    x.response_body = mask_person_ids(r.stderr_tail);
+    auto result = trigger_result(x);
+    {
+        std::lock_guard lock(i.mu);
+        i.recorded.push_back(x);
+    }
+    i.read_back_journal();
+    return result;
+}
+
+std::vector<reports::Exchange> SenderContext::inbound() {
+    std::lock_guard lock(impl_->mu);
+    auto all = impl_->recorded;
+    std::stable_sort(all.begin(), all.end(),
+                     [](const auto& a, const auto& b) { return a.started < b.started; });
+    return all;
+}
+
+std::vector<reports::Exchange> SenderContext::finish() {
+    impl_->stop();
+    auto all = inbound();
+    const Privacy privacy(impl_->run.options.fnr_salt);
+    for (auto& x : all) {
+        x.url = privacy.text(x.url);
+        x.request_body = privacy.body(x.request_body);
+        x.response_body = privacy.body(x.response_body);
+        for (auto& h : x.request_headers)
+            h.value = privacy.text(h.value);
+        for (auto& h : x.response_headers)
+            h.value = privacy.text(h.value);
+        x.request_sha256 = sha256_hex(x.request_body);
+        x.response_sha256 = sha256_hex(x.response_body);
+    }
+    return all;
+}
+
+}  // namespace vft::conformance::detail

@@ -1,0 +1,60 @@
+// vft::mocks::TokenService — a HelseID-like token service for tests and the conformance suite:
+// client_credentials with private_key_jwt client assertions, DPoP-bound access tokens (RFC 9449,
+// optional server nonce), the discovery document and JWKS, and — only when asked for — an admin
+// endpoint that mints deliberately wrong tokens (expired, other vkp-id, wrong aud, unknown key).
+// Endpoints and the clients file are described in docs/mocks.md.
+//
+// Thread safety: start() and stop() from one thread; requests are served concurrently.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "vft/core/result.hpp"
+
+namespace vft::mocks {
+
+struct TokenServiceOptions {
+    std::string host = "127.0.0.1";    // address to listen on
+    int port = 0;                      // 0 = pick a free port
+    std::string clients_file;          // the clients file (JSON); public_key_pem paths are
+                                       // relative to its folder
+    std::string clients_json;          // the clients file's text instead of clients_file;
+                                       // relative PEM paths then resolve against clients_dir
+    std::string clients_dir;           // base folder for clients_json; empty = current folder
+    std::string key_pem;               // the signing key (PEM, private); empty = a fresh ES256 key
+    std::string issuer;                // iss of issued tokens; empty = the base URL once started
+    int token_lifetime_s = 300;        // exp - iat of issued tokens (1..86400)
+    bool dpop_nonce_required = false;  // DPoP proofs must carry the server's nonce (RFC 9449 §8)
+    bool allow_test_tokens = false;    // serve POST /_admin/issue (never in front of real data)
+    size_t threads = 4;                // worker threads
+    // One line per token request (client id, outcome, error description); never a token, an
+    // assertion or a key. Empty = silent. Called from worker threads.
+    std::function<void(const std::string&)> log;
+};
+
+class TokenService {
+  public:
+    // Loads the clients file and the key. Errors: VFT-MOCK-1206 (clients file unreadable or
+    // invalid; the message names the file and the entry), VFT-AUTH-0901 (--key unusable).
+    [[nodiscard]] static Result<std::unique_ptr<TokenService>> create(TokenServiceOptions options);
+    // Binds and serves in a background thread; returns the base URL ("http://127.0.0.1:PORT").
+    // Errors: VFT-MOCK-1202.
+    [[nodiscard]] Result<std::string> start();
+    void stop();
+    ~TokenService();
+
+    // Valid after start(): the issuer and the token endpoint (base URL + "/connect/token").
+    [[nodiscard]] std::string issuer() const;
+    [[nodiscard]] std::string token_endpoint() const;
+
+    struct Impl;
+
+  private:
+    explicit TokenService(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vft::mocks

@@ -1,0 +1,92 @@
+// Token checks of the mock receiver (`vft mock receiver --auth URL [--authz FILE]`): HelseID
+// access tokens as the VKP, JFT, PMD and KITH endpoints take them — signature against the token
+// service's JWKS, time, issuer, audience, client_amr, DPoP proof and binding, scope per endpoint,
+// and the VKP authorization register (vkp-id → orgnrs). The auth defects switch single checks
+// off. Everything here is documented in docs/mocks.md; the receiver only calls check().
+//
+// Thread safety: check() may be called from any number of threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vft/core/result.hpp"
+
+namespace vft::mocks::detail {
+
+// The API a request belongs to; each has its own token rules.
+enum class Api {
+    vkp,   // /epj/r4/{orgnr}/...: Bearer, aud nhn:vkp, scope per resource, vkp-id per orgnr
+    jft,   // /v1/...: DPoP, aud nhn:jft, scope nhn:jft/api, orgnr_parent
+    pmd,   // /pmd...: as JFT
+    kith,  // /kith/...: Bearer, aud nhn:kith, scope nhn:kith/api (vft's choice)
+};
+
+// The API of a request path and, for VKP, the orgnr in it; nullopt for paths without token
+// checks (/_admin/* and paths outside the four APIs, which are 404 anyway).
+struct ApiPath {
+    Api api = Api::vkp;
+    std::string orgnr;  // VKP only
+};
+[[nodiscard]] std::optional<ApiPath> api_of(std::string_view path);
+
+// The request URL as the client saw it, for DPoP htu: http://<Host header><path>.
+[[nodiscard]] std::string request_url(std::string_view host, std::string_view path);
+
+// A refused request: what the receiver answers.
+struct Refusal {
+    int status = 401;              // 401 (no or bad token, bad proof) or 403 (scope, orgnr)
+    std::string www_authenticate;  // WWW-Authenticate value; empty = no header
+    std::string outcome;           // OperationOutcome JSON; never contains the token
+    std::string code;              // VFT-AUTH-09xx of the failed check (for logs and tests)
+    std::string message;           // the same text as the outcome's details.text
+};
+
+struct AuthCheckerOptions {
+    std::string token_service_url;  // JWKS from its discovery document, else URL/jwks
+    std::string jwks_json;          // a fixed JWKS instead of fetching (unit tests)
+    std::string issuer;             // expected iss; empty = the discovery document's, else the URL
+    std::string authz_json;         // authorization register; empty = every vkp-id for every orgnr
+    std::string authz_label = "--authz";     // names the register in errors (its file path)
+    std::vector<std::string> served_orgnrs;  // others are left to the handler (400 2.2)
+    std::vector<std::string> defects;        // named defects; the auth ones switch checks off
+    int leeway_s = 30;                       // clock skew allowed for exp, nbf and proof iat
+    int proof_max_age_s = 300;               // a DPoP proof's iat may be at most this old
+    std::chrono::milliseconds fetch_deadline{10000};  // keep trying to reach the token service
+    int64_t now = 0;  // a fixed clock, seconds since the epoch (tests); 0 = the system clock
+};
+
+class AuthChecker {
+  public:
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+
+    // Loads the register and the keys (fetching them, retried until fetch_deadline).
+    // Errors: VFT-MOCK-1206 (register invalid), VFT-MOCK-1205 (unknown defect), VFT-NET-10xx or
+    // VFT-HTTP-0NNN (token service unreachable or answering an error), VFT-AUTH-0901 (no usable
+    // key in the JWKS).
+    [[nodiscard]] static Result<std::unique_ptr<AuthChecker>> create(AuthCheckerOptions options);
+    ~AuthChecker();
+
+    // nullopt = the request may proceed. `url` is the absolute request URL (request_url), and
+    // `orgnr` the one in a VKP path. Header names are matched case-insensitively.
+    [[nodiscard]] std::optional<Refusal> check(std::string_view method, std::string_view url,
+                                               const Headers& headers, Api api,
+                                               std::string_view orgnr);
+
+    // One line for the receiver's start-up: issuer, key count, register, defects.
+    [[nodiscard]] std::string describe() const;
+
+    struct Impl;
+
+  private:
+    explicit AuthChecker(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vft::mocks::detail

@@ -1,0 +1,461 @@
+// The reference trigger adapter for the conformance suite's sender role (docs/conformance.md,
+// "Trigger protocol"): a welfare-technology system that reads one instruction file, builds the
+// national message with the SDK builders, keeps it in a durable outbox and delivers it to the
+// endpoint the instruction names — HelseID-style client_credentials with a private_key_jwt client
+// assertion, Bearer tokens for VKP and DPoP for JFT and PMD (vft::client::TokenClient, Auth) — with
+// the SDK's delivery loop (vft::Deliverer): the same bytes on every resend, Retry-After honoured,
+// a rejection kept as a dead letter.
+//
+// Usage: example_sender --instruction FILE --key PEM [--kid KID] [--defect NAME]...
+//        example_sender --list-defects
+// Exit: 0 delivered (or searched) · 1 rejected (OperationOutcome on stderr) or not delivered in
+// time · 2 could not run (usage, unreadable instruction or key).
+//
+// --defect makes it misbehave on purpose so the sender suites can prove they catch it:
+//   new-identifier-on-retry  resends with a freshly built message (new identifier)
+//   retries-400              treats a rejection (400) as worth retrying
+//   ignores-retry-after      waits its own backoff instead of the server's Retry-After
+//   reuses-dpop-proof        signs one DPoP proof for the API and sends it on every attempt
+//   wrong-service-code       sends a ServiceCodes header other than the instruction's
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <vft/auth/key.hpp>
+#include <vft/client/auth.hpp>
+#include <vft/client/token_client.hpp>
+#include <vft/core/error_codes.hpp>
+#include <vft/core/time.hpp>
+#include <vft/core/uuid.hpp>
+#include <vft/messages/alarm.hpp>
+#include <vft/messages/dho_note.hpp>
+#include <vft/messages/medication.hpp>
+#include <vft/messages/supervision.hpp>
+#include <vft/outbox/delivery.hpp>
+#include <vft/outbox/outbox.hpp>
+#include <vft/pmd/measurements.hpp>
+#include <vft/transport/http_client.hpp>
+#include <vft/transport/http_error.hpp>
+#include <vft/transport/retry.hpp>
+
+namespace {
+
+using Json = rapidjson::Value;
+using namespace std::chrono;
+
+constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
+constexpr const char* kDefects[] = {"ignores-retry-after", "new-identifier-on-retry", "retries-400",
+                                    "reuses-dpop-proof", "wrong-service-code"};
+
+struct Args {
+    std::string instruction, key, kid;
+    std::set<std::string> defects;
+    bool has(const char* defect) const { return defects.count(defect) > 0; }
+};
+
+// ---- reading the instruction ---------------------------------------------------------------
+
+std::string str(const Json& o, const char* name, std::string fallback = {}) {
+    if (!o.IsObject() || !o.HasMember(name) || !o[name].IsString()) return fallback;
+    return o[name].GetString();
+}
+double num(const Json& o, const char* name, double fallback = 0) {
+    if (!o.IsObject() || !o.HasMember(name) || !o[name].IsNumber()) return fallback;
+    return o[name].GetDouble();
+}
+const Json& member(const Json& o, const char* name) {
+    static const Json null;
+    return o.IsObject() && o.HasMember(name) ? o[name] : null;
+}
+vft::Time time_of(const Json& o, const char* name) {
+    auto t = vft::parse_fhir_time(str(o, name));
+    return t ? *t : floor<seconds>(system_clock::now());
+}
+vft::Device device_of(const Json& event) {
+    const Json& d = member(event, "device");
+    return {str(d, "system", "https://fhir.example-sender.no/device/serial"),
+            str(d, "value", "EX-0001"), str(d, "display", "Example device")};
+}
+vft::Practitioner operator_of(const Json& event) {
+    const Json& o = member(event, "operator");
+    return {str(o, "hpr", "9144900"), "", str(o, "name", "Operatør Example")};
+}
+vft::JournalNote note_of(const Json& event, vft::Time at, std::string category) {
+    vft::JournalNote note;
+    note.category = std::move(category);
+    note.date = at;
+    note.author = operator_of(event);
+    note.events = {{"0", at}};
+    note.sections = {{"1.1", "Oppfølging", str(event, "text", "Hendelse håndtert.")}};
+    return note;
+}
+
+// The message the instruction asks for, with the instructed identifier when there is one.
+// `fresh` ignores it (the new-identifier-on-retry defect builds a new message on each resend).
+vft::Result<vft::Message> build(const std::string& action, const std::string& api, const Json& in,
+                                bool fresh) {
+    const Json& event = member(in, "event");
+    const Json& p = member(in, "patient");
+    const vft::Patient patient{str(p, "fnr"), str(p, "name")};
+    const std::string id = fresh ? std::string() : str(in, "identifier");
+    if (action == "report-alarm") {
+        vft::AlarmReport r;
+        r.identifier = id;
+        r.patient = patient;
+        r.alert_code = str(event, "alert_code", "3");
+        r.severity = str(event, "severity");
+        r.triage = str(event, "triage");
+        r.detail = str(event, "detail");
+        r.identified = time_of(event, "time");
+        r.device = device_of(event);
+        r.response = {r.identified, r.identified + minutes(10)};
+        r.participants = {{"2", r.device, r.response, std::nullopt}};
+        r.location = str(event, "location", "hjemme");
+        r.note = note_of(event, r.identified + minutes(12), "1");
+        return vft::build_alarm(r);
+    }
+    if (action == "report-medication-dispense") {
+        vft::MedicationDispensed m;
+        m.identifier = id;
+        m.bundle_id = id;  // VKP gets the bundle form; both carry the instructed identifier
+        m.patient = patient;
+        m.event = str(event, "event", "1.1");
+        m.handed_over = time_of(event, "time");
+        m.dispenser = device_of(event);
+        m.medication_text = str(event, "medication", "Multidose");
+        return api == "jft" ? vft::build_medication_dispense(m) : vft::build_medication_bundle(m);
+    }
+    if (action == "report-supervision") {
+        vft::SupervisionReport s;
+        s.identifier = id;
+        s.patient = patient;
+        s.digital = !member(event, "digital").IsBool() || member(event, "digital").GetBool();
+        s.reason = str(event, "reason", "1");
+        const vft::Time start = time_of(event, "time");
+        s.period = {start, start + minutes(2)};
+        s.participants = {{str(event, "mode", "0"), device_of(event), s.period, std::nullopt}};
+        s.location = str(event, "location", "hjemme");
+        return vft::build_supervision(s);
+    }
+    if (action == "report-dho-note") {
+        vft::DhoNote n;
+        n.identifier = id;
+        n.patient = patient;
+        n.note = note_of(event, time_of(event, "time"), "2");
+        n.note.events.clear();
+        n.note.sections = {{"1.3", "Kommentar", str(event, "text", "Målinger vurdert.")}};
+        return api == "jft" ? vft::build_jft_document(n) : vft::build_dho_note(n);
+    }
+    if (action == "report-measurements") {
+        vft::pmd::Batch b;
+        b.identifier = id;
+        b.patient = patient;
+        b.performer_orgnr = str(event, "performer_orgnr", str(in, "orgnr"));
+        for (const auto& m : member(event, "measurements").GetArray()) {
+            vft::pmd::Measurement x;
+            const std::string kind = str(m, "kind");
+            x.effective = time_of(m, "time");
+            if (kind == "blood_pressure") {
+                x.kind = vft::pmd::VitalSign::blood_pressure;
+                x.systolic = num(m, "systolic");
+                x.diastolic = num(m, "diastolic");
+            } else {
+                x.kind = kind == "oxygen_saturation"  ? vft::pmd::VitalSign::oxygen_saturation
+                         : kind == "body_temperature" ? vft::pmd::VitalSign::body_temperature
+                         : kind == "body_weight"      ? vft::pmd::VitalSign::body_weight
+                                                      : vft::pmd::VitalSign::heart_rate;
+                x.value = num(m, "value");
+            }
+            b.measurements.push_back(x);
+        }
+        return vft::pmd::build_batch(b);
+    }
+    return vft::Error{std::string(vft::errc::build_invalid_value),
+                      "unknown action '" + action + "'",
+                      "action",
+                      "see docs/conformance.md for the actions",
+                      0,
+                      false};
+}
+
+// Where a message goes: the outbox endpoint key and the URL under the instruction's endpoint.
+// The outbox endpoint of a message (vft::delivery_url turns it into the URL).
+std::string endpoint_for(const std::string& api, const vft::Message& m) {
+    if (api == "jft") return "jft:" + m.resource_type;
+    if (api == "pmd") return "pmd:batch";
+    return "vkp:bundle";
+}
+
+// ---- delivery ------------------------------------------------------------------------------
+
+struct Delivery {
+    const Args& args;
+    const rapidjson::Document& in;
+    vft::transport::HttpClient http;
+    vft::client::Auth auth = vft::client::Auth::none();  // Bearer (VKP), DPoP (JFT, PMD)
+    std::string api, action, orgnr, scope;
+    std::string saved_proof;  // reuses-dpop-proof only
+
+    std::string service_codes() const {
+        std::string codes;
+        for (const auto& c : member(in, "service_codes").GetArray())
+            codes += (codes.empty() ? "" : ",") + std::string(c.GetString());
+        if (args.has("wrong-service-code")) return codes == "RT" ? "TA" : "RT";
+        return codes;
+    }
+
+    // One request, authorised afresh (a new DPoP proof each time); once more when the answer
+    // asks for a DPoP nonce or a new token (401).
+    vft::Result<vft::transport::HttpResponse> send(const std::string& url, const std::string& type,
+                                                   const std::string& body) {
+        vft::transport::HttpRequest req{"POST", url, {{"Content-Type", type}}, body};
+        if (api == "vkp") req.headers.emplace_back("ServiceCodes", service_codes());
+        if (api == "jft") req.headers.emplace_back("nhn-source-system", "vft example_sender");
+        for (int round = 0;; ++round) {
+            if (auto a = auth.authorize(req, {scope}); !a) return a.error();
+            if (args.has("reuses-dpop-proof")) {  // defect: the first proof, again and again
+                for (auto& [name, value] : req.headers)
+                    if (name == "DPoP")
+                        value = saved_proof.empty() ? saved_proof = value : saved_proof;
+            }
+            auto res = http.send(req);
+            if (!res || round > 0 ||
+                auth.on_response(req, *res, {scope}) == vft::client::Auth::Resend::no)
+                return res;
+        }
+    }
+};
+
+int search_patient(Delivery& d) {
+    const std::string url = str(d.in, "endpoint") + "/epj/r4/" + d.orgnr + "/patient/_search";
+    const std::string fnr = str(member(d.in, "patient"), "fnr");
+    for (int attempt = 1; attempt <= 4; ++attempt) {
+        auto res = d.send(url, "application/x-www-form-urlencoded", "identifier=" + fnr);
+        if (res && res->status == 200) {
+            std::cout << "search answered (" << res->body.size() << " bytes)\n";
+            return kDelivered;
+        }
+        const bool retry =
+            res ? vft::transport::retryable_status(res->status) : res.error().retryable;
+        if (!retry) {
+            std::cerr << (res ? vft::transport::error_from_response(*res) : res.error()).to_string()
+                      << "\n";
+            return kNotDelivered;
+        }
+        std::this_thread::sleep_for(vft::transport::backoff_for({}, attempt, std::nullopt, 7));
+    }
+    return kNotDelivered;
+}
+
+// Delivers what the outbox holds with the SDK's delivery loop: the stored bytes on every attempt
+// (so the identifier never changes), fresh Authorization/DPoP headers per attempt, backoff and
+// Retry-After kept in the outbox, a rejection moved to the dead letters.
+int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
+    vft::DeliveryOptions o;
+    o.base_url = str(d.in, "endpoint");
+    o.orgnr = d.orgnr;
+    if (d.api == "vkp") {
+        const std::string codes = d.service_codes();
+        for (size_t at = 0; at <= codes.size();) {
+            const size_t comma = std::min(codes.find(',', at), codes.size());
+            o.service_codes.push_back(codes.substr(at, comma - at));
+            at = comma + 1;
+        }
+    }
+    if (d.api == "jft") o.source_system = "vft example_sender";
+    o.poll_interval = milliseconds(20);
+    o.retry.initial_backoff = milliseconds(200);
+    o.retry.max_retry_after = d.args.has("ignores-retry-after") ? milliseconds(0) : seconds(30);
+    o.auth =
+        [&d](std::string_view method, std::string_view url,
+             std::string_view) -> vft::Result<std::vector<std::pair<std::string, std::string>>> {
+        auto headers = d.auth.headers_for(method, url, {d.scope});
+        if (headers && d.args.has("reuses-dpop-proof"))  // defect: the first proof every time
+            for (auto& [name, value] : *headers)
+                if (name == "DPoP")
+                    value = d.saved_proof.empty() ? d.saved_proof = value : d.saved_proof;
+        return headers;
+    };
+    std::optional<vft::DeliveryEvent> last;
+    int rejected_retries = 0, unauthorized = 0;
+    o.observer = [&](const vft::DeliveryEvent& e) {
+        last = e;
+        // A receiver that keeps refusing our credentials will not change its mind: after three
+        // 401s in a row the message goes to the dead letters for an operator to look at.
+        unauthorized = e.status == 401 ? unauthorized + 1 : 0;
+        if (e.verdict == vft::DeliveryVerdict::retry && unauthorized >= 3) {
+            (void)outbox.mark_dead(e.seq, 401, "three 401 answers in a row");
+            last->verdict = vft::DeliveryVerdict::dead;
+            last->outcome = "the receiver refused the credentials three times in a row";
+            return;
+        }
+        if (e.verdict == vft::DeliveryVerdict::retry && d.args.has("new-identifier-on-retry")) {
+            // Defect: the event is built again as a new message for the resend.
+            if (auto again = build(d.action, d.api, d.in, true)) {
+                vft::OutboxEntry x = first;
+                x.identifier = again->identifier;
+                x.body = again->json;
+                (void)outbox.drop(e.seq);
+                if (auto seq = outbox.enqueue(x))
+                    (void)outbox.mark_retry(*seq, e.next_attempt_ms, "resend");
+            }
+        }
+        if (e.verdict == vft::DeliveryVerdict::dead && d.args.has("retries-400") &&
+            rejected_retries++ < 2)
+            (void)outbox.retry_dead(e.seq);  // defect: a rejection is sent again
+    };
+    auto deliverer = vft::Deliverer::create(outbox, o);
+    if (!deliverer) {
+        std::cerr << deliverer.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    auto idle = deliverer->run_until_idle(steady_clock::now() + seconds(90));
+    if (!idle) {
+        std::cerr << idle.error().to_string() << "\n";
+        return kNotDelivered;
+    }
+    if (last && last->verdict == vft::DeliveryVerdict::delivered) {
+        std::cout << "delivered " << last->identifier << " (" << last->status << ", attempt "
+                  << last->attempt << ")\n";
+        return kDelivered;
+    }
+    if (last && last->verdict == vft::DeliveryVerdict::dead) {
+        std::cerr << "not delivered: " << (last->error ? last->error->to_string() : "rejected")
+                  << "\n"
+                  << last->outcome << "\n";
+        return kNotDelivered;
+    }
+    if (!last) {  // nothing was due: settled by an earlier invocation for this test?
+        auto delivered = outbox.list(vft::OutboxState::delivered, 1000);
+        for (const auto& x : delivered ? *delivered : std::vector<vft::OutboxMessage>{})
+            if (x.entry.identifier == first.identifier) {
+                std::cout << "delivered " << first.identifier << " (earlier invocation)\n";
+                return kDelivered;
+            }
+    }
+    std::cerr << "not delivered before the deadline ("
+              << (last && last->error ? last->error->to_string() : "no answer")
+              << "); the message stays in the outbox\n";
+    return kNotDelivered;
+}
+
+std::optional<Args> parse_args(int argc, char** argv) {
+    Args a;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i], value = argv[i + 1];
+        if (flag == "--instruction")
+            a.instruction = value;
+        else if (flag == "--key")
+            a.key = value;
+        else if (flag == "--kid")
+            a.kid = value;
+        else if (flag == "--defect" &&
+                 std::find(std::begin(kDefects), std::end(kDefects), value) != std::end(kDefects))
+            a.defects.insert(value);
+        else
+            return std::nullopt;
+    }
+    if (a.instruction.empty() || argc % 2 == 0) return std::nullopt;
+    return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--list-defects") {
+        for (const char* d : kDefects)
+            std::cout << d << "\n";
+        return kDelivered;
+    }
+    const auto args = parse_args(argc, argv);
+    if (!args) {
+        std::cerr << "usage: example_sender --instruction FILE --key PEM [--kid KID] "
+                     "[--defect NAME]...\n";
+        return kCannotRun;
+    }
+    std::ifstream file(args->instruction);
+    std::stringstream text;
+    text << file.rdbuf();
+    rapidjson::Document in;
+    in.Parse(text.str().c_str());
+    if (!file || in.HasParseError() || !in.IsObject() || num(in, "version") != 1) {
+        std::cerr << "cannot read instruction " << args->instruction
+                  << ": not a version 1 instruction JSON object\n";
+        return kCannotRun;
+    }
+    const std::string action = str(in, "action"), api = str(in, "api", "vkp");
+    for (const char* required : {"endpoint", "action", "outbox"})
+        if (str(in, required).empty()) {
+            std::cerr << "instruction member '" << required << "' is missing\n";
+            return kCannotRun;
+        }
+    auto http = vft::transport::HttpClient::create({});
+    if (!http) return kCannotRun;
+    Delivery d{*args, in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "", ""};
+    // The scopes a real product is registered for (domain §3.1–3.3; PMD sits behind the JFT
+    // gateway and takes its scope, docs/mocks.md).
+    d.scope = api == "jft" || api == "pmd" ? "nhn:jft/api"
+              : action == "search-patient" ? "nhn:vkp/api/user/patient.read"
+                                           : "nhn:vkp/api/user/bundle.write";
+    if (!str(in, "token_url").empty()) {  // HelseID: client_credentials + private_key_jwt
+        auto key = vft::auth::Key::load_file(args->key);
+        if (!key) {
+            std::cerr << key.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        vft::client::TokenClientOptions t;
+        t.token_url = str(in, "token_url");
+        t.client_id = str(in, "client_id");
+        t.client_key = *key;
+        t.kid = args->kid;
+        if (api != "vkp") {  // DPoP with a key of its own, fresh per process
+            auto dpop_key = vft::auth::Key::generate(vft::auth::Algorithm::es256);
+            if (!dpop_key) {
+                std::cerr << dpop_key.error().to_string() << "\n";
+                return kCannotRun;
+            }
+            t.dpop_key = *dpop_key;
+        }
+        auto tokens = vft::client::TokenClient::create(t);
+        auto auth = !tokens        ? vft::Result<vft::client::Auth>(tokens.error())
+                    : api == "vkp" ? vft::client::Auth::bearer(*tokens)
+                                   : vft::client::Auth::dpop(*tokens);
+        if (!auth) {
+            std::cerr << auth.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        d.auth = *auth;
+    }
+    if (action == "search-patient") return search_patient(d);
+
+    // Build once, keep it durably, and resend exactly these bytes until the receiver answers.
+    auto message = build(action, api, in, false);
+    if (!message) {
+        std::cerr << "cannot build the message: " << message.error().to_string() << "\n";
+        return kNotDelivered;
+    }
+    std::filesystem::create_directories(str(in, "outbox"));
+    auto outbox = vft::Outbox::open({.path = str(in, "outbox") + "/outbox.db"});
+    if (!outbox) {
+        std::cerr << outbox.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
+                                 endpoint_for(api, *message), "application/fhir+json",
+                                 message->json};
+    if (auto seq = outbox->enqueue(entry); !seq) {
+        std::cerr << seq.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    return deliver(d, *outbox, entry);
+}

@@ -1,0 +1,71 @@
+// `vft demo` end to end (DESIGN.md "vft demo"): the real vft binary starts its mocks, runs every
+// suite of the registry for both roles (the sender role through the SDK's example sender) into a
+// temporary folder, and exits 0; each report it wrote exists, parses and says pass.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "vft/conformance/suite.hpp"
+#include "vft/reports/report.hpp"
+
+namespace fs = std::filesystem;
+
+TEST_CASE("vft demo: every suite and role passes and leaves its reports", "[demo]") {
+    const fs::path out =
+        fs::temp_directory_path() / ("vft-demo-test-" + std::to_string(::getpid()));
+    fs::remove_all(out);
+    const std::string cmd = std::string(VFT_CLI_PATH) + " demo --out '" + out.string() +
+                            "' --example-sender '" + VFT_EXAMPLE_SENDER_PATH + "' 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string output;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+        output.append(buf.data(), n);
+    const int status = ::pclose(p);
+    INFO(output);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(output.find("all verdicts pass") != std::string::npos);
+
+    auto suites = vft::conformance::all_suites();
+    REQUIRE(suites.ok());
+    std::set<std::string> roles_seen;
+    size_t reports_checked = 0;
+    for (const auto& suite : **suites) {
+        for (const auto& role : suite.roles) {
+            const fs::path dir = out / (suite.id + "-" + role);
+            INFO(dir.string());
+            for (const char* file : {"report.json", "junit.xml", "report.html"})
+                CHECK(fs::exists(dir / file));
+            std::ifstream in(dir / "report.json");
+            std::stringstream text;
+            text << in.rdbuf();
+            auto report = vft::reports::from_json(text.str());
+            REQUIRE(report.ok());
+            CHECK(report->suite == suite.id);
+            CHECK(report->role == role);
+            CHECK(report->verdict == vft::reports::Verdict::pass);
+            // Every mandatory test passed (an optional one may fail without failing the verdict).
+            CHECK(report->summary.mandatory == report->summary.mandatory_passed);
+            CHECK(report->summary.error == 0);
+            CHECK_FALSE(report->tests.empty());
+            // The table names the report.
+            CHECK(output.find((dir / "report.json").string()) != std::string::npos);
+            roles_seen.insert(role);
+            ++reports_checked;
+        }
+    }
+    CHECK(roles_seen == std::set<std::string>{"receiver", "sender"});
+    CHECK(reports_checked >= 4);
+    std::error_code ec;
+    fs::remove_all(out, ec);
+}

@@ -1,0 +1,118 @@
+// Reports the real runner writes: `vft run` against the mock receiver (real HTTP on loopback),
+// then report.json must meet its JSON Schema, be internally consistent (every exchange hash,
+// summary, verdict, modules passed), and survive signing, verification and byte flips.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "../support/files.hpp"
+#include "process.hpp"
+#include "vft/auth/key.hpp"
+#include "vft/reports/output.hpp"
+#include "vft/reports/schema.hpp"
+#include "vft/reports/verify.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s)
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+int run_command(const std::vector<std::string>& args, std::string& out) {
+    std::string cmd;
+    for (const auto& a : args)
+        cmd += (cmd.empty() ? "" : " ") + quote(a);
+    cmd += " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return -1;
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+        out.append(buf.data(), n);
+    const int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("reports written by vft run validate, are consistent and verify once signed",
+          "[report-runner]") {
+    const fs::path dir =
+        fs::temp_directory_path() / ("vft-report-runner-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto receiver = std::make_unique<vft::test::Process>(
+        std::vector<std::string>{VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0",
+                                 "--db", (dir / "journal.db").string()});
+    REQUIRE_FALSE(receiver->url().empty());
+    std::string sut = vft::test::source_file("fixtures/sut/mock-receiver-auth-none.json");
+    const auto at = sut.find("http://127.0.0.1:8080");
+    REQUIRE(at != std::string::npos);
+    sut.replace(at, 21, receiver->url());
+    std::ofstream(dir / "sut.json") << sut;
+
+    std::string out;
+    const int rc = run_command({VFT_CLI_PATH, "run", "--suite", "vkp-r4", "--role", "receiver",
+                                "--sut", (dir / "sut.json").string(), "--out",
+                                (dir / "run").string(), "--jobs", "2", "--seed", "7"},
+                               out);
+    INFO(out);
+    REQUIRE((rc == 0 || rc == 1));  // a verdict, not "could not run"
+    const std::string json = vft::test::slurp(dir / "run" / "report.json");
+    REQUIRE_FALSE(json.empty());
+
+    auto schema = vft::reports::validate_report_json(json);
+    INFO((schema ? std::string() : schema.error().to_string()));
+    CHECK(schema.ok());
+    auto report = vft::reports::from_json(json);
+    REQUIRE(report.ok());
+    REQUIRE_FALSE(report->tests.empty());
+    std::string findings;
+    for (const auto& f : vft::reports::check_consistency(*report))
+        findings += f.where + ": " + f.message + "\n";
+    INFO(findings);
+    CHECK(findings.empty());
+    CHECK((rc == 0) == (report->verdict == vft::reports::Verdict::pass));
+
+    // Signed with the program's key: verifies; any flipped byte is refused.
+    auto key = vft::auth::Key::generate(vft::auth::Algorithm::eddsa);
+    REQUIRE(key.ok());
+    std::ofstream(dir / "issuer.key") << key->private_pem();
+    vft::reports::WriteOptions o;
+    o.dir = dir / "signed";
+    o.sign_key = dir / "issuer.key";
+    auto written = vft::reports::write_report_files(*report, o);
+    INFO((written ? std::string() : written.error().to_string()));
+    REQUIRE(written.ok());
+    const std::string signed_json = vft::test::slurp(o.dir / "report.json");
+    const std::string sig = vft::test::slurp(o.dir / "report.json.sig");
+    auto pub = vft::auth::Key::load_pem(key->public_pem());
+    REQUIRE(pub.ok());
+    CHECK(signed_json == json);  // to_json is deterministic: the runner's bytes are the signed ones
+    CHECK(vft::reports::verify_report(signed_json, sig, *pub).ok());
+    const size_t step = signed_json.size() / 40 + 1;
+    for (size_t off = 0; off < signed_json.size(); off += step) {
+        std::string bad = signed_json;
+        bad[off] = static_cast<char>(bad[off] ^ 0x20);
+        const auto r = vft::reports::verify_report(bad, sig, *pub);
+        INFO("offset " << off);
+        CHECK_FALSE(r.ok());
+        CHECK_FALSE(r.findings.empty());
+    }
+    receiver.reset();
+    fs::remove_all(dir);
+}

@@ -1,0 +1,221 @@
+// The sender-role suites against the SDK's example sender (issue 6, "Proving the suite"), through
+// the runner as `vft run --role sender` uses it: every suite passes against the correct example
+// sender, and with each of its defects exactly the
+// tests conformance/defects.json lists under "<suite>/sender" fail. A defect that no test
+// catches, or a defect of the example sender missing from the table, fails here.
+// Real parts: the example sender is a real process, the endpoint a real mock receiver behind a
+// recording proxy on loopback, its outbox and the receiver's journal real SQLite files.
+#include <rapidjson/document.h>
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "vft/auth/key.hpp"
+#include "vft/conformance/runner.hpp"
+#include "vft/reports/report.hpp"
+
+namespace fs = std::filesystem;
+using namespace vft;
+using namespace vft::conformance;
+
+namespace {
+
+struct Scratch {
+    fs::path dir;
+    explicit Scratch(const std::string& name) {
+        dir = fs::temp_directory_path() / ("vft-sender-" + name + "-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+// The SUT file the example sender is certified with (fixtures/sut/example-sender.json), with a
+// fresh key and the built example_sender (optionally with a defect) as its trigger.
+Sut example_sender_sut(const fs::path& dir, const std::string& defect) {
+    auto key = auth::Key::generate(auth::Algorithm::es256);
+    REQUIRE(key.ok());
+    std::ofstream(dir / "example-sender.key.pem") << key->private_pem();
+    std::ifstream in(fs::path(VFT_SOURCE_DIR) / "fixtures/sut/example-sender.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string json = text.str();
+    const std::string from = "\"example_sender --instruction";
+    const auto at = json.find(from);
+    REQUIRE(at != std::string::npos);
+    json.replace(at, from.size(), "\"" + std::string(VFT_EXAMPLE_SENDER_PATH) + " --instruction");
+    if (!defect.empty()) {
+        const auto end = json.find("example-sender.key.pem\"", at);
+        REQUIRE(end != std::string::npos);
+        json.insert(end + 22, " --defect " + defect);
+    }
+    auto sut = Sut::parse(json, dir);
+    REQUIRE(sut.ok());
+    return *sut;
+}
+
+struct Result1 {
+    reports::Status status;
+    std::string messages;
+};
+
+// Runs the suite's sender role through the runner (as `vft run` does), checks the evidence keeps
+// no person number in clear, and that a re-judge of the report reaches the same statuses.
+std::map<std::string, Result1> run_suite(const std::string& suite, const std::string& defect) {
+    Scratch scratch(suite + (defect.empty() ? "" : "-" + defect));
+    const Sut sut = example_sender_sut(scratch.dir, defect);
+    RunOptions options;
+    options.suite = suite;
+    options.role = "sender";
+    options.jobs = 4;
+    auto report = conformance::run(sut, options);
+    REQUIRE(report.ok());
+    CHECK(report->role == "sender");
+    std::map<std::string, Result1> out;
+    for (const auto& t : report->tests) {
+        for (const auto& x : t.exchanges) {
+            CHECK(x.request_body.find("12854812341") == std::string::npos);
+            CHECK(x.url.find("12854812341") == std::string::npos);
+        }
+        std::string messages;
+        for (const auto& m : t.messages)
+            messages += "\n  " + m;
+        out[t.id] = {t.status, messages};
+    }
+    // Judged from the recorded exchanges only: the report re-judged gives the same statuses.
+    auto parsed = reports::from_json(reports::to_json(*report));
+    REQUIRE(parsed.ok());
+    auto changes = conformance::rejudge(*parsed);
+    REQUIRE(changes.ok());
+    for (const auto& c : *changes) {
+        std::string why;
+        for (const auto& m : c.messages)
+            why += "\n  " + m;
+        INFO(c.test_id << " was " << reports::to_string(c.before) << ", re-judged "
+                       << reports::to_string(c.after) << why);
+        CHECK(false);
+    }
+    return out;
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// conformance/defects.json: {"<suite>/sender": {"<defect>": ["test id", ...]}}.
+std::map<std::string, std::set<std::string>> expected_failures(const std::string& suite) {
+    rapidjson::Document d;
+    d.Parse(read_file(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
+    REQUIRE_FALSE(d.HasParseError());
+    const std::string key = suite + "/sender";
+    REQUIRE(d.HasMember(key.c_str()));
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& m : d[key.c_str()].GetObject()) {
+        auto& ids = out[m.name.GetString()];
+        for (const auto& id : m.value.GetArray())
+            ids.insert(id.GetString());
+    }
+    return out;
+}
+
+std::vector<std::string> example_sender_defects() {
+    std::vector<std::string> out;
+    FILE* p = ::popen((std::string(VFT_EXAMPLE_SENDER_PATH) + " --list-defects").c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 256> line{};
+    while (std::fgets(line.data(), line.size(), p)) {
+        std::string s = line.data();
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+            s.pop_back();
+        if (!s.empty()) out.push_back(s);
+    }
+    ::pclose(p);
+    return out;
+}
+
+void require_all_pass(const std::string& suite) {
+    const auto results = run_suite(suite, "");
+    REQUIRE_FALSE(results.empty());
+    for (const auto& [id, r] : results) {
+        INFO(id << " " << reports::to_string(r.status) << r.messages);
+        CHECK(r.status == reports::Status::pass);
+    }
+}
+
+void require_defect_caught(const std::string& defect) {
+    for (const std::string suite : {"vkp-r4", "jft", "pmd"}) {
+        const auto table = expected_failures(suite);
+        const auto it = table.find(defect);
+        const std::set<std::string> expected =
+            it == table.end() ? std::set<std::string>{} : it->second;
+        const auto results = run_suite(suite, defect);
+        std::set<std::string> failed;
+        std::string why;
+        for (const auto& [id, r] : results) {
+            if (r.status != reports::Status::pass) failed.insert(id);
+            if ((r.status != reports::Status::pass) != (expected.count(id) > 0))
+                why += "\n" + id + " " + std::string(reports::to_string(r.status)) + r.messages;
+        }
+        INFO(suite << " with --defect " << defect << why);
+        CHECK(failed == expected);
+        // A failure must be a judgement of the product, never a harness error.
+        for (const auto& id : failed)
+            CHECK(results.at(id).status == reports::Status::fail);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sender vkp-r4: every test passes against the example sender", "[sender][vkp-r4]") {
+    require_all_pass("vkp-r4");
+}
+TEST_CASE("sender jft: every test passes against the example sender", "[sender][jft]") {
+    require_all_pass("jft");
+}
+TEST_CASE("sender pmd: every test passes against the example sender", "[sender][pmd]") {
+    require_all_pass("pmd");
+}
+
+TEST_CASE("sender defects: every defect of the example sender is in the table and caught",
+          "[sender][defects]") {
+    const auto defects = example_sender_defects();
+    REQUIRE(defects.size() == 5);
+    std::set<std::string> caught;
+    for (const std::string suite : {"vkp-r4", "jft", "pmd"})
+        for (const auto& [defect, ids] : expected_failures(suite))
+            if (!ids.empty()) caught.insert(defect);
+    for (const auto& d : defects) {
+        INFO("defect " << d << " has no test in conformance/defects.json that must catch it");
+        CHECK(caught.count(d) == 1);
+    }
+}
+
+TEST_CASE("sender defect new-identifier-on-retry is caught", "[sender][defects]") {
+    require_defect_caught("new-identifier-on-retry");
+}
+TEST_CASE("sender defect retries-400 is caught", "[sender][defects]") {
+    require_defect_caught("retries-400");
+}
+TEST_CASE("sender defect ignores-retry-after is caught", "[sender][defects]") {
+    require_defect_caught("ignores-retry-after");
+}
+TEST_CASE("sender defect reuses-dpop-proof is caught", "[sender][defects]") {
+    require_defect_caught("reuses-dpop-proof");
+}
+TEST_CASE("sender defect wrong-service-code is caught", "[sender][defects]") {
+    require_defect_caught("wrong-service-code");
+}
