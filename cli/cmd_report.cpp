@@ -2,6 +2,9 @@
 // intact (bytes, exchange hashes, summary, verdict)? Reads FILE.sig. Exit 0 authentic and
 // intact · 1 not (one line per reason) · 2 could not run (unreadable file or key).
 // vft report render FILE --html OUT [--junit OUT] — re-render a report.json. Exit 0 · 2.
+// vft report rejudge FILE [--out NEW.json] — re-evaluates the stored exchanges with this vft's
+// validator and suite version, without contacting the SUT; prints each verdict that would change
+// and why. Exit 0 nothing changes · 1 something changes · 2 could not run.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +14,7 @@
 
 #include "commands.hpp"
 #include "vft/auth/key.hpp"
+#include "vft/conformance/runner.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/reports/html.hpp"
 #include "vft/reports/junit.hpp"
@@ -26,6 +30,7 @@ struct ReportArgs {
     std::string sig;
     std::string html;
     std::string junit;
+    std::string out;
 };
 
 // The whole file; nullopt when it is not a readable regular file (a folder reads as nothing).
@@ -112,6 +117,44 @@ int render(const ReportArgs& a) {
     return kExitOk;
 }
 
+int rejudge(const ReportArgs& a) {
+    const auto json = read_all(a.file);
+    if (!json) {
+        std::cerr << "vft report rejudge: cannot read " << a.file << "\n";
+        return kExitCannotRun;
+    }
+    auto report = reports::from_json(*json);
+    if (!report) {
+        std::cerr << "vft report rejudge: " << a.file << ": " << report.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
+    reports::Report rejudged;
+    auto changes = conformance::rejudge(*report, &rejudged);
+    if (!changes) {
+        std::cerr << "vft report rejudge: " << changes.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
+    if (!a.out.empty() && !write_all(a.out, reports::to_json(rejudged))) {
+        std::cerr << "vft report rejudge: cannot write " << a.out << "\n";
+        return kExitCannotRun;
+    }
+    std::cout << a.file << ": suite " << report->suite << " " << report->suite_version
+              << " judged again by suite " << rejudged.suite_version << ": verdict "
+              << reports::to_string(report->verdict) << " -> "
+              << reports::to_string(rejudged.verdict) << "\n";
+    if (changes->empty()) {
+        std::cout << "  no test result changes\n";
+        return kExitOk;
+    }
+    for (const auto& c : *changes) {
+        std::cout << "  " << c.test_id << ": " << reports::to_string(c.before) << " -> "
+                  << reports::to_string(c.after) << "\n";
+        for (const auto& m : c.messages)
+            std::cout << "      " << mask_person_ids(m) << "\n";
+    }
+    return kExitFail;
+}
+
 }  // namespace
 
 void add_report(CLI::App& app, int& exit_code) {
@@ -134,6 +177,14 @@ void add_report(CLI::App& app, int& exit_code) {
     render_cmd->add_option("--html", r->html, "Output HTML file")->required();
     render_cmd->add_option("--junit", r->junit, "Output JUnit XML file");
     render_cmd->callback([r, &exit_code] { exit_code = render(*r); });
+
+    auto j = std::make_shared<ReportArgs>();
+    CLI::App* rejudge_cmd = report->add_subcommand(
+        "rejudge",
+        "Re-evaluate a report's stored exchanges with this vft (no contact with the SUT)");
+    rejudge_cmd->add_option("file", j->file, "report.json")->required();
+    rejudge_cmd->add_option("--out", j->out, "Write the re-judged report.json here");
+    rejudge_cmd->callback([j, &exit_code] { exit_code = rejudge(*j); });
 }
 
 }  // namespace vft::cli

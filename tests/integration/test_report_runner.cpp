@@ -113,6 +113,35 @@ TEST_CASE("reports written by vft run validate, are consistent and verify once s
         CHECK_FALSE(r.ok());
         CHECK_FALSE(r.findings.empty());
     }
+
+    // vft report rejudge: the untouched report judges the same (exit 0); a stored answer changed
+    // after the fact makes that test fail, named with its reason (exit 1); --out keeps the result.
+    out.clear();
+    CHECK(run_command({VFT_CLI_PATH, "report", "rejudge", (dir / "run" / "report.json").string()},
+                      out) == 0);
+    CHECK(out.find("no test result changes") != std::string::npos);
+    vft::reports::Report altered = *report;
+    bool found = false;
+    for (auto& t : altered.tests)
+        if (t.id == "vkp_r4.search.invalid_fnr_rejected" && !t.exchanges.empty()) {
+            t.exchanges.front().status = 200;
+            found = true;
+        }
+    REQUIRE(found);
+    std::ofstream(dir / "altered.json") << vft::reports::to_json(altered);
+    out.clear();
+    CHECK(run_command({VFT_CLI_PATH, "report", "rejudge", (dir / "altered.json").string(), "--out",
+                       (dir / "rejudged.json").string()},
+                      out) == 1);
+    INFO(out);
+    CHECK(out.find("vkp_r4.search.invalid_fnr_rejected: pass -> fail") != std::string::npos);
+    auto rejudged = vft::reports::from_json(vft::test::slurp(dir / "rejudged.json"));
+    REQUIRE(rejudged.ok());
+    CHECK(rejudged->verdict == vft::reports::Verdict::fail);
+    out.clear();
+    CHECK(run_command({VFT_CLI_PATH, "report", "rejudge", (dir / "missing.json").string()}, out) ==
+          2);
+
     receiver.reset();
     fs::remove_all(dir);
 }
