@@ -6,21 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VFT_WITH_BROWSER=1 scripts/install-deps.sh  # chromium for the browser test of report.html
 jobs=$(nproc)
+phase() { echo "== [$(date +%T), ${SECONDS}s] $*"; }  # elapsed time per phase, for CI's log
 
-echo "== dev build (Werror) + all tests"
+phase "dev build (Werror) + all tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"
 ctest --preset dev -j "$jobs"
 
-[[ "${1:-}" == "--quick" ]] && exit 0
+[[ "${1:-}" == "--quick" ]] && { phase "done"; exit 0; }
 
-echo "== asan/ubsan build + tests"
+phase "asan/ubsan build + unit tests"
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs"
+cmake --build --preset asan -j "$jobs" --target vft_unit_tests  # only the unit tests run here
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs" -L unit
 
 fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers fuzz_jwt)
-echo "== libFuzzer (clang), ${VFT_FUZZ_SECONDS:-10}s per target"
+phase "libFuzzer (clang), ${VFT_FUZZ_SECONDS:-10}s per target"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target "${fuzz_targets[@]}"
 seeds=$(mktemp -d)
@@ -41,3 +42,4 @@ for target in "${fuzz_targets[@]}"; do
   tail -n 6 "$seeds/$target.log"
 done
 echo "fuzz: no crash"
+phase "done"
