@@ -335,21 +335,37 @@ Result<bool> Journal::mark(const std::string& type, const std::string& id, const
 }
 
 Result<std::vector<Journal::Found>> Journal::search(const std::string& type, int64_t after,
-                                                    size_t count, bool descending) {
+                                                    size_t count, bool descending,
+                                                    const SearchFilter& filter) {
+    if (filter.none) return std::vector<Found>{};
     std::lock_guard lock(mu_);
     Stmt q;
-    const std::string sql = std::string(
-                                "SELECT seq, resource_id, body FROM journal WHERE api = 'jft' AND "
-                                "resource_type = ?1 AND ") +
-                            (descending ? "seq < ?2 ORDER BY seq DESC" : "seq > ?2 ORDER BY seq") +
-                            " LIMIT ?3";
-    sqlite3_prepare_v2(db_, sql.c_str(), -1, &q.s, nullptr);
+    // `received` is always "YYYY-MM-DDThh:mm:ssZ", so text order is time order.
+    std::string sql =
+        "SELECT seq, resource_id, body, received, journaled_at FROM journal WHERE api = 'jft' AND "
+        "resource_type = ?1 AND ";
+    sql += descending ? "seq < ?2" : "seq > ?2";
+    if (!filter.received_from.empty()) sql += " AND received >= ?4";
+    if (!filter.received_to.empty()) sql += " AND received < ?5";
+    if (filter.acknowledged == 0) sql += " AND journaled_at IS NULL";
+    if (filter.acknowledged == 1) sql += " AND journaled_at IS NOT NULL";
+    sql += descending ? " ORDER BY seq DESC" : " ORDER BY seq";
+    sql += " LIMIT ?3";
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &q.s, nullptr) != SQLITE_OK)
+        return db_error(db_, "journal search");
     sqlite3_bind_text(q.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q.s, 2, after);
     sqlite3_bind_int64(q.s, 3, static_cast<int64_t>(count));
+    if (!filter.received_from.empty())
+        sqlite3_bind_text(q.s, 4, filter.received_from.c_str(), -1, SQLITE_TRANSIENT);
+    if (!filter.received_to.empty())
+        sqlite3_bind_text(q.s, 5, filter.received_to.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<Found> out;
-    while (sqlite3_step(q.s) == SQLITE_ROW)
-        out.push_back({sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2)});
+    int rc;
+    while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2), col(q.s, 3),
+                       col(q.s, 4)});
+    if (rc != SQLITE_DONE) return db_error(db_, "journal search");
     return out;
 }
 

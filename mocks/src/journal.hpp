@@ -77,15 +77,23 @@ class Journal {
                                                        const std::string& id);
     Result<bool> mark(const std::string& resource_type, const std::string& id,
                       const char* column);  // read/journaled
-    // JFT search: entries of a type after `cursor` (a seq), oldest first; returns bodies + next
-    // cursor.
+    // JFT search: entries of a type after `after` (a seq; before it when descending), at most
+    // `count`, filtered by the time received and the journaling acknowledgement.
     struct Found {
         int64_t seq;
         std::string resource_id;
         std::string body;
+        std::string received;      // FHIR instant, UTC, seconds: meta.lastUpdated
+        std::string journaled_at;  // "" until $journaling-acknowledged
+    };
+    struct SearchFilter {
+        std::string received_from;  // received >= this (same text form as `received`); "" = any
+        std::string received_to;    // received < this; "" = any
+        int acknowledged = -1;      // -1 any, 0 not acknowledged, 1 acknowledged
+        bool none = false;          // the filters contradict each other: nothing matches
     };
     Result<std::vector<Found>> search(const std::string& resource_type, int64_t after, size_t count,
-                                      bool descending);
+                                      bool descending, const SearchFilter& filter);
 
   private:
     struct Write;  // one record_once call waiting for its group commit

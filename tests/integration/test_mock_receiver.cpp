@@ -11,6 +11,7 @@
 
 #include "../support/files.hpp"
 #include "process.hpp"
+#include "vft/core/time.hpp"
 #include "vft/kith/apprec.hpp"
 #include "vft/kith/dialog_message.hpp"
 #include "vft/messages/dho_note.hpp"
@@ -528,4 +529,95 @@ TEST_CASE("mock receiver: PMD Observations are read back by patient",
     CHECK(c.Post("/pmd/Observation/_search", "", form)->status == 400);
     CHECK(c.Post("/pmd/Observation/_search", "patient.identifier=12854812342", form)->status ==
           400);
+}
+
+TEST_CASE("mock receiver: JFT search filters on _lastUpdated and the acknowledgement tag",
+          "[integration][mocks][readback]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    std::vector<std::string> status_urls;
+    for (int i = 0; i < 3; ++i) {
+        vft::MedicationDispensed m;
+        m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+        m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} +
+                        std::chrono::minutes(i);
+        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-1",
+                       "Evondos E300"};
+        auto msg = vft::build_medication_dispense(m);
+        REQUIRE(msg.ok());
+        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
+        REQUIRE(r);
+        REQUIRE(r->status == 202);
+        status_urls.push_back(r->get_header_value("Location").substr(p.url().size()));
+    }
+    const std::string ack =
+        status_urls[1].substr(0, status_urls[1].rfind('/')) + "/$journaling-acknowledged";
+    REQUIRE(c.Post(ack.c_str(), "", "application/json")->status == 202);
+
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::string ten_min_ago = vft::format_fhir_time(now - std::chrono::minutes(10));
+    const std::string day_ago = vft::format_fhir_time(now - std::chrono::hours(24));
+    const std::string in_an_hour = vft::format_fhir_time(now + std::chrono::hours(1));
+    auto get = [&](const std::string& query) {
+        auto r = c.Get(("/v1/MedicationDispense?" + query).c_str());
+        REQUIRE(r);
+        INFO(query << " -> " << r->status << " " << r->body.substr(0, 300));
+        CHECK(r->status == 200);
+        return r->body;
+    };
+    // Received just now: inside a ten-minute window, not before a day ago, not after an hour.
+    const std::string recent = get("_lastUpdated=ge" + ten_min_ago);
+    CHECK(matches_in(recent) == 3);
+    CHECK(recent.find("\"lastUpdated\":\"") != std::string::npos);
+    CHECK(matches_in(get("_lastUpdated=lt" + day_ago)) == 0);
+    CHECK(matches_in(get("_lastUpdated=gt" + in_an_hour)) == 0);
+    CHECK(matches_in(get("_lastUpdated=le" + in_an_hour.substr(0, 10))) == 3);  // a whole day
+    CHECK(matches_in(get("_lastUpdated=ge" + ten_min_ago + "&_lastUpdated=lt" + ten_min_ago)) ==
+          0);
+    // The same instant written with an offset (+01:00), percent-encoded and (as some clients
+    // send it) with a bare '+' that arrives as a space.
+    const auto ten_min_ago_oslo = vft::format_fhir_time(now - std::chrono::minutes(10) +
+                                                        std::chrono::hours(1));
+    const std::string with_offset = ten_min_ago_oslo.substr(0, 19) + "%2B01:00";
+    CHECK(matches_in(get("_lastUpdated=ge" + with_offset)) == 3);
+    CHECK(matches_in(get("_lastUpdated=ge" + ten_min_ago_oslo.substr(0, 19) + "+01:00")) == 3);
+
+    // The acknowledgement tag: one event acknowledged, two not.
+    const std::string acked = get("_tag=journaling-acknowledged");
+    CHECK(matches_in(acked) == 1);
+    CHECK(acked.find("\"code\":\"journaling-acknowledged\"") != std::string::npos);
+    CHECK(matches_in(get("_tag:not=https://fhir.jft.nhn.no/journaling-status%7Cjournaling-"
+                         "acknowledged")) == 2);
+    CHECK(matches_in(get("_tag=something-else")) == 0);
+    CHECK(matches_in(get("_tag=journaling-acknowledged&_tag:not=journaling-acknowledged")) == 0);
+
+    // POST _search with a form body; the next link repeats the filters.
+    auto page1 = c.Post("/v1/MedicationDispense/_search",
+                        "_count=2&_lastUpdated=ge" + ten_min_ago + "&_sort=-_lastUpdated",
+                        "application/x-www-form-urlencoded");
+    REQUIRE(page1);
+    CHECK(page1->status == 200);
+    CHECK(matches_in(page1->body) == 2);
+    const auto next_at = page1->body.find(p.url() + "/v1/MedicationDispense?");
+    REQUIRE(next_at != std::string::npos);
+    const std::string next = page1->body.substr(next_at + p.url().size(),
+                                                page1->body.find('"', next_at) - next_at -
+                                                    p.url().size());
+    CHECK(next.find("_lastUpdated=ge") != std::string::npos);
+    CHECK(next.find("_sort=-_lastUpdated") != std::string::npos);
+    auto page2 = c.Get(next.c_str());
+    REQUIRE(page2);
+    CHECK(matches_in(page2->body) == 1);
+
+    // Refused, not ignored: a filter the server does not understand must not return everything.
+    for (const std::string bad : {"_lastUpdated=xx2026-03-12", "_lastUpdated=2026-13-01",
+                                  "_lastUpdated=ge2026-03-12T10:00:00", "_sort=status",
+                                  "patient=12854812341", "_count=1000"}) {
+        auto r = c.Get(("/v1/MedicationDispense?" + bad).c_str());
+        REQUIRE(r);
+        INFO(bad);
+        CHECK(r->status == 400);
+        CHECK(r->body.find("OperationOutcome") != std::string::npos);
+    }
 }
