@@ -184,7 +184,8 @@ Result<Tokens::Token> Tokens::valid(const std::vector<std::string>& scopes, bool
     return *t;
 }
 
-Result<std::string> Tokens::test_token(TokenKind kind, const std::vector<std::string>& scopes) {
+Result<std::string> Tokens::test_token(TokenKind kind, const std::vector<std::string>& scopes,
+                                       const std::string& dpop_jkt) {
     if (sut_.auth.test_token_url.empty())
         return Error{
             std::string(errc::conf_test_token),
@@ -216,7 +217,9 @@ Result<std::string> Tokens::test_token(TokenKind kind, const std::vector<std::st
     }
     const std::string body = "{\"client_id\":\"" + sut_.auth.client_id + "\",\"scope\":\"" +
                              join_scopes(sut_.auth.scopes.empty() ? scopes : sut_.auth.scopes) +
-                             "\",\"claims\":{" + claims + "}}";
+                             "\"," +
+                             (dpop_jkt.empty() ? "" : "\"dpop_jkt\":\"" + dpop_jkt + "\",") +
+                             "\"claims\":{" + claims + "}}";
     transport::HttpRequest req{"POST",
                                sut_.auth.test_token_url,
                                {{"Content-Type", "application/json"}, {"Connection", "close"}},
@@ -269,7 +272,14 @@ Result<Headers> Tokens::headers_for(const transport::HttpRequest& request, Token
             token = token.substr(0, dot + 1) + auth::base64url_encode(*sig);
         }
     } else {
-        auto t = test_token(kind, scopes);
+        std::string jkt;
+        if (bound) {
+            std::lock_guard lock(mu_);
+            auto dk = dpop_key();
+            if (!dk) return dk.error();
+            jkt = dk->thumbprint();
+        }
+        auto t = test_token(kind, scopes, jkt);
         if (!t) return t.error();
         token = *t;
     }

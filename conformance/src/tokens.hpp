@@ -46,7 +46,11 @@ class Tokens {
     Result<auth::Key> dpop_key();
     Result<Token> valid(const std::vector<std::string>& scopes, bool dpop);
     Result<Token> fetch(const std::string& scope, bool dpop);
-    Result<std::string> test_token(TokenKind kind, const std::vector<std::string>& scopes);
+    // `dpop_jkt`: bind the token to the runner's DPoP key (cnf.jkt), so that an API that
+    // requires DPoP gets past the binding check and must refuse the token for what is wrong
+    // with it (expiry, scope, ...), not for being unbound.
+    Result<std::string> test_token(TokenKind kind, const std::vector<std::string>& scopes,
+                                   const std::string& dpop_jkt);
 
     const Sut& sut_;
     transport::HttpClient http_;
