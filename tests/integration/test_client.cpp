@@ -219,11 +219,9 @@ TEST_CASE("PmdClient: a batch's results map back to the measurements; one bad en
     CHECK(journaled(p.url(), sent->value.identifier) == 1);
 }
 
-// The mock's PMD handler means to fail only the bad entry ("Issues inside entry i fail entry i
-// only"), but its shared write path re-validates the whole batch and answers 400 for all of it.
-// Until the mock is fixed this case may fail; the client's per-entry mapping is covered by
-// tests/unit/test_client.cpp against a loopback server.
-TEST_CASE("PmdClient: one bad entry of a batch fails alone", "[integration][client][!mayfail]") {
+// A batch with one bad entry: the mock answers per entry (PMD partial failure), so only that
+// entry fails, with its OperationOutcome.
+TEST_CASE("PmdClient: one bad entry of a batch fails alone", "[integration][client]") {
     Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--auth", "none"});
     REQUIRE_FALSE(p.url().empty());
     PmdClientOptions o;
