@@ -32,6 +32,8 @@ struct OutboxArgs {
     std::string url, orgnr, service_codes;
     size_t workers = 1;
     double seconds = 30;
+    // purge
+    double older_than_days = -1;
 };
 
 // Masked, and JSON-escaped for json output.
@@ -199,8 +201,23 @@ int run_drop(const OutboxArgs& a) {
     return kExitOk;
 }
 
-// Delivers what is due until nothing is pending or --for seconds pass (auth none: the HelseID
-// client plugs into DeliveryOptions::auth).
+// Retention: delivered messages older than N days leave the file (pending and dead never do).
+int run_purge(const OutboxArgs& a) {
+    auto box = open_existing("purge", a.db);
+    if (!box) return kExitCannotRun;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const auto before = now_ms - static_cast<int64_t>(a.older_than_days * 86400000.0);
+    auto n = box->purge_delivered(before);
+    if (!n) return fail_storage("purge", n.error());
+    std::cout << "purged " << *n << " delivered message(s) delivered more than "
+              << a.older_than_days << " day(s) ago\n";
+    return kExitOk;
+}
+
+// Delivers what is due until nothing is pending or --for seconds pass, without auth (for
+// receivers started with --auth none; a product sets DeliveryOptions::auth).
 int run_deliver(const OutboxArgs& a) {
     auto box = open_existing("deliver", a.db);
     if (!box) return kExitCannotRun;
@@ -282,6 +299,16 @@ void add_outbox(CLI::App& app, int& exit_code) {
         cmd->add_option("--seq", args->seq, "The message to drop")
             ->required()
             ->check(CLI::PositiveNumber);
+    }
+    {
+        auto [cmd, args] = add("purge",
+                               "Remove delivered messages older than --older-than-days "
+                               "(retention; pending and dead messages are never purged)",
+                               run_purge);
+        cmd->add_option("--older-than-days", args->older_than_days,
+                        "Delivered more than this many days ago (0: every delivered message)")
+            ->required()
+            ->check(CLI::Range(0.0, 36500.0));
     }
     {
         auto [cmd, args] = add("deliver",

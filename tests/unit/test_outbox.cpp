@@ -341,6 +341,38 @@ TEST_CASE("outbox: retry_dead and drop", "[outbox]") {
     }
 }
 
+TEST_CASE("outbox: purge_delivered removes old delivered rows only", "[outbox]") {
+    TempDir dir;
+    Outbox box = open_box(dir.file("outbox.db"));
+    const int64_t a = enqueue(box, entry("a", "p1"));
+    const int64_t b = enqueue(box, entry("b", "p2"));
+    const int64_t c = enqueue(box, entry("c", "p3"));
+    const int64_t d = enqueue(box, entry("d", "p4"));
+    REQUIRE(due_seqs(box, later()).size() == 4);
+    REQUIRE(box.mark_delivered(a, 201).ok());
+    REQUIRE(box.mark_delivered(b, 201).ok());
+    REQUIRE(box.mark_dead(c, 400, "{}").ok());  // d stays pending (leased)
+    const int64_t after_delivery = now_ms() + 1;
+
+    auto none = box.purge_delivered(now_ms() - 86400000);  // nothing delivered a day ago
+    REQUIRE(none.ok());
+    CHECK(*none == 0);
+    auto n = box.purge_delivered(after_delivery);
+    REQUIRE(n.ok());
+    CHECK(*n == 2);
+    auto counts = box.counts();
+    REQUIRE(counts.ok());
+    CHECK(counts->delivered == 0);
+    CHECK(counts->dead == 1);     // never purged
+    CHECK(counts->pending == 1);  // never purged
+    auto dead = box.list(OutboxState::dead, 10);
+    REQUIRE(dead.ok());
+    CHECK(seqs(*dead) == std::vector<int64_t>{c});
+    // The identifier is free again: a re-enqueue after the purge is a new message, new seq.
+    const int64_t again = enqueue(box, entry("a", "p1"));
+    CHECK(again > d);
+}
+
 TEST_CASE("outbox: counts and the oldest pending message", "[outbox]") {
     TempDir dir;
     Outbox box = open_box(dir.file("outbox.db"));
@@ -662,7 +694,7 @@ TEST_CASE("outbox: CLI fixture", "[.outbox-cli-fixture]") {
     const char* dir = std::getenv("VFT_OUTBOX_FIXTURE_DIR");
     REQUIRE(dir != nullptr);
     fs::create_directories(dir);
-    for (const char* name : {"outbox.db", "outbox-retry.db", "outbox-drop.db"}) {
+    for (const char* name : {"outbox.db", "outbox-retry.db", "outbox-drop.db", "outbox-purge.db"}) {
         const fs::path path = fs::path(dir) / name;
         for (const char* suffix : {"", "-wal", "-shm"})
             fs::remove(path.string() + suffix);

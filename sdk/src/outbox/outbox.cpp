@@ -710,6 +710,25 @@ Result<size_t> Outbox::drop(int64_t seq) {
     return static_cast<size_t>(*r);
 }
 
+Result<size_t> Outbox::purge_delivered(int64_t before_ms) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    auto r = im.write([&]() -> Result<int64_t> {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(im.db,
+                               "DELETE FROM messages WHERE state = 1 AND delivered_ms < ?1", -1, &s,
+                               nullptr) != SQLITE_OK)
+            return storage_error(im.db, "purge delivered messages");
+        sqlite3_bind_int64(s, 1, before_ms);
+        const int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) return storage_error(im.db, "purge delivered messages");
+        return static_cast<int64_t>(sqlite3_changes(im.db));
+    });
+    if (!r) return std::move(r).error();
+    return static_cast<size_t>(*r);
+}
+
 OutboxStats Outbox::stats() const {
     if (!impl_) return {};
     return {impl_->writes.load(std::memory_order_relaxed),

@@ -109,6 +109,11 @@ class Outbox {
     // Removes a pending or dead message (an operator's explicit action). Delivered messages are
     // kept as the record: returns 0 for them and for unknown seqs.
     [[nodiscard]] Result<size_t> drop(int64_t seq);
+    // Removes delivered messages delivered before `before_ms` (Unix ms) and returns how many.
+    // Retention: delivered rows are the sender's record and make a re-enqueue of the same
+    // identifier a no-op; after a purge such a re-enqueue is sent again, and the receiver's
+    // duplicate rule answers it. Pending and dead messages are never purged. Errors: 1102.
+    [[nodiscard]] Result<size_t> purge_delivered(int64_t before_ms);
 
     [[nodiscard]] OutboxStats stats() const;
 
