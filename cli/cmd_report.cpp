@@ -86,17 +86,25 @@ int verify(const ReportArgs& a) {
     return kExitFail;
 }
 
-int render(const ReportArgs& a) {
-    const auto json = read_all(a.file);
+// The report at `file`, or nullopt after saying why on stderr ("vft report CMD: ...").
+std::optional<reports::Report> load_report(const char* cmd, const std::string& file) {
+    const auto json = read_all(file);
     if (!json) {
-        std::cerr << "vft report render: cannot read " << a.file << "\n";
-        return kExitCannotRun;
+        std::cerr << "vft report " << cmd << ": cannot read " << file << "\n";
+        return std::nullopt;
     }
     auto report = reports::from_json(*json);
     if (!report) {
-        std::cerr << "vft report render: " << a.file << ": " << report.error().to_string() << "\n";
-        return kExitCannotRun;
+        std::cerr << "vft report " << cmd << ": " << file << ": " << report.error().to_string()
+                  << "\n";
+        return std::nullopt;
     }
+    return std::move(report).value();
+}
+
+int render(const ReportArgs& a) {
+    const auto report = load_report("render", a.file);
+    if (!report) return kExitCannotRun;
     reports::HtmlOptions options;
     if (const auto sig = read_all(a.file + ".sig")) {
         if (auto info = reports::parse_signature(*sig))
@@ -118,16 +126,8 @@ int render(const ReportArgs& a) {
 }
 
 int rejudge(const ReportArgs& a) {
-    const auto json = read_all(a.file);
-    if (!json) {
-        std::cerr << "vft report rejudge: cannot read " << a.file << "\n";
-        return kExitCannotRun;
-    }
-    auto report = reports::from_json(*json);
-    if (!report) {
-        std::cerr << "vft report rejudge: " << a.file << ": " << report.error().to_string() << "\n";
-        return kExitCannotRun;
-    }
+    const auto report = load_report("rejudge", a.file);
+    if (!report) return kExitCannotRun;
     reports::Report rejudged;
     auto changes = conformance::rejudge(*report, &rejudged);
     if (!changes) {

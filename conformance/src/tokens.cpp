@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "client/client_util.hpp"
 #include "vft/auth/client_assertion.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
@@ -66,18 +67,7 @@ std::string_view to_string(TokenKind kind) {
 }
 
 std::string form_encode(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
+    return client::detail::form_encode(s);  // the SDK's: one encoding for every form body
 }
 
 Result<auth::Key> Tokens::key() {

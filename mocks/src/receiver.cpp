@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "auth_check.hpp"
+#include "client/client_util.hpp"
 #include "epj_data.hpp"
 #include "faults.hpp"
 #include "journal.hpp"
@@ -51,21 +52,6 @@ std::string escape(std::string_view s) {
 // _tag / _tag:not search filters (specs/DECISIONS.md D-JFT-TAG).
 constexpr const char* kJftAckTagSystem = "https://fhir.jft.nhn.no/journaling-status";
 constexpr const char* kJftAckTagCode = "journaling-acknowledged";
-
-std::string url_encode(std::string_view s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 // A stored JFT event as the ReadAPI returns it: meta.lastUpdated is when it was received, and an
 // acknowledged event carries the journaling-acknowledged tag. A body that does not parse (it was
@@ -1021,7 +1007,8 @@ struct Receiver::Impl {
                                "&cursor=c" + std::to_string(found->back().seq);
             for (const auto& [name, value] : params)
                 if (name != "_count" && name != "cursor")
-                    next += "&" + url_encode(name) + "=" + url_encode(value);
+                    next += "&" + client::detail::form_encode(name) + "=" +
+                            client::detail::form_encode(value);
             out += R"(,"link":[{"relation":"next","url":)" + escape(next) + "}]";
         }
         if (!found->empty()) {

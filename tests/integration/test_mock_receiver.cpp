@@ -50,6 +50,26 @@ int count_of(httplib::Client& c, const std::string& identifier) {
     return std::atoi(r->body.c_str() + cnt + 8);
 }
 
+// Submits `n` MedicationDispense events to the JFT WriteAPI; returns their $status paths.
+std::vector<std::string> submit_dispenses(httplib::Client& c, const std::string& base, int n) {
+    std::vector<std::string> status_urls;
+    const vft::Time t0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    for (int i = 0; i < n; ++i) {
+        vft::MedicationDispensed m;
+        m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+        m.handed_over = t0 + std::chrono::minutes(i);
+        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-1",
+                       "Evondos E300"};
+        auto msg = vft::build_medication_dispense(m);
+        REQUIRE(msg.ok());
+        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
+        REQUIRE(r);
+        REQUIRE(r->status == 202);
+        status_urls.push_back(r->get_header_value("Location").substr(base.size()));
+    }
+    return status_urls;
+}
+
 const char* kJson = "application/fhir+json";
 
 }  // namespace
@@ -291,21 +311,7 @@ TEST_CASE("mock receiver: JFT search pages with a cursor and marks events read",
     Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
     REQUIRE_FALSE(p.url().empty());
     httplib::Client c(p.url());
-    std::vector<std::string> status_urls;
-    const vft::Time t0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
-    for (int i = 0; i < 5; ++i) {
-        vft::MedicationDispensed m;
-        m.patient = {"12854812341", "Kåre Nordmann Testesen"};
-        m.handed_over = t0 + std::chrono::minutes(i);
-        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-1",
-                       "Evondos E300"};
-        auto msg = vft::build_medication_dispense(m);
-        REQUIRE(msg.ok());
-        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
-        REQUIRE(r);
-        REQUIRE(r->status == 202);
-        status_urls.push_back(r->get_header_value("Location").substr(p.url().size()));
-    }
+    const std::vector<std::string> status_urls = submit_dispenses(c, p.url(), 5);
     auto entries_in = [](const std::string& body) {
         size_t n = 0;
         for (auto at = body.find("\"search\""); at != std::string::npos;
@@ -536,21 +542,7 @@ TEST_CASE("mock receiver: JFT search filters on _lastUpdated and the acknowledge
     Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
     REQUIRE_FALSE(p.url().empty());
     httplib::Client c(p.url());
-    std::vector<std::string> status_urls;
-    for (int i = 0; i < 3; ++i) {
-        vft::MedicationDispensed m;
-        m.patient = {"12854812341", "Kåre Nordmann Testesen"};
-        m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} +
-                        std::chrono::minutes(i);
-        m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-1",
-                       "Evondos E300"};
-        auto msg = vft::build_medication_dispense(m);
-        REQUIRE(msg.ok());
-        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
-        REQUIRE(r);
-        REQUIRE(r->status == 202);
-        status_urls.push_back(r->get_header_value("Location").substr(p.url().size()));
-    }
+    const std::vector<std::string> status_urls = submit_dispenses(c, p.url(), 3);
     const std::string ack =
         status_urls[1].substr(0, status_urls[1].rfind('/')) + "/$journaling-acknowledged";
     REQUIRE(c.Post(ack.c_str(), "", "application/json")->status == 202);
