@@ -25,6 +25,7 @@ struct MockArgs {
     std::vector<std::string> orgnrs;
     std::string faults;
     size_t max_body = 10u << 20;
+    size_t threads = 64;
     std::vector<std::string> defects;
 };
 
@@ -83,6 +84,7 @@ int run_receiver(const MockArgs& a) {
     o.level = a.level == "lenient" ? Level::lenient : Level::strict;
     o.served_orgnrs = a.orgnrs;
     o.max_body_bytes = a.max_body;
+    o.threads = a.threads;
     o.defects = a.defects;
     if (auto known = mocks::Defects::parse(a.defects); !known) {
         std::cerr << "vft mock receiver: " << known.error().to_string() << "\n";
@@ -214,6 +216,10 @@ void add_mock(CLI::App& app, int& exit_code) {
                      "Municipality served (repeatable; default: any valid orgnr)");
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
+    recv->add_option("--threads", args->threads,
+                     "Worker threads (default 64): an open keep-alive connection holds one, so "
+                     "more connections than threads wait")
+        ->check(CLI::Range(1, 4096));
     recv->callback([args, &exit_code] { exit_code = run_receiver(*args); });
 
     // Named defects: --defect NAME (repeatable) and `vft mock defects`.

@@ -22,7 +22,7 @@ struct ReceiverOptions {
     Level level = Level::strict;             // validation level for every write
     size_t max_body_bytes = 10u << 20;       // larger bodies get 413
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
-    size_t threads = 16;                     // worker threads (one per open connection)
+    size_t threads = 64;                     // worker threads (one per open connection)
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
     // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
     // tokens; empty = no checks (--auth none).
