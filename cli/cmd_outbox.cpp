@@ -15,6 +15,9 @@
 #include "json_text.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
+#include "vft/auth/key.hpp"
+#include "vft/client/auth.hpp"
+#include "vft/client/token_client.hpp"
 #include "vft/outbox/delivery.hpp"
 #include "vft/outbox/outbox.hpp"
 
@@ -34,6 +37,8 @@ struct OutboxArgs {
     double seconds = 30;
     // purge
     double older_than_days = -1;
+    // deliver with HelseID
+    std::string token_url, client_id, client_key, kid;
 };
 
 // Masked, and JSON-escaped for json output.
@@ -216,12 +221,69 @@ int run_purge(const OutboxArgs& a) {
     return kExitOk;
 }
 
-// Delivers what is due until nothing is pending or --for seconds pass, without auth (for
-// receivers started with --auth none; a product sets DeliveryOptions::auth).
+// The scope an outbox endpoint is sent with (domain §3): VKP per resource and write, JFT and
+// PMD nhn:jft/api (DPoP), KITH nhn:kith/api.
+std::string scope_for(std::string_view endpoint) {
+    if (endpoint.rfind("jft:", 0) == 0 || endpoint.rfind("pmd:", 0) == 0) return "nhn:jft/api";
+    if (endpoint.rfind("kith:", 0) == 0) return "nhn:kith/api";
+    const auto colon = endpoint.find(':');
+    return "nhn:vkp/api/user/" +
+           std::string(colon == std::string_view::npos ? endpoint : endpoint.substr(colon + 1)) +
+           ".write";
+}
+
+// HelseID for deliver: client_credentials with private_key_jwt; Bearer tokens for VKP and KITH,
+// DPoP-bound tokens (a fresh ES256 key per run) with a proof per request for JFT and PMD.
+std::optional<AuthHook> helseid_hook(const OutboxArgs& a) {
+    auto key = auth::Key::load_file(a.client_key);
+    if (!key) {
+        std::cerr << "vft outbox deliver: " << key.error().to_string() << "\n";
+        return std::nullopt;
+    }
+    client::TokenClientOptions t;
+    t.token_url = a.token_url;
+    t.client_id = a.client_id;
+    t.client_key = *key;
+    t.kid = a.kid;
+    auto bearer_tokens = client::TokenClient::create(t);
+    auto dpop_key = auth::Key::generate(auth::Algorithm::es256);
+    if (!dpop_key) {
+        std::cerr << "vft outbox deliver: " << dpop_key.error().to_string() << "\n";
+        return std::nullopt;
+    }
+    t.dpop_key = *dpop_key;
+    auto dpop_tokens = client::TokenClient::create(t);
+    if (!bearer_tokens || !dpop_tokens) {
+        std::cerr << "vft outbox deliver: "
+                  << (bearer_tokens ? dpop_tokens.error() : bearer_tokens.error()).to_string()
+                  << "\n";
+        return std::nullopt;
+    }
+    auto bearer = client::Auth::bearer(*bearer_tokens);
+    auto dpop = client::Auth::dpop(*dpop_tokens);
+    if (!bearer || !dpop) {
+        std::cerr << "vft outbox deliver: " << (bearer ? dpop.error() : bearer.error()).to_string()
+                  << "\n";
+        return std::nullopt;
+    }
+    return AuthHook([bearer = *bearer, dpop = *dpop](std::string_view method, std::string_view url,
+                                                     std::string_view endpoint) {
+        const bool bound = endpoint.rfind("jft:", 0) == 0 || endpoint.rfind("pmd:", 0) == 0;
+        return (bound ? dpop : bearer).headers_for(method, url, {scope_for(endpoint)});
+    });
+}
+
+// Delivers what is due until nothing is pending or --for seconds pass; with --token-url as the
+// HelseID client --client-id, else without auth (a receiver started with --auth none).
 int run_deliver(const OutboxArgs& a) {
     auto box = open_existing("deliver", a.db);
     if (!box) return kExitCannotRun;
     DeliveryOptions o;
+    if (!a.token_url.empty()) {
+        auto hook = helseid_hook(a);
+        if (!hook) return kExitCannotRun;
+        o.auth = std::move(*hook);
+    }
     o.base_url = a.url;
     o.orgnr = a.orgnr;
     o.workers = a.workers;
@@ -320,6 +382,17 @@ void add_outbox(CLI::App& app, int& exit_code) {
         cmd->add_option("--orgnr", args->orgnr, "The receiving municipality (VKP endpoints)");
         cmd->add_option("--service-codes", args->service_codes,
                         "ServiceCodes header for VKP, e.g. TA,MD");
+        auto* token_url = cmd->add_option(
+            "--token-url", args->token_url,
+            "HelseID token endpoint: send with tokens (Bearer for VKP and KITH, DPoP for JFT "
+            "and PMD); without it no Authorization header is sent");
+        cmd->add_option("--client-id", args->client_id, "HelseID client id")->needs(token_url);
+        cmd->add_option("--client-key", args->client_key,
+                        "The client's private key (PEM) for the client assertion")
+            ->needs(token_url);
+        cmd->add_option("--kid", args->kid, "Key id for the client assertion header")
+            ->needs(token_url);
+        token_url->needs("--client-id")->needs("--client-key");
         cmd->add_option("--workers", args->workers, "Sender threads (default 1)")
             ->check(CLI::Range(1, 64));
         cmd->add_option("--for", args->seconds,

@@ -6,11 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "auth_support.hpp"
 #include "process.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
+#include "vft/outbox/outbox.hpp"
 
 using namespace vft;
 using namespace vft::test;
@@ -257,4 +259,63 @@ TEST_CASE("receiver auth: bad --auth and --authz arguments fail at start",
     CHECK(invalid.first == 2);
     CHECK(has(invalid.second, "VFT-MOCK-1206"));
     CHECK(has(invalid.second, "bad-authz.json: authorizations[0].orgnrs[0]"));
+}
+
+TEST_CASE("vft outbox deliver --token-url: Bearer for VKP and KITH, DPoP for JFT, each once",
+          "[integration][receiver_auth]") {
+    Mocks m;
+    REQUIRE_FALSE(m.rx.url().empty());
+    const auto dir = auth_scratch() / ("deliver-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    write_file(dir / "client.key", m.clients.pem_key.private_pem());
+    const std::string bundle = vft::test::source_file(kAlarm);
+    const std::string composition =
+        vft::test::source_file("fixtures/messages/valid/jft/composition-single.json");
+    const std::string note =
+        vft::test::source_file("fixtures/messages/valid/kith/msghead-dialog-notat.xml");
+    auto fill = [&](const std::filesystem::path& db) {
+        auto box = Outbox::open(OutboxOptions{db.string()});
+        REQUIRE(box.ok());
+        REQUIRE(box->enqueue({identifier_of(bundle), "p1", "vkp:bundle", kJson, bundle}).ok());
+        REQUIRE(box->enqueue({"composition-1", "p1", "jft:Composition", kJson, composition}).ok());
+        REQUIRE(box->enqueue({"note-1", "p2", "kith:messages", "application/xml", note}).ok());
+    };
+    const std::string base = std::string(VFT_CLI_PATH) + " outbox deliver --url " + m.rx.url() +
+                             " --orgnr 312229544 --db ";
+
+    // Without tokens the receiver answers 401: retried (not dead), still pending at the end.
+    fill(dir / "plain.db");
+    const auto [plain_rc, plain_out] = run(base + (dir / "plain.db").string() + " --for 0");
+    INFO(plain_out);
+    CHECK(plain_rc == 1);
+    CHECK(has(plain_out, "VFT-HTTP-0401"));
+    httplib::Client c(m.rx.url());
+    CHECK(journaled(c, identifier_of(bundle)) == 0);
+
+    fill(dir / "outbox.db");
+    const auto [rc, out] = run(base + (dir / "outbox.db").string() + " --token-url " + m.ts.url() +
+                               "/connect/token --client-id trygghet-alarm --client-key " +
+                               (dir / "client.key").string() + " --for 20");
+    INFO(out);
+    CHECK(rc == 0);
+    CHECK(has(out, "delivered 3,"));
+    CHECK_FALSE(has(out, "eyJ"));  // no token or proof is printed
+    CHECK(journaled(c, identifier_of(bundle)) == 1);
+    auto journal = c.Get("/_admin/journal");
+    REQUIRE(journal);
+    CHECK(has(journal->body, "\"api\":\"jft\""));
+    CHECK(has(journal->body, "\"api\":\"kith\""));
+
+    // Credentials that do not work are refused at the token endpoint: retried, nothing sent.
+    write_file(dir / "other.key", fresh_key(auth::Algorithm::es256).private_pem());
+    fill(dir / "other.db");
+    const auto [bad_rc, bad_out] =
+        run(base + (dir / "other.db").string() + " --token-url " + m.ts.url() +
+            "/connect/token --client-id trygghet-alarm --client-key " +
+            (dir / "other.key").string() + " --for 0");
+    INFO(bad_out);
+    CHECK(bad_rc == 1);
+    CHECK(has(bad_out, "VFT-AUTH-0903"));
+    // Usage: a token URL without the client is refused before anything is read.
+    CHECK(run(base + (dir / "other.db").string() + " --token-url " + m.ts.url()).first == 2);
 }
