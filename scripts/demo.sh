@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+echo "building the release vft and the SDK's example sender (a few minutes on a fresh machine)..."
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target vft example_sender >/dev/null
 exec build/release/cli/vft demo --out "${1:-out/demo}" \
