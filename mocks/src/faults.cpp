@@ -57,10 +57,15 @@ Result<std::unique_ptr<Faults>> Faults::parse(std::string_view json) {
         if (r.HasMember("status") && r["status"].IsInt()) rule.status = r["status"].GetInt();
         if (r.HasMember("latency_ms") && r["latency_ms"].IsInt())
             rule.latency_ms = r["latency_ms"].GetInt();
+        if (r.HasMember("chunk_bytes") && r["chunk_bytes"].IsInt())
+            rule.chunk_bytes = r["chunk_bytes"].GetInt();
+        if (rule.action == "slow-body" && rule.latency_ms == 0) rule.latency_ms = 50;
+        if (rule.chunk_bytes <= 0) return bad("chunk_bytes must be positive");
         if (rule.action.empty())
             rule.action = rule.status ? "status" : rule.latency_ms ? "latency" : "";
         if (rule.action != "status" && rule.action != "drop-before" &&
-            rule.action != "drop-after" && rule.action != "latency")
+            rule.action != "drop-after" && rule.action != "latency" &&
+            rule.action != "slow-body" && rule.action != "duplicate")
             return bad("unknown action '" + rule.action + "'");
         if (rule.action == "status" && (rule.status < 400 || rule.status > 599))
             return bad("a status rule needs a 4xx/5xx status");

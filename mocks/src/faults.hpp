@@ -10,7 +10,12 @@
 // Actions: "status" (answer with `status`, an OperationOutcome and optional Retry-After, without
 // processing), "drop-before" (close the connection without processing), "drop-after" (process
 // and journal, then close the connection before the response is complete), "latency" (wait
-// `latency_ms`, then process normally). A rule with `status` and no action is a status rule.
+// `latency_ms`, then process normally), "slow-body" (process normally, then send the response
+// body in pieces of `chunk_bytes` (default 16) with `latency_ms` (default 50) between them: a
+// slow network or proxy), "duplicate" (the write reaches the API twice, as through a proxy that
+// replays a request, and the client gets the answer to the second arrival; a correct receiver
+// journals it once and answers with the original outcome). A rule with `status` and no action is
+// a status rule.
 // Thread-safe.
 #pragma once
 
@@ -29,12 +34,13 @@ namespace vft::mocks::detail {
 struct FaultRule {
     std::string method;  // empty = any
     std::string path = "*";
-    std::string action;  // status | drop-before | drop-after | latency
+    std::string action;  // status | drop-before | drop-after | latency | slow-body | duplicate
     int first = 0;       // fire for the first N matches (0 = use probability)
     double probability = 0;
     int status = 0;
     std::string retry_after;
     int latency_ms = 0;
+    int chunk_bytes = 16;  // slow-body
     std::shared_ptr<std::atomic<int>> matched = std::make_shared<std::atomic<int>>(0);
 };
 

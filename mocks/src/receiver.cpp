@@ -17,7 +17,9 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <utility>
 
 #include "auth_check.hpp"
 #include "client/client_util.hpp"
@@ -37,6 +39,10 @@ namespace {
 
 using detail::StoredOutcome;
 using JValue = rapidjson::Value;
+
+// Set by a "duplicate" fault for the request this worker thread is handling (the fault hook and
+// the handler run on the same thread); reset after routing.
+thread_local bool t_duplicate_arrival = false;
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr const char* kVkpErrors = "http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090";
@@ -315,6 +321,24 @@ struct Receiver::Impl {
             nullptr);
     }
 
+    // Sends the response body in pieces with a pause before each ("slow-body" fault).
+    static void slow_body(httplib::Response& res) {
+        int pause_ms = 50, chunk = 16;
+        std::istringstream(res.get_header_value("X-Vft-Slow")) >> pause_ms >> chunk;
+        res.headers.erase("X-Vft-Slow");
+        auto body = std::make_shared<std::string>(std::move(res.body));
+        const std::string type = res.get_header_value("Content-Type");
+        res.body.clear();
+        res.set_content_provider(
+            body->size(), type.c_str(),
+            [body, pause_ms, chunk](size_t offset, size_t length, httplib::DataSink& sink) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+                return sink.write(body->data() + offset,
+                                  std::min(length, static_cast<size_t>(chunk)));
+            },
+            nullptr);
+    }
+
     static void reply(httplib::Response& res, int status, const std::string& body,
                       const char* type = kFhirJson) {
         res.status = status;
@@ -417,12 +441,18 @@ struct Receiver::Impl {
             writes_under_load++ % 2 == 0)
             lost = accepted(new_uuid());
         const bool mangle = defects.has("mangles-norwegian-characters");
+        auto record = [&] {
+            return journal->record_once(
+                api, identifier_of(d, req.body), str(member(d, "resourceType")), orgnr,
+                mangle ? latin1_mojibake(to_json(d)) : req.body, accepted, records,
+                !defects.has("journals-duplicates"));
+        };
+        // "duplicate" fault: the first arrival is handled and its answer lost, as behind a proxy
+        // that replays the request.
+        if (std::exchange(t_duplicate_arrival, false) && lost.status == 0) (void)record();
         auto stored = lost.status != 0
                           ? Result<StoredOutcome>(lost)
-                          : journal->record_once(
-                                api, identifier_of(d, req.body), str(member(d, "resourceType")),
-                                orgnr, mangle ? latin1_mojibake(to_json(d)) : req.body, accepted,
-                                records, !defects.has("journals-duplicates"));
+                          : record();
         if (!stored) {
             reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));
             return;
@@ -467,6 +497,15 @@ struct Receiver::Impl {
                           vkp_outcome("3", "annen feil", "injected fault", "transient"));
                     return httplib::Server::HandlerResponse::Handled;
                 }
+                if (rule->action == "slow-body") {
+                    res.set_header("X-Vft-Slow", std::to_string(rule->latency_ms) + " " +
+                                                     std::to_string(rule->chunk_bytes));
+                    return httplib::Server::HandlerResponse::Unhandled;
+                }
+                if (rule->action == "duplicate") {
+                    t_duplicate_arrival = true;
+                    return httplib::Server::HandlerResponse::Unhandled;
+                }
                 if (rule->action == "drop-after") {
                     res.set_header("X-Vft-Drop",
                                    "after");  // processed normally; the post-routing hook drops it
@@ -486,7 +525,9 @@ struct Receiver::Impl {
                 return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
             });
         server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+            t_duplicate_arrival = false;
             if (faults && res.get_header_value("X-Vft-Drop") == "after") return drop(res);
+            if (faults && res.has_header("X-Vft-Slow")) slow_body(res);
             if (res.status >= 400 && defects.has("no-operation-outcome")) {
                 res.body.clear();
                 res.headers.erase("Content-Type");

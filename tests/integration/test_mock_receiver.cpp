@@ -50,6 +50,16 @@ int count_of(httplib::Client& c, const std::string& identifier) {
     return std::atoi(r->body.c_str() + cnt + 8);
 }
 
+// How many journal entries carry this identifier.
+int entries_of(httplib::Client& c, const std::string& identifier) {
+    auto r = c.Get("/_admin/journal");
+    REQUIRE(r);
+    int n = 0;
+    const std::string key = "\"identifier\":\"" + identifier + "\"";
+    for (auto at = r->body.find(key); at != std::string::npos; at = r->body.find(key, at + 1)) ++n;
+    return n;
+}
+
 // Submits `n` MedicationDispense events to the JFT WriteAPI; returns their $status paths.
 std::vector<std::string> submit_dispenses(httplib::Client& c, const std::string& base, int n) {
     std::vector<std::string> status_urls;
@@ -391,6 +401,63 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
     auto lost = c.Post("/v1/Composition", note->json, kJson);
     CHECK((!lost || lost->status != 202));
     CHECK(count_of(c, note->identifier) == 0);
+}
+
+TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
+          "[integration][mocks][faults]") {
+    const fs::path rules = temp_db("faults-slow.json");
+    std::ofstream(rules) << R"({"rules": [
+        {"method": "POST", "path": "/epj/r4/*/medicationdispense", "first": 1, "action": "slow-body", "latency_ms": 20, "chunk_bytes": 64},
+        {"method": "POST", "path": "/v1/MedicationDispense", "first": 1, "action": "duplicate"}]})";
+    Process p(
+        {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--faults", rules.string()});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    vft::MedicationDispensed m;
+    m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-9", "Evondos E300"};
+    auto msg = vft::build_medication_dispense(m);
+    REQUIRE(msg.ok());
+
+    // slow-body: the answer arrives whole, in pieces (the client's read callback sees several).
+    size_t pieces = 0;
+    std::string slow;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/epj/r4/312229544/medicationdispense";
+    req.body = msg->json;
+    req.set_header("Content-Type", kJson);
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+        ++pieces;
+        slow.append(data, n);
+        return true;
+    };
+    auto r = c.send(req);
+    REQUIRE(r);
+    CHECK(r->status == 201);
+    CHECK(pieces > 1);
+    CHECK(slow.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos);
+    auto fast = c.Post("/epj/r4/312229544/medicationdispense", msg->json, kJson);
+    REQUIRE(fast);
+    CHECK(fast->body == slow);  // the same answer, whole
+    CHECK(count_of(c, msg->identifier) == 2);  // two submissions of one journaled message
+    CHECK(entries_of(c, msg->identifier) == 1);
+
+    // duplicate: the write arrives twice; the client sees the answer to the second arrival,
+    // and the receiver journals it once.
+    auto msg2 = vft::build_medication_dispense(m);  // a new identifier
+    REQUIRE(msg2.ok());
+    REQUIRE(msg2->identifier != msg->identifier);
+    auto twice = c.Post("/v1/MedicationDispense", msg2->json, kJson);
+    REQUIRE(twice);
+    CHECK(twice->status == 202);
+    CHECK(twice->get_header_value("X-Vft-Duplicate") == "2");
+    CHECK(count_of(c, msg2->identifier) == 2);  // two arrivals
+    CHECK(entries_of(c, msg2->identifier) == 1);  // journaled once
+    auto once = c.Post("/v1/MedicationDispense", msg2->json, kJson);  // the rule has fired
+    REQUIRE(once);
+    CHECK(once->get_header_value("X-Vft-Duplicate") == "3");
 }
 
 namespace {
