@@ -50,6 +50,15 @@ int count_of(httplib::Client& c, const std::string& identifier) {
     return std::atoi(r->body.c_str() + cnt + 8);
 }
 
+// A dispense event for the synthetic Kåre (a new identifier per build).
+vft::MedicationDispensed kare_dispense() {
+    vft::MedicationDispensed m;
+    m.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
+    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-9", "Evondos E300"};
+    return m;
+}
+
 // How many journal entries carry this identifier.
 int entries_of(httplib::Client& c, const std::string& identifier) {
     auto r = c.Get("/_admin/journal");
@@ -367,10 +376,7 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
         {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--faults", rules.string()});
     REQUIRE_FALSE(p.url().empty());
     httplib::Client c(p.url());
-    vft::MedicationDispensed m;
-    m.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
-    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-9", "Evondos E300"};
+    const vft::MedicationDispensed m = kare_dispense();
     auto msg = vft::build_medication_dispense(m);
     REQUIRE(msg.ok());
     for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -413,10 +419,7 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
         {VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--faults", rules.string()});
     REQUIRE_FALSE(p.url().empty());
     httplib::Client c(p.url());
-    vft::MedicationDispensed m;
-    m.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    m.handed_over = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12};
-    m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-9", "Evondos E300"};
+    const vft::MedicationDispensed m = kare_dispense();
     auto msg = vft::build_medication_dispense(m);
     REQUIRE(msg.ok());
 
