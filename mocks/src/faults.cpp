@@ -64,8 +64,8 @@ Result<std::unique_ptr<Faults>> Faults::parse(std::string_view json) {
         if (rule.action.empty())
             rule.action = rule.status ? "status" : rule.latency_ms ? "latency" : "";
         if (rule.action != "status" && rule.action != "drop-before" &&
-            rule.action != "drop-after" && rule.action != "latency" &&
-            rule.action != "slow-body" && rule.action != "duplicate")
+            rule.action != "drop-after" && rule.action != "latency" && rule.action != "slow-body" &&
+            rule.action != "duplicate")
             return bad("unknown action '" + rule.action + "'");
         if (rule.action == "status" && (rule.status < 400 || rule.status > 599))
             return bad("a status rule needs a 4xx/5xx status");

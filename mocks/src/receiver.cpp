@@ -16,10 +16,9 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
-#include <utility>
 
 #include "auth_check.hpp"
 #include "client/client_util.hpp"
@@ -40,9 +39,10 @@ namespace {
 using detail::StoredOutcome;
 using JValue = rapidjson::Value;
 
-// Set by a "duplicate" fault for the request this worker thread is handling (the fault hook and
-// the handler run on the same thread); reset after routing.
-thread_local bool t_duplicate_arrival = false;
+// The fault rule that fired for the request this worker thread is handling: set by the fault
+// hook at the start of every request (the hook, the handler and the post-routing handler run on
+// one thread), read by the handler ("duplicate") and after routing ("slow-body").
+thread_local std::optional<detail::FaultRule> t_fault;
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr const char* kVkpErrors = "http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090";
@@ -322,10 +322,9 @@ struct Receiver::Impl {
     }
 
     // Sends the response body in pieces with a pause before each ("slow-body" fault).
-    static void slow_body(httplib::Response& res) {
-        int pause_ms = 50, chunk = 16;
-        std::istringstream(res.get_header_value("X-Vft-Slow")) >> pause_ms >> chunk;
-        res.headers.erase("X-Vft-Slow");
+    static void slow_body(httplib::Response& res, const detail::FaultRule& rule) {
+        const int pause_ms = rule.latency_ms;
+        const auto chunk = static_cast<size_t>(rule.chunk_bytes);
         auto body = std::make_shared<std::string>(std::move(res.body));
         const std::string type = res.get_header_value("Content-Type");
         res.body.clear();
@@ -333,8 +332,7 @@ struct Receiver::Impl {
             body->size(), type.c_str(),
             [body, pause_ms, chunk](size_t offset, size_t length, httplib::DataSink& sink) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
-                return sink.write(body->data() + offset,
-                                  std::min(length, static_cast<size_t>(chunk)));
+                return sink.write(body->data() + offset, std::min(length, chunk));
             },
             nullptr);
     }
@@ -442,17 +440,15 @@ struct Receiver::Impl {
             lost = accepted(new_uuid());
         const bool mangle = defects.has("mangles-norwegian-characters");
         auto record = [&] {
-            return journal->record_once(
-                api, identifier_of(d, req.body), str(member(d, "resourceType")), orgnr,
-                mangle ? latin1_mojibake(to_json(d)) : req.body, accepted, records,
-                !defects.has("journals-duplicates"));
+            return journal->record_once(api, identifier_of(d, req.body),
+                                        str(member(d, "resourceType")), orgnr,
+                                        mangle ? latin1_mojibake(to_json(d)) : req.body, accepted,
+                                        records, !defects.has("journals-duplicates"));
         };
         // "duplicate" fault: the first arrival is handled and its answer lost, as behind a proxy
         // that replays the request.
-        if (std::exchange(t_duplicate_arrival, false) && lost.status == 0) (void)record();
-        auto stored = lost.status != 0
-                          ? Result<StoredOutcome>(lost)
-                          : record();
+        if (t_fault && t_fault->action == "duplicate" && lost.status == 0) (void)record();
+        auto stored = lost.status != 0 ? Result<StoredOutcome>(lost) : record();
         if (!stored) {
             reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));
             return;
@@ -480,7 +476,8 @@ struct Receiver::Impl {
             fault_hook;
         if (faults) {
             fault_hook = ([this](const httplib::Request& req, httplib::Response& res) {
-                auto rule = faults->fire(req.method, req.path);
+                t_fault = faults->fire(req.method, req.path);
+                const auto& rule = t_fault;
                 if (!rule) return httplib::Server::HandlerResponse::Unhandled;
                 if (rule->action == "latency") {
                     std::this_thread::sleep_for(std::chrono::milliseconds(rule->latency_ms));
@@ -497,22 +494,18 @@ struct Receiver::Impl {
                           vkp_outcome("3", "annen feil", "injected fault", "transient"));
                     return httplib::Server::HandlerResponse::Handled;
                 }
-                if (rule->action == "slow-body") {
-                    res.set_header("X-Vft-Slow", std::to_string(rule->latency_ms) + " " +
-                                                     std::to_string(rule->chunk_bytes));
-                    return httplib::Server::HandlerResponse::Unhandled;
-                }
-                if (rule->action == "duplicate") {
-                    t_duplicate_arrival = true;
-                    return httplib::Server::HandlerResponse::Unhandled;
-                }
                 if (rule->action == "drop-after") {
                     res.set_header("X-Vft-Drop",
                                    "after");  // processed normally; the post-routing hook drops it
                     return httplib::Server::HandlerResponse::Unhandled;
                 }
-                drop(res);  // drop-before: nothing processed
-                return httplib::Server::HandlerResponse::Handled;
+                if (rule->action == "drop-before") {
+                    drop(res);  // nothing processed
+                    return httplib::Server::HandlerResponse::Handled;
+                }
+                // slow-body, duplicate: processed normally, acted on by the handler (duplicate)
+                // or after routing (slow-body).
+                return httplib::Server::HandlerResponse::Unhandled;
             });
         }
         // Token checks (auth_check.hpp) come after the injected faults: a failing network or
@@ -525,15 +518,15 @@ struct Receiver::Impl {
                 return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
             });
         server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
-            t_duplicate_arrival = false;
             if (faults && res.get_header_value("X-Vft-Drop") == "after") return drop(res);
-            if (faults && res.has_header("X-Vft-Slow")) slow_body(res);
             if (res.status >= 400 && defects.has("no-operation-outcome")) {
                 res.body.clear();
                 res.headers.erase("Content-Type");
                 res.headers.erase("Content-Length");  // httplib has set it for the old body
                 res.set_header("Content-Length", "0");
             }
+            // Last: it sends whatever body the answer ends up with.
+            if (faults && t_fault && t_fault->action == "slow-body") slow_body(res, *t_fault);
         });
         server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
             if (!res.body.empty() || defects.has("no-operation-outcome")) return;
@@ -965,8 +958,9 @@ struct Receiver::Impl {
         }
         size_t count = 10;
         if (const auto* c = one("_count")) {
-            if (c->empty() || c->size() > 3 || c->find_first_not_of("0123456789") != std::string::npos ||
-                std::stoul(*c) == 0 || std::stoul(*c) > 100)
+            if (c->empty() || c->size() > 3 ||
+                c->find_first_not_of("0123456789") != std::string::npos || std::stoul(*c) == 0 ||
+                std::stoul(*c) > 100)
                 return bad("2.3", "InvalidParameterCount", "_count must be 1..100");
             count = std::stoul(*c);
         }
@@ -1023,9 +1017,12 @@ struct Receiver::Impl {
         };
         auto [tg, tg_end] = params.equal_range("_tag");
         for (auto it = tg; it != tg_end; ++it) {
-            if (!acknowledged_tag(it->second)) filter.none = true;  // no stored event has that tag
-            else if (filter.acknowledged == 0) filter.none = true;
-            else filter.acknowledged = 1;
+            if (!acknowledged_tag(it->second))
+                filter.none = true;  // no stored event has that tag
+            else if (filter.acknowledged == 0)
+                filter.none = true;
+            else
+                filter.acknowledged = 1;
         }
         auto [tn, tn_end] = params.equal_range("_tag:not");
         for (auto it = tn; it != tn_end; ++it)

@@ -65,7 +65,8 @@ int entries_of(httplib::Client& c, const std::string& identifier) {
     REQUIRE(r);
     int n = 0;
     const std::string key = "\"identifier\":\"" + identifier + "\"";
-    for (auto at = r->body.find(key); at != std::string::npos; at = r->body.find(key, at + 1)) ++n;
+    for (auto at = r->body.find(key); at != std::string::npos; at = r->body.find(key, at + 1))
+        ++n;
     return n;
 }
 
@@ -443,7 +444,7 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
     CHECK(slow.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos);
     auto fast = c.Post("/epj/r4/312229544/medicationdispense", msg->json, kJson);
     REQUIRE(fast);
-    CHECK(fast->body == slow);  // the same answer, whole
+    CHECK(fast->body == slow);                 // the same answer, whole
     CHECK(count_of(c, msg->identifier) == 2);  // two submissions of one journaled message
     CHECK(entries_of(c, msg->identifier) == 1);
 
@@ -456,8 +457,8 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
     REQUIRE(twice);
     CHECK(twice->status == 202);
     CHECK(twice->get_header_value("X-Vft-Duplicate") == "2");
-    CHECK(count_of(c, msg2->identifier) == 2);  // two arrivals
-    CHECK(entries_of(c, msg2->identifier) == 1);  // journaled once
+    CHECK(count_of(c, msg2->identifier) == 2);                        // two arrivals
+    CHECK(entries_of(c, msg2->identifier) == 1);                      // journaled once
     auto once = c.Post("/v1/MedicationDispense", msg2->json, kJson);  // the rule has fired
     REQUIRE(once);
     CHECK(once->get_header_value("X-Vft-Duplicate") == "3");
@@ -635,12 +636,11 @@ TEST_CASE("mock receiver: JFT search filters on _lastUpdated and the acknowledge
     CHECK(matches_in(get("_lastUpdated=lt" + day_ago)) == 0);
     CHECK(matches_in(get("_lastUpdated=gt" + in_an_hour)) == 0);
     CHECK(matches_in(get("_lastUpdated=le" + in_an_hour.substr(0, 10))) == 3);  // a whole day
-    CHECK(matches_in(get("_lastUpdated=ge" + ten_min_ago + "&_lastUpdated=lt" + ten_min_ago)) ==
-          0);
+    CHECK(matches_in(get("_lastUpdated=ge" + ten_min_ago + "&_lastUpdated=lt" + ten_min_ago)) == 0);
     // The same instant written with an offset (+01:00), percent-encoded and (as some clients
     // send it) with a bare '+' that arrives as a space.
-    const auto ten_min_ago_oslo = vft::format_fhir_time(now - std::chrono::minutes(10) +
-                                                        std::chrono::hours(1));
+    const auto ten_min_ago_oslo =
+        vft::format_fhir_time(now - std::chrono::minutes(10) + std::chrono::hours(1));
     const std::string with_offset = ten_min_ago_oslo.substr(0, 19) + "%2B01:00";
     CHECK(matches_in(get("_lastUpdated=ge" + with_offset)) == 3);
     CHECK(matches_in(get("_lastUpdated=ge" + ten_min_ago_oslo.substr(0, 19) + "+01:00")) == 3);
@@ -663,9 +663,8 @@ TEST_CASE("mock receiver: JFT search filters on _lastUpdated and the acknowledge
     CHECK(matches_in(page1->body) == 2);
     const auto next_at = page1->body.find(p.url() + "/v1/MedicationDispense?");
     REQUIRE(next_at != std::string::npos);
-    const std::string next = page1->body.substr(next_at + p.url().size(),
-                                                page1->body.find('"', next_at) - next_at -
-                                                    p.url().size());
+    const std::string next = page1->body.substr(
+        next_at + p.url().size(), page1->body.find('"', next_at) - next_at - p.url().size());
     CHECK(next.find("_lastUpdated=ge") != std::string::npos);
     CHECK(next.find("_sort=-_lastUpdated") != std::string::npos);
     auto page2 = c.Get(next.c_str());
