@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev
+  rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev libmicrohttpd-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
 )

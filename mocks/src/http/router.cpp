@@ -1,0 +1,62 @@
+#include "http/router.hpp"
+
+#include <exception>
+
+namespace vft::detail::http {
+
+Router& Router::route(const std::string& method, const std::string& pattern, Handler h) {
+    routes_.push_back({method, std::regex(pattern), std::move(h)});
+    return *this;
+}
+
+void Router::dispatch(Request& req, Response& res) const {
+    if (pre_ && pre_(req, res) == HandlerResponse::Handled) {
+        if (res.status == -1) res.status = 200;
+        return;
+    }
+    // std::regex recurses per character: a very long path must not exhaust the stack.
+    if (req.path.size() > kMaxPathBytes) {
+        res.status = 414;
+        return;
+    }
+    // HEAD is answered by the GET route (the engine sends no body).
+    const std::string method = req.method == "HEAD" ? std::string("GET") : req.method;
+    for (const auto& r : routes_) {
+        if (r.method != method) continue;
+        if (std::regex_match(req.path, req.matches, r.pattern)) {
+            r.handler(req, res);
+            if (res.status == -1) res.status = 200;
+            return;
+        }
+    }
+    req.matches = std::smatch();
+    if (res.status == -1) res.status = 404;
+}
+
+Response Router::handle(Request req) const {
+    Response res;
+    try {
+        dispatch(req, res);
+        if (res.status >= 400 && error_) (void)error_(req, res);
+        if (post_) post_(req, res);
+    } catch (const std::exception&) {
+        res = Response();
+        res.status = 500;
+    }
+    return res;
+}
+
+Response Router::refusal(const Request& req, int status) const {
+    Response res;
+    res.status = status;
+    try {
+        if (error_) (void)error_(req, res);
+    } catch (const std::exception&) {
+        res.body.clear();
+    }
+    res.status = status;
+    res.set_header("Connection", "close");
+    return res;
+}
+
+}  // namespace vft::detail::http
