@@ -25,7 +25,8 @@ struct MockArgs {
     std::vector<std::string> orgnrs;
     std::string faults;
     size_t max_body = 10u << 20;
-    size_t threads = 64;
+    size_t threads = 0;
+    mocks::HttpLimits http;
     std::vector<std::string> defects;
 };
 
@@ -85,6 +86,7 @@ int run_receiver(const MockArgs& a) {
     o.served_orgnrs = a.orgnrs;
     o.max_body_bytes = a.max_body;
     o.threads = a.threads;
+    o.http = a.http;
     o.defects = a.defects;
     if (auto known = mocks::Defects::parse(a.defects); !known) {
         std::cerr << "vft mock receiver: " << known.error().to_string() << "\n";
@@ -217,9 +219,23 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
     recv->add_option("--threads", args->threads,
-                     "Worker threads (default 64): an open keep-alive connection holds one, so "
-                     "more connections than threads wait")
-        ->check(CLI::Range(1, 4096));
+                     "Handler worker threads (default 2 × cores); open or slow connections hold "
+                     "none")
+        ->check(CLI::Range(0, 4096));
+    // HTTP limits (docs/http-engine.md).
+    recv->add_option("--max-connections", args->http.max_connections,
+                     "Open connections at most (default 4096)")
+        ->check(CLI::Range(1, 1000000));
+    recv->add_option("--request-timeout", args->http.request_timeout_s,
+                     "Seconds a request may take to arrive whole (default 30; 0 = no limit)");
+    recv->add_option("--idle-timeout", args->http.idle_timeout_s,
+                     "Seconds a silent connection stays open (default 10)");
+    recv->add_option("--max-header-bytes", args->http.max_header_bytes,
+                     "Request line + header fields, bytes (default 16384; more gets 431)")
+        ->check(CLI::Range(size_t{256}, size_t{1} << 20));
+    recv->add_option("--max-headers", args->http.max_headers,
+                     "Request header fields at most (default 100; more gets 431)")
+        ->check(CLI::Range(size_t{1}, size_t{10000}));
     recv->callback([args, &exit_code] { exit_code = run_receiver(*args); });
 
     // Named defects: --defect NAME (repeatable) and `vft mock defects`.

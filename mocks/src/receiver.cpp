@@ -5,7 +5,6 @@
 // docs/mocks-defects.md for what each one does and how a suite observes it.
 #include "vft/mocks/receiver.hpp"
 
-#include <httplib.h>
 #include <openssl/sha.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -24,6 +23,7 @@
 #include "client/client_util.hpp"
 #include "epj_data.hpp"
 #include "faults.hpp"
+#include "http/server.hpp"
 #include "journal.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
@@ -34,6 +34,7 @@
 #include "vft/mocks/defects.hpp"
 
 namespace vft::mocks {
+namespace http = ::vft::detail::http;
 namespace {
 
 using detail::StoredOutcome;
@@ -175,7 +176,7 @@ std::string person_param(const std::string& v) {
     return bar == std::string::npos ? v : v.substr(bar + 1);
 }
 
-bool json_content_type(const httplib::Request& req) {
+bool json_content_type(const http::Request& req) {
     const std::string ct = req.get_header_value("Content-Type");
     const std::string base = ct.substr(0, ct.find(';'));
     return base == "application/fhir+json" || base == "application/json";
@@ -299,8 +300,7 @@ struct Receiver::Impl {
     std::unique_ptr<detail::AuthChecker> auth;  // null = --auth none
     std::unique_ptr<detail::Journal> journal;
     Validator validator;
-    httplib::Server server;
-    std::thread thread;
+    http::Server server;
     std::string base_url;
     Defects defects;
     std::atomic<int> writes_in_flight{0};  // lost-write-under-load
@@ -312,39 +312,26 @@ struct Receiver::Impl {
     Impl(ReceiverOptions o, std::unique_ptr<detail::Journal> j, Validator v)
         : options(std::move(o)), journal(std::move(j)), validator(std::move(v)) {}
 
-    // Closes the connection before the response is complete: the content provider fails.
-    static void drop(httplib::Response& res) {
+    // Closes the connection before the response is complete.
+    static void drop(http::Response& res) {
         res.status = 200;
         res.body.clear();
-        res.set_content_provider(
-            1024, "application/fhir+json", [](size_t, size_t, httplib::DataSink&) { return false; },
-            nullptr);
+        res.drop();
     }
 
     // Sends the response body in pieces with a pause before each ("slow-body" fault).
-    static void slow_body(httplib::Response& res, const detail::FaultRule& rule) {
-        const int pause_ms = rule.latency_ms;
-        const auto chunk = static_cast<size_t>(rule.chunk_bytes);
-        auto body = std::make_shared<std::string>(std::move(res.body));
-        const std::string type = res.get_header_value("Content-Type");
-        res.body.clear();
-        res.set_content_provider(
-            body->size(), type.c_str(),
-            [body, pause_ms, chunk](size_t offset, size_t length, httplib::DataSink& sink) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
-                return sink.write(body->data() + offset, std::min(length, chunk));
-            },
-            nullptr);
+    static void slow_body(http::Response& res, const detail::FaultRule& rule) {
+        res.pace(rule.latency_ms, static_cast<size_t>(rule.chunk_bytes));
     }
 
-    static void reply(httplib::Response& res, int status, const std::string& body,
+    static void reply(http::Response& res, int status, const std::string& body,
                       const char* type = kFhirJson) {
         res.status = status;
         res.set_content(body, type);
     }
 
     // Common gate for FHIR writes: content type, parse. Returns false when a reply was sent.
-    bool fhir_body(const httplib::Request& req, httplib::Response& res, rapidjson::Document& d) {
+    bool fhir_body(const http::Request& req, http::Response& res, rapidjson::Document& d) {
         if (!json_content_type(req) && !defects.has("accepts-wrong-content-type")) {
             reply(res, 415,
                   vkp_outcome(
@@ -366,7 +353,7 @@ struct Receiver::Impl {
     // 400 for a message that does not conform; the server-error-on-invalid defect says 500.
     int invalid_status() const { return defects.has("server-error-on-invalid") ? 500 : 400; }
 
-    bool orgnr_ok(const std::string& orgnr, httplib::Response& res) {
+    bool orgnr_ok(const std::string& orgnr, http::Response& res) {
         if (!check_orgnr(orgnr) ||
             (!options.served_orgnrs.empty() &&
              std::find(options.served_orgnrs.begin(), options.served_orgnrs.end(), orgnr) ==
@@ -383,7 +370,7 @@ struct Receiver::Impl {
     // Validates and journals once; `accepted` builds the outcome of the first submission.
     void write(
         const std::string& api, const std::string& spec, const std::string& orgnr,
-        const httplib::Request& req, httplib::Response& res,
+        const http::Request& req, http::Response& res,
         const std::function<StoredOutcome(const std::string&, const ValidationReport&)>& accepted) {
         const InFlight in_flight(writes_in_flight);
         rapidjson::Document d;
@@ -414,7 +401,7 @@ struct Receiver::Impl {
     // within the last 100 ms. The second half keeps the defect visible on a machine so busy that
     // concurrent requests get handled one after the other; one client writing in sequence over
     // one connection is never under load.
-    bool under_load(const httplib::Request& req, const InFlight& in_flight) {
+    bool under_load(const http::Request& req, const InFlight& in_flight) {
         const std::string peer = req.remote_addr + ":" + std::to_string(req.remote_port);
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(last_write_mu);
@@ -428,7 +415,7 @@ struct Receiver::Impl {
     // Journals a judged message (once per identifier) with the resources it brings, and answers
     // with the outcome of its first submission.
     void write_valid(const std::string& api, const std::string& orgnr, const rapidjson::Document& d,
-                     const httplib::Request& req, httplib::Response& res,
+                     const http::Request& req, http::Response& res,
                      const std::vector<detail::Record>& records,
                      const std::function<StoredOutcome(const std::string&)>& accepted,
                      const InFlight& in_flight) {
@@ -461,27 +448,27 @@ struct Receiver::Impl {
     }
 
     void routes() {
-        server.set_payload_max_length(defects.has("no-body-limit")
-                                          ? std::numeric_limits<size_t>::max()
-                                          : options.max_body_bytes);
-        // Without TCP_NODELAY, small responses wait for the client's delayed ACK (~40 ms each).
-        server.set_tcp_nodelay(true);
-        const size_t threads = options.threads;
-        // httplib closes a keep-alive connection after 5 requests by default; reconnecting cost
-        // the receiver ~13 us and the client ~14 us of CPU per write (bench/receiver_bench.sh).
-        // A connection holds a worker thread while open, hence more threads than clients.
-        server.set_keep_alive_max_count(100);
-        server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-        std::function<httplib::Server::HandlerResponse(const httplib::Request&, httplib::Response&)>
+        http::ServerOptions http_options;
+        // no-body-limit ignores --max-body; the mock itself still stops at 256 MiB.
+        http_options.max_body_bytes =
+            defects.has("no-body-limit") ? size_t{256} << 20 : options.max_body_bytes;
+        http_options.max_headers = options.http.max_headers;
+        http_options.max_header_bytes = options.http.max_header_bytes;
+        http_options.max_connections = options.http.max_connections;
+        http_options.request_timeout_s = options.http.request_timeout_s;
+        http_options.idle_timeout_s = options.http.idle_timeout_s;
+        http_options.threads = options.threads;
+        server.set_options(http_options);
+        std::function<http::Server::HandlerResponse(const http::Request&, http::Response&)>
             fault_hook;
         if (faults) {
-            fault_hook = ([this](const httplib::Request& req, httplib::Response& res) {
+            fault_hook = ([this](const http::Request& req, http::Response& res) {
                 t_fault = faults->fire(req.method, req.path);
                 const auto& rule = t_fault;
-                if (!rule) return httplib::Server::HandlerResponse::Unhandled;
+                if (!rule) return http::Server::HandlerResponse::Unhandled;
                 if (rule->action == "latency") {
                     std::this_thread::sleep_for(std::chrono::milliseconds(rule->latency_ms));
-                    return httplib::Server::HandlerResponse::Unhandled;
+                    return http::Server::HandlerResponse::Unhandled;
                 }
                 if (rule->action == "status") {
                     // Answered before the body is read: the unread body would be parsed as the
@@ -492,32 +479,32 @@ struct Receiver::Impl {
                         res.set_header("Retry-After", rule->retry_after);
                     reply(res, rule->status,
                           vkp_outcome("3", "annen feil", "injected fault", "transient"));
-                    return httplib::Server::HandlerResponse::Handled;
+                    return http::Server::HandlerResponse::Handled;
                 }
                 if (rule->action == "drop-after") {
                     res.set_header("X-Vft-Drop",
                                    "after");  // processed normally; the post-routing hook drops it
-                    return httplib::Server::HandlerResponse::Unhandled;
+                    return http::Server::HandlerResponse::Unhandled;
                 }
                 if (rule->action == "drop-before") {
                     drop(res);  // nothing processed
-                    return httplib::Server::HandlerResponse::Handled;
+                    return http::Server::HandlerResponse::Handled;
                 }
                 // slow-body, duplicate: processed normally, acted on by the handler (duplicate)
                 // or after routing (slow-body).
-                return httplib::Server::HandlerResponse::Unhandled;
+                return http::Server::HandlerResponse::Unhandled;
             });
         }
         // Token checks (auth_check.hpp) come after the injected faults: a failing network or
         // proxy answers before the API sees the token.
         if (fault_hook || auth)
-            server.set_pre_routing_handler([this, fault_hook](const httplib::Request& req,
-                                                              httplib::Response& res) {
-                if (fault_hook && fault_hook(req, res) == httplib::Server::HandlerResponse::Handled)
-                    return httplib::Server::HandlerResponse::Handled;
-                return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
+            server.set_pre_routing_handler([this, fault_hook](const http::Request& req,
+                                                              http::Response& res) {
+                if (fault_hook && fault_hook(req, res) == http::Server::HandlerResponse::Handled)
+                    return http::Server::HandlerResponse::Handled;
+                return auth ? check_token(req, res) : http::Server::HandlerResponse::Unhandled;
             });
-        server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+        server.set_post_routing_handler([this](const http::Request&, http::Response& res) {
             if (faults && res.get_header_value("X-Vft-Drop") == "after") return drop(res);
             if (res.status >= 400 && defects.has("no-operation-outcome")) {
                 res.body.clear();
@@ -528,7 +515,7 @@ struct Receiver::Impl {
             // Last: it sends whatever body the answer ends up with.
             if (faults && t_fault && t_fault->action == "slow-body") slow_body(res, *t_fault);
         });
-        server.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+        server.set_error_handler([this](const http::Request&, http::Response& res) {
             if (!res.body.empty() || defects.has("no-operation-outcome")) return;
             const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
                                : res.status == 404 ? "no such endpoint"
@@ -542,7 +529,7 @@ struct Receiver::Impl {
         // VKP R4: journaling (bundle and single resources).
         server.Post(
             R"(/epj/r4/([^/]+)/(bundle|composition|medicationdispense|encounter|detectedissue))",
-            [this](const httplib::Request& req, httplib::Response& res) {
+            [this](const http::Request& req, http::Response& res) {
                 const std::string orgnr = req.matches[1];
                 if (!orgnr_ok(orgnr, res)) return;
                 write("vkp", "vkp-r4", orgnr, req, res,
@@ -552,23 +539,19 @@ struct Receiver::Impl {
             });
 
         // JFT WriteAPI: 202 + status location.
-        server.Post(R"(/v1/(Bundle|Composition|MedicationDispense))",
-                    [this](const httplib::Request& req, httplib::Response& res) {
-                        const std::string type = req.matches[1];
-                        write("jft", "jft", "", req, res,
-                              [&](const std::string& id, const ValidationReport&) {
-                                  if (defects.has("jft-200-instead-of-202"))
-                                      return StoredOutcome{200, {}, {}, kFhirJson, 1};
-                                  return StoredOutcome{
-                                      202,
-                                      {},
-                                      base_url + "/v1/" + type + "/" + id + "/$status",
-                                      kFhirJson,
-                                      1};
-                              });
-                    });
+        server.Post(R"(/v1/(Bundle|Composition|MedicationDispense))", [this](
+                                                                          const http::Request& req,
+                                                                          http::Response& res) {
+            const std::string type = req.matches[1];
+            write("jft", "jft", "", req, res, [&](const std::string& id, const ValidationReport&) {
+                if (defects.has("jft-200-instead-of-202"))
+                    return StoredOutcome{200, {}, {}, kFhirJson, 1};
+                return StoredOutcome{
+                    202, {}, base_url + "/v1/" + type + "/" + id + "/$status", kFhirJson, 1};
+            });
+        });
         server.Get(R"(/v1/(Bundle|Composition|MedicationDispense)/([0-9a-f-]+)/\$status)",
-                   [this](const httplib::Request& req, httplib::Response& res) {
+                   [this](const http::Request& req, http::Response& res) {
                        auto e = journal->by_resource_id(req.matches[1], req.matches[2]);
                        if (!e || !*e)
                            return reply(
@@ -586,7 +569,7 @@ struct Receiver::Impl {
                    });
         server.Post(
             R"(/v1/(Bundle|Composition|MedicationDispense)/([0-9a-f-]+)/\$journaling-acknowledged)",
-            [this](const httplib::Request& req, httplib::Response& res) {
+            [this](const http::Request& req, http::Response& res) {
                 // jft-status-stuck: the acknowledgement is answered but never recorded.
                 auto ok =
                     journal->mark(req.matches[1], req.matches[2],
@@ -601,32 +584,28 @@ struct Receiver::Impl {
             });
 
         // VKP R4 retrieval: patient, services (EpisodeOfCare), visit plans (CarePlan).
-        server.Post(
-            R"(/epj/r4/([^/]+)/(patient|episodeofcare|careplan)/_search)",
-            [this](const httplib::Request& req, httplib::Response& res) { search(req, res); });
+        server.Post(R"(/epj/r4/([^/]+)/(patient|episodeofcare|careplan)/_search)",
+                    [this](const http::Request& req, http::Response& res) { search(req, res); });
         // VKP R4 read-back of what was journaled (Composition as in domain §3.1; the other
         // journaled resource types the same way), so a suite can check "journaled once" and
         // "text kept" through the API an EPJ offers.
         server.Post(
             R"(/epj/r4/([^/]+)/(composition|medicationdispense|encounter|detectedissue)/_search)",
-            [this](const httplib::Request& req, httplib::Response& res) {
-                journaled_search(req, res);
-            });
+            [this](const http::Request& req, http::Response& res) { journaled_search(req, res); });
 
         // KITH: a MsgHead with a Dialogmelding; the AppRec comes back in the response.
-        server.Post("/kith/messages", [this](const httplib::Request& req, httplib::Response& res) {
-            kith(req, res);
-        });
+        server.Post("/kith/messages",
+                    [this](const http::Request& req, http::Response& res) { kith(req, res); });
 
         // JFT ReadAPI search (domain §3.2): keyset paging with an opaque cursor, _count, _sort by
         // _lastUpdated; reading marks each event `read`.
         server.Get(R"(/v1/(Bundle|Composition|MedicationDispense))",
-                   [this](const httplib::Request& req, httplib::Response& res) {
+                   [this](const http::Request& req, http::Response& res) {
                        jft_search(req, res, req.params);
                    });
         // The older form of the same search: POST .../_search with a form body.
         server.Post(R"(/v1/(Bundle|Composition|MedicationDispense)/_search)",
-                    [this](const httplib::Request& req, httplib::Response& res) {
+                    [this](const http::Request& req, http::Response& res) {
                         auto params = form(req.body);
                         params.insert(req.params.begin(), req.params.end());
                         jft_search(req, res, params);
@@ -634,14 +613,13 @@ struct Receiver::Impl {
 
         // PMD: a batch of Observations; each entry answered on its own.
         server.Post("/pmd",
-                    [this](const httplib::Request& req, httplib::Response& res) { pmd(req, res); });
-        server.Post("/pmd/Observation/_search",
-                    [this](const httplib::Request& req, httplib::Response& res) {
-                        journaled_search(req, res);
-                    });
+                    [this](const http::Request& req, http::Response& res) { pmd(req, res); });
+        server.Post(
+            "/pmd/Observation/_search",
+            [this](const http::Request& req, http::Response& res) { journaled_search(req, res); });
 
         // Test hook: what was journaled, with counts.
-        server.Get("/_admin/journal", [this](const httplib::Request&, httplib::Response& res) {
+        server.Get("/_admin/journal", [this](const http::Request&, http::Response& res) {
             auto entries = journal->entries();
             if (!entries)
                 return reply(res, 500,
@@ -660,25 +638,24 @@ struct Receiver::Impl {
 
     // A refused request is answered here, before its body is read; the connection is closed
     // so an unread body cannot be taken for the next request.
-    httplib::Server::HandlerResponse check_token(const httplib::Request& req,
-                                                 httplib::Response& res) {
+    http::Server::HandlerResponse check_token(const http::Request& req, http::Response& res) {
         const auto api = detail::api_of(req.path);
-        if (!api) return httplib::Server::HandlerResponse::Unhandled;
+        if (!api) return http::Server::HandlerResponse::Unhandled;
         detail::AuthChecker::Headers headers(req.headers.begin(), req.headers.end());
         auto refusal =
             auth->check(req.method, detail::request_url(req.get_header_value("Host"), req.path),
                         headers, api->api, api->orgnr);
-        if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
+        if (!refusal) return http::Server::HandlerResponse::Unhandled;
         if (!refusal->www_authenticate.empty())
             res.set_header("WWW-Authenticate", refusal->www_authenticate);
         res.set_header("Connection", "close");
         reply(res, refusal->status, refusal->outcome);
-        return httplib::Server::HandlerResponse::Handled;
+        return http::Server::HandlerResponse::Handled;
     }
 
     // The "tjenstlig behov" gate (domain §3.1): the ServiceCodes header must name a service the
     // patient has in this municipality, else 403 with VKP code 1.3.
-    bool service_need(const httplib::Request& req, const detail::EpjPatient& p) const {
+    bool service_need(const http::Request& req, const detail::EpjPatient& p) const {
         if (defects.has("missing-service-code-allowed")) return true;
         std::string header = req.get_header_value("ServiceCodes");
         for (auto& c : header)
@@ -698,7 +675,7 @@ struct Receiver::Impl {
         return false;
     }
 
-    static std::multimap<std::string, std::string> search_params(const httplib::Request& req) {
+    static std::multimap<std::string, std::string> search_params(const http::Request& req) {
         auto params = form(req.body);
         for (const auto& [k, v] : req.params)
             params.emplace(k, v);  // httplib may have parsed the form already
@@ -708,7 +685,7 @@ struct Receiver::Impl {
     // date=geYYYY-MM-DD and date=leYYYY-MM-DD (or full dateTimes); a date alone means the whole
     // day. Returns false when a reply was sent.
     static bool date_range(const std::multimap<std::string, std::string>& params,
-                           httplib::Response& res, std::optional<Time>& from,
+                           http::Response& res, std::optional<Time>& from,
                            std::optional<Time>& to) {
         for (auto [it, end] = params.equal_range("date"); it != end; ++it) {
             const std::string v = it->second;
@@ -730,7 +707,7 @@ struct Receiver::Impl {
 
     // The person a search is about; false (and a 400 2.1) when it is not a valid fødselsnummer
     // or D-nummer — unless the invalid-fnr-accepted defect is on.
-    bool person_ok(const std::string& ident, httplib::Response& res) const {
+    bool person_ok(const std::string& ident, http::Response& res) const {
         if (ident.empty() || parse_person_id(ident) || defects.has("invalid-fnr-accepted"))
             return true;
         reply(res, 400,
@@ -739,7 +716,7 @@ struct Receiver::Impl {
         return false;
     }
 
-    static void missing_service(const httplib::Request& req, httplib::Response& res) {
+    static void missing_service(const http::Request& req, http::Response& res) {
         reply(res, 403,
               vkp_outcome("1.3", "MissingActiveService",
                           "no active service for this patient matches the ServiceCodes header ('" +
@@ -747,7 +724,7 @@ struct Receiver::Impl {
                           "forbidden"));
     }
 
-    void search(const httplib::Request& req, httplib::Response& res) {
+    void search(const http::Request& req, http::Response& res) {
         const std::string orgnr = req.matches[1];
         const std::string what = req.matches[2];
         if (!orgnr_ok(orgnr, res)) return;
@@ -802,7 +779,7 @@ struct Receiver::Impl {
     // detectedissue/_search (patient.identifier required, date ge/le, the ServiceCodes gate) and
     // PMD Observation/_search (patient.identifier or subject:identifier). A searchset Bundle,
     // oldest first.
-    void journaled_search(const httplib::Request& req, httplib::Response& res) {
+    void journaled_search(const http::Request& req, http::Response& res) {
         const bool pmd_search = req.matches.size() < 3;
         std::string orgnr, type = "Observation";
         if (!pmd_search) {
@@ -860,7 +837,7 @@ struct Receiver::Impl {
         return {"Testkommune Nord helse og omsorg", "921000006", "8143061", std::nullopt};
     }
 
-    void kith(const httplib::Request& req, httplib::Response& res) {
+    void kith(const http::Request& req, http::Response& res) {
         const std::string ct = req.get_header_value("Content-Type");
         const std::string base = ct.substr(0, ct.find(';'));
         if (base != "application/xml" && base != "text/xml" &&
@@ -933,7 +910,7 @@ struct Receiver::Impl {
     // _lastUpdated=[eq|gt|ge|lt|le]date-or-instant (repeatable, all must hold), and _tag / _tag:not
     // on the journaling acknowledgement. Anything else unknown is refused rather than ignored: a
     // client that believes it filtered must not get everything.
-    void jft_search(const httplib::Request& req, httplib::Response& res,
+    void jft_search(const http::Request& req, http::Response& res,
                     const std::multimap<std::string, std::string>& params) {
         const std::string type = req.matches[1];
         auto bad = [&](std::string_view code, std::string_view display, const std::string& text) {
@@ -1063,7 +1040,7 @@ struct Receiver::Impl {
         reply(res, 200, out + "}");
     }
 
-    void pmd(const httplib::Request& req, httplib::Response& res) {
+    void pmd(const http::Request& req, http::Response& res) {
         const InFlight in_flight(writes_in_flight);
         rapidjson::Document d;
         if (!fhir_body(req, res, d)) return;
@@ -1166,26 +1143,23 @@ Result<std::unique_ptr<Receiver>> Receiver::create(ReceiverOptions options) {
 
 Result<std::string> Receiver::start() {
     Impl& i = *impl_;
-    const int port =
-        i.options.port == 0
-            ? i.server.bind_to_any_port(i.options.host)
-            : (i.server.bind_to_port(i.options.host, i.options.port) ? i.options.port : -1);
+    std::string why;
+    const int port = i.server.start(i.options.host, i.options.port, why);
     if (port <= 0)
         return Error{"VFT-MOCK-1202",
-                     "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port),
+                     "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) +
+                         " (" + why + ")",
                      {},
                      "is the port in use?",
                      0,
                      false};
     i.base_url = "http://" + i.options.host + ":" + std::to_string(port);
-    i.thread = std::thread([&i] { i.server.listen_after_bind(); });
     return i.base_url;
 }
 
 void Receiver::stop() {
     if (!impl_) return;
     impl_->server.stop();
-    if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 }  // namespace vft::mocks

@@ -2,7 +2,6 @@
 // discovery and JWKS, and the test-token admin endpoint. Choices: docs/mocks.md.
 #include "vft/mocks/token_service.hpp"
 
-#include <httplib.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/server.hpp"
 #include "json/json_util.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
@@ -26,6 +26,7 @@
 #include "vft/core/uuid.hpp"
 
 namespace vft::mocks {
+namespace http = ::vft::detail::http;
 namespace {
 
 namespace fs = std::filesystem;
@@ -222,8 +223,7 @@ struct TokenService::Impl {
     std::string dpop_nonce = new_uuid();
     auth::ReplayCache assertion_jtis;
     auth::ReplayCache proof_jtis;
-    httplib::Server server;
-    std::thread thread;
+    http::Server server;
     std::string base_url;
     std::string issuer;
     std::string token_endpoint;
@@ -232,14 +232,14 @@ struct TokenService::Impl {
         if (options.log) options.log(line);
     }
 
-    static void json_reply(httplib::Response& res, int status, const std::string& body) {
+    static void json_reply(http::Response& res, int status, const std::string& body) {
         res.status = status;
         res.set_header("Cache-Control", "no-store");
         res.set_header("Pragma", "no-cache");
         res.set_content(body, "application/json");
     }
 
-    void refuse(httplib::Response& res, const OAuthError& e, const std::string& client) const {
+    void refuse(http::Response& res, const OAuthError& e, const std::string& client) const {
         rapidjson::StringBuffer b;
         Writer w(b);
         w.StartObject();
@@ -312,7 +312,7 @@ struct TokenService::Impl {
     }
 
     // The URL the client sent the request to, as a DPoP htu (RFC 9449 §4.3).
-    static std::string request_url(const httplib::Request& req) {
+    static std::string request_url(const http::Request& req) {
         return "http://" + req.get_header_value("Host") + req.path;
     }
 
@@ -363,15 +363,15 @@ struct TokenService::Impl {
         return std::nullopt;
     }
 
-    void token(const httplib::Request& req, httplib::Response& res) {
+    void token(const http::Request& req, http::Response& res) {
         const std::string ct = req.get_header_value("Content-Type");
         if (ct.substr(0, ct.find(';')) != "application/x-www-form-urlencoded")
             return refuse(res,
                           {400, "invalid_request",
                            "the token request must be application/x-www-form-urlencoded"},
                           "");
-        httplib::Params form;
-        httplib::detail::parse_query_text(req.body, form);
+        http::Params form;
+        http::parse_query_text(req.body, form);
         for (auto it = form.begin(); it != form.end(); it = form.upper_bound(it->first))
             if (form.count(it->first) > 1)
                 return refuse(
@@ -482,7 +482,7 @@ struct TokenService::Impl {
     }
 
     // POST /_admin/issue: a token as the client would get it, then the caller's overrides.
-    void admin_issue(const httplib::Request& req, httplib::Response& res) {
+    void admin_issue(const http::Request& req, http::Response& res) {
         rapidjson::Document body;
         body.Parse(req.body.data(), req.body.size());
         if (body.HasParseError() || !body.IsObject())
@@ -537,14 +537,19 @@ struct TokenService::Impl {
     }
 
     void routes() {
-        server.set_tcp_nodelay(true);
-        const size_t threads = options.threads;
-        server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-        server.Post("/connect/token", [this](const httplib::Request& req, httplib::Response& res) {
-            token(req, res);
-        });
+        http::ServerOptions http_options;
+        http_options.max_body_bytes = options.max_body_bytes;
+        http_options.max_headers = options.http.max_headers;
+        http_options.max_header_bytes = options.http.max_header_bytes;
+        http_options.max_connections = options.http.max_connections;
+        http_options.request_timeout_s = options.http.request_timeout_s;
+        http_options.idle_timeout_s = options.http.idle_timeout_s;
+        http_options.threads = options.threads;
+        server.set_options(http_options);
+        server.Post("/connect/token",
+                    [this](const http::Request& req, http::Response& res) { token(req, res); });
         server.Get("/.well-known/openid-configuration",
-                   [this](const httplib::Request&, httplib::Response& res) {
+                   [this](const http::Request&, http::Response& res) {
                        rapidjson::StringBuffer b;
                        Writer w(b);
                        w.StartObject();
@@ -567,13 +572,14 @@ struct TokenService::Impl {
                        w.EndObject();
                        res.set_content(std::string(b.GetString(), b.GetSize()), "application/json");
                    });
-        server.Get("/jwks", [this](const httplib::Request&, httplib::Response& res) {
+        server.Get("/jwks", [this](const http::Request&, http::Response& res) {
             res.set_content(R"({"keys":[)" + key->public_jwk_json(kid) + "]}", "application/json");
         });
         if (options.allow_test_tokens)
-            server.Post("/_admin/issue", [this](const httplib::Request& req,
-                                                httplib::Response& res) { admin_issue(req, res); });
-        server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+            server.Post("/_admin/issue", [this](const http::Request& req, http::Response& res) {
+                admin_issue(req, res);
+            });
+        server.set_error_handler([](const http::Request&, http::Response& res) {
             if (!res.body.empty()) return;
             res.set_content(R"({"error":"invalid_request","error_description":"no such endpoint"})",
                             "application/json");
@@ -640,13 +646,12 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
 
 Result<std::string> TokenService::start() {
     Impl& i = *impl_;
-    const int port =
-        i.options.port == 0
-            ? i.server.bind_to_any_port(i.options.host)
-            : (i.server.bind_to_port(i.options.host, i.options.port) ? i.options.port : -1);
+    std::string why;
+    const int port = i.server.start(i.options.host, i.options.port, why);
     if (port <= 0)
         return Error{std::string(errc::mock_listen),
-                     "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port),
+                     "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) +
+                         " (" + why + ")",
                      {},
                      "is the port in use?",
                      0,
@@ -654,19 +659,12 @@ Result<std::string> TokenService::start() {
     i.base_url = "http://" + i.options.host + ":" + std::to_string(port);
     i.issuer = trim_slash(i.options.issuer.empty() ? i.base_url : i.options.issuer);
     i.token_endpoint = i.base_url + "/connect/token";
-    i.thread = std::thread([&i] { i.server.listen_after_bind(); });
-    // httplib's stop() only stops a server that runs: one called before the thread got going
-    // would be lost and stop() would wait forever, so start() returns once it runs.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!i.server.is_running() && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return i.base_url;
 }
 
 void TokenService::stop() {
     if (!impl_) return;
     impl_->server.stop();
-    if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 std::string TokenService::issuer() const {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <regex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "http/message.hpp"
@@ -32,7 +33,17 @@ class Router {
 
     void set_pre_routing_handler(HandlerWithResponse h) { pre_ = std::move(h); }
     void set_post_routing_handler(Handler h) { post_ = std::move(h); }
-    void set_error_handler(HandlerWithResponse h) { error_ = std::move(h); }
+    // The error hook may return HandlerResponse or nothing.
+    template <class F>
+    void set_error_handler(F h) {
+        if constexpr (std::is_void_v<std::invoke_result_t<F&, const Request&, Response&>>)
+            error_ = [h = std::move(h)](const Request& req, Response& res) {
+                h(req, res);
+                return HandlerResponse::Handled;
+            };
+        else
+            error_ = std::move(h);
+    }
     // A handler or hook that throws is answered 500 (the message is not sent).
 
     // Pre-routing hook, route, default status, error hook (status >= 400), post-routing hook.

@@ -206,6 +206,18 @@ struct Server::Engine {
     static MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char* method,
                                  const char* version, const char* upload_data,
                                  size_t* upload_data_size, void** con_cls) {
+        // Nothing may throw into C; out of memory for one request closes its connection.
+        try {
+            return on_request_(cls, c, url, method, version, upload_data, upload_data_size,
+                               con_cls);
+        } catch (const std::exception&) {
+            return MHD_NO;
+        }
+    }
+
+    static MHD_Result on_request_(void* cls, MHD_Connection* c, const char* url, const char* method,
+                                  const char* version, const char* upload_data,
+                                  size_t* upload_data_size, void** con_cls) {
         (void)url;
         auto* e = static_cast<Engine*>(cls);
         auto* x = static_cast<Exchange*>(*con_cls);
@@ -282,7 +294,7 @@ struct Server::Engine {
                 return refuse(c, x, 400) ? MHD_YES : MHD_NO;
             const auto n = std::stoull(v);
             if (n > x.limit) return refuse(c, x, 413) ? MHD_YES : MHD_NO;
-            req.body.reserve(static_cast<size_t>(n));
+            req.body.reserve(std::min<size_t>(static_cast<size_t>(n), size_t{16} << 20));
         }
         return MHD_YES;
     }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "vft/core/result.hpp"
+#include "vft/mocks/http_limits.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace vft::mocks {
@@ -22,7 +23,8 @@ struct ReceiverOptions {
     Level level = Level::strict;             // validation level for every write
     size_t max_body_bytes = 10u << 20;       // larger bodies get 413
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
-    size_t threads = 64;                     // worker threads (one per open connection)
+    size_t threads = 0;                      // handler worker threads; 0 = 2 × the cores
+    HttpLimits http;                         // header, connection and time limits
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
     // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
     // tokens; empty = no checks (--auth none).

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "vft/core/result.hpp"
+#include "vft/mocks/http_limits.hpp"
 
 namespace vft::mocks {
 
@@ -29,7 +30,9 @@ struct TokenServiceOptions {
     int token_lifetime_s = 300;        // exp - iat of issued tokens (1..86400)
     bool dpop_nonce_required = false;  // DPoP proofs must carry the server's nonce (RFC 9449 §8)
     bool allow_test_tokens = false;    // serve POST /_admin/issue (never in front of real data)
-    size_t threads = 4;                // worker threads
+    size_t threads = 4;                // handler worker threads
+    size_t max_body_bytes = 65536;     // a larger request body gets 413
+    HttpLimits http;                   // header, connection and time limits
     // One line per token request (client id, outcome, error description); never a token, an
     // assertion or a key. Empty = silent. Called from worker threads.
     std::function<void(const std::string&)> log;
