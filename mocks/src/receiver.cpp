@@ -515,15 +515,31 @@ struct Receiver::Impl {
             // Last: it sends whatever body the answer ends up with.
             if (faults && t_fault && t_fault->action == "slow-body") slow_body(res, *t_fault);
         });
+        // Also answers what the HTTP engine refuses before routing (docs/http-engine.md).
         server.set_error_handler([this](const http::Request&, http::Response& res) {
             if (!res.body.empty() || defects.has("no-operation-outcome")) return;
-            const char* text = res.status == 413   ? "the body is larger than this receiver accepts"
-                               : res.status == 404 ? "no such endpoint"
-                                                   : "request refused";
-            reply(res, res.status,
-                  vkp_outcome(res.status == 413 ? "2.4" : "3",
-                              res.status == 413 ? "InvalidFormat" : "annen feil", text,
-                              res.status == 413 ? "too-costly" : "not-found"));
+            struct Why {
+                const char* vkp;
+                const char* display;
+                const char* text;
+                const char* issue;
+            };
+            const Why why =
+                res.status == 413
+                    ? Why{"2.4", "InvalidFormat", "the body is larger than this receiver accepts",
+                          "too-costly"}
+                : res.status == 404 ? Why{"3", "annen feil", "no such endpoint", "not-found"}
+                : res.status == 431
+                    ? Why{"3", "annen feil", "too many or too large request header fields",
+                          "too-costly"}
+                : res.status == 400 ? Why{"3", "annen feil",
+                                          "malformed request (RFC 9112: two Content-Length, or "
+                                          "Content-Length with Transfer-Encoding)",
+                                          "structure"}
+                : res.status == 503
+                    ? Why{"3", "annen feil", "the receiver is stopping", "transient"}
+                    : Why{"3", "annen feil", "request refused", "not-found"};
+            reply(res, res.status, vkp_outcome(why.vkp, why.display, why.text, why.issue));
         });
 
         // VKP R4: journaling (bundle and single resources).

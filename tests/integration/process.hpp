@@ -53,6 +53,7 @@ class Process {
     }
     ~Process() { stop(); }
     const std::string& url() const { return url_; }
+    pid_t pid() const { return pid_; }
     // SIGTERM and wait; returns the exit status (or -1).
     int stop() {
         if (pid_ <= 0) return -1;

@@ -28,6 +28,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A body over the limit is read on (and thrown away) for as much again, at least this much, so
+// that a client that sends it whole still gets its 413; beyond that the connection is cut.
+constexpr size_t kMinDiscardBytes = 1u << 20;
+
 int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
         .count();
@@ -47,6 +51,7 @@ struct Exchange {
     Request req;
     Response res;
     size_t limit = 0;
+    size_t received = 0;   // body bytes read, decoded
     bool refused = false;  // answered before routing (413, 431, 400)
     std::atomic<bool> ready{false};
 };
@@ -229,21 +234,24 @@ struct Server::Engine {
                 return e->on_headers(c, *x);
             case Exchange::Stage::body:
                 if (*upload_data_size > 0) {
-                    if (x->req.body.size() + *upload_data_size > x->limit) {
-                        // Over the limit in a chunked (or lying) body: answer 413 if the
-                        // connection still can, else close it. Either way nothing more is read.
+                    const size_t n = *upload_data_size;
+                    *upload_data_size = 0;
+                    x->received += n;
+                    if (x->received <= x->limit) {
+                        x->req.body.append(upload_data, n);
+                        return MHD_YES;
+                    }
+                    // Over the limit (a chunked body, which announces no length): keep nothing.
+                    // A body that ends within as much again is answered 413 when it ends (the
+                    // engine cannot answer in the middle of a body); a longer one is cut here.
+                    if (!x->req.body.empty()) {
                         x->req.body.clear();
                         x->req.body.shrink_to_fit();
-                        if (e->refuse(c, *x, 413)) {
-                            *upload_data_size = 0;
-                            return MHD_YES;
-                        }
-                        return MHD_NO;
                     }
-                    x->req.body.append(upload_data, *upload_data_size);
-                    *upload_data_size = 0;
-                    return MHD_YES;
+                    return x->received - x->limit <= std::max(x->limit, kMinDiscardBytes) ? MHD_YES
+                                                                                          : MHD_NO;
                 }
+                if (x->received > x->limit) return e->refuse(c, *x, 413) ? MHD_YES : MHD_NO;
                 return e->dispatch(c, *x);
             case Exchange::Stage::handling:
                 return x->ready ? e->answer(c, *x) : MHD_YES;
