@@ -512,15 +512,17 @@ struct SenderContext::Impl {
         ro.db_path = (dir / "journal.db").string();
         ro.faults_json = faults_json;
         ro.threads = 4;
+        // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
+        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded);
+        auto proxy_url = receiver_proxy->start();
+        if (!proxy_url) return proxy_url.error();
+        ro.public_url = *proxy_url;
         auto receiver_or = mocks::Receiver::create(ro);
         if (!receiver_or) return receiver_or.error();
         receiver = std::move(*receiver_or);
         auto url = receiver->start();
         if (!url) return url.error();
         receiver_url = *url;
-        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded);
-        auto proxy_url = receiver_proxy->start();
-        if (!proxy_url) return proxy_url.error();
         receiver_proxy->set_upstream("127.0.0.1", port_of(receiver_url));
         return {};
     }

@@ -510,9 +510,10 @@ struct Receiver::Impl {
         }
         // Token checks (auth_check.hpp) come after the injected faults: a failing network or
         // proxy answers before the API sees the token.
-        if (fault_hook || auth)
-            server.set_pre_routing_handler([this, fault_hook](const httplib::Request& req,
-                                                              httplib::Response& res) {
+        server.set_pre_routing_handler(
+            [this, fault_hook](const httplib::Request& req, httplib::Response& res) {
+                if (host_refused(req, res) == httplib::Server::HandlerResponse::Handled)
+                    return httplib::Server::HandlerResponse::Handled;
                 if (fault_hook && fault_hook(req, res) == httplib::Server::HandlerResponse::Handled)
                     return httplib::Server::HandlerResponse::Handled;
                 return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
@@ -658,6 +659,29 @@ struct Receiver::Impl {
         });
     }
 
+    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400.
+    // Answered before the body is read; the connection is closed.
+    httplib::Server::HandlerResponse host_refused(const httplib::Request& req,
+                                                  httplib::Response& res) {
+        size_t count = 0;
+        bool ok = true;
+        for (const auto& [name, value] : req.headers)
+            if (name.size() == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' &&
+                (name[2] | 0x20) == 's' && (name[3] | 0x20) == 't') {
+                ++count;
+                ok = ok && detail::valid_host(value);
+            }
+        if (count == 1 && ok) return httplib::Server::HandlerResponse::Unhandled;
+        res.set_header("Connection", "close");
+        reply(res, 400,
+              vkp_outcome("2.4", "InvalidFormat",
+                          count == 0  ? "the request has no Host header"
+                          : count > 1 ? "the request has more than one Host header"
+                                      : "the Host header is not host[:port]",
+                          "invalid"));
+        return httplib::Server::HandlerResponse::Handled;
+    }
+
     // A refused request is answered here, before its body is read; the connection is closed
     // so an unread body cannot be taken for the next request.
     httplib::Server::HandlerResponse check_token(const httplib::Request& req,
@@ -665,9 +689,10 @@ struct Receiver::Impl {
         const auto api = detail::api_of(req.path);
         if (!api) return httplib::Server::HandlerResponse::Unhandled;
         detail::AuthChecker::Headers headers(req.headers.begin(), req.headers.end());
-        auto refusal =
-            auth->check(req.method, detail::request_url(req.get_header_value("Host"), req.path),
-                        headers, api->api, api->orgnr);
+        // The endpoint, the scope and the DPoP htu come from the routed path and this receiver's
+        // own URL; the Host header (checked for its syntax in host_refused) is not used.
+        const std::string public_url = options.public_url.empty() ? base_url : options.public_url;
+        auto refusal = auth->check(req.method, req.path, public_url, headers, api->api, api->orgnr);
         if (!refusal) return httplib::Server::HandlerResponse::Unhandled;
         if (!refusal->www_authenticate.empty())
             res.set_header("WWW-Authenticate", refusal->www_authenticate);
