@@ -285,7 +285,20 @@ Result<void> check_her(const std::string& location, const std::string& her, bool
     return {};
 }
 
-Result<void> check_organisation(const Organisation& o, const std::string& where) {
+Result<void> check_organisation(const Organisation& o, const std::string& where,
+                                bool identity_required) {
+    if (!identity_required) {
+        // Copied from a message the XSD accepted: only what XML could not carry is refused.
+        for (const auto& [field, value] :
+             {std::pair<const char*, const std::string*>{".name", &o.name},
+              {".her_id", &o.her_id},
+              {".orgnr", &o.orgnr},
+              {".department.name", o.department ? &o.department->name : nullptr},
+              {".department.her_id", o.department ? &o.department->her_id : nullptr}})
+            if (value)
+                if (auto r = check_text(where + field, *value); !r) return r;
+        return {};
+    }
     if (trim(o.name).empty())
         return missing(where + ".name", "the organisation name is missing",
                        "give the name as registered in Adresseregisteret");

@@ -96,6 +96,11 @@ std::string path_of(const xmlNode* n);  // "/MsgHead/MsgInfo/Type"
 Result<void> check_text(const std::string& location, const std::string& value);
 Result<void> check_her(const std::string& location, const std::string& her, bool required);
 // Name, HER-id, optional organisasjonsnummer and department of a sender or receiver.
-Result<void> check_organisation(const Organisation& o, const std::string& where);
+// `identity_required` = false: the party an AppRec answers, copied from its message as the XSD
+// accepted it (MsgHead declares OrganisationName and Ident/Id as xs:string, so
+// <OrganisationName/> is valid; AppRec makes Inst/Name and Inst/Id optional): every field may be
+// empty or free text; only text XML cannot carry is refused.
+Result<void> check_organisation(const Organisation& o, const std::string& where,
+                                bool identity_required = true);
 
 }  // namespace vft::kith::detail
