@@ -503,6 +503,15 @@ TEST_CASE("read_apprec refuses what is not an AppRec", "[kith]") {
     CHECK(read_apprec("<!DOCTYPE AppRec SYSTEM \"http://example.invalid/x.dtd\"><AppRec/>")
               .error()
               .code == errc::xml_syntax);
+    // The same in UTF-16 (issue 13 item 9): refused by the parser, not by a byte scan.
+    std::string utf16 = "\xFF\xFE";
+    for (char c : std::string("<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE AppRec "
+                              "[<!ENTITY a \"x\">]><AppRec>&a;</AppRec>"))
+        utf16 += std::string{c, '\0'};
+    auto refused = read_apprec(utf16);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == errc::xml_syntax);
+    CHECK(refused.error().message.find("DOCTYPE") != std::string::npos);
 
     const std::string ok = slurp(kKith / "apprec-ok-v1_0.xml");
     const std::string status = "<Status V=\"1\" DN=\"OK\"/>";

@@ -4,6 +4,7 @@
 // time KITH traffic uses. Never included by a public header: libxml2 types stay in here.
 #pragma once
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <memory>
@@ -52,6 +53,12 @@ Result<Time> parse_kith_time(const std::string& s);
 
 // xmlInitParser once per process, race-free; call before any other libxml2 use.
 void xml_init();
+
+// DTDs are refused at the parser: `ctxt` stops at a document type declaration (internal or
+// external subset) before reading any of it, whatever the document's encoding (the check sees
+// the decoded declaration, not bytes); dtd_refused() says afterwards whether that happened.
+void refuse_dtd(xmlParserCtxtPtr ctxt);
+[[nodiscard]] bool dtd_refused(const xmlParserCtxt* ctxt);
 
 struct DocFree {
     void operator()(xmlDoc* d) const noexcept { xmlFreeDoc(d); }
