@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "terminal.hpp"
 #include "vft/conformance/runner.hpp"
+#include "vft/core/identifiers.hpp"
 #include "vft/reports/output.hpp"
 #include "vft/reports/report.hpp"
 
@@ -116,7 +117,8 @@ int run(const RunArgs& a) {
         if (t.status == reports::Status::fail || t.status == reports::Status::error ||
             (t.mandatory && t.status == reports::Status::skip))
             std::cout << reports::to_string(t.status) << "  " << t.id << ": "
-                      << printable(t.messages.empty() ? "" : t.messages.front()) << "\n";
+                      << printable(mask_person_ids(t.messages.empty() ? "" : t.messages.front()))
+                      << "\n";
     const auto& s = rep->summary;
     std::cout << "verdict: " << reports::to_string(rep->verdict) << "  (pass " << s.pass
               << ", fail " << s.fail << ", skip " << s.skip << ", omit " << s.omit << ", error "
