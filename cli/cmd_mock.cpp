@@ -1,5 +1,5 @@
 // vft mock receiver --listen HOST:PORT [--db FILE] [--level strict|lenient] [--orgnr N]...
-//                   [--auth none|URL] [--authz FILE] [--defect NAME]...
+//                   [--auth none|URL] [--authz FILE] [--defect NAME]... [--public-url URL]
 // vft mock token-service --listen HOST:PORT --clients FILE [--key PEM] [--issuer URL] ...
 // Each prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
 // vft mock defects — the named defects, one per line: name<TAB>group<TAB>description, sorted.
@@ -28,6 +28,7 @@ struct MockArgs {
     size_t threads = 0;
     mocks::HttpLimits http;
     std::vector<std::string> defects;
+    std::string public_url;
 };
 
 bool read_text(const std::string& path, std::string& out) {
@@ -104,6 +105,17 @@ int run_receiver(const MockArgs& a) {
         std::stringstream ss;
         ss << in.rdbuf();
         o.faults_json = ss.str();
+    }
+    if (!a.public_url.empty()) {
+        const bool scheme =
+            a.public_url.rfind("http://", 0) == 0 || a.public_url.rfind("https://", 0) == 0;
+        if (!scheme || a.public_url.find_first_of("?# \t\r\n") != std::string::npos) {
+            std::cerr << "vft mock receiver: --public-url wants http(s)://HOST[:PORT][/PATH] "
+                         "without query or fragment, got '"
+                      << a.public_url << "'\n";
+            return kExitCannotRun;
+        }
+        o.public_url = a.public_url;
     }
     if (!receiver_auth(a, o)) return kExitCannotRun;
     // Block the stop signals before any thread starts, so only sigwait below sees them.
@@ -216,6 +228,9 @@ void add_mock(CLI::App& app, int& exit_code) {
                      "Authorization register (JSON: vkp_id → orgnrs); default all allowed");
     recv->add_option("--orgnr", args->orgnrs,
                      "Municipality served (repeatable; default: any valid orgnr)");
+    recv->add_option("--public-url", args->public_url,
+                     "The URL clients and the token service are given for this receiver; DPoP "
+                     "htu is checked against it (default: the URL it listens on)");
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
     recv->add_option("--threads", args->threads,

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "terminal.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/core/identifiers.hpp"
@@ -81,8 +82,8 @@ int verify(const ReportArgs& a) {
     std::cout << "\n";
     if (!sig) std::cout << "  no signature file " << sig_path << "\n";
     for (const auto& f : r.findings)
-        std::cout << "  " << f.code << "  " << mask_person_ids(f.where) << ": "
-                  << mask_person_ids(f.message) << "\n";
+        std::cout << "  " << f.code << "  " << printable(mask_person_ids(f.where)) << ": "
+                  << printable(mask_person_ids(f.message)) << "\n";
     return kExitFail;
 }
 
@@ -138,19 +139,19 @@ int rejudge(const ReportArgs& a) {
         std::cerr << "vft report rejudge: cannot write " << a.out << "\n";
         return kExitCannotRun;
     }
-    std::cout << a.file << ": suite " << report->suite << " " << report->suite_version
-              << " judged again by suite " << rejudged.suite_version << ": verdict "
-              << reports::to_string(report->verdict) << " -> "
-              << reports::to_string(rejudged.verdict) << "\n";
+    std::cout << a.file << ": suite " << printable(report->suite) << " "
+              << printable(report->suite_version) << " judged again by suite "
+              << rejudged.suite_version << ": verdict " << reports::to_string(report->verdict)
+              << " -> " << reports::to_string(rejudged.verdict) << "\n";
     if (changes->empty()) {
         std::cout << "  no test result changes\n";
         return kExitOk;
     }
     for (const auto& c : *changes) {
-        std::cout << "  " << c.test_id << ": " << reports::to_string(c.before) << " -> "
+        std::cout << "  " << printable(c.test_id) << ": " << reports::to_string(c.before) << " -> "
                   << reports::to_string(c.after) << "\n";
         for (const auto& m : c.messages)
-            std::cout << "      " << mask_person_ids(m) << "\n";
+            std::cout << "      " << printable(mask_person_ids(m)) << "\n";
     }
     return kExitFail;
 }

@@ -11,7 +11,9 @@
 #include <set>
 
 #include "commands.hpp"
+#include "terminal.hpp"
 #include "vft/conformance/runner.hpp"
+#include "vft/core/identifiers.hpp"
 #include "vft/reports/output.hpp"
 #include "vft/reports/report.hpp"
 
@@ -81,17 +83,17 @@ int run(const RunArgs& a) {
     o.seed = a.seed;
     auto pf = conformance::preflight(*sut, o);
     if (!pf) {
-        std::cerr << "vft run: " << pf.error().to_string() << "\n";
+        std::cerr << "vft run: " << printable(pf.error().to_string()) << "\n";
         return kExitCannotRun;
     }
     if (!pf->ok()) {
         std::cerr << "vft run: pre-flight found problems; nothing was run:\n";
         for (const auto& p : pf->problems)
-            std::cerr << "  - " << p << "\n";
+            std::cerr << "  - " << printable(p) << "\n";
         return kExitCannotRun;
     }
     for (const auto& [id, why] : pf->will_skip)
-        std::cerr << "will skip " << id << ": " << why << "\n";
+        std::cerr << "will skip " << id << ": " << printable(why) << "\n";
     const bool tty = isatty(STDERR_FILENO) != 0;
     if (tty)
         o.progress = [](const reports::TestResult& r, size_t done, size_t total) {
@@ -101,7 +103,7 @@ int run(const RunArgs& a) {
         };
     auto rep = conformance::run(*sut, o);
     if (!rep) {
-        std::cerr << "vft run: " << rep.error().to_string() << "\n";
+        std::cerr << "vft run: " << printable(rep.error().to_string()) << "\n";
         return kExitCannotRun;
     }
     const std::filesystem::path dir = a.out.empty()
@@ -115,7 +117,8 @@ int run(const RunArgs& a) {
         if (t.status == reports::Status::fail || t.status == reports::Status::error ||
             (t.mandatory && t.status == reports::Status::skip))
             std::cout << reports::to_string(t.status) << "  " << t.id << ": "
-                      << (t.messages.empty() ? "" : t.messages.front()) << "\n";
+                      << printable(mask_person_ids(t.messages.empty() ? "" : t.messages.front()))
+                      << "\n";
     const auto& s = rep->summary;
     std::cout << "verdict: " << reports::to_string(rep->verdict) << "  (pass " << s.pass
               << ", fail " << s.fail << ", skip " << s.skip << ", omit " << s.omit << ", error "

@@ -166,11 +166,90 @@ std::string Privacy::hash(std::string_view fnr) const {
     return "FNR#" + sha256_hex(salt_ + std::string(fnr)).substr(0, 12);
 }
 
-std::string Privacy::text(std::string_view t) const {
+void Secrets::add(std::string_view secret) {
+    std::vector<std::string> add;
+    if (secret.size() >= 16) add.emplace_back(secret);
+    const size_t sp = secret.find(' ');
+    if (sp != std::string_view::npos && secret.size() - sp - 1 >= 16)
+        add.emplace_back(secret.substr(sp + 1));
+    if (add.empty()) return;
+    std::lock_guard lock(mu_);
+    for (auto& a : add)
+        if (std::find(list_.begin(), list_.end(), a) == list_.end()) list_.push_back(std::move(a));
+    std::sort(list_.begin(), list_.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+}
+
+std::string Secrets::scrub(std::string text) const {
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& secret : list_)
+            for (size_t at = text.find(secret); at != std::string::npos;
+                 at = text.find(secret, at + 10))
+                text.replace(at, secret.size(), "[redacted]");
+    }
+    return redact_jwt_credentials(std::move(text));
+}
+
+std::string redact_jwt_credentials(std::string text) {
+    auto b64url = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    };
+    auto lower = [](char c) { return static_cast<char>(c | 0x20); };
+    std::string out;
+    out.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t scheme = 0;
+        for (std::string_view s : {std::string_view("bearer "), std::string_view("dpop ")}) {
+            if (i + s.size() > text.size()) continue;
+            bool match = true;
+            for (size_t k = 0; k < s.size() && match; ++k)
+                match = s[k] == ' ' ? text[i + k] == ' ' : lower(text[i + k]) == s[k];
+            if (match) scheme = s.size();
+        }
+        if (scheme == 0) {
+            out += text[i++];
+            continue;
+        }
+        // Three base64url segments separated by dots (the signature may be empty).
+        size_t j = i + scheme, dots = 0, segment = 0;
+        bool shaped = true;
+        while (j < text.size() && (b64url(text[j]) || text[j] == '.')) {
+            if (text[j] == '.') {
+                if (segment == 0 && dots < 2) shaped = false;
+                ++dots;
+                segment = 0;
+            } else {
+                ++segment;
+            }
+            ++j;
+        }
+        out.append(text, i, scheme);
+        if (shaped && dots == 2 && j > i + scheme + 2) {
+            out += "[redacted]";
+            i = j;
+        } else {
+            i += scheme;
+        }
+    }
+    return out;
+}
+
+std::string Privacy::text(std::string_view input) const {
+    std::string scrubbed;
+    if (secrets_) scrubbed = secrets_->scrub(std::string(input));
+    const std::string_view t = secrets_ ? std::string_view(scrubbed) : input;
     std::string out;
     out.reserve(t.size());
     size_t i = 0;
     auto digit = [&](size_t k) { return k < t.size() && t[k] >= '0' && t[k] <= '9'; };
+    auto person = [](std::string_view run) {
+        if (run.size() != 11) return false;
+        auto id = parse_person_id(run);
+        return id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
+    };
     while (i < t.size()) {
         if (!digit(i)) {
             out += t[i++];
@@ -180,12 +259,27 @@ std::string Privacy::text(std::string_view t) const {
         while (digit(j))
             ++j;
         const std::string_view run = t.substr(i, j - i);
-        bool person = false;
-        if (run.size() == 11) {
-            auto id = parse_person_id(run);
-            person = id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
+        // Written 6 + 5 with one separator between: "128548 12341", "128548.12341",
+        // "128548-12341", or a no-break space (U+00A0).
+        if (run.size() == 6) {
+            size_t sep = 0;
+            if (j < t.size() && (t[j] == ' ' || t[j] == '.' || t[j] == '-'))
+                sep = 1;
+            else if (t.substr(j, 2) == "\xC2\xA0")
+                sep = 2;
+            size_t k = j + sep;
+            while (sep && digit(k))
+                ++k;
+            if (sep && k - (j + sep) == 5) {
+                const std::string joined = std::string(run) + std::string(t.substr(j + sep, 5));
+                if (person(joined)) {
+                    out += hash(joined);
+                    i = k;
+                    continue;
+                }
+            }
         }
-        if (person)
+        if (person(run))
             out += hash(run);
         else
             out.append(run);
@@ -203,11 +297,37 @@ std::vector<reports::Header> Privacy::headers(
     return out;
 }
 
+namespace {
+constexpr std::string_view kCutOpen = "\n[vft: ";
+constexpr std::string_view kCutClose = " bytes in all]";
+}  // namespace
+
 std::string Privacy::body(std::string_view b, size_t limit) const {
     if (b.size() <= limit) return text(utf8_clean(b));
     std::string kept = text(utf8_clean(b.substr(0, limit)));
-    return kept + "\n[vft: " + std::to_string(b.size() - limit) + " more bytes not recorded; " +
-           std::to_string(b.size()) + " bytes in all]";
+    return kept + std::string(kCutOpen) + std::to_string(b.size() - limit) +
+           " more bytes not recorded; " + std::to_string(b.size()) + std::string(kCutClose);
+}
+
+std::optional<std::string> truncation_of(std::string_view stored) {
+    if (stored.size() < kCutClose.size() ||
+        stored.substr(stored.size() - kCutClose.size()) != kCutClose)
+        return std::nullopt;
+    const size_t open = stored.rfind(kCutOpen);
+    if (open == std::string_view::npos) return std::nullopt;
+    const std::string_view note = stored.substr(
+        open + kCutOpen.size(), stored.size() - kCutClose.size() - open - kCutOpen.size());
+    // "<n> more bytes not recorded; <m>"
+    const size_t semi = note.find(" more bytes not recorded; ");
+    if (semi == std::string_view::npos) return std::nullopt;
+    const std::string_view cut = note.substr(0, semi);
+    const std::string_view all = note.substr(semi + 26);
+    auto digits = [](std::string_view d) {
+        return !d.empty() && d.size() < 20 &&
+               std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!digits(cut) || !digits(all)) return std::nullopt;
+    return std::string(all) + " bytes in all, " + std::string(cut) + " not recorded";
 }
 
 namespace {

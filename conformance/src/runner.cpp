@@ -36,6 +36,7 @@ int64_t epoch_ms(Clock::time_point t) {
 struct RunState {
     const Sut& sut;
     const Validator& validator;
+    detail::Secrets secrets;  // every credential the runner sent; scrubbed from all evidence
     detail::Privacy privacy;
     uint64_t seed = 0;
     int64_t start_ms = 0;
@@ -45,7 +46,7 @@ struct RunState {
     std::map<std::string, std::string> fixture_hashes;
 
     RunState(const Sut& s, const Validator& v, std::string salt)
-        : sut(s), validator(v), privacy(std::move(salt)) {}
+        : sut(s), validator(v), privacy(std::move(salt), &secrets) {}
 
     Result<std::string> fixture(std::string_view path) {
         auto f = detail::fixture(path);
@@ -128,17 +129,20 @@ class LiveContext final : public ContextBase {
         e.started = detail::rfc3339_ms(started);
         if (!auth) {
             e.request_headers = run_.privacy.headers(request.headers);
-            e.request_body = run_.privacy.body(request.body);
+            e.request_body = run_.privacy.body(request.body, detail::kOwnBodyLimit);
             e.request_sha256 = detail::sha256_hex(e.request_body);
-            e.error = auth.error().code + ": " + auth.error().message;
+            e.error = auth.error().code + ": " + run_.privacy.text(auth.error().message);
             e.response_sha256 = detail::sha256_hex("");
             record(std::move(e));
             return auth.error();
         }
+        // Remembered before sending: whatever the SUT echoes of them is redacted (issue 13).
+        for (const auto& [name, value] : *auth)
+            run_.secrets.add(value);
         for (auto& h : *auth)
             request.headers.push_back(std::move(h));
         e.request_headers = run_.privacy.headers(request.headers);
-        e.request_body = run_.privacy.body(request.body);
+        e.request_body = run_.privacy.body(request.body, detail::kOwnBodyLimit);
         e.request_sha256 = detail::sha256_hex(e.request_body);
         auto res = run_.http->send(request);
         e.elapsed_ms = epoch_ms(Clock::now()) - epoch_ms(started);
@@ -187,6 +191,14 @@ class ReplayContext final : public ContextBase {
         if (e.status == 0)
             return Error{std::string(errc::net_reset), e.error.empty() ? "no response" : e.error,
                          e.url, ""};
+        if (auto cut = detail::truncation_of(e.response_body)) {
+            truncated.push_back("exchange #" + std::to_string(next_) + " (" + e.method + " " +
+                                e.url + "): " + *cut);
+            return Error{std::string(errc::conf_replay),
+                         "the stored answer of exchange #" + std::to_string(next_) +
+                             " was cut when it was recorded (" + *cut + "); it is not judged",
+                         test_.id, ""};
+        }
         transport::HttpResponse r;
         r.status = e.status;
         for (const auto& h : e.response_headers)
@@ -207,6 +219,11 @@ class ReplayContext final : public ContextBase {
     }
     std::vector<reports::Exchange> inbound() override {
         std::vector<reports::Exchange> out = recorded_;
+        for (size_t i = 0; i < out.size(); ++i)
+            for (const std::string* body : {&out[i].request_body, &out[i].response_body})
+                if (auto cut = detail::truncation_of(*body))
+                    truncated.push_back("exchange #" + std::to_string(i + 1) + " (" +
+                                        out[i].method + " " + out[i].url + "): " + *cut);
         for (auto& e : out) {
             e.url = unmask(e.url);
             e.request_body = unmask(e.request_body);
@@ -228,6 +245,9 @@ class ReplayContext final : public ContextBase {
     }
 
     std::vector<std::string> notes;
+    // Stored bodies that were cut when recorded and that the test asked for: a re-judge never
+    // judges them, so the test is `error` whatever it concluded.
+    std::vector<std::string> truncated;
 
   private:
     std::string unmask(std::string text) const {
@@ -386,6 +406,7 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     state.start_ms = epoch_ms(started);
     state.http = *client;
     state.tokens = std::make_unique<detail::Tokens>(sut, *client);
+    state.tokens->set_secrets(&state.secrets);
     rep.sut_json = state.privacy.text(sut.redacted_json());
 
     // Role sender: the runner hosts the endpoint and token service (sender_context.hpp); the
@@ -451,6 +472,30 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     sender.reset();
     std::error_code ec;
     std::filesystem::remove_all(scratch, ec);
+    // Every credential sent in the run is known now: a second pass catches one a SUT echoed in
+    // a test that recorded before another test's credential was made, and test messages that
+    // quote what the SUT said.
+    for (auto& res : results) {
+        for (auto& m : res.messages)
+            m = state.secrets.scrub(std::move(m));
+        for (auto& e : res.exchanges) {
+            for (std::string* text : {&e.url, &e.error})
+                *text = state.secrets.scrub(std::move(*text));
+            for (auto* hs : {&e.request_headers, &e.response_headers})
+                for (auto& h : *hs)
+                    h.value = state.secrets.scrub(std::move(h.value));
+            std::string body = state.secrets.scrub(e.request_body);
+            if (body != e.request_body) {
+                e.request_body = std::move(body);
+                e.request_sha256 = detail::sha256_hex(e.request_body);
+            }
+            body = state.secrets.scrub(e.response_body);
+            if (body != e.response_body) {
+                e.response_body = std::move(body);
+                e.response_sha256 = detail::sha256_hex(e.response_body);
+            }
+        }
+    }
     rep.tests = std::move(results);
     rep.fixture_hashes.clear();
     for (const auto& [path, hash] : state.fixture_hashes)
@@ -567,6 +612,14 @@ Result<std::vector<RejudgeChange>> rejudge(const reports::Report& report,
             ReplayContext ctx(state, *t, res.exchanges, unhash);
             reports::TestResult judged = result_of(*t, mandatory.count(t->id) > 0);
             judge(*t, ctx, judged);
+            if (!ctx.truncated.empty()) {
+                judged.status = reports::Status::error;
+                judged.messages = {
+                    "re-judge: not judged: a stored body it needs was cut when it was recorded "
+                    "(bodies over " +
+                    std::to_string(detail::kStoredBodyLimit >> 20) +
+                    " MiB are not kept whole): " + ctx.truncated.front()};
+            }
             res.status = judged.status;
             res.messages = judged.messages;
             for (auto& n : ctx.notes)

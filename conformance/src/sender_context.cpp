@@ -138,8 +138,10 @@ std::string redact_token_response(const std::string& body) {
 // upstream dropped is dropped towards the SUT too, so faults reach the SUT unchanged.
 class Proxy {
   public:
-    Proxy(std::string kind, std::mutex& mu, std::vector<reports::Exchange>& out)
-        : kind_(std::move(kind)), mu_(mu), out_(out) {}
+    // `secrets`: where every credential passing through is remembered (tokens the runner's
+    // token service issues, the SUT's assertions and proofs), so finish() scrubs any echo.
+    Proxy(std::string kind, std::mutex& mu, std::vector<reports::Exchange>& out, Secrets& secrets)
+        : kind_(std::move(kind)), mu_(mu), out_(out), secrets_(secrets) {}
     ~Proxy() { stop(); }
 
     Result<std::string> start() {
@@ -188,6 +190,10 @@ class Proxy {
         const auto t0 = Clock::now();
         x.started = rfc3339_ms(t0);
         const std::string authorization = req.get_header_value("Authorization");
+        for (const auto& [name, value] : req.headers)
+            if (iequals(name, "Authorization") || iequals(name, "DPoP") ||
+                iequals(name, "Cookie") || iequals(name, "Proxy-Authorization"))
+                secrets_.add(value);
         for (const auto& [name, value] : req.headers) {
             if (iequals(name, "Authorization"))
                 x.request_headers.push_back({name, redact_authorization(value)});
@@ -203,6 +209,7 @@ class Proxy {
         x.request_body = req.body;
         const std::string assertion = form_value(req.body, "client_assertion");
         if (!assertion.empty()) {
+            secrets_.add(assertion);
             x.request_body = replace_form_value(req.body, "client_assertion", "[redacted]");
             x.request_headers.push_back(
                 {"X-Vft-Recorded-Client-Assertion",
@@ -247,6 +254,9 @@ class Proxy {
                 x.response_headers.push_back({name, value});
                 if (!iequals(name, "Content-Type")) res.set_header(name, value);
             }
+            if (kind_ == "token service")
+                for (const char* member : {"access_token", "refresh_token", "id_token"})
+                    if (auto t = auth::json_string_member(result->body, member)) secrets_.add(*t);
             x.response_body =
                 kind_ == "token service" ? redact_token_response(result->body) : result->body;
             res.status = result->status;
@@ -261,6 +271,7 @@ class Proxy {
     std::string kind_;
     std::mutex& mu_;
     std::vector<reports::Exchange>& out_;
+    Secrets& secrets_;
     httplib::Server server_;
     std::thread thread_;
     std::string base_, host_ = "127.0.0.1";
@@ -458,6 +469,7 @@ struct SenderContext::Impl {
     std::filesystem::path dir;
     std::mutex mu;
     std::vector<reports::Exchange> recorded;  // in clear; hashed in finish()
+    Secrets secrets;  // credentials seen by the proxies; scrubbed in finish()
     std::unique_ptr<mocks::Receiver> receiver;
     std::string receiver_url;
     std::unique_ptr<Proxy> receiver_proxy;
@@ -476,7 +488,7 @@ struct SenderContext::Impl {
     // issuer is the proxy's URL (the SUT's assertions name it as aud), and every token request
     // of the test is recorded with it even when tests run in parallel.
     Result<std::string> start_token_service() {
-        token_proxy = std::make_unique<Proxy>("token service", mu, recorded);
+        token_proxy = std::make_unique<Proxy>("token service", mu, recorded, secrets);
         auto proxy_url = token_proxy->start();
         if (!proxy_url) return proxy_url.error();
         const Sut& sut = run.sut;
@@ -512,15 +524,17 @@ struct SenderContext::Impl {
         ro.db_path = (dir / "journal.db").string();
         ro.faults_json = faults_json;
         ro.threads = 4;
+        // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
+        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded, secrets);
+        auto proxy_url = receiver_proxy->start();
+        if (!proxy_url) return proxy_url.error();
+        ro.public_url = *proxy_url;
         auto receiver_or = mocks::Receiver::create(ro);
         if (!receiver_or) return receiver_or.error();
         receiver = std::move(*receiver_or);
         auto url = receiver->start();
         if (!url) return url.error();
         receiver_url = *url;
-        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded);
-        auto proxy_url = receiver_proxy->start();
-        if (!proxy_url) return proxy_url.error();
         receiver_proxy->set_upstream("127.0.0.1", port_of(receiver_url));
         return {};
     }
@@ -711,9 +725,10 @@ std::vector<reports::Exchange> SenderContext::inbound() {
 std::vector<reports::Exchange> SenderContext::finish() {
     impl_->stop();
     auto all = inbound();
-    const Privacy privacy(impl_->run.options.fnr_salt);
+    const Privacy privacy(impl_->run.options.fnr_salt, &impl_->secrets);
     for (auto& x : all) {
         x.url = privacy.text(x.url);
+        x.error = privacy.text(x.error);
         x.request_body = privacy.body(x.request_body);
         x.response_body = privacy.body(x.response_body);
         for (auto& h : x.request_headers)

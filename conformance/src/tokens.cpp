@@ -106,6 +106,7 @@ Result<Tokens::Token> Tokens::fetch(const std::string& scope, bool dpop) {
         if (!assertion)
             return token_error("cannot sign the client assertion: " + assertion.error().message,
                                "");
+        if (secrets_) secrets_->add(*assertion);
         transport::HttpRequest req;
         req.method = "POST";
         req.url = sut_.auth.token_url;
@@ -123,6 +124,7 @@ Result<Tokens::Token> Tokens::fetch(const std::string& scope, bool dpop) {
             auto proof = auth::make_dpop_proof(*dk, {"POST", sut_.auth.token_url, "", nonce, 0});
             if (!proof)
                 return token_error("cannot make a DPoP proof: " + proof.error().message, "");
+            if (secrets_) secrets_->add(*proof);
             req.headers.emplace_back("DPoP", *proof);
         }
         auto res = http_.send(req);
@@ -150,6 +152,7 @@ Result<Tokens::Token> Tokens::fetch(const std::string& scope, bool dpop) {
             return token_error("the token endpoint's answer has no access_token", "");
         Token t;
         t.access_token = d["access_token"].GetString();
+        if (secrets_) secrets_->add(t.access_token);
         t.type = d.HasMember("token_type") && d["token_type"].IsString()
                      ? d["token_type"].GetString()
                      : "Bearer";

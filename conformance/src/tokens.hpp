@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance_detail.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/conformance/suite.hpp"
 #include "vft/conformance/sut.hpp"
@@ -33,6 +34,9 @@ class Tokens {
                                                      const std::vector<std::string>& scopes,
                                                      DpopFault fault,
                                                      const std::string& last_proof);
+    // Where every client assertion, token-endpoint proof and token fetched is remembered, so
+    // evidence never shows one a SUT echoes (conformance_detail.hpp). Not owned; may be null.
+    void set_secrets(Secrets* secrets) { secrets_ = secrets; }
     // Loads the key and fetches one token (pre-flight). Errors: VFT-CONF-1407.
     [[nodiscard]] Result<void> check(const std::vector<std::string>& scopes);
 
@@ -57,6 +61,7 @@ class Tokens {
     std::mutex mu_;
     std::optional<auth::Key> key_, dpop_key_;
     std::map<std::string, Token> cache_;
+    Secrets* secrets_ = nullptr;
 };
 
 [[nodiscard]] std::string_view to_string(TokenKind kind);

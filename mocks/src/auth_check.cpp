@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <set>
@@ -172,8 +173,39 @@ std::optional<ApiPath> api_of(std::string_view path) {
     return std::nullopt;
 }
 
-std::string request_url(std::string_view host, std::string_view path) {
-    return "http://" + std::string(host) + std::string(path);
+std::string request_url(std::string_view public_url, std::string_view path) {
+    return trim_slash(std::string(public_url)) + std::string(path);
+}
+
+bool valid_host(std::string_view host) {
+    if (host.empty() || host.size() > 261) return false;  // 255 for the name, ":" and 5 digits
+    size_t end = 0;
+    if (host[0] == '[') {
+        end = host.find(']');
+        if (end == std::string_view::npos || end < 3) return false;
+        for (size_t i = 1; i < end; ++i) {
+            const char c = host[i];
+            if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'))
+                return false;
+        }
+        ++end;
+    } else {
+        while (end < host.size() && host[end] != ':') {
+            const char c = host[end];
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+                  c == '~'))
+                return false;
+            ++end;
+        }
+        if (end == 0) return false;
+    }
+    if (end == host.size()) return true;
+    if (host[end] != ':') return false;
+    const std::string_view port = host.substr(end + 1);
+    if (port.empty() || port.size() > 5) return false;
+    for (char c : port)
+        if (c < '0' || c > '9') return false;
+    return std::stoi(std::string(port)) <= 65535;
 }
 
 struct AuthChecker::Impl {
@@ -325,7 +357,7 @@ struct AuthChecker::Impl {
 
     // The scopes that admit this request; the first is the one to ask for.
     static std::vector<std::string> admitting_scopes(Api api, std::string_view method,
-                                                     std::string_view url) {
+                                                     std::string_view path) {
         switch (api) {
             case Api::jft:
             case Api::pmd:
@@ -335,9 +367,10 @@ struct AuthChecker::Impl {
             case Api::vkp:
                 break;
         }
-        // /epj/r4/{orgnr}/{resource}[/_search]: POST to the resource writes, _search reads.
-        const size_t at = url.find("/epj/r4/");
-        std::string_view rest = at == std::string_view::npos ? url : url.substr(at + 8);
+        // /epj/r4/{orgnr}/{resource}[/_search]: POST to the resource writes, _search reads. The
+        // path as routed (api_of said it starts with /epj/r4/), never a URL a client shaped.
+        std::string_view rest =
+            path.substr(0, 8) == "/epj/r4/" ? path.substr(8) : std::string_view{};
         rest = rest.substr(std::min(rest.size(), rest.find('/') + 1));
         const std::string resource = lower(rest.substr(0, rest.find('/')));
         const bool read = method == "GET" || rest.find("/_search") != std::string_view::npos;
@@ -345,9 +378,11 @@ struct AuthChecker::Impl {
         return {base + (read ? ".read" : ".write"), base + ".*", "nhn:vkp/api/*.*"};
     }
 
-    std::optional<Refusal> check(std::string_view method, std::string_view url,
-                                 const Headers& headers, Api api, std::string_view orgnr) {
+    std::optional<Refusal> check(std::string_view method, std::string_view path,
+                                 std::string_view public_url, const Headers& headers, Api api,
+                                 std::string_view orgnr) {
         if (defects.has("ignores-auth")) return std::nullopt;
+        const std::string url = request_url(public_url, path);
         const bool dpop_api = api == Api::jft || api == Api::pmd;
         const bool dpop_checked = dpop_api && !defects.has("no-dpop-check");
         auto fail = [](std::string_view code, std::string message, std::string location = {}) {
@@ -482,7 +517,7 @@ struct AuthChecker::Impl {
         }
 
         if (!defects.has("ignores-scope")) {
-            const auto wanted = admitting_scopes(api, method, url);
+            const auto wanted = admitting_scopes(api, method, path);
             const auto granted = verified->scopes();
             const bool ok = std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
                 return std::find(granted.begin(), granted.end(), w) != granted.end();
@@ -562,9 +597,18 @@ Result<std::unique_ptr<AuthChecker>> AuthChecker::create(AuthCheckerOptions opti
     return std::unique_ptr<AuthChecker>(new AuthChecker(std::move(impl)));
 }
 
+std::optional<Refusal> AuthChecker::check(std::string_view method, std::string_view path,
+                                          std::string_view public_url, const Headers& headers,
+                                          Api api, std::string_view orgnr) {
+    return impl_->check(method, path, public_url, headers, api, orgnr);
+}
+
 std::optional<Refusal> AuthChecker::check(std::string_view method, std::string_view url,
                                           const Headers& headers, Api api, std::string_view orgnr) {
-    return impl_->check(method, url, headers, api, orgnr);
+    const size_t scheme = url.find("://");
+    const size_t slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+    const size_t cut = slash == std::string_view::npos ? url.size() : slash;
+    return impl_->check(method, url.substr(cut), url.substr(0, cut), headers, api, orgnr);
 }
 
 std::string AuthChecker::describe() const {

@@ -36,8 +36,15 @@ struct ApiPath {
 };
 [[nodiscard]] std::optional<ApiPath> api_of(std::string_view path);
 
-// The request URL as the client saw it, for DPoP htu: http://<Host header><path>.
-[[nodiscard]] std::string request_url(std::string_view host, std::string_view path);
+// The request URL for DPoP htu: the receiver's own public URL (its configuration: what the token
+// service and the clients are given, never the request's Host header) + the request path.
+[[nodiscard]] std::string request_url(std::string_view public_url, std::string_view path);
+
+// A Host header value as RFC 9110 §7.2 allows it: uri-host [ ":" port ], where uri-host is a
+// registered name (letters, digits, '-', '.', '_', '~'), an IPv4 address or an IP literal in
+// brackets, and port is 0-65535. Anything else (a '/', '@', '?', spaces, an empty value) is
+// refused with 400 before the request is looked at.
+[[nodiscard]] bool valid_host(std::string_view host);
 
 // A refused request: what the receiver answers.
 struct Refusal {
@@ -56,8 +63,10 @@ struct AuthCheckerOptions {
     std::string authz_label = "--authz";     // names the register in errors (its file path)
     std::vector<std::string> served_orgnrs;  // others are left to the handler (400 2.2)
     std::vector<std::string> defects;        // named defects; the auth ones switch checks off
-    int leeway_s = 30;                       // clock skew allowed for exp, nbf and proof iat
-    int proof_max_age_s = 300;               // a DPoP proof's iat may be at most this old
+    // Clock skew allowed for exp, nbf and proof iat. HelseID's rules for APIs: "some small
+    // leeway, usually no more than a few seconds" (docs/security.md has the page).
+    int leeway_s = 5;
+    int proof_max_age_s = 300;                        // a DPoP proof's iat may be at most this old
     std::chrono::milliseconds fetch_deadline{10000};  // keep trying to reach the token service
     int64_t now = 0;  // a fixed clock, seconds since the epoch (tests); 0 = the system clock
 };
@@ -73,8 +82,15 @@ class AuthChecker {
     [[nodiscard]] static Result<std::unique_ptr<AuthChecker>> create(AuthCheckerOptions options);
     ~AuthChecker();
 
-    // nullopt = the request may proceed. `url` is the absolute request URL (request_url), and
-    // `orgnr` the one in a VKP path. Header names are matched case-insensitively.
+    // nullopt = the request may proceed. `path` is the request path as routed (the endpoint and
+    // so the required scope come from it alone); `public_url` is the receiver's own configured
+    // URL, so DPoP htu must be public_url + path; `orgnr` is the one in a VKP path. Header names
+    // are matched case-insensitively.
+    [[nodiscard]] std::optional<Refusal> check(std::string_view method, std::string_view path,
+                                               std::string_view public_url, const Headers& headers,
+                                               Api api, std::string_view orgnr);
+    // The same with the absolute URL (scheme://authority/path) split into public URL and path;
+    // for callers whose URL comes from configuration (unit tests), never from a Host header.
     [[nodiscard]] std::optional<Refusal> check(std::string_view method, std::string_view url,
                                                const Headers& headers, Api api,
                                                std::string_view orgnr);

@@ -497,9 +497,10 @@ struct Receiver::Impl {
         }
         // Token checks (auth_check.hpp) come after the injected faults: a failing network or
         // proxy answers before the API sees the token.
-        if (fault_hook || auth)
-            server.set_pre_routing_handler([this, fault_hook](const http::Request& req,
-                                                              http::Response& res) {
+        server.set_pre_routing_handler(
+            [this, fault_hook](const http::Request& req, http::Response& res) {
+                if (host_refused(req, res) == http::Server::HandlerResponse::Handled)
+                    return http::Server::HandlerResponse::Handled;
                 if (fault_hook && fault_hook(req, res) == http::Server::HandlerResponse::Handled)
                     return http::Server::HandlerResponse::Handled;
                 return auth ? check_token(req, res) : http::Server::HandlerResponse::Unhandled;
@@ -652,15 +653,39 @@ struct Receiver::Impl {
         });
     }
 
+    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400.
+    // Answered before the body is read; the connection is closed.
+    http::Server::HandlerResponse host_refused(const http::Request& req,
+                                                  http::Response& res) {
+        size_t count = 0;
+        bool ok = true;
+        for (const auto& [name, value] : req.headers)
+            if (name.size() == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' &&
+                (name[2] | 0x20) == 's' && (name[3] | 0x20) == 't') {
+                ++count;
+                ok = ok && detail::valid_host(value);
+            }
+        if (count == 1 && ok) return http::Server::HandlerResponse::Unhandled;
+        res.set_header("Connection", "close");
+        reply(res, 400,
+              vkp_outcome("2.4", "InvalidFormat",
+                          count == 0  ? "the request has no Host header"
+                          : count > 1 ? "the request has more than one Host header"
+                                      : "the Host header is not host[:port]",
+                          "invalid"));
+        return http::Server::HandlerResponse::Handled;
+    }
+
     // A refused request is answered here, before its body is read; the connection is closed
     // so an unread body cannot be taken for the next request.
     http::Server::HandlerResponse check_token(const http::Request& req, http::Response& res) {
         const auto api = detail::api_of(req.path);
         if (!api) return http::Server::HandlerResponse::Unhandled;
         detail::AuthChecker::Headers headers(req.headers.begin(), req.headers.end());
-        auto refusal =
-            auth->check(req.method, detail::request_url(req.get_header_value("Host"), req.path),
-                        headers, api->api, api->orgnr);
+        // The endpoint, the scope and the DPoP htu come from the routed path and this receiver's
+        // own URL; the Host header (checked for its syntax in host_refused) is not used.
+        const std::string public_url = options.public_url.empty() ? base_url : options.public_url;
+        auto refusal = auth->check(req.method, req.path, public_url, headers, api->api, api->orgnr);
         if (!refusal) return http::Server::HandlerResponse::Unhandled;
         if (!refusal->www_authenticate.empty())
             res.set_header("WWW-Authenticate", refusal->www_authenticate);
@@ -883,22 +908,45 @@ struct Receiver::Impl {
             errors.push_back(
                 {"E35", "", "the patient is not known in this municipality's journal"});
         kith::AppRec apprec;
-        if (original) {
+        // Not readable, or not answerable as read: acknowledge what can be recovered (MsgId), to
+        // an unknown sender, rejected with the reason. Every KITH message gets an AppRec; 500 is
+        // left for the receiver's own faults (issue 13).
+        auto unaddressed = [&](std::vector<kith::AppRecError> why) {
+            kith::AppRec a;
+            a.sender = self();
+            a.receiver = {"Ukjent avsender", "", "0", std::nullopt};
+            a.status = kith::AppRecStatus::rejected;
+            a.errors = std::move(why);
+            // The reasons may quote what could not be read: kept to what XML 1.0 surely
+            // carries, so that the receipt itself cannot fail on them.
+            for (auto& e : a.errors)
+                for (std::string* t : {&e.text, &e.detail})
+                    for (char& c : *t) {
+                        const auto u = static_cast<unsigned char>(c);
+                        if ((u < 0x20 && c != '\t' && c != '\n') || u >= 0x7F) c = '?';
+                    }
+            const auto at = req.body.find("<MsgId>"), end = req.body.find("</MsgId>");
+            a.original_msg_id = at != std::string::npos && end > at && end - at - 7 <= 200
+                                    ? req.body.substr(at + 7, end - at - 7)
+                                    : "";
+            // Copied only when it is an identifier (a GUID in practice): anything else the
+            // receipt could not carry.
+            if (a.original_msg_id.empty() ||
+                !std::all_of(a.original_msg_id.begin(), a.original_msg_id.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                           c == '.' || c == ':' || c == '{' || c == '}';
+                }))
+                a.original_msg_id = "ukjent";
+            a.original_issue_date =
+                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+            return a;
+        };
+        if (original)
             apprec = kith::apprec_for(
                 *original, errors.empty() ? kith::AppRecStatus::ok : kith::AppRecStatus::rejected,
                 errors);
-        } else {
-            // Not readable: acknowledge what can be recovered (MsgId), to an unknown sender.
-            apprec.sender = self();
-            apprec.receiver = {"Ukjent avsender", "", "0", std::nullopt};
-            apprec.status = kith::AppRecStatus::rejected;
-            apprec.errors = errors;
-            const auto a = req.body.find("<MsgId>"), b = req.body.find("</MsgId>");
-            apprec.original_msg_id =
-                a != std::string::npos && b > a ? req.body.substr(a + 7, b - a - 7) : "ukjent";
-            apprec.original_issue_date =
-                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-        }
+        else
+            apprec = unaddressed(errors);
         if (defects.has("apprec-wrong-status") && apprec.status != kith::AppRecStatus::ok) {
             apprec.status = kith::AppRecStatus::ok;  // "OK" for a message it could not take
             apprec.errors.clear();
@@ -906,7 +954,17 @@ struct Receiver::Impl {
         if (defects.has("apprec-wrong-original-msgid"))
             apprec.original_msg_id = new_uuid();  // correlates with nothing the sender sent
         auto built = kith::build_apprec(apprec);
-        if (!built)
+        if (!built && original) {
+            // The message is readable but its sender cannot be written into a receipt (e.g. a
+            // HER-id that is not digits): rejected, T99, with the reason.
+            errors.push_back({"T99", "",
+                              "the AppRec cannot be addressed to the sender: " +
+                                  built.error().location + ": " + built.error().message});
+            apprec = unaddressed(errors);
+            original = built.error();  // not journaled: it was not accepted
+            built = kith::build_apprec(apprec);
+        }
+        if (!built)  // even the receipt to an unknown sender failed: a fault of this receiver
             return reply(res, 500,
                          vkp_outcome("3", "annen feil", built.error().message, "exception"));
         if (!original) return reply(res, 200, built->json, "application/xml; charset=utf-8");

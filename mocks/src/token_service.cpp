@@ -311,11 +311,6 @@ struct TokenService::Impl {
         return std::string(b.GetString(), b.GetSize());
     }
 
-    // The URL the client sent the request to, as a DPoP htu (RFC 9449 §4.3).
-    static std::string request_url(const http::Request& req) {
-        return "http://" + req.get_header_value("Host") + req.path;
-    }
-
     // Authenticates the client by its assertion (RFC 7523 §3, HelseID's typ). Does not record
     // the jti: that happens only when a token is issued. On success sets `client` and `jti`.
     std::optional<OAuthError> authenticate(const std::string& assertion, const std::string& form_id,
@@ -418,10 +413,11 @@ struct TokenService::Impl {
         if (proofs == 1) {
             auth::DpopExpect expect;
             expect.htm = "POST";
-            expect.htu = request_url(req);
+            // htu is one of this service's own URLs (the published endpoint under the issuer, or
+            // where it listens), never one built from the request's Host header.
+            expect.htu = issuer + "/connect/token";
             expect.leeway_s = kLeewayS;
             auto proof = auth::verify_dpop_proof(req.get_header_value("DPoP"), expect);
-            // A client may have used another name for this host than the published endpoint's.
             if (!proof && proof.error().location == "payload.htu" &&
                 auth::normalize_htu(token_endpoint) != auth::normalize_htu(expect.htu)) {
                 expect.htu = token_endpoint;

@@ -81,7 +81,11 @@ std::string member_path(const std::vector<std::string>& context) {
     return path.empty() ? "(top level)" : path;
 }
 
-Result<void> validate(std::string_view json, const Compiled& schema, std::string_view what) {
+// `uint64_member`: a top-level member that must be an unsigned 64-bit integer. JSON Schema says
+// "integer" for it, but valijson compares numbers as signed 64-bit, so "minimum": 0 would refuse
+// every value of 2^63 or more; the range is checked here instead.
+Result<void> validate(std::string_view json, const Compiled& schema, std::string_view what,
+                      const char* uint64_member = nullptr) {
     if (!schema.schema)
         return detail::report_error(errc::report_schema,
                                     std::string(what) + ": " + schema.error + " (a bug in vft)");
@@ -103,6 +107,16 @@ Result<void> validate(std::string_view json, const Compiled& schema, std::string
         return detail::report_error(errc::report_schema,
                                     std::string(what) + ": schema check failed: " + e.what());
     }
+    if (ok && uint64_member && doc.IsObject() && doc.HasMember(uint64_member) &&
+        !doc[uint64_member].IsUint64())
+        return detail::report_error(errc::report_schema,
+                                    std::string(what) +
+                                        " does not match its JSON Schema: " + uint64_member +
+                                        ": expected an unsigned 64-bit integer (0 to "
+                                        "18446744073709551615)",
+                                    uint64_member,
+                                    "reports/schema/ holds the schema; docs/reports.md explains "
+                                    "the fields");
     if (ok) return {};
     // valijson reports a violation and then each enclosing "$ref"/"items"/"properties" step that
     // failed because of it; those wrappers are dropped and the deepest violation is the location.
@@ -148,7 +162,7 @@ Result<void> validate(std::string_view json, const Compiled& schema, std::string
 }  // namespace
 
 Result<void> validate_report_json(std::string_view json) {
-    return validate(json, report_schema(), "report.json");
+    return validate(json, report_schema(), "report.json", "seed");
 }
 
 Result<void> validate_certification_json(std::string_view json) {

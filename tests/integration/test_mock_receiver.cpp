@@ -326,6 +326,55 @@ TEST_CASE("mock receiver: KITH dialog notes get an AppRec (1, T01, T02, E35), on
     CHECK(e35.errors.front().code == "E35");
 }
 
+// Issue 13 item 5: a MsgHead with <OrganisationName/> (valid: xs:string) got HTTP 500 and no
+// AppRec. Every KITH message gets an AppRec: status 1 for a valid one, 2 with a kodeverk 8221
+// code and the reason for the others, however odd the sender's details.
+TEST_CASE("mock receiver: every KITH message gets an AppRec, never a 500",
+          "[integration][mocks][kith]") {
+    Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});
+    REQUIRE_FALSE(p.url().empty());
+    httplib::Client c(p.url());
+    const std::string note = slurp("fixtures/messages/valid/kith/msghead-dialog-notat.xml");
+    auto with = [&](const std::string& from, const std::string& to) {
+        std::string xml = note;
+        const auto at = xml.find(from);
+        REQUIRE(at != std::string::npos);
+        return xml.replace(at, from.size(), to);
+    };
+    auto post = [&](const std::string& xml) {
+        auto r = c.Post("/kith/messages", xml, "application/xml");
+        REQUIRE(r);
+        INFO(r->body);
+        CHECK(r->status == 200);
+        auto apprec = vft::kith::read_apprec(r->body);
+        REQUIRE(apprec.ok());
+        return *apprec;
+    };
+    const std::string empty_name =
+        with("<OrganisationName>Responssenter Vest</OrganisationName>", "<OrganisationName/>");
+    auto ok = post(empty_name);
+    CHECK(ok.status == vft::kith::AppRecStatus::ok);
+    CHECK(ok.receiver.name.empty());
+    CHECK(ok.receiver.her_id == "8143063");
+
+    // Odd but schema-valid sender details (a HER-id that is not digits) and broken ones: an
+    // AppRec every time, rejected ones with a code and a reason.
+    auto odd = post(with("<Id>8143063</Id>", "<Id>HER 81-43</Id>"));
+    if (odd.status != vft::kith::AppRecStatus::ok) {
+        REQUIRE_FALSE(odd.errors.empty());
+        CHECK_FALSE(odd.errors.front().code.empty());
+    }
+    for (const std::string& bad :
+         {std::string("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\"><MsgInfo>"
+                      "<MsgId>\x01\x02</MsgId>"),
+          std::string("not xml at all"), std::string()}) {
+        auto r = post(bad);
+        CHECK(r.status == vft::kith::AppRecStatus::rejected);
+        REQUIRE_FALSE(r.errors.empty());
+        CHECK(r.errors.front().code == "T01");
+    }
+}
+
 TEST_CASE("mock receiver: JFT search pages with a cursor and marks events read",
           "[integration][mocks]") {
     Process p({VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"});

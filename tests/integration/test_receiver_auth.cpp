@@ -319,3 +319,111 @@ TEST_CASE("vft outbox deliver --token-url: Bearer for VKP and KITH, DPoP for JFT
     // Usage: a token URL without the client is refused before anything is read.
     CHECK(run(base + (dir / "other.db").string() + " --token-url " + m.ts.url()).first == 2);
 }
+
+// Issue 13 item 2: the receiver took the endpoint (so the required scope) and the DPoP htu from
+// Host + path. A patient.read-only token journaled a bundle with
+// "Host: 127.0.0.1:P/epj/r4/312229544/patient/_search", and a proof made for another host passed
+// when Host named that host. Now Host is checked for its syntax only; the scope comes from the
+// path and htu from the receiver's own (configured) URL.
+TEST_CASE("receiver auth: Host can neither widen a scope nor make a foreign DPoP proof fit",
+          "[integration][receiver_auth][host]") {
+    Mocks m;
+    REQUIRE_FALSE(m.rx.url().empty());
+    httplib::Client c(m.rx.url());
+    const std::string bundle = vft::test::source_file(kAlarm);
+    const std::string id = identifier_of(bundle);
+    const std::string hostport = m.rx.url().substr(std::string("http://").size());
+    const std::string read_only = m.token("trygghet-alarm", "nhn:vkp/api/user/patient.read");
+
+    auto crafted = c.Post("/epj/r4/312229544/bundle",
+                          {{"Authorization", "Bearer " + read_only},
+                           {"Host", hostport + "/epj/r4/312229544/patient/_search"}},
+                          bundle, kJson);
+    REQUIRE(crafted);
+    INFO(crafted->body);
+    CHECK(crafted->status == 400);
+    CHECK(has(crafted->body, "Host"));
+    CHECK(journaled(c, id) == 0);
+    // With a well-formed Host the path decides: a bundle write needs bundle.write.
+    auto plain = c.Post("/epj/r4/312229544/bundle", {{"Authorization", "Bearer " + read_only}},
+                        bundle, kJson);
+    refused(plain, 403, "forbidden", R"(error="insufficient_scope")", read_only);
+    CHECK(journaled(c, id) == 0);
+    // The read it is granted still works.
+    auto search = c.Post("/epj/r4/312229544/patient/_search",
+                         {{"Authorization", "Bearer " + read_only}, {"ServiceCodes", "TA"}},
+                         "identifier=urn:oid:2.16.578.1.12.4.1.4.1|12854812341",
+                         "application/x-www-form-urlencoded");
+    REQUIRE(search);
+    CHECK(search->status != 401);
+    CHECK(search->status != 403);
+
+    // DPoP: a proof for another host, with Host claiming that host, is refused.
+    const auth::Key dpop = fresh_key(auth::Algorithm::es256);
+    const std::string token = m.token("trygghet-jft", "nhn:jft/api", &dpop);
+    const std::string note =
+        vft::test::source_file("fixtures/messages/valid/jft/document-dho-note.json");
+    auto proof_for = [&](const std::string& url) {
+        auto p = auth::make_dpop_proof(dpop, {"POST", url, token, "", 0});
+        REQUIRE(p.ok());
+        return *p;
+    };
+    refused(c.Post("/v1/Bundle",
+                   {{"Authorization", "DPoP " + token},
+                    {"DPoP", proof_for("http://other.example:8080/v1/Bundle")},
+                    {"Host", "other.example:8080"}},
+                   note, "application/json"),
+            401, "login", R"(error="invalid_dpop_proof")", token);
+    auto own = c.Post("/v1/Bundle",
+                      {{"Authorization", "DPoP " + token},
+                       {"DPoP", proof_for(m.rx.url() + "/v1/Bundle")},
+                       {"Host", "other.example:8080"}},
+                      note, "application/json");
+    REQUIRE(own);
+    INFO(own->body);
+    CHECK(own->status == 202);  // Host is not consulted: the proof names this receiver's URL
+
+    // Host missing or malformed: 400 on any path, before the token is looked at.
+    for (const char* bad : {"a b", "x@y", "[::1", "127.0.0.1:99999"}) {
+        auto r = c.Get("/_admin/journal", {{"Host", bad}});
+        REQUIRE(r);
+        CHECK(r->status == 400);
+    }
+}
+
+// --public-url: behind another name (a proxy, TLS terminator), proofs name the public URL.
+TEST_CASE("receiver auth: --public-url is the URL DPoP proofs must name",
+          "[integration][receiver_auth][host]") {
+    TestClients clients;
+    Process ts{{VFT_CLI_PATH, "mock", "token-service", "--listen", "127.0.0.1:0", "--clients",
+                clients.file.string()}};
+    REQUIRE_FALSE(ts.url().empty());
+    Process rx{{VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0", "--auth", ts.url(),
+                "--public-url", "https://epj.kommune.example/api"}};
+    REQUIRE_FALSE(rx.url().empty());
+    const auth::Key dpop = fresh_key(auth::Algorithm::es256);
+    TokenRequest tr("trygghet-jft", &clients.jwk_key, "nhn:jft/api");
+    tr.dpop = &dpop;
+    const auto t = request_token(ts.url(), tr);
+    REQUIRE(t.status == 200);
+    const std::string note =
+        vft::test::source_file("fixtures/messages/valid/jft/document-dho-note.json");
+    httplib::Client c(rx.url());
+    auto send = [&](const std::string& htu) {
+        auto p = auth::make_dpop_proof(dpop, {"POST", htu, t.access_token, "", 0});
+        REQUIRE(p.ok());
+        return c.Post("/v1/Bundle", {{"Authorization", "DPoP " + t.access_token}, {"DPoP", *p}},
+                      note, "application/json");
+    };
+    refused(send(rx.url() + "/v1/Bundle"), 401, "login", R"(error="invalid_dpop_proof")",
+            t.access_token);
+    auto ok = send("https://epj.kommune.example/api/v1/Bundle");
+    REQUIRE(ok);
+    INFO(ok->body);
+    CHECK(ok->status == 202);
+
+    const auto [rc, out] = run(std::string(VFT_CLI_PATH) +
+                               " mock receiver --listen 127.0.0.1:0 --public-url 'ftp://x/?a'");
+    CHECK(rc == 2);
+    CHECK(has(out, "--public-url"));
+}

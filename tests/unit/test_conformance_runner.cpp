@@ -134,6 +134,12 @@ TEST_CASE("privacy: secrets redacted, valid person numbers hashed with the salt"
         "identifier=12854812341&d=52854812335&bad=12854812342&long=128548123410&org=312229544");
     CHECK(text == "identifier=" + h + "&d=" + p.hash("52854812335") +
                       "&bad=12854812342&long=128548123410&org=312229544");
+    // Issue 13 item 9: written with a space, a dot or a hyphen between the 6 and the 5 digits.
+    CHECK(p.text("Pasient 128548 12341 funnet.") == "Pasient " + h + " funnet.");
+    CHECK(p.text("fnr 128548.12341.") == "fnr " + h + ".");
+    CHECK(p.text("128548-12341") == h);
+    CHECK(p.text("128548 12342 / 1128548 12341 / 128548 123410") ==
+          "128548 12342 / 1128548 12341 / 128548 123410");
     auto hs = p.headers({{"Authorization", "Bearer eyJabc"},
                          {"DPoP", "eyJproof"},
                          {"X-Api-Key", "k"},
@@ -154,6 +160,37 @@ TEST_CASE("privacy: secrets redacted, valid person numbers hashed with the salt"
     const std::string cut = p.body(std::string(100, 'x'), 10);
     CHECK(cut.rfind(std::string(10, 'x'), 0) == 0);
     CHECK(cut.find("90 more bytes not recorded") != std::string::npos);
+    REQUIRE(detail::truncation_of(cut));
+    CHECK(*detail::truncation_of(cut) == "100 bytes in all, 90 not recorded");
+    CHECK_FALSE(detail::truncation_of(std::string(100, 'x')));
+    CHECK_FALSE(detail::truncation_of("[vft: x more bytes not recorded; 100 bytes in all]"));
+    // Bodies are kept whole up to 16 MiB (issue 13 item 9: a 1 MiB cut broke re-judging).
+    const std::string two_mib(2u << 20, 'y');
+    CHECK(p.body(two_mib) == two_mib);
+}
+
+// Issue 13 item 6: what the runner sent as a credential never reaches the evidence, wherever a
+// SUT echoes it; JWT-shaped credentials after Bearer/DPoP are redacted even when unknown.
+TEST_CASE("privacy: credentials the runner sent are scrubbed everywhere",
+          "[conformance][privacy]") {
+    detail::Secrets secrets;
+    const std::string token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz";
+    const std::string proof = "eyJ0eXAiOiJkcG9wK2p3dCJ9.eyJodG0iOiJQT1NUIn0.cHJvb2Y";
+    secrets.add("Bearer " + token);
+    secrets.add(proof);
+    secrets.add("short");  // too short to be a credential: never redacts ordinary text
+    detail::Privacy p("00112233445566778899aabbccddeeff", &secrets);
+    const std::string echoed =
+        p.body(R"({"you_sent":")" + token + R"(","proof":")" + proof + R"(","x":"short"})");
+    CHECK(echoed == R"({"you_sent":"[redacted]","proof":"[redacted]","x":"short"})");
+    auto hs = p.headers({{"X-Debug", "Bearer " + token}, {"X-Other", "DPoP " + proof}});
+    CHECK(hs[0].value == "[redacted]");  // the whole value the runner sent
+    CHECK(hs[1].value == "DPoP [redacted]");
+    // Unknown JWTs after a scheme; other text after "Bearer " stays.
+    CHECK(detail::redact_jwt_credentials("auth: bearer aaa.bbb.ccc; DPoP x-y.z_w. end") ==
+          "auth: bearer [redacted]; DPoP [redacted] end");
+    CHECK(detail::redact_jwt_credentials(R"(Bearer realm="vkp", Bearer a.b, Bearer ..x)") ==
+          R"(Bearer realm="vkp", Bearer a.b, Bearer ..x)");
 }
 
 TEST_CASE("identifiers and clock text are deterministic", "[conformance][replay]") {
@@ -228,5 +265,29 @@ TEST_CASE("a run re-judges to the same results; an altered exchange changes the 
     REQUIRE(changed->size() == 1);
     CHECK(changed->front().test_id == "vkp_r4.search.invalid_fnr_rejected");
     CHECK(changed->front().after == reports::Status::fail);
+
+    // Issue 13 item 9: a stored answer that was cut when recorded (over the 16 MiB bound) is
+    // never judged: the test becomes `error` with the reason, not `fail`.
+    reports::Report cut = *rep;
+    const detail::Privacy privacy(rep->fnr_salt);
+    std::string cut_id;
+    for (auto& t : cut.tests)
+        if (cut_id.empty() && t.id.rfind("vkp_r4.search.", 0) == 0 && !t.exchanges.empty() &&
+            t.exchanges.front().status == 200) {
+            auto& e = t.exchanges.front();
+            e.response_body = privacy.body(e.response_body, e.response_body.size() / 2);
+            cut_id = t.id;
+        }
+    REQUIRE_FALSE(cut_id.empty());
+    reports::Report cut_again;
+    auto cut_changes = rejudge(cut, &cut_again);
+    REQUIRE(cut_changes.ok());
+    REQUIRE(cut_changes->size() == 1);
+    CHECK(cut_changes->front().test_id == cut_id);
+    CHECK(cut_changes->front().after == reports::Status::error);
+    REQUIRE_FALSE(cut_changes->front().messages.empty());
+    CHECK(cut_changes->front().messages.front().find("was cut when it was recorded") !=
+          std::string::npos);
+    CHECK(cut_again.verdict == reports::Verdict::incomplete);
     (*receiver)->stop();
 }

@@ -125,3 +125,20 @@ TEST_CASE("masking keeps only the check digits", "[identifiers][privacy]") {
     CHECK(mask_person_ids("fnr=12854812341, orgnr=312229544, id 123456789012") ==
           "fnr=*********41, orgnr=312229544, id 123456789012");
 }
+
+// Issue 13 item 9: a fødselsnummer written with a space or a dot between birth date and
+// personal number was printed in clear.
+TEST_CASE("masking also finds 6+5 digits with one separator", "[identifiers][privacy]") {
+    CHECK(mask_person_ids("pasient 128548 12341 ok") == "pasient ****** ***41 ok");
+    CHECK(mask_person_ids("pasient 128548.12341.") == "pasient ******.***41.");
+    CHECK(mask_person_ids("128548-12341") == "******-***41");
+    CHECK(mask_person_ids("128548\xC2\xA0"
+                          "12341") == "******\xC2\xA0***41");
+    CHECK(mask_person_ids("D-nummer 528548 12335") == "D-nummer ****** ***35");
+    // Not a person number (check digits wrong), part of a longer run, or another split: kept.
+    CHECK(mask_person_ids("128548 12342") == "128548 12342");
+    CHECK(mask_person_ids("1128548 12341") == "1128548 12341");
+    CHECK(mask_person_ids("128548 123410") == "128548 123410");
+    CHECK(mask_person_ids("128548  12341") == "128548  12341");
+    CHECK(mask_person_ids("12854 812341") == "12854 812341");
+}

@@ -405,7 +405,7 @@ TEST_CASE("invalid AppRec input is refused with the documented code", "[kith]") 
     CHECK(build_apprec(a).error().code == errc::xml_build_missing);
 
     a = base;
-    a.receiver.orgnr = "314159265";
+    a.sender.orgnr = "314159265";  // ours is checked; the receiver's is copied (test below)
     CHECK(build_apprec(a).error().code == errc::xml_build_invalid);
 
     a = base;
@@ -418,6 +418,41 @@ TEST_CASE("invalid AppRec input is refused with the documented code", "[kith]") 
 
     a = base;
     a.id = "17A731BC";
+    CHECK(build_apprec(a).error().code == errc::xml_build_invalid);
+}
+
+// Issue 13 item 5: MsgHead declares OrganisationName as xs:string (the official
+// MsgHead-v1_2.xsd and specs/kith/xsd alike), so <OrganisationName/> is valid; the validator said
+// so while the AppRec for it could not be built (the mock answered 500). The party an AppRec
+// answers is now written as its message gave it (AppRec's Inst/Name and Inst/Id are optional).
+TEST_CASE("an empty sender OrganisationName is valid and gets an AppRec", "[kith][apprec]") {
+    std::string xml = slurp(kKith / "msghead-dialog-notat.xml");
+    const std::string name = "<OrganisationName>Responssenter Vest</OrganisationName>";
+    const auto at = xml.find(name);
+    REQUIRE(at != std::string::npos);
+    xml.replace(at, name.size(), "<OrganisationName/>");
+    require_valid(xml);
+    auto read = read_dialog_message(xml);
+    REQUIRE(read.ok());
+    CHECK(read->sender.name.empty());
+    auto msg = build_apprec(apprec_for(*read, AppRecStatus::ok));
+    INFO((msg ? std::string() : msg.error().to_string()));
+    REQUIRE(msg.ok());
+    require_valid(msg->json);
+    CHECK(msg->json.find("<Name></Name>") == std::string::npos);
+    auto back = read_apprec(msg->json);
+    REQUIRE(back.ok());
+    CHECK(back->receiver.name.empty());
+    CHECK(back->receiver.her_id == read->sender.her_id);
+
+    // The other party fields of the answered sender are copied as given, too.
+    AppRec a = apprec_for(*read, AppRecStatus::ok);
+    a.receiver.her_id = "";
+    a.receiver.orgnr = "314159265";
+    auto copied = build_apprec(a);
+    REQUIRE(copied.ok());
+    require_valid(copied->json);
+    a.receiver.name = "bad \x01 text";  // what XML cannot carry is still refused
     CHECK(build_apprec(a).error().code == errc::xml_build_invalid);
 }
 
@@ -468,6 +503,15 @@ TEST_CASE("read_apprec refuses what is not an AppRec", "[kith]") {
     CHECK(read_apprec("<!DOCTYPE AppRec SYSTEM \"http://example.invalid/x.dtd\"><AppRec/>")
               .error()
               .code == errc::xml_syntax);
+    // The same in UTF-16 (issue 13 item 9): refused by the parser, not by a byte scan.
+    std::string utf16 = "\xFF\xFE";
+    for (char c : std::string("<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE AppRec "
+                              "[<!ENTITY a \"x\">]><AppRec>&a;</AppRec>"))
+        utf16 += std::string{c, '\0'};
+    auto refused = read_apprec(utf16);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == errc::xml_syntax);
+    CHECK(refused.error().message.find("DOCTYPE") != std::string::npos);
 
     const std::string ok = slurp(kKith / "apprec-ok-v1_0.xml");
     const std::string status = "<Status V=\"1\" DN=\"OK\"/>";

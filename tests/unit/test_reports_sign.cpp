@@ -8,6 +8,8 @@
 #include "../support/sample_report.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/reports/report.hpp"
+#include "vft/reports/schema.hpp"
 #include "vft/reports/signature.hpp"
 #include "vft/reports/verify.hpp"
 
@@ -227,4 +229,44 @@ TEST_CASE("without a trusted key a report is never called authentic", "[reports]
     r = verify_report(json, "", key);
     REQUIRE_FALSE(r.ok());
     CHECK(r.findings[0].code == vft::errc::report_unsigned);
+}
+
+// Issue 13 item 1: a seed of 2^63 or more (half of all random seeds) made the schema check refuse
+// the report, so `vft run --sign` wrote no signature. Every unsigned 64-bit seed must pass the
+// schema, read back the same, sign and verify; values outside that range are refused.
+TEST_CASE("every unsigned 64-bit seed validates, reads back, signs and verifies",
+          "[reports][sign][seed]") {
+    const Key key = ed25519();
+    for (const uint64_t seed : {uint64_t{0}, uint64_t{9223372036854775807u},
+                                uint64_t{9223372036854775808u}, uint64_t{18446744073709551615u}}) {
+        INFO("seed " << seed);
+        Report r = vft::test::sample_report({});
+        r.seed = seed;
+        const std::string json = to_json(r);
+        CHECK(json.find("\"seed\": " + std::to_string(seed) + ",") != std::string::npos);
+        auto schema = validate_report_json(json);
+        INFO((schema ? std::string() : schema.error().to_string()));
+        CHECK(schema.ok());
+        auto back = from_json(json);
+        REQUIRE(back.ok());
+        CHECK(back->seed == seed);
+        auto sig = sign_report(json, key);
+        REQUIRE(sig.ok());
+        const VerifyResult v = verify_report(json, *sig, public_of(key));
+        INFO(reasons(v));
+        CHECK(v.ok());
+    }
+    const std::string good = to_json(vft::test::sample_report({}));
+    const auto at = good.find("\"seed\": 42,");
+    REQUIRE(at != std::string::npos);
+    for (const char* bad : {"-1", "18446744073709551616", "1.5", "\"7\""}) {
+        INFO("seed " << bad);
+        const std::string json =
+            good.substr(0, at) + "\"seed\": " + bad + "," + good.substr(at + 11);
+        auto schema = validate_report_json(json);
+        REQUIRE_FALSE(schema.ok());
+        CHECK(schema.error().code == vft::errc::report_schema);
+        CHECK(schema.error().location == "seed");
+        CHECK_FALSE(from_json(json).ok());
+    }
 }

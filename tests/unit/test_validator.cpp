@@ -155,6 +155,49 @@ TEST_CASE("KITH: DOCTYPE is refused before parsing; unknown namespaces are named
         "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x>&a;</x>");
     REQUIRE(r.issues.size() == 1);
     CHECK(r.issues[0].rule == "KITH-XML-001");
+    // Issue 13 item 9: in UTF-16 "<!DOCTYPE" is not those bytes, and a byte scan let libxml2
+    // parse the DTD. The parser itself refuses it now, in any encoding, before reading it.
+    auto utf16 = [](const std::string& ascii, bool little) {
+        std::string out = little ? "\xFF\xFE" : "\xFE\xFF";
+        for (char c : ascii) {
+            out += little ? std::string{c, '\0'} : std::string{'\0', c};
+        }
+        return out;
+    };
+    const std::string with_dtd =
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>"
+        "<!DOCTYPE MsgHead [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]>"
+        "<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">&b;</MsgHead>";
+    for (bool little : {true, false}) {
+        const std::string doc = utf16(with_dtd, little);
+        REQUIRE(doc.find("<!DOCTYPE") == std::string::npos);  // no byte scan can see it
+        CHECK(validator()
+                  .validate(doc, {Level::strict, "kith"})
+                  .issues.at(0)
+                  .message.find("DOCTYPE") != std::string::npos);
+        const auto u = validator().validate(doc);  // detected as XML by its byte order mark
+        REQUIRE(u.issues.size() == 1);
+        CHECK(u.issues[0].rule == "KITH-XML-001");
+        CHECK(u.issues[0].message.find("DOCTYPE") != std::string::npos);
+        // An external subset (SYSTEM) is refused the same way, and nothing is fetched.
+        const auto ext = validator().validate(
+            utf16("<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE MsgHead SYSTEM "
+                  "\"file:///etc/passwd\"><MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/"
+                  "2006-05-24\"/>",
+                  little));
+        REQUIRE(ext.issues.size() == 1);
+        CHECK(ext.issues[0].message.find("DOCTYPE") != std::string::npos);
+    }
+    // The same document without the DTD is read as UTF-16 (so the refusal is not an encoding
+    // failure): it gets to the schema checks.
+    const auto plain =
+        validator().validate(utf16("<?xml version=\"1.0\" encoding=\"UTF-16\"?><MsgHead "
+                                   "xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\"/>",
+                                   true));
+    REQUIRE_FALSE(plain.issues.empty());
+    CHECK(plain.issues[0].rule != "KITH-XML-001");
+    CHECK(plain.resource_type == "MsgHead");
+
     const auto ns = validator().validate(
         "<Dialogmelding xmlns=\"http://www.kith.no/xmlstds/dialog/2006-10-11\"/>");
     REQUIRE(find_rule(ns, "KITH-XML-002"));

@@ -188,18 +188,40 @@ std::string mask_person_id(std::string_view value) {
 
 std::string mask_person_ids(std::string_view text) {
     std::string out(text);
+    auto digit = [&](size_t k) { return k < out.size() && out[k] >= '0' && out[k] <= '9'; };
     size_t i = 0;
     while (i < out.size()) {
-        if (out[i] < '0' || out[i] > '9') {
+        if (!digit(i)) {
             ++i;
             continue;
         }
         size_t j = i;
-        while (j < out.size() && out[j] >= '0' && out[j] <= '9')
+        while (digit(j))
             ++j;
-        if (j - i == 11)
+        if (j - i == 11) {
             for (size_t k = i; k < j - 2; ++k)
                 out[k] = '*';
+        } else if (j - i == 6) {
+            // Written 6 + 5 with one separator: "128548 12341", "128548.12341", "128548-12341",
+            // or a no-break space. Masked when the 11 digits are a valid fødselsnummer or
+            // D-number (a plain 6+5 pair of numbers is too common to mask blindly).
+            size_t sep = 0;
+            if (j < out.size() && (out[j] == ' ' || out[j] == '.' || out[j] == '-'))
+                sep = 1;
+            else if (out.compare(j, 2, "\xC2\xA0") == 0)
+                sep = 2;
+            size_t k = j + sep;
+            while (sep && digit(k))
+                ++k;
+            if (sep && k - (j + sep) == 5) {
+                auto id = parse_person_id(out.substr(i, 6) + out.substr(j + sep, 5));
+                if (id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr)) {
+                    for (size_t m = i; m < k - 2; ++m)
+                        if (digit(m)) out[m] = '*';
+                    j = k;
+                }
+            }
+        }
         i = j;
     }
     return out;

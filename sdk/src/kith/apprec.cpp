@@ -68,7 +68,9 @@ Result<void> check(const AppRec& a, std::string& id, const char*& status_display
                        "1 OK, 2 Avvist, 3 OK, feil i delmelding");
     status_display = k8258[s - 1];
     if (auto r = check_organisation(a.sender, w + ".sender"); !r) return r;
-    if (auto r = check_organisation(a.receiver, w + ".receiver"); !r) return r;
+    // The party answered is described as its message described itself; the AppRec XSD makes
+    // Inst/Name and Inst/Id optional, so an empty name or HER-id does not stop the receipt.
+    if (auto r = check_organisation(a.receiver, w + ".receiver", false); !r) return r;
     if (a.status == AppRecStatus::rejected && a.errors.empty())
         return missing(w + ".errors",
                        "a rejected AppRec (status 2 Avvist) must give at least one error",
@@ -105,14 +107,20 @@ Result<void> check(const AppRec& a, std::string& id, const char*& status_display
 
 void write_party(xmlNodePtr party, const Organisation& o) {
     xmlNodePtr inst = el(el(party, "HCP"), "Inst");
-    el(inst, "Name", o.name);
-    el(inst, "Id", o.her_id);
-    coded(inst, "TypeId", "HER", {}, "HER-id");
+    // Name, Id and TypeId are optional in Inst and Dept (AppRec 1.0/1.1 XSD): left out when
+    // unknown rather than written empty.
+    if (!o.name.empty()) el(inst, "Name", o.name);
+    if (!o.her_id.empty()) {
+        el(inst, "Id", o.her_id);
+        coded(inst, "TypeId", "HER", {}, "HER-id");
+    }
     if (o.department) {
         xmlNodePtr dept = el(inst, "Dept");
-        el(dept, "Name", o.department->name);
-        el(dept, "Id", o.department->her_id);
-        coded(dept, "TypeId", "HER", {}, "HER-id");
+        if (!o.department->name.empty()) el(dept, "Name", o.department->name);
+        if (!o.department->her_id.empty()) {
+            el(dept, "Id", o.department->her_id);
+            coded(dept, "TypeId", "HER", {}, "HER-id");
+        }
     }
     if (!o.orgnr.empty()) {
         xmlNodePtr add = el(inst, "AdditionalId");

@@ -4,6 +4,7 @@
 // time KITH traffic uses. Never included by a public header: libxml2 types stay in here.
 #pragma once
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <memory>
@@ -53,6 +54,12 @@ Result<Time> parse_kith_time(const std::string& s);
 // xmlInitParser once per process, race-free; call before any other libxml2 use.
 void xml_init();
 
+// DTDs are refused at the parser: `ctxt` stops at a document type declaration (internal or
+// external subset) before reading any of it, whatever the document's encoding (the check sees
+// the decoded declaration, not bytes); dtd_refused() says afterwards whether that happened.
+void refuse_dtd(xmlParserCtxtPtr ctxt);
+[[nodiscard]] bool dtd_refused(const xmlParserCtxt* ctxt);
+
 struct DocFree {
     void operator()(xmlDoc* d) const noexcept { xmlFreeDoc(d); }
 };
@@ -96,6 +103,11 @@ std::string path_of(const xmlNode* n);  // "/MsgHead/MsgInfo/Type"
 Result<void> check_text(const std::string& location, const std::string& value);
 Result<void> check_her(const std::string& location, const std::string& her, bool required);
 // Name, HER-id, optional organisasjonsnummer and department of a sender or receiver.
-Result<void> check_organisation(const Organisation& o, const std::string& where);
+// `identity_required` = false: the party an AppRec answers, copied from its message as the XSD
+// accepted it (MsgHead declares OrganisationName and Ident/Id as xs:string, so
+// <OrganisationName/> is valid; AppRec makes Inst/Name and Inst/Id optional): every field may be
+// empty or free text; only text XML cannot carry is refused.
+Result<void> check_organisation(const Organisation& o, const std::string& where,
+                                bool identity_required = true);
 
 }  // namespace vft::kith::detail

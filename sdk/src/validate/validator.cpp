@@ -128,7 +128,12 @@ ValidationReport Validator::validate(std::string_view document,
     while (i < body.size() &&
            (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         ++i;
-    const bool xml = (i < body.size() && body[i] == '<') || options.spec == "kith";
+    // XML in UTF-16 (a byte order mark, then '<') is XML too; libxml2 decodes it.
+    const bool utf16_xml =
+        body.size() >= 4 &&
+        ((body.compare(0, 3, "\xFF\xFE<") == 0 && body[3] == '\0') ||
+         (body.compare(0, 2, "\xFE\xFF") == 0 && body[2] == '\0' && body[3] == '<'));
+    const bool xml = (i < body.size() && body[i] == '<') || utf16_xml || options.spec == "kith";
     if (xml)
         detail::validate_xml(*impl_->spec, impl_->options, body, options, report);
     else

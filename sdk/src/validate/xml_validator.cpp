@@ -219,24 +219,26 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
         return;
     }
     // Entities are an attack surface (billion laughs, external entities) and KITH messages never
-    // need them: any DOCTYPE is refused before libxml2 sees the document.
-    if (text_in.find("<!DOCTYPE") != std::string_view::npos ||
-        text_in.find("<!ENTITY") != std::string_view::npos) {
-        sink.add("KITH-XML-001", {},
-                 "DOCTYPE and ENTITY declarations are not allowed in KITH messages");
-        return;
-    }
+    // need them: the parser stops at any DOCTYPE before reading it, in whatever encoding the
+    // document is written (kith::detail::refuse_dtd), and a parsed document with a DTD is refused.
     ErrorList errors;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         sink.add("KITH-XML-001", {}, "out of memory creating the XML parser");
         return;
     }
+    kith::detail::refuse_dtd(ctxt);
     xmlSetStructuredErrorFunc(&errors, &ErrorList::collect);
     DocPtr doc(xmlCtxtReadMemory(ctxt, text_in.data(), static_cast<int>(text_in.size()),
                                  "message.xml", nullptr, XML_PARSE_NONET | XML_PARSE_NOCDATA));
     xmlSetStructuredErrorFunc(nullptr, nullptr);
+    const bool dtd = kith::detail::dtd_refused(ctxt) || (doc && (doc->intSubset || doc->extSubset));
     xmlFreeParserCtxt(ctxt);
+    if (dtd) {
+        sink.add("KITH-XML-001", {},
+                 "DOCTYPE and ENTITY declarations are not allowed in KITH messages");
+        return;
+    }
     if (!doc || !errors.items.empty()) {
         const auto& first = errors.items.empty() ? ErrorList::Item{"not well-formed XML", 0, {}}
                                                  : errors.items.front();

@@ -29,6 +29,10 @@ struct ReceiverOptions {
     // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
     // tokens; empty = no checks (--auth none).
     std::string auth_url;
+    // The URL clients and the token service are given for this receiver (DPoP htu is checked
+    // against it + the path); empty = the URL it listens on. Set it when clients reach the
+    // receiver through another name, a proxy or TLS terminator. Never taken from a request.
+    std::string public_url;
     std::string authz_json;               // authorization register; empty = all vkp-ids allowed
     std::string authz_label = "--authz";  // the register's file, named in errors
     std::vector<std::string> defects;     // named defects (defects.hpp); Defects::parse names

@@ -57,6 +57,9 @@ struct AppRec {
 // the XML text in the field `json` (shared with the FHIR builders; here it holds XML).
 // Organisations are written as HCP/Inst with Id = HER-id (TypeId HER), the orgnr as an
 // AdditionalId (Type ENH) and a department as Dept.
+// The receiver (the party answered) is written as its message gave it: name, HER-id and orgnr
+// may be empty or unchecked (AppRec's Inst/Name and Inst/Id are optional, and MsgHead allows an
+// empty OrganisationName); only the sender (this system) must be complete.
 // Errors: VFT-XML-0503 (missing: names, HER-id, original MsgId or issue date, the error of a
 // rejected AppRec), VFT-XML-0504 (invalid: error code not in 8221, errors on status ok, status or
 // version out of range, orgnr, HER-id, GUID, text that XML cannot carry).
