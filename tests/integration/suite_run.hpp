@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -205,7 +206,15 @@ inline void expect_suite_passes(const std::string& suite, const std::string& mod
         }
 }
 
-// Against each defect of the table: exit 1, verdict fail, and every listed test failed.
+// Whether any of `ids` is a mandatory test in `report`.
+inline bool any_mandatory(const reports::Report& report, const std::vector<std::string>& ids) {
+    for (const auto& t : report.tests)
+        if (t.mandatory && std::find(ids.begin(), ids.end(), t.id) != ids.end()) return true;
+    return false;
+}
+
+// Against each defect of the table: every listed test failed, and exit 1 with verdict fail when
+// one of them is mandatory.
 inline void expect_defects_caught(const std::string& suite, const std::string& key,
                                   const std::string& modules_json, bool auth_defects) {
     const auto table = defect_table(key);
@@ -220,8 +229,12 @@ inline void expect_defects_caught(const std::string& suite, const std::string& k
         INFO(r.log);
         INFO(status_list(r));
         REQUIRE(r.report);
-        CHECK(r.exit_code == 1);
-        CHECK(r.report->verdict == reports::Verdict::fail);
+        // A defect caught only by optional tests (a vft decision, e.g. concurrent duplicates) is
+        // reported but leaves the verdict alone.
+        if (any_mandatory(*r.report, ids)) {
+            CHECK(r.exit_code == 1);
+            CHECK(r.report->verdict == reports::Verdict::fail);
+        }
         for (const auto& id : ids) {
             INFO("test " << id << " must catch " << defect);
             const auto at = r.status.find(id);

@@ -39,10 +39,17 @@ TEST_CASE("vkp-r4 receiver suite: each defect of conformance/defects.json is cau
                             product.sut_file.string(), "--out", (scratch.dir / "out").string(),
                             "--jobs", "4"});
         INFO(ran.output);
-        CHECK(ran.exit == 1);
         auto report = reports::from_json(read_text(scratch.dir / "out" / "report.json"));
         REQUIRE(report.ok());
-        CHECK(report->verdict == reports::Verdict::fail);
+        // Caught only by optional tests (a vft decision): reported, the verdict stays pass.
+        bool mandatory = false;
+        for (const auto& r : report->tests)
+            for (const auto& id : it->value.GetArray())
+                mandatory |= r.mandatory && r.id == id.GetString();
+        if (mandatory) {
+            CHECK(ran.exit == 1);
+            CHECK(report->verdict == reports::Verdict::fail);
+        }
         for (const auto& id : it->value.GetArray()) {
             const std::string want = id.GetString();
             INFO("test " << want);
