@@ -253,6 +253,11 @@ inline std::optional<std::vector<HttpResponse>> expect_same_answers(
     return got_all;
 }
 
+// Says what a count that should be 1 means, for failure messages.
+inline std::string once_problem(size_t n) {
+    return n > 1 ? " (stored more than once)" : n == 0 ? " (not stored)" : "";
+}
+
 // ---- mutating a built message -----------------------------------------------------------------
 
 // Parses `json`, applies `edit` and writes it back (UTF-8, compact). Empty when `json` is not

@@ -682,7 +682,7 @@ std::vector<TestCase> make_tests() {
             const size_t n = count_with(*all, bare_uuid(m->identifier));
             if (!out.expect(n == 1, "search after two submissions of " + m->identifier +
                                         ": expected it exactly once, got " + std::to_string(n) +
-                                        " [" + kRefDuplicates + "]"))
+                                        once_problem(n) + " [" + kRefDuplicates + "]"))
                 return;
             out.pass();
         }));
@@ -709,7 +709,8 @@ std::vector<TestCase> make_tests() {
             if (!out.expect(n == 1, "search after " + std::to_string(kClientsAtOnce) +
                                         " simultaneous submissions of " + m->identifier +
                                         ": expected it stored exactly once, got " +
-                                        std::to_string(n) + " [" + kRefDuplicatesConcurrent + "]"))
+                                        std::to_string(n) + once_problem(n) + " [" +
+                                        kRefDuplicatesConcurrent + "]"))
                 return;
             out.pass();
         }));

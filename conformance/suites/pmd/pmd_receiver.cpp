@@ -187,7 +187,8 @@ bool stored_once(TestContext& ctx, Outcome& out, const std::vector<Measurement>&
         const size_t n = count_with(*found, bare_uuid(m.id));
         if (!out.expect(n == 1, "Observation/_search: expected the observation " + m.id +
                                     " exactly once among " + std::to_string(found->size()) +
-                                    " results, got " + std::to_string(n) + " [" + ref + "]"))
+                                    " results, got " + std::to_string(n) + once_problem(n) + " [" +
+                                    ref + "]"))
             return false;
     }
     return true;

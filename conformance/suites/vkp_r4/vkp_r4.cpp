@@ -401,7 +401,9 @@ void add_duplicates(Suite& s) {
                           "expected the message journaled exactly once, composition/_search "
                           "returns " +
                               std::to_string(back.entries.size()) + " Compositions with '" +
-                              msg->marker + "' [DESIGN.md duplicates]"))
+                              msg->marker + "'" +
+                              (back.entries.size() > 1 ? " (journaled more than once)" : "") +
+                              " [DESIGN.md duplicates]"))
                 return;
             o.pass();
         }));
@@ -462,7 +464,9 @@ void add_concurrent_duplicates(Suite& s) {
                               std::to_string(kClients) +
                               " simultaneous submissions, composition/_search returns " +
                               std::to_string(back.entries.size()) + " Compositions with '" +
-                              msg->marker + "' [DESIGN.md duplicates]"))
+                              msg->marker + "'" +
+                              (back.entries.size() > 1 ? " (journaled more than once)" : "") +
+                              " [DESIGN.md duplicates]"))
                 return;
             o.pass();
         }));
