@@ -206,7 +206,8 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
 
     int landed = 0, landed_with_work = 0, finished_early = 0, cycles = 0;
     int during_start = 0, during_delivery = 0;
-    while (landed < kKills && cycles < 3 * kKills) {
+    // What the requirement is about: kills while messages are still undelivered.
+    while (landed_with_work < kKills && cycles < 3 * kKills) {
         ++cycles;
         // Where to kill: anywhere from the start (open, enqueue) or inside the delivery.
         const bool from_start = std::uniform_int_distribution<int>(0, 9)(rng) < 3;
@@ -231,7 +232,7 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
         "outbox_kill: %d cycles, %d kills landed (%d from start, %d in delivery), %d "
         "while messages were undelivered, %d senders finished first\n",
         cycles, landed, during_start, during_delivery, landed_with_work, finished_early);
-    REQUIRE(landed >= kKills);
+    REQUIRE(landed_with_work >= kKills);
 
     // Let it finish.
     {
