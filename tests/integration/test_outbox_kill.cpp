@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/closed_port.hpp"
 #include "../support/files.hpp"
 #include "process.hpp"
 #include "vft/outbox/outbox.hpp"
@@ -344,7 +345,9 @@ TEST_CASE("vft outbox deliver: exit 1 while messages remain, 0 once delivered",
     };
     std::string out;
     // Nobody listens: every message stays pending (never dead), exit 1.
-    CHECK(run({"--url", "http://127.0.0.1:1", "--orgnr", "312229544", "--for", "0"}, out) == 1);
+    const vft::test::ClosedPort closed;
+    REQUIRE(closed.port() != 0);
+    CHECK(run({"--url", closed.url(), "--orgnr", "312229544", "--for", "0"}, out) == 1);
     CHECK_THAT(out, Catch::Contains("delivered 0, retry later 1, dead 0 (1 requests)"));
     CHECK_THAT(out, Catch::Contains("outbox: 3 pending, 0 dead"));
     CHECK_THAT(out, Catch::Contains("last error: trygghetsalarm: VFT-NET-1001"));
