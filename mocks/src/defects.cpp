@@ -28,6 +28,9 @@ const std::vector<DefectInfo>& all_defects() {
             {"jft-200-instead-of-202", "jft", "JFT submit answers 200 without a status Location"},
             {"jft-status-stuck", "jft",
              "$journaling-acknowledged is answered but $status never shows journaled"},
+            {"journals-concurrent-duplicates", "duplicates",
+             "the same identifier arriving twice at once is journaled twice (check-then-insert "
+             "without an atomic claim)"},
             {"journals-duplicates", "duplicates",
              "a resubmitted identifier is journaled again instead of once"},
             {"lost-write-under-load", "journaling",

@@ -124,6 +124,15 @@ Result<StoredOutcome> Journal::record_once(
     const std::string& orgnr, const std::string& body,
     const std::function<StoredOutcome(const std::string&)>& outcome,
     const std::vector<Record>& records, bool once) {
+    if (once && racy_) {
+        // journals-concurrent-duplicates: check, then insert without the claim.
+        auto known = contains(api, identifier);
+        if (!known) return known.error();
+        if (!*known) {
+            hold_race_window(api + '\n' + identifier);
+            once = false;
+        }
+    }
     Write w{api, identifier, resource_type, orgnr, body, outcome, records, once, {}, false};
     std::unique_lock q(queue_mu_);
     queue_.push_back(&w);
@@ -144,6 +153,32 @@ Result<StoredOutcome> Journal::record_once(
         queue_cv_.notify_all();
     }
     return std::move(*w.result);
+}
+
+Result<bool> Journal::contains(const std::string& api, const std::string& identifier) {
+    std::lock_guard lock(mu_);
+    Stmt q;
+    if (sqlite3_prepare_v2(db_, "SELECT 1 FROM journal WHERE api = ?1 AND identifier = ?2 LIMIT 1",
+                           -1, &q.s, nullptr) != SQLITE_OK)
+        return db_error(db_, "journal query");
+    sqlite3_bind_text(q.s, 1, api.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q.s, 2, identifier.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(q.s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_, "journal query");
+    return rc == SQLITE_ROW;
+}
+
+// The first arrival that found `key` absent waits for a second one to find it absent too; a later
+// arrival releases it and goes on at once. Both then insert: the duplicate the defect is about.
+void Journal::hold_race_window(const std::string& key) {
+    std::unique_lock lock(race_mu_);
+    const int arrival = ++race_checked_[key];
+    if (arrival > 1) {
+        race_cv_.notify_all();
+        return;
+    }
+    race_cv_.wait_for(lock, race_window_, [&] { return race_checked_[key] > 1; });
+    race_checked_.erase(key);
 }
 
 void Journal::commit_batch(const std::vector<Write*>& batch) {
@@ -363,8 +398,8 @@ Result<std::vector<Journal::Found>> Journal::search(const std::string& type, int
     std::vector<Found> out;
     int rc;
     while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
-        out.push_back({sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2), col(q.s, 3),
-                       col(q.s, 4)});
+        out.push_back(
+            {sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2), col(q.s, 3), col(q.s, 4)});
     if (rc != SQLITE_DONE) return db_error(db_, "journal search");
     return out;
 }

@@ -7,8 +7,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +61,13 @@ class Journal {
     // concurrent calls share one transaction (group commit, no waiting window: whoever finds
     // no commit running commits everything queued so far). If the transaction fails, every call
     // in it gets VFT-MOCK-1201.
+    //
+    // With racy_claim() (the journals-concurrent-duplicates defect) `once` is a check-then-insert
+    // instead: the identifier is looked up first, and when absent the write journals a new entry.
+    // The window between the two is held open on purpose: the first arrival of an identifier
+    // waits after its check until a second arrival of the same identifier has checked too (then
+    // both insert), or until `window` passed without one (a lone write is not held forever).
+    // Sequential resends are still journaled once.
     Result<StoredOutcome> record_once(
         const std::string& api, const std::string& identifier, const std::string& resource_type,
         const std::string& orgnr, const std::string& body,
@@ -71,6 +80,12 @@ class Journal {
                                              const std::string& type, const std::string& patient,
                                              std::optional<int64_t> from,
                                              std::optional<int64_t> to);
+
+    // Turns on the journals-concurrent-duplicates defect (see record_once). Call before use.
+    void racy_claim(std::chrono::milliseconds window) {
+        racy_ = true;
+        race_window_ = window;
+    }
 
     Result<std::vector<JournalEntry>> entries();
     Result<std::optional<JournalEntry>> by_resource_id(const std::string& resource_type,
@@ -103,6 +118,8 @@ class Journal {
     sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
     void commit_batch(const std::vector<Write*>& batch);
     Result<StoredOutcome> write_one(const Write& w);
+    Result<bool> contains(const std::string& api, const std::string& identifier);
+    void hold_race_window(const std::string& key);
     sqlite3* db_;
     std::mutex mu_;  // the connection and its statements
     sqlite3_stmt* stmts_[8] = {};
@@ -110,6 +127,11 @@ class Journal {
     std::condition_variable queue_cv_;
     std::vector<Write*> queue_;
     bool committing_ = false;
+    bool racy_ = false;  // journals-concurrent-duplicates
+    std::chrono::milliseconds race_window_{0};
+    std::mutex race_mu_;
+    std::condition_variable race_cv_;
+    std::map<std::string, int> race_checked_;  // key -> arrivals that found it absent, in window
 };
 
 }  // namespace vft::mocks::detail

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <latch>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -178,6 +179,44 @@ TEST_CASE("defect journals-duplicates: a resubmitted bundle is journaled twice",
         }
         CHECK(journaled_for_kare(c, "composition") == (defective ? 2u : 1u));
         CHECK(journaled_for_kare(c, "detectedissue") == (defective ? 2u : 1u));
+    }
+}
+
+TEST_CASE(
+    "defect journals-concurrent-duplicates: one bundle from eight clients at once is "
+    "journaled more than once; a sequential resend still once",
+    "[integration][defects]") {
+    const std::string bundle = slurp("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    constexpr int kClients = 8;
+    for (const bool defective : {false, true}) {
+        INFO("defective: " << defective);
+        auto p = receiver(defective ? std::vector<std::string>{"journals-concurrent-duplicates"}
+                                    : std::vector<std::string>{});
+        std::vector<int> status(kClients, 0);
+        std::latch ready(kClients);
+        std::vector<std::thread> clients;
+        for (int i = 0; i < kClients; ++i)
+            clients.emplace_back([&, i] {
+                httplib::Client c(p->url());
+                ready.arrive_and_wait();
+                if (auto r = c.Post((kOrg + "/bundle").c_str(), bundle, kJson))
+                    status[static_cast<size_t>(i)] = r->status;
+            });
+        for (auto& t : clients)
+            t.join();
+        for (int st : status)
+            CHECK(st == 201);
+        httplib::Client c(p->url());
+        const size_t after_race = journaled_for_kare(c, "composition");
+        if (defective)
+            CHECK(after_race >= 2);
+        else
+            CHECK(after_race == 1);
+        // One more, alone: answered from the journal, nothing new journaled.
+        auto again = c.Post((kOrg + "/bundle").c_str(), bundle, kJson);
+        REQUIRE(again);
+        CHECK(again->status == 201);
+        CHECK(journaled_for_kare(c, "composition") == after_race);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <sstream>
 #include <thread>
 
@@ -729,5 +730,84 @@ TEST_CASE("mock receiver: JFT search filters on _lastUpdated and the acknowledge
         INFO(bad);
         CHECK(r->status == 400);
         CHECK(r->body.find("OperationOutcome") != std::string::npos);
+    }
+}
+
+namespace {
+
+struct Answer {
+    int status = 0;
+    std::string body, location;
+};
+
+// `n` clients, each on its own connection, POST the same body at the same moment (they wait at
+// a latch until all are ready).
+std::vector<Answer> post_at_once(const std::string& url, const std::string& path,
+                                 const std::string& body, const char* type, int n) {
+    std::vector<Answer> out(static_cast<size_t>(n));
+    std::latch ready(n);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < n; ++i)
+        clients.emplace_back([&, i] {
+            httplib::Client c(url);
+            c.set_read_timeout(30, 0);
+            ready.arrive_and_wait();
+            if (auto r = c.Post(path, body, type))
+                out[static_cast<size_t>(i)] = {r->status, r->body, r->get_header_value("Location")};
+        });
+    for (auto& t : clients)
+        t.join();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mock receiver: one identifier from eight clients at once is journaled once, "
+    "every client gets the first answer",
+    "[integration][mocks][duplicates]") {
+    constexpr int kClients = 8;
+    const std::string bundle = slurp("fixtures/messages/valid/alarm/trygghetsalarm.json");
+    const std::string vkp_id =
+        bundle.substr(bundle.find("urn:uuid:", bundle.find("\"identifier\"")), 45);
+    auto dispense = vft::build_medication_dispense(kare_dispense());
+    REQUIRE(dispense.ok());
+    // The correct receiver, then the journals-concurrent-duplicates defect: the same requests show
+    // one entry against more than one.
+    for (const bool defect : {false, true}) {
+        INFO((defect ? "with --defect journals-concurrent-duplicates" : "correct receiver"));
+        std::vector<std::string> argv{VFT_CLI_PATH, "mock", "receiver", "--listen", "127.0.0.1:0"};
+        if (defect) argv.insert(argv.end(), {"--defect", "journals-concurrent-duplicates"});
+        Process p(argv);
+        REQUIRE_FALSE(p.url().empty());
+        httplib::Client c(p.url());
+        struct Case {
+            const char* path;
+            const std::string& body;
+            std::string identifier;
+            int status;
+        };
+        for (const Case& k :
+             {Case{"/epj/r4/312229544/bundle", bundle, vkp_id, 201},
+              Case{"/v1/MedicationDispense", dispense->json, dispense->identifier, 202}}) {
+            INFO(k.path);
+            const auto answers = post_at_once(p.url(), k.path, k.body, kJson, kClients);
+            for (const auto& a : answers)
+                CHECK(a.status == k.status);
+            if (!defect) {
+                CHECK(entries_of(c, k.identifier) == 1);
+                CHECK(count_of(c, k.identifier) == kClients);
+                for (const auto& a : answers) {
+                    CHECK(a.body == answers.front().body);
+                    CHECK(a.location == answers.front().location);
+                }
+            } else {
+                CHECK(entries_of(c, k.identifier) >= 2);
+                // A resend after the race is still answered from the journal.
+                auto again = c.Post(k.path, k.body, kJson);
+                REQUIRE(again);
+                CHECK(again->status == k.status);
+            }
+        }
     }
 }

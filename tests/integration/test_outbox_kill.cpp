@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/closed_port.hpp"
 #include "../support/files.hpp"
 #include "process.hpp"
 #include "vft/outbox/outbox.hpp"
@@ -206,7 +207,8 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
 
     int landed = 0, landed_with_work = 0, finished_early = 0, cycles = 0;
     int during_start = 0, during_delivery = 0;
-    while (landed < kKills && cycles < 3 * kKills) {
+    // What the requirement is about: kills while messages are still undelivered.
+    while (landed_with_work < kKills && cycles < 3 * kKills) {
         ++cycles;
         // Where to kill: anywhere from the start (open, enqueue) or inside the delivery.
         const bool from_start = std::uniform_int_distribution<int>(0, 9)(rng) < 3;
@@ -231,7 +233,7 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
         "outbox_kill: %d cycles, %d kills landed (%d from start, %d in delivery), %d "
         "while messages were undelivered, %d senders finished first\n",
         cycles, landed, during_start, during_delivery, landed_with_work, finished_early);
-    REQUIRE(landed >= kKills);
+    REQUIRE(landed_with_work >= kKills);
 
     // Let it finish.
     {
@@ -343,7 +345,9 @@ TEST_CASE("vft outbox deliver: exit 1 while messages remain, 0 once delivered",
     };
     std::string out;
     // Nobody listens: every message stays pending (never dead), exit 1.
-    CHECK(run({"--url", "http://127.0.0.1:1", "--orgnr", "312229544", "--for", "0"}, out) == 1);
+    const vft::test::ClosedPort closed;
+    REQUIRE(closed.port() != 0);
+    CHECK(run({"--url", closed.url(), "--orgnr", "312229544", "--for", "0"}, out) == 1);
     CHECK_THAT(out, Catch::Contains("delivered 0, retry later 1, dead 0 (1 requests)"));
     CHECK_THAT(out, Catch::Contains("outbox: 3 pending, 0 dead"));
     CHECK_THAT(out, Catch::Contains("last error: trygghetsalarm: VFT-NET-1001"));

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "../support/closed_port.hpp"
 #include "auth_support.hpp"
 #include "process.hpp"
 #include "vft/auth/dpop.hpp"
@@ -253,9 +254,9 @@ TEST_CASE("receiver auth: bad --auth and --authz arguments fail at start",
     CHECK(authz_alone.first == 2);
     const auto bad = auth_scratch() / "bad-authz.json";
     write_file(bad, R"({"authorizations":[{"vkp_id":"a","orgnrs":["1"]}]})");
-    auto invalid =
-        run(vft + " mock receiver --listen 127.0.0.1:0 --auth http://127.0.0.1:9 --authz " +
-            bad.string());
+    const vft::test::ClosedPort closed;  // a token service URL where nothing answers
+    auto invalid = run(vft + " mock receiver --listen 127.0.0.1:0 --auth " + closed.url() +
+                       " --authz " + bad.string());
     CHECK(invalid.first == 2);
     CHECK(has(invalid.second, "VFT-MOCK-1206"));
     CHECK(has(invalid.second, "bad-authz.json: authorizations[0].orgnrs[0]"));

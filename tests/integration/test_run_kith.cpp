@@ -23,3 +23,8 @@ TEST_CASE("kith suite: every defect in conformance/defects.json fails its listed
           "[integration][run][kith][defects]") {
     vft::test::expect_defects_caught("kith", "kith/receiver", kModules, false);
 }
+
+TEST_CASE("kith suite: every auth defect in conformance/defects.json fails its listed tests",
+          "[integration][run][kith][defects][auth]") {
+    vft::test::expect_defects_caught("kith", "kith/receiver", kModules, true);
+}

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "../support/closed_port.hpp"
 #include "run_support.hpp"
 #include "vft/conformance/suite.hpp"
 #include "vft/reports/report.hpp"
@@ -124,8 +125,10 @@ TEST_CASE("vft run: pre-flight refuses an unreachable product with exit 2 and th
     Scratch scratch("run-preflight");
     std::string sut =
         read_text(std::string(VFT_SOURCE_DIR) + "/fixtures/sut/mock-receiver-auth-none.json");
-    // Port 9 on loopback: nothing listens (discard is not served in test containers).
-    sut.replace(sut.find("http://127.0.0.1:8080"), 21, "http://127.0.0.1:9");
+    // A port bound and never listened on: surely nothing answers there.
+    const vft::test::ClosedPort closed;
+    REQUIRE(closed.port() != 0);
+    sut.replace(sut.find("http://127.0.0.1:8080"), 21, closed.url());
     const auto file = scratch.write("sut.json", sut);
     auto ran = run_cli({VFT_CLI_PATH, "run", "--suite", "vkp-r4", "--role", "receiver", "--sut",
                         file.string(), "--out", (scratch.dir / "out").string()});

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "../support/closed_port.hpp"
 #include "sender_context.hpp"
 #include "vft/core/error_codes.hpp"
 
@@ -142,7 +143,9 @@ TEST_CASE("trigger: exit 0 is success; a sender test cannot send()", "[sender][t
     auto ctx = (*run)->context(t);
     CHECK(ctx->trigger(kAlarm).ok());
     CHECK(ctx->inbound().size() == 2);
-    auto sent = ctx->send({"GET", "http://127.0.0.1:1/", {}, ""}, "", TokenKind::none, {}, false);
+    const vft::test::ClosedPort closed;
+    REQUIRE(closed.port() != 0);
+    auto sent = ctx->send({"GET", closed.url() + "/", {}, ""}, "", TokenKind::none, {}, false);
     REQUIRE_FALSE(sent.ok());
     CHECK(sent.error().code == std::string(errc::conf_sender_send));
     const auto evidence = ctx->finish();

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/closed_port.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
@@ -645,7 +646,9 @@ TEST_CASE("TokenClient: token endpoint errors are 0903/0904 and never show a sec
     }
     SECTION("unreachable endpoint: 0903, retryable") {
         auto o = token_options(s, key, false);
-        o.token_url = "http://127.0.0.1:1/token";
+        const vft::test::ClosedPort closed;
+        REQUIRE(closed.port() != 0);
+        o.token_url = closed.url() + "/token";
         auto dead = make_tokens(o);
         auto e = dead.token({"f"});
         REQUIRE_FALSE(e.ok());

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/closed_port.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/outbox/delivery.hpp"
 #include "vft/outbox/outbox.hpp"
@@ -380,9 +381,11 @@ TEST_CASE("a dropped connection and a refused one are retried, never dead", "[de
         CHECK(ev.all()[0].error->code == errc::net_reset);
         CHECK(r.requests().size() == 1);  // it did arrive: the resend must carry the same body
     }
-    // Nobody listens on port 1 (the freed port above could be taken by a parallel test).
+    // Nobody listens on a port bound and never listened on (held, so no parallel test takes it).
+    const vft::test::ClosedPort closed;
+    REQUIRE(closed.port() != 0);
     DeliveryOptions o;
-    o.base_url = "http://127.0.0.1:1";
+    o.base_url = closed.url();
     o.orgnr = "314159265";
     o.retry.jitter = 0;
     o.observer = ev.observer();

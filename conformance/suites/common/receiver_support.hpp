@@ -13,9 +13,11 @@
 #include <cctype>
 #include <chrono>
 #include <functional>
+#include <latch>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -105,6 +107,33 @@ inline std::optional<HttpResponse> call(TestContext& ctx, Outcome& out, HttpRequ
     return std::move(r).value();
 }
 
+// How many clients send one identifier at once in the concurrent duplicates tests.
+constexpr int kClientsAtOnce = 8;
+
+// The same request sent by `n` clients at the same moment (threads released together by a latch),
+// each with the SUT's regular auth (its own DPoP proof where `dpop`): for the tests of one
+// identifier arriving several times at once. The answers in the order of the clients; an empty
+// optional only if a thread could not record one.
+inline std::vector<std::optional<Result<HttpResponse>>> send_at_once(
+    TestContext& ctx, const HttpRequest& req, int n, const std::string& note,
+    const std::vector<std::string>& scopes, bool dpop) {
+    std::vector<std::optional<Result<HttpResponse>>> answers(static_cast<size_t>(n));
+    std::latch ready(n);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < n; ++i)
+        clients.emplace_back([&, i] {
+            ready.arrive_and_wait();
+            answers[static_cast<size_t>(i)] =
+                ctx.send(req,
+                         note + " (client " + std::to_string(i + 1) + " of " + std::to_string(n) +
+                             ", all at once)",
+                         regular_token(ctx), scopes, dpop && sut_has_helseid(ctx));
+        });
+    for (auto& t : clients)
+        t.join();
+    return answers;
+}
+
 // ---- describing and judging responses ---------------------------------------------------------
 
 inline std::string clip(std::string_view s, size_t n = 300) {
@@ -188,6 +217,45 @@ inline bool expect_refusal(Outcome& out, const HttpResponse& r, int status, std:
                                        ": expected an OperationOutcome saying why (HTTP " +
                                        std::to_string(status) + "), but " + why + "; got " +
                                        got(r) + " [" + std::string(spec_ref) + "]");
+}
+
+// The answers of send_at_once: each must be HTTP `status`, and when `same_header` is given (e.g.
+// "Location") they must all carry the first one's value: one identifier, one answer. On anything
+// else fails (saying which client got what) and returns nothing.
+inline std::optional<std::vector<HttpResponse>> expect_same_answers(
+    Outcome& out, std::vector<std::optional<Result<HttpResponse>>> answers, int status,
+    const std::string& same_header, const std::string& what, std::string_view spec_ref) {
+    std::vector<HttpResponse> got_all;
+    const std::string n = std::to_string(answers.size());
+    for (size_t i = 0; i < answers.size(); ++i) {
+        const std::string who = what + ", client " + std::to_string(i + 1) + " of " + n;
+        if (!answers[i]) {
+            out.error(who + ": the harness recorded no answer");
+            return std::nullopt;
+        }
+        if (!*answers[i]) {
+            no_answer(out, answers[i]->error(), who, spec_ref);
+            return std::nullopt;
+        }
+        if (!expect_status(out, answers[i]->value(), status, who, spec_ref)) return std::nullopt;
+        got_all.push_back(std::move(*answers[i]).value());
+    }
+    if (!same_header.empty())
+        for (size_t i = 1; i < got_all.size(); ++i)
+            if (!out.expect(got_all[i].header(same_header) == got_all[0].header(same_header),
+                            what + ": " + n +
+                                " simultaneous submissions of one identifier got different "
+                                "answers: client 1 " +
+                                same_header + " '" + got_all[0].header(same_header) + "', client " +
+                                std::to_string(i + 1) + " '" + got_all[i].header(same_header) +
+                                "' [" + std::string(spec_ref) + "]"))
+                return std::nullopt;
+    return got_all;
+}
+
+// Says what a count that should be 1 means, for failure messages.
+inline std::string once_problem(size_t n) {
+    return n > 1 ? " (stored more than once)" : n == 0 ? " (not stored)" : "";
 }
 
 // ---- mutating a built message -----------------------------------------------------------------

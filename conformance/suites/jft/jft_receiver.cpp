@@ -27,6 +27,8 @@ constexpr const char* kRefStatus = "JFT $status / $journaling-acknowledged, doma
 constexpr const char* kRefSearch = "JFT ReadAPI search, domain §3.2";
 constexpr const char* kRefValidation = "JFT validation on submit, domain §3.2; DESIGN.md strict";
 constexpr const char* kRefDuplicates = "DESIGN.md duplicates (Bundle.identifier idempotency)";
+constexpr const char* kRefDuplicatesConcurrent =
+    "DESIGN.md duplicates; specs/DECISIONS.md duplicates (also when resends arrive at once)";
 constexpr const char* kRefAuth = "JFT auth: HelseID scope nhn:jft/api + DPoP, domain §3.2/§3.3";
 
 // ---- the messages -----------------------------------------------------------------------------
@@ -680,7 +682,35 @@ std::vector<TestCase> make_tests() {
             const size_t n = count_with(*all, bare_uuid(m->identifier));
             if (!out.expect(n == 1, "search after two submissions of " + m->identifier +
                                         ": expected it exactly once, got " + std::to_string(n) +
-                                        " [" + kRefDuplicates + "]"))
+                                        once_problem(n) + " [" + kRefDuplicates + "]"))
+                return;
+            out.pass();
+        }));
+
+    t.push_back(test(
+        "jft.duplicates.concurrent_submissions_same_answer_stored_once", "duplicates", "dho",
+        "A Bundle submitted by eight clients at the same moment (one identifier) gets one answer "
+        "(the same status URL) and is stored once",
+        kRefDuplicatesConcurrent, {"JFT-API-007"}, [](TestContext& ctx, Outcome& out) {
+            auto m = dho_document(ctx);
+            if (!built(out, m)) return;
+            const std::string what = "submit one DHO document Bundle";
+            auto answers =
+                send_at_once(ctx, make_request("POST", v1(ctx, "Bundle"), m->json, kJson),
+                             kClientsAtOnce, what, kScopes, true);
+            if (!expect_same_answers(out, std::move(answers), 202, "Location", what,
+                                     kRefDuplicatesConcurrent))
+                return;
+            auto all =
+                search_pages(ctx, out, v1(ctx, "Bundle") + "?_count=100&_lastUpdated=" + since(ctx),
+                             "search for the Bundle submitted at once", 1000);
+            if (!all) return;
+            const size_t n = count_with(*all, bare_uuid(m->identifier));
+            if (!out.expect(n == 1, "search after " + std::to_string(kClientsAtOnce) +
+                                        " simultaneous submissions of " + m->identifier +
+                                        ": expected it stored exactly once, got " +
+                                        std::to_string(n) + once_problem(n) + " [" +
+                                        kRefDuplicatesConcurrent + "]"))
                 return;
             out.pass();
         }));

@@ -19,6 +19,8 @@ constexpr const char* kRefT02 = "kodeverk 8221 T02 'XML validerer ikke', domain 
 constexpr const char* kRefE35 = "kodeverk 8221 E35 'Pasienten finnes ikke', domain §4";
 constexpr const char* kRefOriginal = "AppRec OriginalMsgId/Id = the acknowledged MsgId, domain §4";
 constexpr const char* kRefDuplicates = "DESIGN.md duplicates (MsgId answered once, the same)";
+constexpr const char* kRefDuplicatesConcurrent =
+    "DESIGN.md duplicates; specs/DECISIONS.md duplicates (also when resends arrive at once)";
 
 // A GUID shaped as a version-4 UUID from the context's deterministic generator.
 std::string msg_id(TestContext& ctx) {
@@ -133,8 +135,58 @@ bool built_xml(Outcome& out, const Result<Message>& m) {
 
 constexpr auto test = receiver_test;
 
+// ---- auth -------------------------------------------------------------------------------------
+
+// A valid note sent with a deliberately bad credential must be refused before it is read: HTTP
+// `status` (401, or for a token without the scope 403/401). The KITH endpoint takes HelseID
+// Bearer tokens (no DPoP) with scope nhn:kith/api (docs/mocks.md). The body of the refusal is
+// not judged: the KITH API answers in XML, and for a refused request there is no AppRec.
+TestCase auth_token_test(std::string id, std::string title, TokenKind kind, int status,
+                         std::string requirement, std::string what, const char* ref) {
+    const bool test_token = kind != TokenKind::none && kind != TokenKind::valid;
+    auto t = test(std::move(id), "auth", "auth", std::move(title), ref, {std::move(requirement)},
+                  [=](TestContext& ctx, Outcome& out) {
+                      const auto msg = note(ctx, test_patient(ctx));
+                      auto m = kith::build_dialog_message(msg);
+                      if (!built_xml(out, m)) return;
+                      auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/kith/messages",
+                                                     m->json, "application/xml; charset=utf-8"),
+                                        "send a note with " + what, kind, {"nhn:kith/api"}, false);
+                      if (!r) return no_answer(out, r.error(), "send a note with " + what, ref);
+                      // A token without the scope may have been issued for another API (another
+                      // aud): 401 invalid_token is as right as 403 insufficient_scope.
+                      const int want = status == 403 && r->status == 401 ? 401 : status;
+                      if (!expect_status(out, *r, want, "send a note with " + what, ref)) return;
+                      out.pass();
+                  });
+    t.precondition = test_token ? needs_test_tokens : needs_helseid;
+    return t;
+}
+
 std::vector<TestCase> make_tests() {
     std::vector<TestCase> t;
+    // Auth: HelseID Bearer tokens (RFC 6750), scope nhn:kith/api.
+    t.push_back(auth_token_test("kith.auth.no_token_rejected",
+                                "A note sent without an access token is refused (401)",
+                                TokenKind::none, 401, "AUTH-TOKEN-001", "no Authorization header",
+                                "RFC 6750 §3.1 (invalid_request / no token: 401)"));
+    t.push_back(auth_token_test("kith.auth.expired_token_rejected",
+                                "A note sent with an expired access token is refused (401)",
+                                TokenKind::expired, 401, "AUTH-TOKEN-002", "an expired token",
+                                "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token"));
+    t.push_back(auth_token_test("kith.auth.bad_signature_rejected",
+                                "A note sent with a token whose signature does not verify is "
+                                "refused (401)",
+                                TokenKind::bad_signature, 401, "AUTH-TOKEN-003",
+                                "a token whose signature does not verify",
+                                "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token"));
+    t.push_back(auth_token_test(
+        "kith.auth.wrong_scope_rejected",
+        "A note sent with a token without the scope nhn:kith/api is refused (403, or 401 for a "
+        "token of another API)",
+        TokenKind::wrong_scope, 403, "AUTH-SCOPE-001", "a token without scope nhn:kith/api",
+        "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision (docs/mocks.md)"));
+
     t.push_back(test(
         "kith.apprec.valid_note_status_ok", "apprec", "kith",
         "A valid Dialogmelding note is acknowledged with AppRec status 1 (OK) for that message",
@@ -260,6 +312,47 @@ std::vector<TestCase> make_tests() {
             }
             out.pass();
         }));
+    t.push_back(test(
+        "kith.duplicates.concurrent_same_msgid_one_apprec", "duplicates", "kith",
+        "A note sent by eight clients at the same moment (one MsgId) gets one AppRec: the same "
+        "AppRec (Id, status, errors) to every client",
+        kRefDuplicatesConcurrent, {"KITH-RCV-006"}, [](TestContext& ctx, Outcome& out) {
+            if (!known_patient(ctx, out)) return;
+            const auto msg = note(ctx, test_patient(ctx));
+            auto m = kith::build_dialog_message(msg);
+            if (!built_xml(out, m)) return;
+            const std::string what = "send one note";
+            auto answers = send_at_once(ctx,
+                                        make_request("POST", ctx.sut().base_url + "/kith/messages",
+                                                     m->json, "application/xml; charset=utf-8"),
+                                        kClientsAtOnce, what, {"nhn:kith/api"}, false);
+            auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
+                                               kRefDuplicatesConcurrent);
+            if (!got_all) return;
+            std::optional<kith::AppRec> first;
+            for (size_t i = 0; i < got_all->size(); ++i) {
+                const std::string who = what + ", client " + std::to_string(i + 1);
+                auto a = apprec(ctx, out, (*got_all)[i], who);
+                if (!a || !expect_original(out, *a, msg.msg_id, who)) return;
+                if (!first) {
+                    first = a;
+                    continue;
+                }
+                if (!out.expect(a->id == first->id && a->status == first->status &&
+                                    codes(*a) == codes(*first),
+                                who + ": " + std::to_string(kClientsAtOnce) +
+                                    " simultaneous sends of one MsgId got different answers: "
+                                    "client 1 AppRec Id " +
+                                    first->id + " status " +
+                                    std::to_string(static_cast<int>(first->status)) +
+                                    ", this client AppRec Id " + a->id + " status " +
+                                    std::to_string(static_cast<int>(a->status)) +
+                                    " (one message, one acknowledgement) [" +
+                                    kRefDuplicatesConcurrent + "]"))
+                    return;
+            }
+            out.pass();
+        }));
     t.push_back(test("kith.robustness.wrong_content_type_415", "robustness", "kith",
                      "A KITH message sent as text/plain is refused as an unsupported media "
                      "type (415)",
@@ -278,7 +371,8 @@ std::vector<TestCase> make_tests() {
     for (auto& a : t)
         if (a.id == "kith.apprec.valid_note_status_ok" ||
             a.id == "kith.apprec.original_msgid_matches_each_message" ||
-            a.id == "kith.duplicates.same_msgid_same_apprec")
+            a.id == "kith.duplicates.same_msgid_same_apprec" ||
+            a.id == "kith.duplicates.concurrent_same_msgid_one_apprec")
             a.precondition = needs_test_patient;
     return t;
 }

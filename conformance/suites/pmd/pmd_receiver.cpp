@@ -27,6 +27,8 @@ constexpr const char* kRefPartial = "PMD partial failure per entry, domain §2.8
 constexpr const char* kRefRead =
     "PMD read: POST Observation/_search patient.identifier, domain §2.8";
 constexpr const char* kRefDuplicates = "DESIGN.md duplicates (entry fullUrl as idempotency key)";
+constexpr const char* kRefDuplicatesConcurrent =
+    "DESIGN.md duplicates; specs/DECISIONS.md duplicates (also when resends arrive at once)";
 constexpr const char* kRefAuth = "PMD auth: HelseID with DPoP, domain §2.8/§3.3";
 
 const Practitioner kNurse{"", "01686014416", "Nina Fjeld"};
@@ -185,7 +187,8 @@ bool stored_once(TestContext& ctx, Outcome& out, const std::vector<Measurement>&
         const size_t n = count_with(*found, bare_uuid(m.id));
         if (!out.expect(n == 1, "Observation/_search: expected the observation " + m.id +
                                     " exactly once among " + std::to_string(found->size()) +
-                                    " results, got " + std::to_string(n) + " [" + ref + "]"))
+                                    " results, got " + std::to_string(n) + once_problem(n) + " [" +
+                                    ref + "]"))
             return false;
     }
     return true;
@@ -373,6 +376,30 @@ std::vector<TestCase> make_tests() {
                      if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
                  }
                  if (!stored_once(ctx, out, b.measurements, kRefDuplicates)) return;
+                 out.pass();
+             }));
+
+    t.push_back(
+        test("pmd.duplicates.concurrent_batches_same_answer_stored_once", "duplicates", "pmd",
+             "A batch submitted by eight clients at the same moment (one identifier) gets the same "
+             "answer for every entry and each measurement is stored once",
+             kRefDuplicatesConcurrent, {"PMD-API-004"}, [](TestContext& ctx, Outcome& out) {
+                 const Batch b = four(ctx);
+                 auto m = pmd::build_batch(b);
+                 if (!built(out, m)) return;
+                 const std::string what = "submit one batch of 4";
+                 auto answers = send_at_once(
+                     ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+                     kClientsAtOnce, what, kScopes, true);
+                 auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
+                                                    kRefDuplicatesConcurrent);
+                 if (!got_all) return;
+                 for (size_t i = 0; i < got_all->size(); ++i) {
+                     const std::string who = what + ", client " + std::to_string(i + 1);
+                     auto a = batch_response(out, (*got_all)[i], 4, who, kRefDuplicatesConcurrent);
+                     if (!a || !in_order(out, *a, b, who) || !all_created(out, *a, who)) return;
+                 }
+                 if (!stored_once(ctx, out, b.measurements, kRefDuplicatesConcurrent)) return;
                  out.pass();
              }));
 

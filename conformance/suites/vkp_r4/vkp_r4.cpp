@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <latch>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -399,7 +401,72 @@ void add_duplicates(Suite& s) {
                           "expected the message journaled exactly once, composition/_search "
                           "returns " +
                               std::to_string(back.entries.size()) + " Compositions with '" +
-                              msg->marker + "' [DESIGN.md duplicates]"))
+                              msg->marker + "'" +
+                              (back.entries.size() > 1 ? " (journaled more than once)" : "") +
+                              " [DESIGN.md duplicates]"))
+                return;
+            o.pass();
+        }));
+}
+
+// The same bundle from eight clients at the same moment (a latch releases them together): every
+// one answered alike, and journaled once. Optional: idempotency on Bundle.identifier is a vft
+// decision where the national sources are silent (DESIGN.md duplicates).
+void add_concurrent_duplicates(Suite& s) {
+    s.tests.push_back(make(
+        "vkp_r4.duplicates.concurrent_submissions_journaled_once", "duplicates", "",
+        "A bundle submitted by eight clients at the same moment (one Bundle.identifier) gets the "
+        "same answer each time and is journaled once",
+        "specs/DECISIONS.md duplicates; DESIGN.md duplicates (also when resends arrive at once)",
+        [](TestContext& ctx, Outcome& o) {
+            constexpr int kClients = 8;
+            auto p = journal_patient(ctx);
+            auto msg = build_message(ctx, UseCase::alarm, p);
+            if (!msg) return o.error(msg.error().to_string());
+            std::vector<std::optional<Result<transport::HttpResponse>>> answers(kClients);
+            std::latch ready(kClients);
+            std::vector<std::thread> clients;
+            for (int c = 0; c < kClients; ++c)
+                clients.emplace_back([&, c] {
+                    ready.arrive_and_wait();
+                    answers[static_cast<size_t>(c)] =
+                        post_fhir(ctx, msg->path, msg->body,
+                                  "the same bundle, client " + std::to_string(c + 1) + " of " +
+                                      std::to_string(kClients) + " (all at once)");
+                });
+            for (auto& t : clients)
+                t.join();
+            const auto& first = *answers.front();
+            if (!o.expect(success(first), "expected HTTP 2xx for the bundle sent by client 1 of " +
+                                              std::to_string(kClients) + " at once, got " +
+                                              describe(first) + " [" + kApiRef + "]"))
+                return;
+            for (size_t c = 1; c < answers.size(); ++c) {
+                const auto& a = *answers[c];
+                if (!o.expect(a && a->status == first->status &&
+                                  a->header("Location") == first->header("Location"),
+                              "expected every simultaneous submission answered like the first "
+                              "(HTTP " +
+                                  std::to_string(first->status) + ", Location '" +
+                                  first->header("Location") + "'), client " +
+                                  std::to_string(c + 1) + " got different answers: " + describe(a) +
+                                  (a ? ", Location '" + a->header("Location") + "'" : "") +
+                                  " [DESIGN.md duplicates]"))
+                    return;
+            }
+            auto back = read_back(ctx, p, msg->marker);
+            if (back.absent)
+                return o.skip("the SUT offers no composition/_search (" + back.problem +
+                              "): the journal could not be checked [domain §3.1]");
+            if (!o.expect(back.problem.empty(), back.problem)) return;
+            if (!o.expect(back.entries.size() == 1,
+                          "expected the message journaled exactly once after " +
+                              std::to_string(kClients) +
+                              " simultaneous submissions, composition/_search returns " +
+                              std::to_string(back.entries.size()) + " Compositions with '" +
+                              msg->marker + "'" +
+                              (back.entries.size() > 1 ? " (journaled more than once)" : "") +
+                              " [DESIGN.md duplicates]"))
                 return;
             o.pass();
         }));
@@ -754,6 +821,7 @@ void add_vkp_r4_tests(Suite& s) {
     add_concurrent_writes(s);
     add_validation(s);
     add_duplicates(s);
+    add_concurrent_duplicates(s);
     add_search(s);
     add_robustness(s);
 }

@@ -1,6 +1,7 @@
 // Named defects: deliberate spec violations a mock can be started with (`--defect NAME`), so the
 // conformance suite can prove it catches each one (DESIGN.md, "mocks"). Every defect names the
-// suite group that must catch it; conformance/defects.json says which test IDs must fail.
+// suite group that must catch it; conformance/defects.json says which test IDs must fail, and
+// with which symptom in their failure message.
 #pragma once
 
 #include <set>
