@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -293,7 +294,14 @@ struct Server::Engine {
         // RFC 9112 §6.3: Content-Length with Transfer-Encoding, or Content-Length given twice
         // (even with one value), is framing a proxy may read differently: refuse, and close.
         const size_t lengths = req.headers.count("Content-Length");
-        if (lengths > 1 || (lengths == 1 && req.has_header("Transfer-Encoding")))
+        const size_t codings = req.headers.count("Transfer-Encoding");
+        if (lengths > 1 || (lengths == 1 && codings > 0))
+            return refuse(c, x, 400) ? MHD_YES : MHD_NO;
+        // §6.3 too: a request whose transfer coding is not (only) chunked has no length the
+        // server can know (libmicrohttpd would wait for it until the idle timeout).
+        if (codings > 1 ||
+            (codings == 1 &&
+             strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0))
             return refuse(c, x, 400) ? MHD_YES : MHD_NO;
         if (lengths == 1) {
             const std::string v = req.get_header_value("Content-Length");
