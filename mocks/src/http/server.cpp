@@ -188,9 +188,13 @@ struct Server::Engine {
         (void)cls;
         if (Conn* conn = conn_of(c); conn && conn->reading_since_ms.load() == 0)
             conn->reading_since_ms = now_ms();
-        auto* x = new Exchange;
-        x->req.target = uri ? uri : "";
-        return x;
+        try {
+            auto x = std::make_unique<Exchange>();
+            x->req.target = uri ? uri : "";
+            return x.release();
+        } catch (const std::exception&) {
+            return nullptr;  // on_request closes the connection
+        }
     }
 
     static void on_completed(void* cls, MHD_Connection* c, void** con_cls,
@@ -227,7 +231,7 @@ struct Server::Engine {
         (void)url;
         auto* e = static_cast<Engine*>(cls);
         auto* x = static_cast<Exchange*>(*con_cls);
-        if (!x) return MHD_NO;  // no request line seen: cannot happen
+        if (!x) return MHD_NO;  // out of memory at the request line
         switch (x->stage) {
             case Exchange::Stage::headers:
                 x->req.method = method ? method : "";
