@@ -1,4 +1,4 @@
-#include "http/server.hpp"
+#include "server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
