@@ -7,7 +7,10 @@
 # power loss; see docs/transport.md).
 # Usage: bench/receiver_bench.sh [VFT_BINARY] [SECONDS] [CONNECTIONS] [-- RECEIVER ARGS...]
 # BENCH_PATH=/nowhere sends the same requests to a path that only gets a 404: the cost of HTTP
-# alone (httplib, loopback TCP) without validation and journal.
+# alone (the HTTP engine, loopback TCP) without validation and journal.
+# BENCH_SLOW=N first opens N slow connections (half trickle a body, half their headers, a byte
+# every 2 s) and keeps them open during the run: the normal client's latency with them there.
+# Also prints the receiver's memory (VmRSS) before and after they opened (docs/http-engine.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vft=${1:-build/release/cli/vft}
@@ -37,6 +40,40 @@ request = function()
   return wrk.format(nil, "${BENCH_PATH:-/epj/r4/312229544/medicationdispense}", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
 end
 LUA
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
+slow_pid=
+if [[ ${BENCH_SLOW:-0} -gt 0 ]]; then
+  port=${url##*:}
+  rss_before=$(rss_kb)
+  python3 - "$port" "$BENCH_SLOW" "$work/slow-ready" <<'PY' &
+import socket, sys, time
+port, n, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+conns = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    if i % 2:
+        s.sendall(b"POST /epj/r4/312229544/bundle HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    else:
+        s.sendall(b"POST /epj/r4/312229544/bundle HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/fhir+json\r\nContent-Length: 100000\r\n\r\n{")
+    conns.append(s)
+open(ready, "w").close()
+while True:
+    time.sleep(2)
+    for s in conns:
+        try:
+            s.send(b" ")
+        except OSError:
+            pass
+PY
+  slow_pid=$!
+  for _ in $(seq 1 400); do [[ -e "$work/slow-ready" ]] && break; sleep 0.05; done
+  sleep 1
+  rss_after=$(rss_kb)
+  echo "slow connections: $BENCH_SLOW open; receiver VmRSS ${rss_before} kB -> ${rss_after} kB" \
+       "($(( (rss_after - rss_before) * 1024 / BENCH_SLOW )) bytes per connection)"
+fi
+trap 'kill $pid ${slow_pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 split_ticks() { awk '{print "receiver user " $14 " system " $15 " ticks"}' "/proc/$pid/stat"; }
 echo "receiver: $url  body: $body ($(wc -c < $body) bytes)  duration: ${seconds}s  connections: $connections"

@@ -236,7 +236,7 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--threads", args->threads,
                      "Handler worker threads (default 2 × cores); open or slow connections hold "
                      "none")
-        ->check(CLI::Range(0, 4096));
+        ->check(CLI::Range(1, 4096));
     // HTTP limits (docs/http-engine.md).
     recv->add_option("--max-connections", args->http.max_connections,
                      "Open connections at most (default 4096)")

@@ -25,6 +25,7 @@
 #include "faults.hpp"
 #include "http/server.hpp"
 #include "journal.hpp"
+#include "receiver_router.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
 #include "vft/core/uuid.hpp"
@@ -1236,6 +1237,25 @@ Result<std::string> Receiver::start() {
 void Receiver::stop() {
     if (!impl_) return;
     impl_->server.stop();
+}
+
+}  // namespace vft::mocks
+
+// --- The routes without sockets (receiver_router.hpp) ---
+
+namespace vft::mocks {
+
+Result<std::unique_ptr<ReceiverRouter>> ReceiverRouter::create(ReceiverOptions options) {
+    auto r = Receiver::create(std::move(options));
+    if (!r) return r.error();
+    auto out = std::unique_ptr<ReceiverRouter>(new ReceiverRouter());
+    out->receiver_ = std::move(r).value();
+    out->receiver_->impl_->base_url = "http://" + out->receiver_->impl_->options.host + ":0";
+    return out;
+}
+
+http::Response ReceiverRouter::handle(http::Request req) const {
+    return receiver_->impl_->server.handle(std::move(req));
 }
 
 }  // namespace vft::mocks

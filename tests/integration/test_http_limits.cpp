@@ -227,6 +227,9 @@ TEST_CASE("http limits: two Content-Length, or Content-Length with Transfer-Enco
     CHECK(ask(head(length + "Content-Length: 2\r\n") + b) == 400);
     CHECK(ask(head(length + "Transfer-Encoding: chunked\r\n") + chunk(b) + "0\r\n\r\n") == 400);
     CHECK(ask(head("Transfer-Encoding: chunked\r\n" + length) + chunk(b) + "0\r\n\r\n") == 400);
+    // A transfer coding other than chunked leaves the length unknown (§6.3): 400, not a wait.
+    CHECK(ask(head("Transfer-Encoding: gzip\r\n") + b) == 400);
+    CHECK(ask(head("Transfer-Encoding: gzip, chunked\r\n") + chunk(b) + "0\r\n\r\n") == 400);
     CHECK(journaled(p.url()) == 0);
     CHECK(ask(head(length) + b) == 201);
 }

@@ -1,4 +1,4 @@
-#include "http/message.hpp"
+#include "message.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "http/router.hpp"
+#include "router.hpp"
 
 #include <exception>
 

@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "http/message.hpp"
+#include "message.hpp"
 
 namespace vft::detail::http {
 

@@ -1,4 +1,4 @@
-#include "http/server.hpp"
+#include "server.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -187,9 +188,13 @@ struct Server::Engine {
         (void)cls;
         if (Conn* conn = conn_of(c); conn && conn->reading_since_ms.load() == 0)
             conn->reading_since_ms = now_ms();
-        auto* x = new Exchange;
-        x->req.target = uri ? uri : "";
-        return x;
+        try {
+            auto x = std::make_unique<Exchange>();
+            x->req.target = uri ? uri : "";
+            return x.release();
+        } catch (const std::exception&) {
+            return nullptr;  // on_request closes the connection
+        }
     }
 
     static void on_completed(void* cls, MHD_Connection* c, void** con_cls,
@@ -226,7 +231,7 @@ struct Server::Engine {
         (void)url;
         auto* e = static_cast<Engine*>(cls);
         auto* x = static_cast<Exchange*>(*con_cls);
-        if (!x) return MHD_NO;  // no request line seen: cannot happen
+        if (!x) return MHD_NO;  // out of memory at the request line
         switch (x->stage) {
             case Exchange::Stage::headers:
                 x->req.method = method ? method : "";
@@ -293,7 +298,14 @@ struct Server::Engine {
         // RFC 9112 §6.3: Content-Length with Transfer-Encoding, or Content-Length given twice
         // (even with one value), is framing a proxy may read differently: refuse, and close.
         const size_t lengths = req.headers.count("Content-Length");
-        if (lengths > 1 || (lengths == 1 && req.has_header("Transfer-Encoding")))
+        const size_t codings = req.headers.count("Transfer-Encoding");
+        if (lengths > 1 || (lengths == 1 && codings > 0))
+            return refuse(c, x, 400) ? MHD_YES : MHD_NO;
+        // §6.3 too: a request whose transfer coding is not (only) chunked has no length the
+        // server can know (libmicrohttpd would wait for it until the idle timeout).
+        if (codings > 1 ||
+            (codings == 1 &&
+             strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0))
             return refuse(c, x, 400) ? MHD_YES : MHD_NO;
         if (lengths == 1) {
             const std::string v = req.get_header_value("Content-Length");

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "http/router.hpp"
+#include "router.hpp"
 
 namespace vft::detail::http {
 

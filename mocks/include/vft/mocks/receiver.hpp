@@ -51,6 +51,7 @@ class Receiver {
     struct Impl;
 
   private:
+    friend class ReceiverRouter;  // the routes without sockets (fuzzing; mocks/src)
     explicit Receiver(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
