@@ -924,13 +924,13 @@ struct Receiver::Impl {
             a.receiver = {"Ukjent avsender", "", "0", std::nullopt};
             a.status = kith::AppRecStatus::rejected;
             a.errors = std::move(why);
-            // The reasons may quote what could not be read: kept to what XML 1.0 surely
-            // carries, so that the receipt itself cannot fail on them.
+            // The reasons may quote what could not be read: no control characters, which XML
+            // 1.0 cannot carry and the receipt would fail on.
             for (auto& e : a.errors)
                 for (std::string* t : {&e.text, &e.detail})
                     for (char& c : *t) {
                         const auto u = static_cast<unsigned char>(c);
-                        if ((u < 0x20 && c != '\t' && c != '\n') || u >= 0x7F) c = '?';
+                        if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7F) c = '?';
                     }
             const auto at = req.body.find("<MsgId>"), end = req.body.find("</MsgId>");
             a.original_msg_id = at != std::string::npos && end > at && end - at - 7 <= 200
@@ -962,13 +962,21 @@ struct Receiver::Impl {
             apprec.original_msg_id = new_uuid();  // correlates with nothing the sender sent
         auto built = kith::build_apprec(apprec);
         if (!built && original) {
-            // The message is readable but its sender cannot be written into a receipt (e.g. a
-            // HER-id that is not digits): rejected, T99, with the reason.
+            // The message is readable but its sender cannot be written into a receipt (text
+            // XML cannot carry): rejected, T99, with the reason.
             errors.push_back({"T99", "",
                               "the AppRec cannot be addressed to the sender: " +
                                   built.error().location + ": " + built.error().message});
             apprec = unaddressed(errors);
             original = built.error();  // not journaled: it was not accepted
+            built = kith::build_apprec(apprec);
+        }
+        if (!built && apprec.status == kith::AppRecStatus::rejected) {
+            // Last resort: the reasons in ASCII (a quoted byte sequence that is not UTF-8).
+            for (auto& e : apprec.errors)
+                for (std::string* t : {&e.text, &e.detail})
+                    for (char& c : *t)
+                        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
             built = kith::build_apprec(apprec);
         }
         if (!built)  // even the receipt to an unknown sender failed: a fault of this receiver
