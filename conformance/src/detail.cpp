@@ -167,10 +167,11 @@ std::string Privacy::hash(std::string_view fnr) const {
 }
 
 namespace {
-// Characters of tokens and proofs: base64 and base64url, and the dots of a JWT.
+// Characters of tokens and proofs: base64url and the dots of a JWT. A secret is looked for where
+// a run of them starts, so also after '=', '/' or '+' (a query, a path, a form).
 bool token_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+           c == '_' || c == '.' || c == '~';
 }
 constexpr size_t kSecretPrefix = 15;  // fits the small-string buffer: no allocation per lookup
 }  // namespace

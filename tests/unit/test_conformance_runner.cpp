@@ -187,6 +187,10 @@ TEST_CASE("privacy: credentials the runner sent are scrubbed everywhere",
     CHECK(p.text("x" + token + "y|" + proof + "z") == "x[redacted]y|[redacted]z");
     CHECK(p.text("=" + token) == "=[redacted]");
     CHECK(p.text(token.substr(0, 30)) == token.substr(0, 30));  // a part is not the secret
+    // An opaque (non-JWT) credential, echoed in a query or a path.
+    secrets.add("Bearer 0paque-reference-token-000111222333");
+    CHECK(p.text("/x?t=0paque-reference-token-000111222333&u=/0paque-reference-token-"
+                 "000111222333") == "/x?t=[redacted]&u=/[redacted]");
     auto hs = p.headers({{"X-Debug", "Bearer " + token}, {"X-Other", "DPoP " + proof}});
     CHECK(hs[0].value == "Bearer [redacted]");
     CHECK(hs[1].value == "DPoP [redacted]");
