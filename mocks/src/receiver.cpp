@@ -512,8 +512,7 @@ struct Receiver::Impl {
         // proxy answers before the API sees the token.
         server.set_pre_routing_handler(
             [this, fault_hook](const httplib::Request& req, httplib::Response& res) {
-                if (host_refused(req, res) == httplib::Server::HandlerResponse::Handled)
-                    return httplib::Server::HandlerResponse::Handled;
+                if (host_refused(req, res)) return httplib::Server::HandlerResponse::Handled;
                 if (fault_hook && fault_hook(req, res) == httplib::Server::HandlerResponse::Handled)
                     return httplib::Server::HandlerResponse::Handled;
                 return auth ? check_token(req, res) : httplib::Server::HandlerResponse::Unhandled;
@@ -659,10 +658,11 @@ struct Receiver::Impl {
         });
     }
 
-    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400.
-    // Answered before the body is read; the connection is closed.
-    httplib::Server::HandlerResponse host_refused(const httplib::Request& req,
-                                                  httplib::Response& res) {
+    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400
+    // and true. Answered before the body is read; the connection is closed. (A template only so
+    // that it names no HTTP engine type.)
+    template <typename Request, typename Response>
+    bool host_refused(const Request& req, Response& res) {
         size_t count = 0;
         bool ok = true;
         for (const auto& [name, value] : req.headers)
@@ -671,7 +671,7 @@ struct Receiver::Impl {
                 ++count;
                 ok = ok && detail::valid_host(value);
             }
-        if (count == 1 && ok) return httplib::Server::HandlerResponse::Unhandled;
+        if (count == 1 && ok) return false;
         res.set_header("Connection", "close");
         reply(res, 400,
               vkp_outcome("2.4", "InvalidFormat",
@@ -679,7 +679,7 @@ struct Receiver::Impl {
                           : count > 1 ? "the request has more than one Host header"
                                       : "the Host header is not host[:port]",
                           "invalid"));
-        return httplib::Server::HandlerResponse::Handled;
+        return true;
     }
 
     // A refused request is answered here, before its body is read; the connection is closed
