@@ -19,8 +19,10 @@
 
 #include "commands.hpp"
 #include "json_text.hpp"
+#include "terminal.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/conformance/runner.hpp"
+#include "vft/core/identifiers.hpp"
 #include "vft/mocks/receiver.hpp"
 #include "vft/mocks/token_service.hpp"
 #include "vft/reports/output.hpp"
@@ -239,7 +241,10 @@ int demo(const DemoArgs& a) {
                 for (const auto& t : report->tests)
                     if (t.mandatory && t.status != reports::Status::pass)
                         std::cout << "  " << reports::to_string(t.status) << "  " << t.id
-                                  << (t.messages.empty() ? "" : ": " + t.messages.front()) << "\n";
+                                  << (t.messages.empty()
+                                          ? ""
+                                          : ": " + printable(mask_person_ids(t.messages.front())))
+                                  << "\n";
             rows.push_back(row);
         }
     }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "terminal.hpp"
 #include "vft/mocks/defects.hpp"
 #include "vft/mocks/receiver.hpp"
 #include "vft/mocks/token_service.hpp"
@@ -169,7 +170,8 @@ int run_token_service(const TokenServiceArgs& a) {
     o.token_lifetime_s = a.lifetime;
     o.dpop_nonce_required = a.dpop_nonce == "required";
     o.allow_test_tokens = a.allow_test_tokens;
-    o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+    // Log lines quote what clients sent (client_id, scopes): control characters escaped.
+    o.log = [](const std::string& line) { std::cerr << printable(line) << "\n"; };
     if (a.allow_test_tokens)
         std::cerr << "WARNING: --allow-test-tokens: POST /_admin/issue mints tokens with any "
                      "claims. For conformance tests only.\n";

@@ -13,11 +13,12 @@
 
 #include "commands.hpp"
 #include "json_text.hpp"
-#include "vft/core/identifiers.hpp"
-#include "vft/core/time.hpp"
+#include "terminal.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/client/auth.hpp"
 #include "vft/client/token_client.hpp"
+#include "vft/core/identifiers.hpp"
+#include "vft/core/time.hpp"
 #include "vft/outbox/delivery.hpp"
 #include "vft/outbox/outbox.hpp"
 
@@ -42,8 +43,9 @@ struct OutboxArgs {
 };
 
 // Masked, and JSON-escaped for json output.
+// What a receiver said, for the terminal: fødselsnummer masked, control characters escaped.
 std::string safe(std::string_view s) {
-    return mask_person_ids(s);
+    return printable(mask_person_ids(s));
 }
 std::string jstr(std::string_view s) {
     return "\"" + esc(mask_person_ids(s)) + "\"";
@@ -164,7 +166,7 @@ int run_list(const OutboxArgs& a) {
                 std::cout << "  delivered=" << when(m.delivered_ms);
             std::cout << "\n";
             if (!m.last_error.empty())
-                std::cout << "    error: " << one_line(safe(m.last_error), 300) << "\n";
+                std::cout << "    error: " << safe(one_line(m.last_error, 300)) << "\n";
             if (!m.outcome.empty())
                 std::cout << "    outcome: " << one_line(safe(m.outcome), 500) << "\n";
         }
@@ -313,7 +315,7 @@ int run_deliver(const OutboxArgs& a) {
     {
         std::lock_guard lock(last->first);
         if (!last->second.empty())
-            std::cout << "last error: " << one_line(safe(last->second), 300) << "\n";
+            std::cout << "last error: " << safe(one_line(last->second, 300)) << "\n";
     }
     return idle->pending == 0 && idle->dead == 0 ? kExitOk : kExitFail;
 }

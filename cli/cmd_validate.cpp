@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "json_text.hpp"
+#include "terminal.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace vft::cli {
@@ -37,17 +38,17 @@ void print_text(const std::string& file, const ValidationReport& r) {
     const size_t errors = r.count(Severity::fatal) + r.count(Severity::error);
     std::cout << file << ": " << (r.valid() ? "valid" : "INVALID");
     if (!r.spec.empty())
-        std::cout << " (" << r.spec << (r.resource_type.empty() ? "" : ", " + r.resource_type)
-                  << ")";
+        std::cout << " (" << r.spec
+                  << (r.resource_type.empty() ? "" : ", " + printable(r.resource_type)) << ")";
     std::cout << " — " << errors << " error(s), " << r.count(Severity::warning) << " warning(s)\n";
     for (const Issue& i : r.issues) {
         std::cout << "  " << to_string(i.severity) << "  " << i.rule;
-        if (!i.path.empty()) std::cout << "  " << i.path;
+        if (!i.path.empty()) std::cout << "  " << printable(i.path);
         if (i.line > 0)
             std::cout << "  (line " << i.line
                       << (i.column > 0 ? ", column " + std::to_string(i.column) : "") << ")";
-        std::cout << "\n      " << i.message << "\n";
-        if (!i.hint.empty()) std::cout << "      hint: " << i.hint << "\n";
+        std::cout << "\n      " << printable(i.message) << "\n";
+        if (!i.hint.empty()) std::cout << "      hint: " << printable(i.hint) << "\n";
     }
 }
 

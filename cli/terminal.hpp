@@ -11,8 +11,9 @@ namespace vft::cli {
 
 // C0 controls (including TAB, CR and LF), DEL and every byte that is not part of valid UTF-8
 // become \xNN; C1 controls (U+0080-U+009F) and the invisible direction and line controls
-// (U+200E/F, U+2028/9, U+202A-E, U+2066-9) become \uNNNN; a backslash becomes \\ so that an
-// escape is never ambiguous. Everything else (printable ASCII, other UTF-8) is kept.
+// (U+200E/F, U+2028/9, U+202A-E, U+2066-9) become \uNNNN. Everything else (printable ASCII,
+// other UTF-8) is kept; a backslash stays one (messages quote regular expressions), so a SUT can
+// write the text "\x1B", never the byte.
 inline std::string printable(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -27,8 +28,6 @@ inline std::string printable(std::string_view s) {
         if (c < 0x80) {
             if (c < 0x20 || c == 0x7F)
                 hex("\\x", c, 2);
-            else if (c == '\\')
-                out += "\\\\";
             else
                 out += static_cast<char>(c);
             ++i;

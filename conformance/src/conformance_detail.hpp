@@ -51,16 +51,20 @@ namespace vft::conformance::detail {
 // evidence is written or signed. Thread-safe.
 class Secrets {
   public:
-    // Remembers `secret`, and for "<scheme> <credential>" also the credential alone. Values
-    // shorter than 16 characters are ignored (they would redact ordinary words).
+    // Remembers `secret` ("<scheme> <credential>": the credential). Values shorter than 16
+    // characters are ignored (they would redact ordinary words).
     void add(std::string_view secret);
     // `text` with every remembered secret and every "Bearer|DPoP <jwt>" credential replaced by
-    // "[redacted]".
+    // "[redacted]". A secret is found where it starts a run of token characters (it is quoted,
+    // spaced or at a line start, as an echo is) or where it starts with "eyJ" (every JWT:
+    // tokens, proofs, assertions), also inside other text. One pass over `text`, whatever the
+    // number of secrets.
     [[nodiscard]] std::string scrub(std::string text) const;
 
   private:
     mutable std::mutex mu_;
-    std::vector<std::string> list_;  // longest first, so a secret inside another goes with it
+    // First 15 characters → the secrets starting so, longest first.
+    std::map<std::string, std::vector<std::string>> by_prefix_;
 };
 
 // "Bearer <a.b.c>" / "DPoP <a.b.c>" (scheme case-insensitive, base64url segments) with the JWT

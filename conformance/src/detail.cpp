@@ -166,27 +166,57 @@ std::string Privacy::hash(std::string_view fnr) const {
     return "FNR#" + sha256_hex(salt_ + std::string(fnr)).substr(0, 12);
 }
 
+namespace {
+// Characters of tokens and proofs: base64url and the dots of a JWT. A secret is looked for where
+// a run of them starts, so also after '=', '/' or '+' (a query, a path, a form).
+bool token_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+}
+constexpr size_t kSecretPrefix = 15;  // fits the small-string buffer: no allocation per lookup
+}  // namespace
+
 void Secrets::add(std::string_view secret) {
-    std::vector<std::string> add;
-    if (secret.size() >= 16) add.emplace_back(secret);
-    const size_t sp = secret.find(' ');
-    if (sp != std::string_view::npos && secret.size() - sp - 1 >= 16)
-        add.emplace_back(secret.substr(sp + 1));
-    if (add.empty()) return;
+    if (const size_t sp = secret.find(' '); sp != std::string_view::npos)
+        secret = secret.substr(sp + 1);
+    if (secret.size() < 16) return;
     std::lock_guard lock(mu_);
-    for (auto& a : add)
-        if (std::find(list_.begin(), list_.end(), a) == list_.end()) list_.push_back(std::move(a));
-    std::sort(list_.begin(), list_.end(),
+    auto& same = by_prefix_[std::string(secret.substr(0, kSecretPrefix))];
+    if (std::find(same.begin(), same.end(), secret) != same.end()) return;
+    same.emplace_back(secret);
+    std::sort(same.begin(), same.end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string Secrets::scrub(std::string text) const {
     {
         std::lock_guard lock(mu_);
-        for (const auto& secret : list_)
-            for (size_t at = text.find(secret); at != std::string::npos;
-                 at = text.find(secret, at + 10))
-                text.replace(at, secret.size(), "[redacted]");
+        if (!by_prefix_.empty()) {
+            std::string out;
+            out.reserve(text.size());
+            const size_t n = text.size();
+            size_t i = 0;
+            std::string key;
+            while (i < n) {
+                const bool candidate =
+                    i + 16 <= n && token_char(text[i]) &&
+                    (i == 0 || !token_char(text[i - 1]) || text.compare(i, 3, "eyJ") == 0);
+                bool matched = false;
+                if (candidate) {
+                    key.assign(text, i, kSecretPrefix);
+                    if (auto it = by_prefix_.find(key); it != by_prefix_.end())
+                        for (const auto& secret : it->second)
+                            if (text.compare(i, secret.size(), secret) == 0) {
+                                out += "[redacted]";
+                                i += secret.size();
+                                matched = true;
+                                break;
+                            }
+                }
+                if (!matched) out += text[i++];
+            }
+            text = std::move(out);
+        }
     }
     return redact_jwt_credentials(std::move(text));
 }

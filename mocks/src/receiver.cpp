@@ -500,8 +500,7 @@ struct Receiver::Impl {
         // proxy answers before the API sees the token.
         server.set_pre_routing_handler(
             [this, fault_hook](const http::Request& req, http::Response& res) {
-                if (host_refused(req, res) == http::Server::HandlerResponse::Handled)
-                    return http::Server::HandlerResponse::Handled;
+                if (host_refused(req, res)) return http::Server::HandlerResponse::Handled;
                 if (fault_hook && fault_hook(req, res) == http::Server::HandlerResponse::Handled)
                     return http::Server::HandlerResponse::Handled;
                 return auth ? check_token(req, res) : http::Server::HandlerResponse::Unhandled;
@@ -654,10 +653,11 @@ struct Receiver::Impl {
         });
     }
 
-    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400.
-    // Answered before the body is read; the connection is closed.
-    http::Server::HandlerResponse host_refused(const http::Request& req,
-                                                  http::Response& res) {
+    // RFC 9112 §3.2: exactly one Host, and a valid one (valid_host: host[:port] only), else 400
+    // and true. Answered before the body is read; the connection is closed. (A template only so
+    // that it names no HTTP engine type.)
+    template <typename Request, typename Response>
+    bool host_refused(const Request& req, Response& res) {
         size_t count = 0;
         bool ok = true;
         for (const auto& [name, value] : req.headers)
@@ -666,7 +666,7 @@ struct Receiver::Impl {
                 ++count;
                 ok = ok && detail::valid_host(value);
             }
-        if (count == 1 && ok) return http::Server::HandlerResponse::Unhandled;
+        if (count == 1 && ok) return false;
         res.set_header("Connection", "close");
         reply(res, 400,
               vkp_outcome("2.4", "InvalidFormat",
@@ -674,7 +674,7 @@ struct Receiver::Impl {
                           : count > 1 ? "the request has more than one Host header"
                                       : "the Host header is not host[:port]",
                           "invalid"));
-        return http::Server::HandlerResponse::Handled;
+        return true;
     }
 
     // A refused request is answered here, before its body is read; the connection is closed
@@ -918,13 +918,13 @@ struct Receiver::Impl {
             a.receiver = {"Ukjent avsender", "", "0", std::nullopt};
             a.status = kith::AppRecStatus::rejected;
             a.errors = std::move(why);
-            // The reasons may quote what could not be read: kept to what XML 1.0 surely
-            // carries, so that the receipt itself cannot fail on them.
+            // The reasons may quote what could not be read: no control characters, which XML
+            // 1.0 cannot carry and the receipt would fail on.
             for (auto& e : a.errors)
                 for (std::string* t : {&e.text, &e.detail})
                     for (char& c : *t) {
                         const auto u = static_cast<unsigned char>(c);
-                        if ((u < 0x20 && c != '\t' && c != '\n') || u >= 0x7F) c = '?';
+                        if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7F) c = '?';
                     }
             const auto at = req.body.find("<MsgId>"), end = req.body.find("</MsgId>");
             a.original_msg_id = at != std::string::npos && end > at && end - at - 7 <= 200
@@ -956,13 +956,21 @@ struct Receiver::Impl {
             apprec.original_msg_id = new_uuid();  // correlates with nothing the sender sent
         auto built = kith::build_apprec(apprec);
         if (!built && original) {
-            // The message is readable but its sender cannot be written into a receipt (e.g. a
-            // HER-id that is not digits): rejected, T99, with the reason.
+            // The message is readable but its sender cannot be written into a receipt (text
+            // XML cannot carry): rejected, T99, with the reason.
             errors.push_back({"T99", "",
                               "the AppRec cannot be addressed to the sender: " +
                                   built.error().location + ": " + built.error().message});
             apprec = unaddressed(errors);
             original = built.error();  // not journaled: it was not accepted
+            built = kith::build_apprec(apprec);
+        }
+        if (!built && apprec.status == kith::AppRecStatus::rejected) {
+            // Last resort: the reasons in ASCII (a quoted byte sequence that is not UTF-8).
+            for (auto& e : apprec.errors)
+                for (std::string* t : {&e.text, &e.detail})
+                    for (char& c : *t)
+                        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
             built = kith::build_apprec(apprec);
         }
         if (!built)  // even the receipt to an unknown sender failed: a fault of this receiver

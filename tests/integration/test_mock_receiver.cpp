@@ -368,6 +368,8 @@ TEST_CASE("mock receiver: every KITH message gets an AppRec, never a 500",
     for (const std::string& bad :
          {std::string("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\"><MsgInfo>"
                       "<MsgId>\x01\x02</MsgId>"),
+          std::string("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">\xff\xfe"
+                      "\xc3</MsgHead>"),
           std::string("not xml at all"), std::string()}) {
         auto r = post(bad);
         CHECK(r.status == vft::kith::AppRecStatus::rejected);

@@ -183,8 +183,16 @@ TEST_CASE("privacy: credentials the runner sent are scrubbed everywhere",
     const std::string echoed =
         p.body(R"({"you_sent":")" + token + R"(","proof":")" + proof + R"(","x":"short"})");
     CHECK(echoed == R"({"you_sent":"[redacted]","proof":"[redacted]","x":"short"})");
+    // Inside other text: a JWT anywhere; any secret where a token run starts.
+    CHECK(p.text("x" + token + "y|" + proof + "z") == "x[redacted]y|[redacted]z");
+    CHECK(p.text("=" + token) == "=[redacted]");
+    CHECK(p.text(token.substr(0, 30)) == token.substr(0, 30));  // a part is not the secret
+    // An opaque (non-JWT) credential, echoed in a query or a path.
+    secrets.add("Bearer 0paque-reference-token-000111222333");
+    CHECK(p.text("/x?t=0paque-reference-token-000111222333&u=/0paque-reference-token-"
+                 "000111222333") == "/x?t=[redacted]&u=/[redacted]");
     auto hs = p.headers({{"X-Debug", "Bearer " + token}, {"X-Other", "DPoP " + proof}});
-    CHECK(hs[0].value == "[redacted]");  // the whole value the runner sent
+    CHECK(hs[0].value == "Bearer [redacted]");
     CHECK(hs[1].value == "DPoP [redacted]");
     // Unknown JWTs after a scheme; other text after "Bearer " stays.
     CHECK(detail::redact_jwt_credentials("auth: bearer aaa.bbb.ccc; DPoP x-y.z_w. end") ==
