@@ -33,6 +33,7 @@
 #include "vft/kith/dialog_message.hpp"
 #include "vft/messages/search.hpp"
 #include "vft/mocks/defects.hpp"
+#include "write_pairs.hpp"
 
 namespace vft::mocks {
 namespace http = ::vft::detail::http;
@@ -304,11 +305,8 @@ struct Receiver::Impl {
     http::Server server;
     std::string base_url;
     Defects defects;
-    std::atomic<int> writes_in_flight{0};  // lost-write-under-load
-    std::atomic<unsigned> writes_under_load{0};
-    std::mutex last_write_mu;
-    std::string last_write_peer;
-    std::chrono::steady_clock::time_point last_write_at;
+    std::atomic<int> writes_in_flight{0};
+    detail::WritePairs write_pairs{std::chrono::seconds(1)};  // lost-write-under-load
 
     Impl(ReceiverOptions o, std::unique_ptr<detail::Journal> j, Validator v)
         : options(std::move(o)), journal(std::move(j)), validator(std::move(v)) {}
@@ -398,19 +396,11 @@ struct Receiver::Impl {
         InFlight& operator=(const InFlight&) = delete;
     };
 
-    // A write is under load when another one is being handled, or when another connection wrote
-    // within the last 100 ms. The second half keeps the defect visible on a machine so busy that
-    // concurrent requests get handled one after the other; one client writing in sequence over
-    // one connection is never under load.
-    bool under_load(const http::Request& req, const InFlight& in_flight) {
-        const std::string peer = req.remote_addr + ":" + std::to_string(req.remote_port);
-        const auto now = std::chrono::steady_clock::now();
-        std::lock_guard lock(last_write_mu);
-        const bool other_recently = !last_write_peer.empty() && last_write_peer != peer &&
-                                    now - last_write_at < std::chrono::milliseconds(100);
-        last_write_peer = peer;
-        last_write_at = now;
-        return in_flight.at_start > 1 || other_recently;
+    // A write is under load when it is the second of two overlapping writes (detail::WritePairs:
+    // deterministic, no timing window decides; a write alone waits at most 1 s for a pair). One
+    // client writing in sequence is never under load.
+    bool under_load(const http::Request&, const InFlight&) {
+        return write_pairs.second_of_pair();
     }
 
     // Journals a judged message (once per identifier) with the resources it brings, and answers
@@ -421,10 +411,9 @@ struct Receiver::Impl {
                      const std::function<StoredOutcome(const std::string&)>& accepted,
                      const InFlight& in_flight) {
         StoredOutcome lost;
-        // lost-write-under-load: every second write "under load" is answered as accepted and
-        // never journaled.
-        if (defects.has("lost-write-under-load") && under_load(req, in_flight) &&
-            writes_under_load++ % 2 == 0)
+        // lost-write-under-load: the second write of each overlapping pair is answered as
+        // accepted and never journaled.
+        if (defects.has("lost-write-under-load") && under_load(req, in_flight))
             lost = accepted(new_uuid());
         const bool mangle = defects.has("mangles-norwegian-characters");
         auto record = [&] {

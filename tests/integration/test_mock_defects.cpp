@@ -483,21 +483,22 @@ TEST_CASE(
         CHECK(accepted == kThreads * kEach);  // every write was answered as accepted
         httplib::Client c(p->url());
         const size_t journaled = journaled_for_kare(c, "medicationdispense");
-        if (defective)
+        if (defective)  // the second write of each overlapping pair is lost
             CHECK(journaled < static_cast<size_t>(kThreads * kEach));
         else
             CHECK(journaled == static_cast<size_t>(kThreads * kEach));
     }
-    // One client writing in sequence over one connection is not under load: nothing is lost.
+    // One client writing in sequence over one connection is not under load: nothing is lost (each
+    // write waits out the pairing window, 1 s, alone).
     auto p = receiver({"lost-write-under-load"});
     httplib::Client c(p->url());
     c.set_keep_alive(true);
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 3; ++i) {
         auto r = c.Post((kOrg + "/medicationdispense").c_str(), dispense(100 + i).json, kJson);
         REQUIRE(r);
         CHECK(r->status == 201);
     }
-    CHECK(journaled_for_kare(c, "medicationdispense") == 10);
+    CHECK(journaled_for_kare(c, "medicationdispense") == 3);
 }
 
 TEST_CASE("defect accepts-wrong-content-type: text/plain is journaled instead of 415",

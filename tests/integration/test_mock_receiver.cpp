@@ -774,6 +774,12 @@ TEST_CASE(
         bundle.substr(bundle.find("urn:uuid:", bundle.find("\"identifier\"")), 45);
     auto dispense = vft::build_medication_dispense(kare_dispense());
     REQUIRE(dispense.ok());
+    const std::string batch = slurp("fixtures/messages/valid/pmd/batch-all-vital-signs.json");
+    const std::string pmd_id =
+        batch.substr(batch.find("urn:uuid:", batch.find("\"identifier\"")), 45);
+    const std::string note = slurp("fixtures/messages/valid/kith/msghead-dialog-notat.xml");
+    auto original = vft::kith::read_dialog_message(note);
+    REQUIRE(original.ok());
     // The correct receiver, then the journals-concurrent-duplicates defect: the same requests show
     // one entry against more than one.
     for (const bool defect : {false, true}) {
@@ -788,12 +794,15 @@ TEST_CASE(
             const std::string& body;
             std::string identifier;
             int status;
+            const char* type;
         };
         for (const Case& k :
-             {Case{"/epj/r4/312229544/bundle", bundle, vkp_id, 201},
-              Case{"/v1/MedicationDispense", dispense->json, dispense->identifier, 202}}) {
+             {Case{"/epj/r4/312229544/bundle", bundle, vkp_id, 201, kJson},
+              Case{"/v1/MedicationDispense", dispense->json, dispense->identifier, 202, kJson},
+              Case{"/pmd", batch, pmd_id, 200, kJson},
+              Case{"/kith/messages", note, original->msg_id, 200, "application/xml"}}) {
             INFO(k.path);
-            const auto answers = post_at_once(p.url(), k.path, k.body, kJson, kClients);
+            const auto answers = post_at_once(p.url(), k.path, k.body, k.type, kClients);
             for (const auto& a : answers)
                 CHECK(a.status == k.status);
             if (!defect) {
@@ -806,7 +815,7 @@ TEST_CASE(
             } else {
                 CHECK(entries_of(c, k.identifier) >= 2);
                 // A resend after the race is still answered from the journal.
-                auto again = c.Post(k.path, k.body, kJson);
+                auto again = c.Post(k.path, k.body, k.type);
                 REQUIRE(again);
                 CHECK(again->status == k.status);
             }

@@ -13,7 +13,8 @@ const std::string kModules = R"(["alarm","medication","supervision","dho"])";
 
 TEST_CASE("jft suite: IDs, modules, titles and the mandatory list", "[suite_jft]") {
     vft::test::check_suite_shape("jft", {"auth", "alarm", "medication", "supervision", "dho"},
-                                 {"jft.search.last_updated_filter"});
+                                 {"jft.search.last_updated_filter",
+                                  "jft.duplicates.concurrent_submissions_same_answer_stored_once"});
 }
 
 TEST_CASE("jft suite: passes against the reference receiver and re-judges the same",

@@ -11,7 +11,9 @@ const std::string kModules = R"(["kith"])";
 }
 
 TEST_CASE("kith suite: IDs, modules, titles and the mandatory list", "[suite_kith]") {
-    vft::test::check_suite_shape("kith", {"kith"}, {});
+    vft::test::check_suite_shape(
+        "kith", {"auth", "kith"},
+        {"kith.auth.wrong_scope_rejected", "kith.duplicates.concurrent_same_msgid_one_apprec"});
 }
 
 TEST_CASE("kith suite: passes against the reference receiver and re-judges the same",
@@ -20,7 +22,7 @@ TEST_CASE("kith suite: passes against the reference receiver and re-judges the s
     CHECK(r.report.verdict == vft::reports::Verdict::pass);
     for (const auto& t : r.report.tests) {
         INFO(t.id << ": " << (t.messages.empty() ? "" : t.messages.front()));
-        CHECK(t.status == Status::pass);
+        CHECK(t.status == (t.module == "auth" ? Status::omit : Status::pass));
     }
     CHECK(r.rejudged.empty());
 }

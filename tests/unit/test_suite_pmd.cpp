@@ -12,7 +12,8 @@ const std::string kModules = R"(["pmd"])";
 }
 
 TEST_CASE("pmd suite: IDs, modules, titles and the mandatory list", "[suite_pmd]") {
-    vft::test::check_suite_shape("pmd", {"auth", "pmd"}, {});
+    vft::test::check_suite_shape("pmd", {"auth", "pmd"},
+                                 {"pmd.duplicates.concurrent_batches_same_answer_stored_once"});
 }
 
 TEST_CASE("pmd suite: passes against the reference receiver and re-judges the same",

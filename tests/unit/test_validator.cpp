@@ -118,6 +118,28 @@ TEST_CASE("documents over the size limit are refused without being parsed",
     auto small = Validator::create(o);
     REQUIRE(small.ok());
     CHECK(has_rule(small->validate(kComposition), "FHIR-JSON-006"));
+    // A document that, once read, is malformed JSON: under the default limit it is read and
+    // judged (FHIR-JSON-001); over the limit the size finding is the only one, so it was not read.
+    const std::string broken = std::string(kComposition) + "}{ not json";
+    REQUIRE(has_rule(validator().validate(broken), "FHIR-JSON-001"));
+    const auto refused = small->validate(broken);
+    INFO(refused.to_operation_outcome());
+    REQUIRE(refused.issues.size() == 1);
+    CHECK(refused.issues[0].rule == "FHIR-JSON-006");
+    CHECK_FALSE(refused.valid());
+    // The same for KITH XML: not well-formed (KITH-XML-001 with a parser message) when read; over
+    // the limit only the size finding.
+    const std::string xml = "<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">" +
+                            std::string(200, ' ') + "<unclosed>";
+    const auto read_xml = validator().validate(xml);
+    INFO(read_xml.to_operation_outcome());
+    REQUIRE_FALSE(read_xml.valid());
+    REQUIRE_FALSE(read_xml.issues.empty());
+    CHECK(read_xml.issues[0].message.find("larger than the limit") == std::string::npos);
+    const auto refused_xml = small->validate(xml);
+    INFO(refused_xml.to_operation_outcome());
+    REQUIRE(refused_xml.issues.size() == 1);
+    CHECK(refused_xml.issues[0].message.find("larger than the limit") != std::string::npos);
 }
 
 TEST_CASE("the report converts to a FHIR OperationOutcome that itself validates", "[validator]") {

@@ -208,8 +208,10 @@ void add_concurrent_writes(Suite& s) {
             }
             std::vector<int> status(msgs.size(), 0);
             std::vector<std::thread> clients;
+            std::latch ready(kClients);  // the clients start together
             for (int c = 0; c < kClients; ++c)
                 clients.emplace_back([&, c] {
+                    ready.arrive_and_wait();
                     for (int k = 0; k < kEach; ++k) {
                         const size_t i = static_cast<size_t>(c * kEach + k);
                         auto r = post_fhir(ctx, msgs[i].path, msgs[i].body,
