@@ -335,9 +335,16 @@ class Walker {
             wrong_type(e, v, type == "System.Boolean" ? "a boolean" : "a string");
             return;
         }
-        if (v.IsString() && v.GetStringLength() == 0)
+        if (v.IsString() && v.GetStringLength() == 0) {
             add(Severity::error, kFormat, path_.str(), "empty string (omit the element instead)",
                 "", src(e.path));
+            return;
+        }
+        // Resource.id is an `id` (R4 resource.html); the R4 definitions type it System.String.
+        if (e.name == "id" && e.owner && e.owner->kind == FhirTypeKind::resource && v.IsString() &&
+            e.path.size() == e.owner->name.size() + 3 && !native_format_ok("id", sv(v)))
+            add(Severity::error, kFormat, path_.str(),
+                "'" + shown(sv(v)) + "' is not a valid FHIR id", format_hint("id"), src(e.path));
     }
 
     void primitive(const FhirElement& e, const FhirType& t, const JValue& v) {
