@@ -326,6 +326,29 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
     CHECK(w->source == "fhir-r4:Encounter.participant.type");
 }
 
+TEST_CASE("r4: extensions against the R4 extension definitions", "[validator_r4]") {
+    const std::string ext = R"({"resourceType":"Patient","extension":[{"url":
+        "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired",)";
+    const ValidationReport ok = r4(ext + R"("valueBoolean":true}]})");
+    INFO(dump(ok));
+    CHECK(ok.issues.empty());
+    expect_one(ext + R"("valueString":"yes"}]})", "FHIR-STR-013",
+               "Patient.extension[0].valueString",
+               "fhir-r4:http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired");
+    // Not among the definitions vft carries: a warning, the content not checked.
+    const ValidationReport unknown = r4(R"({"resourceType":"Patient","extension":[
+        {"url":"http://example.org/x","valueString":"a"}]})");
+    INFO(dump(unknown));
+    CHECK(unknown.valid());
+    const Issue* w = find(unknown, "FHIR-STR-012", "Patient.extension[0].url");
+    REQUIRE(w);
+    CHECK(w->severity == Severity::warning);
+    // ... but an element Extension does not have is unknown whatever the URL.
+    expect_one(
+        R"({"resourceType":"Patient","extension":[{"url":"http://example.org/x","valueFoo":1}]})",
+        "FHIR-STR-005", "Patient.extension[0].valueFoo", "fhir-r4:Extension");
+}
+
 TEST_CASE("r4: contained resources and Bundle entries of every type are walked", "[validator_r4]") {
     expect_one(R"({"resourceType":"Bundle","type":"collection","entry":[
         {"fullUrl":"urn:uuid:0b9f3a52-4c2e-4d35-9a0a-6d1a3f0f5a11","resource":{"resourceType":"Flag",

@@ -39,7 +39,10 @@ constexpr const char* kEmpty = "FHIR-STR-007";
 constexpr const char* kOther = "FHIR-STR-009";
 constexpr const char* kTooMany = "FHIR-STR-010";
 constexpr const char* kExtensibleBinding = "FHIR-STR-011";
+constexpr const char* kUnknownExtension = "FHIR-STR-012";
+constexpr const char* kExtensionValue = "FHIR-STR-013";
 constexpr const char* kInvariant = "FHIR-INV-001";
+constexpr std::string_view kCoreNamespace = "http://hl7.org/fhir/StructureDefinition/";
 
 // A path kept as segments; rendered only when an issue needs it.
 class Path {
@@ -161,6 +164,9 @@ class Walker {
             add(Severity::error, kEmpty, path_.str(),
                 "empty object (FHIR forbids them; omit the element instead)", "", src(scope.path));
         }
+        bool has_underscore = false;  // only then is a primitive's `_name` looked for
+        for (auto it = v.MemberBegin(); it != v.MemberEnd() && !has_underscore; ++it)
+            has_underscore = it->name.GetStringLength() > 0 && it->name.GetString()[0] == '_';
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view name = sv(it->name);
             if (is_resource && name == "resourceType") continue;
@@ -185,13 +191,12 @@ class Walker {
             const JValue* companion = nullptr;
             const JValue* primary = nullptr;
             if (underscore) {
-                std::string plain(name);
-                primary = member(v, plain.c_str());
+                primary = find_member(v, name);
                 if (primary) continue;  // judged together with the value
                 companion = &val;
-            } else if (c.type_def && c.type_def->kind == FhirTypeKind::primitive) {
-                std::string under = "_" + std::string(name);
-                companion = member(v, under.c_str());
+            } else if (has_underscore && c.type_def &&
+                       c.type_def->kind == FhirTypeKind::primitive) {
+                companion = find_member(v, sv(it->name), true);
                 primary = &val;
             } else {
                 primary = &val;
@@ -271,6 +276,20 @@ class Walker {
         }
     }
 
+    // The member `name` (or `_name` when `underscore`) of an object, without allocating.
+    static const JValue* find_member(const JValue& obj, std::string_view name,
+                                     bool underscore = false) {
+        for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+            std::string_view n = sv(it->name);
+            if (underscore) {
+                if (n.empty() || n[0] != '_') continue;
+                n.remove_prefix(1);
+            }
+            if (n == name) return &it->value;
+        }
+        return nullptr;
+    }
+
     static std::string max_text(const FhirElement& e) {
         return e.max == FhirElement::kUnbounded ? "*" : std::to_string(e.max);
     }
@@ -316,9 +335,53 @@ class Walker {
         }
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
+        if (c.type == "Extension") extension(*v);
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
+        }
+    }
+
+    // An extension against its R4 definition. The core namespace is closed (an unknown URL
+    // there is an error in R4), but the pinned definitions hold only a subset of R4's extension
+    // registry (393 definitions): an unknown URL is a warning wherever it is, its content not
+    // checked (specs/DECISIONS.md). Relative URLs (parts of a complex extension) are judged with
+    // their extension.
+    void extension(const JValue& ext) {
+        const std::string_view url = str_member(ext, "url");
+        if (url.find(':') == std::string_view::npos) return;
+        const FhirExtensionDef* def = m_.extension(url);
+        if (!def) {
+            const bool core = url.substr(0, kCoreNamespace.size()) == kCoreNamespace;
+            add(Severity::warning, kUnknownExtension, path_.child("url"),
+                "extension '" + shown(url) + "' is not among the R4 extension definitions vft " +
+                    "carries" + (core ? " (core namespace)" : "") + ": its content is not checked",
+                "", "http://hl7.org/fhir/R4/extensibility.html#Extension");
+            return;
+        }
+        for (auto it = ext.MemberBegin(); it != ext.MemberEnd(); ++it) {
+            const std::string_view name = sv(it->name);
+            if (name.size() <= 5 || name.substr(0, 5) != "value") continue;
+            const std::string_view suffix = name.substr(5);
+            bool allowed = false;
+            for (const FhirTypeRef& t : def->value_types) {
+                if (t.code.size() != suffix.size() || t.code.empty()) continue;
+                const char first = t.code[0] >= 'a' && t.code[0] <= 'z'
+                                       ? static_cast<char>(t.code[0] - 'a' + 'A')
+                                       : t.code[0];
+                allowed = allowed || (first == suffix[0] && t.code.substr(1) == suffix.substr(1));
+            }
+            if (!allowed) {
+                std::string want;
+                for (const FhirTypeRef& t : def->value_types)
+                    want += (want.empty() ? "" : ", ") + std::string(t.code);
+                add(Severity::error, kExtensionValue, path_.child(name),
+                    def->value_types.empty()
+                        ? "extension '" + shown(url) + "' is complex: it has no value[x]"
+                        : "extension '" + shown(url) + "' takes a value of type " + want +
+                              ", not " + std::string(suffix),
+                    "", "fhir-r4:" + std::string(url));
+            }
         }
     }
 
