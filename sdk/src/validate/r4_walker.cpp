@@ -159,7 +159,8 @@ class Walker {
                 bool primitive_companion = false) {
         const auto kids = m_.children(scope);
         constexpr size_t kMaxKids = 256;
-        std::array<uint32_t, kMaxKids> counts{};
+        std::array<uint32_t, kMaxKids> counts;  // NOLINT: only the first kids.size() are used
+        std::fill_n(counts.begin(), std::min(kids.size(), kMaxKids), 0u);
         if (v.MemberCount() == 0 && !is_resource) {
             add(Severity::error, kEmpty, path_.str(),
                 "empty object (FHIR forbids them; omit the element instead)", "", src(scope.path));
