@@ -314,6 +314,17 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
     expect_valid(R"({"resourceType":"Observation","status":"final",
         "code":{"coding":[{"system":"http://loinc.org","code":"8310-5"}]},
         "bodySite":{"coding":[{"system":"http://snomed.info/sct","code":"123456789"}]}})");
+    // A LOINC code whose check digit is wrong cannot exist (8310-5 is body temperature).
+    expect_one(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"8310-4"}]}})",
+               "FHIR-STR-014", "Observation.code.coding[0].code",
+               "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
+    expect_one(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"8310"}]}})",
+               "FHIR-STR-014", "Observation.code.coding[0].code",
+               "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
+    expect_valid(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"LA6576-8"}]}})");
     // Extensible: a code outside the value set is a warning, the resource stays valid.
     const ValidationReport r = r4(R"({"resourceType":"Encounter","status":"finished",
         "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HH"},

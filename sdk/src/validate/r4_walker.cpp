@@ -41,6 +41,7 @@ constexpr const char* kTooMany = "FHIR-STR-010";
 constexpr const char* kExtensibleBinding = "FHIR-STR-011";
 constexpr const char* kUnknownExtension = "FHIR-STR-012";
 constexpr const char* kExtensionValue = "FHIR-STR-013";
+constexpr const char* kImpossibleCode = "FHIR-STR-014";
 constexpr const char* kInvariant = "FHIR-INV-001";
 constexpr std::string_view kCoreNamespace = "http://hl7.org/fhir/StructureDefinition/";
 
@@ -337,6 +338,7 @@ class Walker {
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
         if (c.type == "Extension") extension(*v);
+        if (c.type == "Coding") coding_format(*v);
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
@@ -384,6 +386,19 @@ class Walker {
                     "", "fhir-r4:" + std::string(url));
             }
         }
+    }
+
+    // A code that cannot exist in its code system, whatever the binding: LOINC's check digit.
+    void coding_format(const JValue& coding) {
+        if (str_member(coding, "system") != "http://loinc.org") return;
+        const std::string_view code = str_member(coding, "code");
+        if (code.empty() || loinc_code_ok(code)) return;
+        add(Severity::error, kImpossibleCode, path_.child("code"),
+            "'" + shown(code) +
+                "' cannot be a LOINC code: LOINC codes are digits, a hyphen and "
+                "the mod-10 check digit of the digits",
+            "check the code against loinc.org (a typo changes the check digit)",
+            "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
     }
 
     void wrong_type(const FhirElement& e, const JValue& v, const std::string& want) {
