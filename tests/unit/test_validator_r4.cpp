@@ -301,6 +301,23 @@ TEST_CASE("r4: unknown elements, cardinality, arrays, choice types", "[validator
                "fhir-r4:Questionnaire.item.linkId");
 }
 
+TEST_CASE("r4: a literal reference names a target type the element allows", "[validator_r4]") {
+    const std::string flag = R"({"resourceType":"Flag","status":"active","code":{"text":"x"},)";
+    expect_valid(flag + R"("subject":{"reference":"Patient/1"}})");
+    expect_valid(flag +
+                 R"("subject":{"reference":"https://fhir.example/r4/Patient/1/_history/2"}})");
+    expect_valid(flag +
+                 R"("subject":{"reference":"urn:uuid:0b9f3a52-4c2e-4d35-9a0a-6d1a3f0f5a11"}})");
+    expect_valid(flag + R"("subject":{"reference":"#p1"}})");
+    expect_one(flag + R"("subject":{"reference":"Observation/1"}})", "FHIR-STR-015",
+               "Flag.subject.reference", "fhir-r4:Flag.subject");
+    expect_one(flag + R"("subject":{"reference":"http://x.example/fhir/Device/7/_history/1"}})",
+               "FHIR-STR-015", "Flag.subject.reference", "fhir-r4:Flag.subject");
+    // Reference(Any): every type.
+    expect_valid(R"({"resourceType":"Provenance","target":[{"reference":"Observation/1"}],
+        "recorded":"2024-01-01T10:00:00Z","agent":[{"who":{"reference":"Practitioner/1"}}]})");
+}
+
 TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[validator_r4]") {
     expect_one(R"({"resourceType":"Patient","gender":"M"})", "FHIR-STR-006", "Patient.gender",
                "fhir-r4:Patient.gender");

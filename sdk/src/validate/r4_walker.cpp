@@ -42,6 +42,7 @@ constexpr const char* kExtensibleBinding = "FHIR-STR-011";
 constexpr const char* kUnknownExtension = "FHIR-STR-012";
 constexpr const char* kExtensionValue = "FHIR-STR-013";
 constexpr const char* kImpossibleCode = "FHIR-STR-014";
+constexpr const char* kReferenceTarget = "FHIR-STR-015";
 constexpr const char* kInvariant = "FHIR-INV-001";
 constexpr std::string_view kCoreNamespace = "http://hl7.org/fhir/StructureDefinition/";
 
@@ -339,6 +340,7 @@ class Walker {
         object(*v, *c.type_def->root, false);
         if (c.type == "Extension") extension(*v);
         if (c.type == "Coding") coding_format(*v);
+        if (c.type == "Reference") reference_target(e, *v);
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
@@ -386,6 +388,36 @@ class Walker {
                     "", "fhir-r4:" + std::string(url));
             }
         }
+    }
+
+    // A literal reference ("Patient/1", "https://x/fhir/Patient/1", with or without _history)
+    // names the type of its target: it must be one the element allows (Reference(Patient|Group)).
+    // Contained (#id), urn:uuid: and other forms name no type and are not judged here.
+    void reference_target(const FhirElement& e, const JValue& ref) {
+        const FhirTypeRef* t = nullptr;
+        for (const FhirTypeRef& r : e.types)
+            if (r.code == "Reference") t = &r;
+        if (!t || t->targets.empty()) return;
+        for (std::string_view target : t->targets)
+            if (target == "Resource" || target.find('/') != std::string_view::npos) return;
+        std::string_view r = str_member(ref, "reference");
+        if (r.empty() || r[0] == '#' || r.substr(0, 4) == "urn:") return;
+        if (const size_t h = r.find("/_history/"); h != std::string_view::npos) r = r.substr(0, h);
+        const size_t slash = r.rfind('/');
+        if (slash == std::string_view::npos || slash == 0) return;
+        const std::string_view before = r.substr(0, slash);
+        const std::string_view type = before.substr(before.rfind('/') + 1);
+        const FhirType* rt = m_.type(type);
+        if (!rt || rt->kind != FhirTypeKind::resource) return;  // not Type/id: not judged
+        for (std::string_view target : t->targets)
+            if (m_.is_a(type, target)) return;
+        std::string allowed;
+        for (std::string_view target : t->targets)
+            allowed += (allowed.empty() ? "" : ", ") + std::string(target);
+        add(Severity::error, kReferenceTarget, path_.child("reference"),
+            "'" + shown(r) + "' refers to a " + std::string(type) + "; " + std::string(e.path) +
+                " may refer to " + allowed,
+            "", src(e.path));
     }
 
     // A code that cannot exist in its code system, whatever the binding: LOINC's check digit.
