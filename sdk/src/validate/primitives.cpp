@@ -178,6 +178,43 @@ bool has_native_format(std::string_view t) {
            t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
 }
 
+bool calendar_ok(std::string_view v) {
+    if (v.size() < 10 || v[4] != '-' || v[7] != '-') return true;  // no day given
+    auto num = [v](size_t at, size_t n) {
+        int out = 0;
+        for (size_t i = at; i < at + n; ++i)
+            out = out * 10 + (v[i] - '0');
+        return out;
+    };
+    const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12) return false;
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const int max = month == 2 && leap ? 29 : kDays[month - 1];
+    return day >= 1 && day <= max;
+}
+
+bool loinc_code_ok(std::string_view code) {
+    if (code.empty() || !digit(code[0])) return true;  // LA…, LP…: other forms, not judged
+    const size_t dash = code.find('-');
+    const std::string_view number = code.substr(0, dash);
+    for (char c : number)
+        if (!digit(c)) return true;                    // not of the numeric form
+    if (dash == std::string_view::npos) return false;  // a number without its check digit
+    const std::string_view check = code.substr(dash + 1);
+    if (check.size() != 1 || !digit(check[0]) || number.size() > 9) return false;
+    int sum = 0;
+    for (size_t i = 0; i < number.size(); ++i) {
+        int d = number[number.size() - 1 - i] - '0';
+        if (i % 2 == 0) {
+            d *= 2;
+            if (d > 9) d -= 9;
+        }
+        sum += d;
+    }
+    return (10 - sum % 10) % 10 == check[0] - '0';
+}
+
 bool native_format_ok(std::string_view t, std::string_view v) {
     if (t == "code") return code(v);
     if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);
