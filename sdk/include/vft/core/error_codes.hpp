@@ -1,8 +1,8 @@
 // The registry of vft error codes. A code is never reused or renumbered; add new ones at the end
 // of their family and document them in docs/error-codes.md.
 // Families: JSON 01xx, SPEC 02xx, VAL 03xx, ID 04xx, XML 05xx, IO 06xx, BUILD 07xx, READ 08xx,
-// AUTH 09xx, NET 10xx, OUTBOX 11xx, FHIRPATH 15xx; HTTP uses the status itself (VFT-HTTP-0429); VKP
-// uses the VKP error code of the OperationOutcome (2.1 -> VFT-VKP-0201).
+// AUTH 09xx, NET 10xx, OUTBOX 11xx; HTTP uses the status itself (VFT-HTTP-0429); VKP uses the
+// VKP error code of the OperationOutcome (2.1 -> VFT-VKP-0201).
 #pragma once
 
 #include <string_view>
