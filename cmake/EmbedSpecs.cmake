@@ -17,6 +17,9 @@ function(vft_embed_files out_cpp dir function header)
     list(APPEND globs ${dir}/${p})
   endforeach()
   file(GLOB_RECURSE spec_files CONFIGURE_DEPENDS RELATIVE ${dir} ${globs})
+  # specs/upstream (the published artifacts, vendored) is input to the spec compiler, never
+  # read at run time: only its compiled form (specs/compiled) ships.
+  list(FILTER spec_files EXCLUDE REGEX "^upstream/")
   list(SORT spec_files)
   set(abs_files "")
   foreach(f IN LISTS spec_files)

@@ -8,6 +8,9 @@ VFT_WITH_BROWSER=1 scripts/install-deps.sh  # chromium for the browser test of r
 jobs=$(nproc)
 phase() { echo "== [$(date +%T), ${SECONDS}s] $*"; }  # elapsed time per phase, for CI's log
 
+phase "compiled FHIR model = what the spec compiler generates (npm; fails if unreachable)"
+scripts/update-specs.sh --check
+
 phase "dev build (Werror) + all tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"

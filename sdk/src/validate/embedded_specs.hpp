@@ -13,5 +13,7 @@ struct EmbeddedFile {
 
 // Null-terminated table (last entry has path == nullptr).
 const EmbeddedFile* embedded_spec_files();
+// specs/compiled/*.model: the compiled FHIR model (fhir/model.hpp).
+const EmbeddedFile* embedded_compiled_model();
 
 }  // namespace vft::detail

