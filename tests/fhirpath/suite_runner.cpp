@@ -33,6 +33,7 @@ struct Case {
     std::string expression;
     std::string invalid;  // "", syntax, semantic, execution, true
     bool predicate = false;
+    bool strict = false;  // mode="strict": static errors the spec calls semantic
     bool ordered = true;
     std::vector<Output> outputs;
 };
@@ -74,6 +75,7 @@ std::vector<Case> load(const std::string& file) {
             if (c.input.size() > 4 && c.input.substr(c.input.size() - 4) == ".xml")
                 c.input = c.input.substr(0, c.input.size() - 4) + ".json";
             c.predicate = attr(t, "predicate") == "true";
+            c.strict = attr(t, "mode") == "strict";
             c.ordered = attr(t, "ordered") != "false";
             for (xmlNode* e = t->children; e; e = e->next) {
                 if (is(e, "expression")) {
@@ -153,7 +155,9 @@ std::string run(const Case& c, const std::string& dir) {
         if (!c.invalid.empty()) return "";
         return "compile error: " + expr.error().to_string();
     }
-    auto result = fp::evaluate(*expr, *doc);
+    fp::Environment env;
+    env.strict = c.strict;
+    auto result = fp::evaluate(*expr, *doc, env);
     if (!result) {
         if (!c.invalid.empty()) return "";
         return "run-time error: " + result.error().to_string();

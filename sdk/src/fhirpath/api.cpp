@@ -100,7 +100,7 @@ Result<Coll> evaluate_raw(const Expression& expression,
                           const std::shared_ptr<const DocumentData>& doc, const JValue& resource,
                           const JValue& root, const Value& context, const Environment& env,
                           std::shared_ptr<Arena>* arena_out) {
-    const TypeModel& model = env.model ? *env.model : inferred_model();
+    const TypeModel& model = env.model ? *env.model : r4_model();
     Evaluator ev(model, env);
     ev.doc = doc;
     auto type_of = [](const JValue& r) -> std::string {

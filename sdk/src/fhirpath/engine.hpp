@@ -54,7 +54,8 @@ class Evaluator {
     // Navigation.
     void children_named(const Value& v, std::string_view name, Coll& out);
     void all_children(const Value& v, Coll& out);
-    static Value node_value(const JValue* json, const JValue* shadow, std::string type);
+    static Value node_value(const JValue* json, const JValue* shadow, std::string type,
+                            const void* element = nullptr);
 
     // The system value of a primitive node (or the value itself when computed); nullopt for a
     // complex node or a primitive with only extensions.
@@ -106,6 +107,9 @@ std::optional<Temporal> add_duration(const Temporal& t, const Decimal& amount,
 std::string item_text(const Value& v);
 std::string item_json(const Value& v);
 std::string json_of(const JValue& v);
+
+// The type test of as/ofType (exact for FHIR primitives, hierarchy otherwise).
+bool cast_matches(Evaluator& ev, const Value& v, const std::string& type);
 
 // Functions: `call.args` are unevaluated (lazy for where/select/iif/...).
 using Function = Coll (*)(Evaluator&, const Node& call, const Coll& focus, const Frame& frame);

@@ -18,12 +18,6 @@ std::string lower_first(std::string_view s) {
     return r;
 }
 
-std::string upper_first(std::string_view s) {
-    std::string r(s);
-    if (!r.empty()) r[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(r[0])));
-    return r;
-}
-
 const JValue* shadow_at(const JValue* shadow, rapidjson::SizeType i, bool array) {
     if (!shadow) return nullptr;
     if (array) {
@@ -34,48 +28,60 @@ const JValue* shadow_at(const JValue* shadow, rapidjson::SizeType i, bool array)
     return shadow->IsObject() ? shadow : nullptr;
 }
 
+std::string suffix_type(const TypeModel& model, std::string_view suffix) {
+    std::string lower = lower_first(suffix);
+    return model.is_primitive(lower) ? lower : std::string(suffix);
+}
+
+// Adds the items of property `json_name` (its value `json` and "_name" shadow) of `parent`.
+// `type` is the property's type when the caller knows it (choice suffix without a model).
 void add_member(const Evaluator& ev, const Value& parent, const JValue* json, const JValue* shadow,
                 std::string_view json_name, std::string type, Coll& out) {
-    auto type_for = [&](const JValue* item) -> std::string {
+    TypeModel::Child info;
+    if (type.empty()) {
+        info = ev.model.child(parent.type, parent.element, json_name);
+        type = info.type;
+    }
+    auto make = [&](const JValue* item, const JValue* sh) {
         if (item && item->IsObject()) {
             auto rt = item->FindMember("resourceType");
-            if (rt != item->MemberEnd() && rt->value.IsString()) return rt->value.GetString();
+            if (rt != item->MemberEnd() && rt->value.IsString())
+                return Evaluator::node_value(item, sh, rt->value.GetString());
         }
-        if (!type.empty()) return type;
-        std::string t = ev.model.child_type(parent.type, json_name);
-        return t;
+        return Evaluator::node_value(item, sh, type, info.element);
     };
     if (json && json->IsArray()) {
         for (rapidjson::SizeType i = 0; i < json->Size(); ++i) {
             const JValue* item = &(*json)[i];
             const JValue* sh = shadow_at(shadow, i, true);
             if (item->IsNull() && !sh) continue;
-            out.push_back(
-                Evaluator::node_value(item->IsNull() ? nullptr : item, sh, type_for(item)));
+            out.push_back(make(item->IsNull() ? nullptr : item, sh));
         }
         return;
     }
     if (!json && shadow && shadow->IsArray()) {
         for (rapidjson::SizeType i = 0; i < shadow->Size(); ++i) {
             const JValue* sh = shadow_at(shadow, i, true);
-            if (sh) out.push_back(Evaluator::node_value(nullptr, sh, type_for(nullptr)));
+            if (sh) out.push_back(make(nullptr, sh));
         }
         return;
     }
     if (json && json->IsNull()) json = nullptr;
     const JValue* sh = shadow_at(shadow, 0, false);
     if (!json && !sh) return;
-    out.push_back(Evaluator::node_value(json, sh, type_for(json)));
+    out.push_back(make(json, sh));
 }
 
 }  // namespace
 
-Value Evaluator::node_value(const JValue* json, const JValue* shadow, std::string type) {
+Value Evaluator::node_value(const JValue* json, const JValue* shadow, std::string type,
+                            const void* element) {
     Value v;
     v.kind = Kind::node;
     v.node = json;
     v.shadow = shadow;
     v.type = std::move(type);
+    v.element = element;
     return v;
 }
 
@@ -101,35 +107,39 @@ void Evaluator::children_named(const Value& v, std::string_view name, Coll& out)
     const JValue* json = it != obj->MemberEnd() ? &it->value : nullptr;
     const JValue* shadow = sit != obj->MemberEnd() ? &sit->value : nullptr;
     if (json || shadow) {
+        if (env.strict) {
+            auto info = model.child(v.type, v.element, name);
+            if (info.parent_known && (!info.found || info.via_type_suffix))
+                throw EvalError{
+                    "'" + std::string(name) + "' is not an element of " + v.type +
+                    (info.via_type_suffix ? " (name the choice element without its type)" : "")};
+        }
         add_member(*this, v, json, shadow, name, {}, out);
         return;
     }
-    // A choice element: value -> valueQuantity, valueString, ...
-    auto choices = model.choice_types(v.type, name);
-    if (!choices.empty()) {
-        for (const auto& t : choices) {
-            std::string n = std::string(name) + upper_first(t);
-            auto m = obj->FindMember(rapidjson::StringRef(n.data(), n.size()));
-            std::string sn = "_" + n;
-            auto sm = obj->FindMember(rapidjson::StringRef(sn.data(), sn.size()));
-            if (m != obj->MemberEnd() || sm != obj->MemberEnd())
-                add_member(*this, v, m != obj->MemberEnd() ? &m->value : nullptr,
-                           sm != obj->MemberEnd() ? &sm->value : nullptr, n, t, out);
-        }
+    auto info = model.child(v.type, v.element, name);
+    if (info.parent_known && !info.choice_name) {
+        if (env.strict && !info.found)
+            throw EvalError{"'" + std::string(name) + "' is not an element of " + v.type};
         return;
     }
-    if (model.is_known(v.type)) return;  // the model knows the type: no guessing
+    // A choice element (value -> valueQuantity, valueString, ...): the model resolves the JSON
+    // name; without a model the suffix names the type.
     for (auto m = obj->MemberBegin(); m != obj->MemberEnd(); ++m) {
         std::string_view key(m->name.GetString(), m->name.GetStringLength());
-        if (key.size() > name.size() && key.substr(0, name.size()) == name &&
-            is_upper(key[name.size()])) {
-            std::string suffix(key.substr(name.size()));
-            std::string t = model.is_primitive(lower_first(suffix)) ? lower_first(suffix) : suffix;
-            std::string sn = "_" + std::string(key);
-            auto sm = obj->FindMember(rapidjson::StringRef(sn.data(), sn.size()));
-            add_member(*this, v, &m->value, sm != obj->MemberEnd() ? &sm->value : nullptr, key, t,
-                       out);
-        }
+        bool shadow_only = !key.empty() && key[0] == '_';
+        std::string_view base = shadow_only ? key.substr(1) : key;
+        if (base.size() <= name.size() || base.substr(0, name.size()) != name ||
+            !is_upper(base[name.size()]))
+            continue;
+        if (shadow_only && obj->HasMember(std::string(base).c_str())) continue;
+        std::string sn = "_" + std::string(base);
+        auto sm = obj->FindMember(rapidjson::StringRef(sn.data(), sn.size()));
+        const JValue* sh = sm != obj->MemberEnd() ? &sm->value : nullptr;
+        const JValue* val = shadow_only ? nullptr : &m->value;
+        std::string t =
+            info.parent_known ? std::string() : suffix_type(model, base.substr(name.size()));
+        add_member(*this, v, val, sh, base, t, out);
     }
 }
 
@@ -252,6 +262,14 @@ bool Evaluator::is_type(const Value& v, std::string_view type) const {
     } else if (want.rfind("FHIR.", 0) == 0) {
         want = want.substr(5);
         fhir = true;
+    }
+    static const char* kSystem[] = {"Boolean", "String",   "Integer", "Decimal",
+                                    "Date",    "DateTime", "Time",    "Quantity"};
+    if (model.complete() && !system && !model.is_known(want)) {
+        bool sys = false;
+        for (const char* k : kSystem)
+            sys = sys || want == k;
+        if (!sys) throw EvalError{"unknown type '" + std::string(type) + "'"};
     }
     std::string actual = type_of(v);
     if (v.kind != Kind::node) {
@@ -493,12 +511,14 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         case NodeKind::identifier: {
             Coll out;
             for (const auto& item : focus) {
-                size_t before = out.size();
-                children_named(item, n.name, out);
                 // At the start of a path a type name selects the context item (Patient.name).
-                if (out.size() == before && item.kind == Kind::node && !n.name.empty() &&
-                    is_upper(n.name[0]) && is_type(item, n.name))
+                if (item.kind == Kind::node && !n.name.empty() && is_upper(n.name[0]) &&
+                    (!model.complete() || model.is_known(n.name)) && is_type(item, n.name) &&
+                    !(item.node && item.node->IsObject() && item.node->HasMember(n.name.c_str()))) {
                     out.push_back(item);
+                    continue;
+                }
+                children_named(item, n.name, out);
             }
             return out;
         }
@@ -540,9 +560,10 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         }
         case NodeKind::as_type: {
             Coll left = eval(*n.children[0], focus, frame);
+            if (left.size() > 1) throw EvalError{"'as' expects a single item"};
             Coll out;
             for (const auto& v : left)
-                if (is_type(v, n.name)) out.push_back(v);
+                if (cast_matches(*this, v, n.name)) out.push_back(v);
             return out;
         }
         case NodeKind::unary: {

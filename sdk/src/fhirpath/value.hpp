@@ -87,6 +87,7 @@ struct Value {
     const rapidjson::Value* node = nullptr;
     const rapidjson::Value* shadow = nullptr;
     std::string type;
+    const void* element = nullptr;  // the TypeModel's element handle (backbone elements)
     bool b = false;
     int64_t i = 0;
     Decimal d;

@@ -29,29 +29,40 @@ struct CollectionData;
 }  // namespace detail
 
 // What the engine needs to know about FHIR types. Names are FHIR type names ("HumanName",
-// "string", "Patient"); the FHIRPath system types are "System.String" etc. internally.
+// "string", "Patient"); FHIRPath's own types are "System.String" etc.
 class TypeModel {
   public:
+    // What a JSON property of an element is.
+    struct Child {
+        std::string type;               // its FHIR type ("" unknown)
+        const void* element = nullptr;  // the model's handle for the element (opaque; passed
+                                        // back as `parent_element`), nullptr when none
+        bool found = false;             // the model knows the property
+        bool parent_known = false;      // the model knows the parent: !found means no such element
+        bool choice_name = false;       // the name is a choice element's ("value" of value[x])
+        bool via_type_suffix = false;   // the name is a choice element + type ("valueQuantity")
+    };
     virtual ~TypeModel() = default;
-    // The type of child element `name` of an element of type `parent_type` ("" when unknown).
-    // For a choice element the caller passes the full JSON name ("valueQuantity").
-    [[nodiscard]] virtual std::string child_type(std::string_view parent_type,
-                                                 std::string_view name) const = 0;
-    // The allowed types of choice element `name` (without "[x]") of `parent_type`; empty when
-    // `name` is not a choice element.
-    [[nodiscard]] virtual std::vector<std::string> choice_types(std::string_view parent_type,
-                                                                std::string_view name) const = 0;
-    // The base type of `type` ("" at the root: Resource, Element).
+    // The property `json_name` of an element of type `parent_type` (`parent_element` the handle
+    // this model gave for it, or nullptr at a resource or a typed value).
+    [[nodiscard]] virtual Child child(std::string_view parent_type, const void* parent_element,
+                                      std::string_view json_name) const = 0;
+    // The base type of `type` ("" at the root: Resource, Element, or unknown).
     [[nodiscard]] virtual std::string base_type(std::string_view type) const = 0;
     // True when `type` is a FHIR primitive type (string, code, dateTime, ...).
     [[nodiscard]] virtual bool is_primitive(std::string_view type) const = 0;
     // True when `type` names a FHIR type the model knows.
     [[nodiscard]] virtual bool is_known(std::string_view type) const = 0;
+    // True when the model knows every FHIR type (an unknown type name is then an error).
+    [[nodiscard]] virtual bool complete() const { return false; }
 };
 
-// The JSON-shape model: resourceType, choice types from the suffix (valueQuantity), primitive
-// types from JSON kinds and the R4 type names and hierarchy it knows built in.
+// The JSON-shape model: resourceType, choice types from the JSON name's suffix (valueQuantity),
+// primitive types from JSON kinds, and the R4 primitive hierarchy built in.
 const TypeModel& inferred_model();
+// The compiled FHIR R4 model (specs/compiled/fhir-r4.model): every R4 type and element. The
+// default for evaluate().
+const TypeModel& r4_model();
 
 // A FHIR resource (JSON) parsed once; immutable and shareable.
 class Document {
@@ -133,8 +144,11 @@ enum class Membership { member, not_member, unknown };
 struct Environment {
     // Extra %name variables, each a String value (%resource, %context, %ucum, ... are built in).
     std::map<std::string, std::string> string_variables;
-    // Type knowledge; nullptr means inferred_model().
+    // Type knowledge; nullptr means r4_model().
     const TypeModel* model = nullptr;
+    // Strict mode: naming an element the model does not have on a type it knows, or a choice
+    // element by its JSON name (valueQuantity), is an error instead of an empty result.
+    bool strict = false;
     // memberOf(): (value set URL, system, code) -> membership; unset means every check is
     // "unknown" (memberOf returns empty).
     std::function<Membership(std::string_view, std::string_view, std::string_view)> member_of;
