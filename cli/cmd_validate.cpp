@@ -1,4 +1,5 @@
 // vft validate [--spec ID] [--level strict|lenient] [--format text|json] FILE...
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -17,6 +18,7 @@ struct ValidateArgs {
     std::string level = "strict";
     std::string format = "text";
     std::string specs_dir;
+    bool list_unchecked = false;
     std::vector<std::string> files;
 };
 
@@ -48,6 +50,7 @@ void print_text(const std::string& file, const ValidationReport& r) {
                       << (i.column > 0 ? ", column " + std::to_string(i.column) : "") << ")";
         std::cout << "\n      " << i.message << "\n";
         if (!i.hint.empty()) std::cout << "      hint: " << i.hint << "\n";
+        if (!i.source.empty()) std::cout << "      source: " << i.source << "\n";
     }
 }
 
@@ -60,7 +63,8 @@ void print_json_file(const std::string& file, const ValidationReport& r, bool fi
     for (const Issue& i : r.issues) {
         std::cout << (f ? "" : ",") << R"({"severity":")" << to_string(i.severity)
                   << R"(","rule":")" << esc(i.rule) << R"(","path":")" << esc(i.path)
-                  << R"(","message":")" << esc(i.message) << R"(","hint":")" << esc(i.hint) << "\"";
+                  << R"(","message":")" << esc(i.message) << R"(","hint":")" << esc(i.hint)
+                  << R"(","source":")" << esc(i.source) << "\"";
         if (i.line > 0) std::cout << R"(,"line":)" << i.line << R"(,"column":)" << i.column;
         std::cout << "}";
         f = false;
@@ -82,6 +86,8 @@ int run(const ValidateArgs& a) {
     ValidateOptions opts;
     opts.level = a.level == "lenient" ? Level::lenient : Level::strict;
     opts.spec = a.spec;
+    opts.list_unchecked = a.list_unchecked;
+    std::vector<UncheckedInvariant> unchecked;
     int code = kExitOk;
     bool first = true;
     if (a.format == "json") std::cout << R"({"files":[)";
@@ -93,6 +99,7 @@ int run(const ValidateArgs& a) {
             continue;
         }
         const ValidationReport r = validator->validate(content, opts);
+        unchecked.insert(unchecked.end(), r.unchecked.begin(), r.unchecked.end());
         if (!r.valid() && code == kExitOk) code = kExitFail;
         if (a.format == "json")
             print_json_file(file == "-" ? "<stdin>" : file, r, first);
@@ -100,7 +107,23 @@ int run(const ValidateArgs& a) {
             print_text(file == "-" ? "<stdin>" : file, r);
         first = false;
     }
-    if (a.format == "json") std::cout << "]}\n";
+    std::sort(unchecked.begin(), unchecked.end());
+    unchecked.erase(std::unique(unchecked.begin(), unchecked.end()), unchecked.end());
+    if (a.format == "json") {
+        std::cout << "]";
+        if (a.list_unchecked) {
+            std::cout << R"(,"unchecked":[)";
+            for (size_t k = 0; k < unchecked.size(); ++k)
+                std::cout << (k ? "," : "") << R"({"key":")" << esc(unchecked[k].key)
+                          << R"(","path":")" << esc(unchecked[k].path) << "\"}";
+            std::cout << "]";
+        }
+        std::cout << "}\n";
+    } else if (a.list_unchecked) {
+        std::cout << "invariants not evaluated: " << unchecked.size() << "\n";
+        for (const auto& u : unchecked)
+            std::cout << "  " << u.key << "  " << u.path << "\n";
+    }
     return code;
 }
 
@@ -111,7 +134,10 @@ void add_validate(CLI::App& app, int& exit_code) {
     CLI::App* cmd = app.add_subcommand(
         "validate", "Validate FHIR JSON or KITH XML messages against the national specs");
     cmd->add_option("--spec", args->spec, "Spec package (default: detected from the document)")
-        ->check(CLI::IsMember({"vkp-r4", "jft", "pmd", "kith"}));
+        ->check(CLI::IsMember({"r4", "vkp-r4", "jft", "pmd", "kith"}));
+    cmd->add_flag("--list-unchecked", args->list_unchecked,
+                  "List the FHIR invariants met but not evaluated (key and element), after the "
+                  "results (--spec r4)");
     cmd->add_option("--level", args->level,
                     "strict (what JFT accepts) or lenient (what VKP accepts today)")
         ->check(CLI::IsMember({"strict", "lenient"}));

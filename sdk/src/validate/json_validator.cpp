@@ -17,6 +17,7 @@
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
 #include "validate/primitives.hpp"
+#include "validate/r4_walker.hpp"
 #include "validate/rules_engine.hpp"
 #include "vft/core/identifiers.hpp"
 
@@ -410,6 +411,12 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
     }
     const std::string root_type(str_member(doc, "resourceType"));
     report.resource_type = root_type;
+    if (opts.spec == "r4") {  // base FHIR R4 alone: the compiled model, nothing national
+        report.spec = "r4";
+        validate_r4(FhirModel::r4(), doc, report.issues,
+                    opts.list_unchecked ? &report.unchecked : nullptr);
+        return;
+    }
     report.spec = opts.spec.empty() ? detect_spec(doc) : opts.spec;
     auto pkg = spec.packages.find(report.spec);
     if (pkg == spec.packages.end() || report.spec == "kith") {

@@ -178,6 +178,22 @@ bool has_native_format(std::string_view t) {
            t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
 }
 
+bool calendar_ok(std::string_view v) {
+    if (v.size() < 10 || v[4] != '-' || v[7] != '-') return true;  // no day given
+    auto num = [v](size_t at, size_t n) {
+        int out = 0;
+        for (size_t i = at; i < at + n; ++i)
+            out = out * 10 + (v[i] - '0');
+        return out;
+    };
+    const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12) return false;
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const int max = month == 2 && leap ? 29 : kDays[month - 1];
+    return day >= 1 && day <= max;
+}
+
 bool native_format_ok(std::string_view t, std::string_view v) {
     if (t == "code") return code(v);
     if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);

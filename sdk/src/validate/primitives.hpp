@@ -14,4 +14,9 @@ bool has_native_format(std::string_view type);
 // True when `value` is a valid lexical form of `type`. Precondition: has_native_format(type).
 bool native_format_ok(std::string_view type, std::string_view value);
 
+// For a date, dateTime or instant that native_format_ok accepts: the day exists in its month
+// (30 February and 29 February 2023 do not; 29 February 2024 does). The regexes of the R4
+// definitions allow any day 01-31, the FHIR datatypes page requires a real date.
+bool calendar_ok(std::string_view value);
+
 }  // namespace vft::detail

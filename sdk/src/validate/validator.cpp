@@ -75,7 +75,7 @@ namespace detail {
 void IssueSink::add(const Rule& rule, std::string path, std::string message, std::string hint) {
     out_.push_back(Issue{rule.severity(level_), rule.id, std::move(path),
                          message.empty() ? rule.message : std::move(message),
-                         hint.empty() ? rule.hint : std::move(hint), 0, 0});
+                         hint.empty() ? rule.hint : std::move(hint), 0, 0, rule.source});
 }
 
 void IssueSink::add(std::string_view rule_id, std::string path, std::string message,
@@ -87,6 +87,7 @@ void IssueSink::add(std::string_view rule_id, std::string path, std::string mess
         i.severity = r->severity(level_);
         i.message = message.empty() ? r->message : std::move(message);
         i.hint = hint.empty() ? r->hint : std::move(hint);
+        i.source = r->source;
     } else {
         i.severity = Severity::error;  // a rule the specs do not describe: never silently weaker
         i.message = std::move(message);

@@ -20,6 +20,19 @@ struct Issue {
     std::string hint;     // how to fix it, where known
     int line = 0;         // 1-based position in the input, 0 when not known
     int column = 0;
+    std::string source;  // what decides it: "fhir-r4:Observation.status", "fhir-r4:per-1",
+                         // "specs/upstream/…#element", a published page, "decision:…"
+};
+
+// An invariant the validator met but could not evaluate (no FHIRPath engine, or an expression
+// it does not support): listed by `vft validate --list-unchecked`.
+struct UncheckedInvariant {
+    std::string key;   // "per-1"
+    std::string path;  // the element definition it belongs to: "Period", "Patient.name"
+    bool operator<(const UncheckedInvariant& o) const {
+        return key != o.key ? key < o.key : path < o.path;
+    }
+    bool operator==(const UncheckedInvariant& o) const { return key == o.key && path == o.path; }
 };
 
 struct ValidationReport {
@@ -27,6 +40,7 @@ struct ValidationReport {
     std::string spec;           // package the document was judged by, e.g. "vkp-r4"
     std::string resource_type;  // FHIR resourceType or XML root element name
     std::vector<Issue> issues;
+    std::vector<UncheckedInvariant> unchecked;  // only with ValidateOptions::list_unchecked
 
     // No fatal and no error issues.
     [[nodiscard]] bool valid() const;

@@ -28,7 +28,9 @@ struct ValidatorOptions {
 
 struct ValidateOptions {
     Level level = Level::strict;
-    std::string spec;  // "vkp-r4" | "jft" | "pmd" | "kith"; empty = detect from the document
+    std::string spec;  // "r4" | "vkp-r4" | "jft" | "pmd" | "kith"; empty = detect from the
+                       // document ("r4" = base FHIR R4 alone, never detected)
+    bool list_unchecked = false;  // fill ValidationReport::unchecked (sorted, distinct)
 };
 
 struct SpecInfo {

@@ -1,0 +1,518 @@
+// Base FHIR R4 validation: the compiled model walked over the document (see r4_walker.hpp).
+#include "validate/r4_walker.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <mutex>
+#include <set>
+
+#include "validate/invariants.hpp"
+#include "validate/primitives.hpp"
+
+namespace vft::detail {
+
+namespace {
+InvariantEvaluator& evaluator_slot() {
+    static InvariantEvaluator e;
+    return e;
+}
+}  // namespace
+
+void set_invariant_evaluator(InvariantEvaluator evaluator) {
+    evaluator_slot() = std::move(evaluator);
+}
+const InvariantEvaluator& invariant_evaluator() {
+    return evaluator_slot();
+}
+
+namespace {
+
+// Rule IDs (specs/README.md "Parsing and FHIR R4 structure").
+constexpr const char* kUnknownResource = "FHIR-STR-001";
+constexpr const char* kMissing = "FHIR-STR-002";
+constexpr const char* kJsonType = "FHIR-STR-003";
+constexpr const char* kFormat = "FHIR-STR-004";
+constexpr const char* kUnknownElement = "FHIR-STR-005";
+constexpr const char* kRequiredBinding = "FHIR-STR-006";
+constexpr const char* kEmpty = "FHIR-STR-007";
+constexpr const char* kOther = "FHIR-STR-009";
+constexpr const char* kTooMany = "FHIR-STR-010";
+constexpr const char* kExtensibleBinding = "FHIR-STR-011";
+constexpr const char* kInvariant = "FHIR-INV-001";
+
+// A path kept as segments; rendered only when an issue needs it.
+class Path {
+  public:
+    void push(std::string_view name) { segs_.push_back({name, -1}); }
+    void push(int index) { segs_.push_back({{}, index}); }
+    void pop() { segs_.pop_back(); }
+    [[nodiscard]] std::string str() const {
+        std::string out;
+        for (const auto& s : segs_) {
+            if (s.index >= 0) {
+                out += '[';
+                out += std::to_string(s.index);
+                out += ']';
+            } else {
+                if (!out.empty()) out += '.';
+                out += s.name;
+            }
+        }
+        return out;
+    }
+    [[nodiscard]] std::string child(std::string_view name) const {
+        std::string out = str();
+        out += '.';
+        out += name;
+        return out;
+    }
+
+  private:
+    struct Seg {
+        std::string_view name;
+        int index;
+    };
+    std::vector<Seg> segs_;
+};
+
+std::string_view sv(const JValue& v) {
+    return {v.GetString(), v.GetStringLength()};
+}
+
+std::string shown(std::string_view v) {
+    return v.size() > 80 ? std::string(v.substr(0, 77)) + "..." : std::string(v);
+}
+
+const char* json_kind(const JValue& v) {
+    if (v.IsObject()) return "an object";
+    if (v.IsArray()) return "an array";
+    if (v.IsString()) return "a string";
+    if (v.IsBool()) return "a boolean";
+    if (v.IsNumber()) return "a number";
+    return "null";
+}
+
+std::string format_hint(std::string_view type) {
+    if (type == "dateTime")
+        return "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)+01:00 — a time needs a "
+               "zone; the day must exist in its month";
+    if (type == "instant") return "YYYY-MM-DDThh:mm:ss(.sss)Z or with an offset such as +01:00";
+    if (type == "date") return "YYYY, YYYY-MM or YYYY-MM-DD; the day must exist in its month";
+    if (type == "time") return "hh:mm:ss";
+    if (type == "code")
+        return "a code has no leading, trailing or double spaces and no tabs or line breaks";
+    if (type == "uri" || type == "url" || type == "canonical") return "a URI has no white space";
+    if (type == "id") return "1-64 characters of A-Z a-z 0-9 - .";
+    if (type == "oid") return "urn:oid:<digits and dots>";
+    if (type == "uuid") return "urn:uuid:<lower-case UUID>";
+    if (type == "base64Binary") return "base64 in groups of four characters";
+    if (type == "integer") return "a whole number from -2147483648 to 2147483647";
+    if (type == "positiveInt") return "a whole number from 1 to 2147483647";
+    if (type == "unsignedInt") return "a whole number from 0 to 2147483647";
+    if (type == "xhtml") return "a <div> element of XHTML";
+    return {};
+}
+
+class Walker {
+  public:
+    Walker(const FhirModel& m, const JValue& root, std::vector<Issue>& out,
+           std::vector<UncheckedInvariant>* unchecked)
+        : m_(m), root_(root), out_(out), unchecked_(unchecked), eval_(invariant_evaluator()) {}
+
+    // The document's top-level resource: paths start with its type ("Bundle.entry[0]...").
+    void run() {
+        const std::string_view rt = str_member(root_, "resourceType");
+        if (!rt.empty()) path_.push(rt);
+        resource(root_);
+    }
+
+    void resource(const JValue& v) {
+        const JValue* rt = member(v, "resourceType");
+        if (!v.IsObject() || !rt || !rt->IsString()) {
+            add(Severity::error, kUnknownResource, path_.str(),
+                "a resource must be a JSON object with a resourceType string", "",
+                "fhir-r4:Resource");
+            return;
+        }
+        const FhirType* t = m_.type(sv(*rt));
+        if (!t || t->kind != FhirTypeKind::resource || t->abstract) {
+            add(Severity::error, kUnknownResource, path_.child("resourceType"),
+                "'" + shown(sv(*rt)) + "' is not a FHIR R4 resource type",
+                "use one of the resource types of FHIR R4 (4.0.1)", "fhir-r4:Resource");
+            return;
+        }
+        const JValue* saved = resource_;
+        resource_ = &v;
+        FhirChild self{t->root, t->name, t};
+        invariants(self, &v, nullptr);
+        object(v, *t->root, true);
+        resource_ = saved;
+    }
+
+  private:
+    // The members of an object, against the children of `scope`.
+    void object(const JValue& v, const FhirElement& scope, bool is_resource,
+                bool primitive_companion = false) {
+        const auto kids = m_.children(scope);
+        constexpr size_t kMaxKids = 256;
+        std::array<uint32_t, kMaxKids> counts{};
+        if (v.MemberCount() == 0 && !is_resource) {
+            add(Severity::error, kEmpty, path_.str(),
+                "empty object (FHIR forbids them; omit the element instead)", "", src(scope.path));
+        }
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+            std::string_view name = sv(it->name);
+            if (is_resource && name == "resourceType") continue;
+            const bool underscore = !name.empty() && name[0] == '_';
+            if (underscore) name.remove_prefix(1);
+            FhirChild c = m_.child(scope, name);
+            if (c && primitive_companion && c.element->name == "value") c = {};
+            if (!c ||
+                (underscore && !(c.type_def && c.type_def->kind == FhirTypeKind::primitive))) {
+                add(Severity::error, kUnknownElement, path_.child(sv(it->name)),
+                    "'" + shown(sv(it->name)) + "' is not an element of " +
+                        std::string(scope.path) + " in FHIR R4",
+                    "check the spelling and the case; a choice element takes its type as suffix "
+                    "(valueQuantity)",
+                    src(scope.path));
+                continue;
+            }
+            const size_t k =
+                static_cast<size_t>(std::find(kids.begin(), kids.end(), c.element) - kids.begin());
+            const JValue& val = it->value;
+            // The primitive and its `_name` companion are one element: counted once.
+            const JValue* companion = nullptr;
+            const JValue* primary = nullptr;
+            if (underscore) {
+                std::string plain(name);
+                primary = member(v, plain.c_str());
+                if (primary) continue;  // judged together with the value
+                companion = &val;
+            } else if (c.type_def && c.type_def->kind == FhirTypeKind::primitive) {
+                std::string under = "_" + std::string(name);
+                companion = member(v, under.c_str());
+                primary = &val;
+            } else {
+                primary = &val;
+            }
+            uint32_t n = 0;
+            const JValue& shape = primary ? *primary : *companion;
+            if (k < counts.size() && c.element->choice && counts[k] > 0) {
+                add(Severity::error, kTooMany, path_.child(name),
+                    std::string(c.element->path) + " is given more than once (one type only)", "",
+                    src(c.element->path));
+            }
+            path_.push(underscore ? sv(it->name) : name);
+            if (c.element->is_array()) {
+                if (!shape.IsArray()) {
+                    add(Severity::error, kJsonType, path_.str(),
+                        "must be an array in FHIR R4 JSON, got " + std::string(json_kind(shape)),
+                        "wrap the value in [ ]", src(c.element->path));
+                    value(c, primary, companion);
+                    n = 1;
+                } else if (shape.Empty()) {
+                    add(Severity::error, kEmpty, path_.str(),
+                        "empty array (FHIR forbids them; omit the element instead)", "",
+                        src(c.element->path));
+                } else {
+                    n = shape.Size();
+                    if (companion && primary &&
+                        (!companion->IsArray() || companion->Size() != primary->Size()))
+                        add(Severity::error, kOther, path_.str(),
+                            "'_" + std::string(name) +
+                                "' must be an array of the same length as '" + std::string(name) +
+                                "'",
+                            "", src(c.element->path));
+                    for (rapidjson::SizeType i = 0; i < shape.Size(); ++i) {
+                        path_.push(static_cast<int>(i));
+                        const JValue* p = primary ? &(*primary)[i] : nullptr;
+                        const JValue* e = companion && companion->IsArray() &&
+                                                  i < companion->Size() && !(*companion)[i].IsNull()
+                                              ? &(*companion)[i]
+                                              : nullptr;
+                        if (p && p->IsNull()) p = nullptr;
+                        if (!p && !e)
+                            add(Severity::error, kOther, path_.str(),
+                                "null without a value or extension in '" + std::string(name) + "'",
+                                "", src(c.element->path));
+                        else
+                            value(c, p, e);
+                        path_.pop();
+                    }
+                }
+            } else {
+                if (shape.IsArray()) {
+                    add(Severity::error, kJsonType, path_.str(),
+                        "must be a single value in FHIR R4 JSON (" + std::string(c.element->path) +
+                            " is 0.." + max_text(*c.element) + "), got an array",
+                        "", src(c.element->path));
+                } else {
+                    value(c, primary, companion);
+                }
+                n = 1;
+            }
+            path_.pop();
+            if (k < counts.size()) counts[k] += n;
+        }
+        for (size_t k = 0; k < kids.size() && k < counts.size(); ++k) {
+            const FhirElement& e = *kids[k];
+            if (primitive_companion && e.name == "value") continue;
+            if (counts[k] < e.min)
+                add(Severity::error, kMissing, path_.child(e.name),
+                    std::string(e.path) + " is required (min " + std::to_string(e.min) + ")" +
+                        (counts[k] > 0 ? ", found " + std::to_string(counts[k]) : ""),
+                    "", src(e.path));
+            if (e.max != FhirElement::kUnbounded && counts[k] > e.max && e.is_array())
+                add(Severity::error, kTooMany, path_.child(e.name),
+                    std::string(e.path) + " allows at most " + std::to_string(e.max) + ", found " +
+                        std::to_string(counts[k]),
+                    "", src(e.path));
+        }
+    }
+
+    static std::string max_text(const FhirElement& e) {
+        return e.max == FhirElement::kUnbounded ? "*" : std::to_string(e.max);
+    }
+
+    // One occurrence of an element: `v` the JSON value (null for a primitive given only by its
+    // companion), `companion` the `_name` object.
+    void value(const FhirChild& c, const JValue* v, const JValue* companion) {
+        const FhirElement& e = *c.element;
+        const bool backbone = e.child_begin != e.child_end || e.content_ref;
+        if (backbone) {
+            if (!v->IsObject()) {
+                wrong_type(e, *v, "an object");
+                return;
+            }
+            invariants(c, v, nullptr);
+            object(*v, e.content_ref ? *e.content_ref : e, false);
+            return;
+        }
+        if (c.type.substr(0, 7) == "System.") {
+            if (v) system_value(e, c.type, *v);
+            return;
+        }
+        if (!c.type_def) return;  // a type the model does not know: nothing to say
+        if (c.type_def->kind == FhirTypeKind::primitive) {
+            if (v) primitive(e, *c.type_def, *v);
+            if (companion) {
+                if (!companion->IsObject())
+                    wrong_type(e, *companion, "an object (id, extension)");
+                else
+                    object(*companion, *c.type_def->root, false, true);
+            }
+            if (v && e.binding.expansion && v->IsString()) binding_code(e, sv(*v));
+            invariants(c, v, companion);
+            return;
+        }
+        if (c.type_def->kind == FhirTypeKind::resource || c.type == "Resource") {
+            resource(*v);
+            return;
+        }
+        if (!v->IsObject()) {
+            wrong_type(e, *v, "an object (" + std::string(c.type) + ")");
+            return;
+        }
+        invariants(c, v, nullptr);
+        object(*v, *c.type_def->root, false);
+        if (e.binding.expansion) {
+            if (c.type == "Coding") binding_coding(e, *v);
+            if (c.type == "CodeableConcept") binding_concept(e, *v);
+        }
+    }
+
+    void wrong_type(const FhirElement& e, const JValue& v, const std::string& want) {
+        add(Severity::error, kJsonType, path_.str(),
+            "wrong JSON type: FHIR R4 expects " + want + ", got " + json_kind(v), "", src(e.path));
+    }
+
+    void system_value(const FhirElement& e, std::string_view type, const JValue& v) {
+        const bool ok = type == "System.Boolean"                               ? v.IsBool()
+                        : type == "System.Integer" || type == "System.Decimal" ? v.IsNumber()
+                                                                               : v.IsString();
+        if (!ok) {
+            wrong_type(e, v, type == "System.Boolean" ? "a boolean" : "a string");
+            return;
+        }
+        if (v.IsString() && v.GetStringLength() == 0) {
+            add(Severity::error, kFormat, path_.str(), "empty string (omit the element instead)",
+                "", src(e.path));
+            return;
+        }
+        // Resource.id is an `id` (R4 resource.html); the R4 definitions type it System.String.
+        if (e.name == "id" && e.owner && e.owner->kind == FhirTypeKind::resource && v.IsString() &&
+            e.path.size() == e.owner->name.size() + 3 && !native_format_ok("id", sv(v)))
+            add(Severity::error, kFormat, path_.str(),
+                "'" + shown(sv(v)) + "' is not a valid FHIR id", format_hint("id"), src(e.path));
+    }
+
+    void primitive(const FhirElement& e, const FhirType& t, const JValue& v) {
+        const std::string_view type = t.name;
+        if (type == "boolean") {
+            if (!v.IsBool()) wrong_type(e, v, "a boolean (true or false, no quotes)");
+            return;
+        }
+        if (type == "integer" || type == "positiveInt" || type == "unsignedInt") {
+            if (!v.IsNumber()) {
+                wrong_type(e, v, "a number");
+                return;
+            }
+            const int64_t lo = type == "integer" ? INT32_MIN : type == "positiveInt" ? 1 : 0;
+            if (!v.IsInt64() || v.GetInt64() < lo || v.GetInt64() > INT32_MAX)
+                add(Severity::error, kFormat, path_.str(),
+                    "not a valid FHIR " + std::string(type) + " (" + number_text(v) + ")",
+                    format_hint(type), src(e.path));
+            return;
+        }
+        if (type == "decimal") {
+            if (!v.IsNumber()) wrong_type(e, v, "a number");
+            return;
+        }
+        if (!v.IsString()) {
+            wrong_type(e, v, "a string");
+            return;
+        }
+        const std::string_view s = sv(v);
+        bool ok = !s.empty();
+        if (ok && has_native_format(type)) ok = native_format_ok(type, s);
+        if (ok && (type == "date" || type == "dateTime" || type == "instant")) ok = calendar_ok(s);
+        if (ok && (type == "string" || type == "markdown"))
+            ok = s.find_first_not_of(" \t\r\n") != std::string_view::npos;
+        if (!ok)
+            add(Severity::error, kFormat, path_.str(),
+                s.empty() ? std::string("empty string (omit the element instead)")
+                          : "'" + shown(s) + "' is not a valid FHIR " + std::string(type),
+                format_hint(type), src(e.path));
+    }
+
+    static std::string number_text(const JValue& v) {
+        if (v.IsInt64()) return std::to_string(v.GetInt64());
+        if (v.IsUint64()) return std::to_string(v.GetUint64());
+        return std::to_string(v.GetDouble());
+    }
+
+    void binding_issue(const FhirElement& e, std::string_view system, std::string_view code) {
+        const bool required = e.binding.strength == BindingStrength::required;
+        std::string msg = "code '" + shown(code) + "'";
+        if (!system.empty()) msg += " (system " + shown(system) + ")";
+        msg += required ? " is not in the value set FHIR R4 requires for "
+                        : " is not in the value set FHIR R4 names (extensible) for ";
+        msg += std::string(e.path) + ": " + std::string(e.binding.valueset);
+        add(required ? Severity::error : Severity::warning,
+            required ? kRequiredBinding : kExtensibleBinding, path_.str(), std::move(msg),
+            "use a code of " + std::string(e.binding.valueset), src(e.path));
+    }
+
+    void binding_code(const FhirElement& e, std::string_view code) {
+        if (!e.binding.expansion->contains_code(code)) binding_issue(e, {}, code);
+    }
+
+    void binding_coding(const FhirElement& e, const JValue& coding) {
+        const std::string_view system = str_member(coding, "system"),
+                               code = str_member(coding, "code");
+        if (code.empty()) return;  // nothing coded: not checked
+        if (!e.binding.expansion->contains(system, code)) binding_issue(e, system, code);
+    }
+
+    void binding_concept(const FhirElement& e, const JValue& cc) {
+        const JValue* codings = member(cc, "coding");
+        if (!codings || !codings->IsArray() || codings->Empty()) return;  // text only
+        std::string_view first_system, first_code;
+        for (const auto& c : codings->GetArray()) {
+            const std::string_view system = str_member(c, "system"), code = str_member(c, "code");
+            if (code.empty()) continue;
+            if (e.binding.expansion->contains(system, code)) return;
+            if (first_code.empty()) {
+                first_system = system;
+                first_code = code;
+            }
+        }
+        if (!first_code.empty()) {
+            path_.push("coding");
+            binding_issue(e, first_system, first_code);
+            path_.pop();
+        }
+    }
+
+    // The invariants of one node: those of its element definition, of the element its
+    // contentReference names, and of its type's root (per-1 for every Period), each key once.
+    void invariants(const FhirChild& c, const JValue* v, const JValue* companion) {
+        if (!eval_ && !unchecked_) return;
+        const FhirElement& e = *c.element;
+        std::array<const FhirElement*, 3> defs{};
+        size_t n = 0;
+        defs[n++] = &e;
+        if (e.content_ref) defs[n++] = e.content_ref;
+        if (c.type_def && c.type_def->root != &e && e.child_begin == e.child_end && !e.content_ref)
+            defs[n++] = c.type_def->root;
+        for (size_t i = 0; i < n; ++i)
+            for (const FhirConstraint* k : defs[i]->constraints) {
+                bool seen = false;
+                for (size_t j = 0; j < i && !seen; ++j)
+                    for (const FhirConstraint* o : defs[j]->constraints)
+                        if (o->key == k->key) seen = true;
+                if (!seen) invariant(c, *defs[i], *k, v, companion);
+            }
+    }
+
+    void invariant(const FhirChild& c, const FhirElement& def, const FhirConstraint& k,
+                   const JValue* v, const JValue* companion) {
+        if (!eval_) {
+            unchecked_->push_back({std::string(k.key), std::string(def.path)});
+            return;
+        }
+        const std::function<std::string()> path = [this] { return path_.str(); };
+        const InvariantNode node{k, *c.element, c.type, v, companion, *resource_, root_, path};
+        switch (eval_(node)) {
+            case InvariantOutcome::pass:
+                return;
+            case InvariantOutcome::unsupported:
+                if (unchecked_) unchecked_->push_back({std::string(k.key), std::string(def.path)});
+                return;
+            case InvariantOutcome::fail:
+                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant,
+                    path_.str(), std::string(k.key) + ": " + std::string(k.human),
+                    "FHIRPath: " + std::string(k.expression), "fhir-r4:" + std::string(k.key));
+                return;
+        }
+    }
+
+    static std::string src(std::string_view element_path) {
+        return "fhir-r4:" + std::string(element_path);
+    }
+
+    void add(Severity s, const char* rule, std::string path, std::string message, std::string hint,
+             std::string source) {
+        Issue i;
+        i.severity = s;
+        i.rule = rule;
+        i.path = std::move(path);
+        i.message = std::move(message);
+        i.hint = std::move(hint);
+        i.source = std::move(source);
+        out_.push_back(std::move(i));
+    }
+
+    const FhirModel& m_;
+    const JValue& root_;
+    const JValue* resource_ = nullptr;
+    std::vector<Issue>& out_;
+    std::vector<UncheckedInvariant>* unchecked_;
+    const InvariantEvaluator& eval_;
+    Path path_;
+};
+
+}  // namespace
+
+void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
+                 std::vector<UncheckedInvariant>* unchecked) {
+    Walker w(model, root, out, unchecked);
+    w.run();
+    if (unchecked) {
+        std::sort(unchecked->begin(), unchecked->end());
+        unchecked->erase(std::unique(unchecked->begin(), unchecked->end()), unchecked->end());
+    }
+}
+
+}  // namespace vft::detail

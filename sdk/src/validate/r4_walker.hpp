@@ -1,0 +1,23 @@
+// `--spec r4`: a FHIR R4 JSON document judged by base FHIR R4 alone (DESIGN.md "Validation
+// levels"). Walks the compiled model (fhir/model.hpp) over the parsed document once, without
+// copying: unknown elements, cardinality, JSON types, choice types, primitive formats (with real
+// calendar dates and integer ranges), required and extensible bindings of value sets the R4
+// definitions expand, contained resources, Bundle entries and any other nested resource, and
+// the invariants through the evaluator of validate/invariants.hpp.
+#pragma once
+
+#include <vector>
+
+#include "fhir/model.hpp"
+#include "json/json_util.hpp"
+#include "vft/validate/issue.hpp"
+
+namespace vft::detail {
+
+// Appends the issues of `root` (a parsed JSON object with a resourceType) to `out`; each has
+// `source` "fhir-r4:<element path>" or "fhir-r4:<invariant key>". `unchecked`, when given,
+// collects the invariants that were not evaluated (no evaluator, or it said unsupported).
+void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
+                 std::vector<UncheckedInvariant>* unchecked);
+
+}  // namespace vft::detail
