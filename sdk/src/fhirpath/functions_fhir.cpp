@@ -199,7 +199,15 @@ bool html_ok(std::string_view x) {
 Coll fn_html_checks(Evaluator& ev, const Node&, const Coll& f, const Frame&) {
     const Value* v = ev.singleton(f, "htmlChecks()");
     if (!v) return {};
-    auto p = ev.primitive(*v);
+    // txt-1 runs on the Narrative: check its div.
+    Value target = *v;
+    if (v->kind == Kind::node && v->node && v->node->IsObject()) {
+        Coll div;
+        ev.children_named(*v, "div", div);
+        if (div.size() != 1) return {Value::boolean(false)};
+        target = div[0];
+    }
+    auto p = ev.primitive(target);
     if (!p || p->kind != Kind::string) return {Value::boolean(false)};
     return {Value::boolean(html_ok(p->s))};
 }
