@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "fhirpath/invariants.hpp"
 #include "validate/invariants.hpp"
 #include "validate/primitives.hpp"
 
@@ -14,7 +15,7 @@ namespace vft::detail {
 
 namespace {
 InvariantEvaluator& evaluator_slot() {
-    static InvariantEvaluator e;
+    static InvariantEvaluator e = vft::fhirpath::detail::invariant_evaluator();  // FHIRPath engine
     return e;
 }
 }  // namespace

@@ -157,4 +157,9 @@ inline constexpr std::string_view report_registry = "VFT-REPORT-1315";        //
 inline constexpr std::string_view report_key_type = "VFT-REPORT-1316";  // signing key not Ed25519
 inline constexpr std::string_view report_unsigned = "VFT-REPORT-1317";  // no signature file
 
+// FHIRPath (vft::fhirpath): 15xx.
+inline constexpr std::string_view fhirpath_syntax =
+    "VFT-FHIRPATH-1501";  // expression does not parse
+inline constexpr std::string_view fhirpath_runtime = "VFT-FHIRPATH-1502";  // run-time error (spec)
+
 }  // namespace vft::errc
