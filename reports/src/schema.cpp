@@ -61,6 +61,10 @@ const Compiled& certification_schema() {
     static const Compiled c = compile(embedded("certification.schema.json"));
     return c;
 }
+const Compiled& registry_schema() {
+    static const Compiled c = compile(embedded("registry.schema.json"));
+    return c;
+}
 
 std::string strip_brackets(const std::string& s) {
     return s.size() >= 2 && s.front() == '[' && s.back() == ']' ? s.substr(1, s.size() - 2) : s;
@@ -155,11 +159,18 @@ Result<void> validate_certification_json(std::string_view json) {
     return validate(json, certification_schema(), "certification record");
 }
 
+Result<void> validate_registry_json(std::string_view json) {
+    return validate(json, registry_schema(), "registry.json");
+}
+
 std::string_view report_schema_text() noexcept {
     return embedded("report.schema.json");
 }
 std::string_view certification_schema_text() noexcept {
     return embedded("certification.schema.json");
+}
+std::string_view registry_schema_text() noexcept {
+    return embedded("registry.schema.json");
 }
 
 }  // namespace vft::reports
