@@ -257,6 +257,7 @@ var VFT = (function () {
     var rows = document.getElementById('rows'), count = document.getElementById('count'),
       info = document.getElementById('page-info'), prev = document.getElementById('prev'), next = document.getElementById('next');
     function render() {
+      var t0 = performance.now();
       var needle = state.q.trim().toLowerCase();
       var words = needle ? needle.split(/\s+/) : [];
       var shown = records.filter(function (r) {
@@ -304,6 +305,8 @@ var VFT = (function () {
         if (th.querySelector('button')) th.setAttribute('aria-sort', c === state.sort ? (state.dir === 'desc' ? 'descending' : 'ascending') : 'none');
       });
       save();
+      // For bench/ and curious readers: how long this rendering took (ms).
+      document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - t0)));
     }
     function set(k, v) { state[k] = v; if (k !== 'page') state.page = 1; render(); }
     q.addEventListener('input', function () { set('q', q.value); });
@@ -332,6 +335,8 @@ var VFT = (function () {
     }
     showGenerated();
     render();
+    // Navigation start → the list rendered and every control wired up (bench/: interactive time).
+    document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
   }
 
   // ---------------------------------------------------------------- product page
