@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     fs::create_directories(dir);
 
     auto key = vft::auth::Key::generate(vft::auth::Algorithm::eddsa);
-    auto reg = vft::reports::Registry::open({dir / "registry.sqlite"});
+    auto reg = vft::reports::Registry::open({dir / "registry.sqlite", false});
     if (!key || !reg) return 2;
     const auto setup = Clock::now();
     const char* modules[] = {"alarm", "medication", "supervision", "dho", "pmd", "search", "kith"};
@@ -110,15 +111,17 @@ int main(int argc, char** argv) {
     for (int r = 0; r < runs; ++r) {
         fs::remove_all(o.out);
         const auto t0 = Clock::now();
+        const std::clock_t c0 = std::clock();
         auto done = vft::reports::publish_site(*reg, o);
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
         if (!done) {
             std::cerr << "publish: " << done.error().to_string() << "\n";
             return 2;
         }
         publish.push_back(s);
-        std::cout << "publish_site run " << r + 1 << ": " << s << " s (" << done->records
-                  << " certifications, " << done->products << " products)\n";
+        std::cout << "publish_site run " << r + 1 << ": " << s << " s wall, " << cpu << " s CPU ("
+                  << done->records << " certifications, " << done->products << " products)\n";
     }
     size_t files = 0;
     const auto bytes = folder_bytes(o.out, files);

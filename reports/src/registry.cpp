@@ -133,6 +133,8 @@ Result<Registry> Registry::open(const RegistryOptions& options) {
         return storage(std::string("cannot open the registry: ") + sqlite3_errmsg(impl->db),
                        options.file);
     sqlite3_busy_timeout(impl->db, 5000);
+    if (!options.durable)
+        sqlite3_exec(impl->db, "PRAGMA synchronous=OFF", nullptr, nullptr, nullptr);
     char* err = nullptr;
     if (sqlite3_exec(impl->db, kSchema, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string m = err ? err : "unknown error";

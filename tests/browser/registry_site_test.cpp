@@ -496,6 +496,30 @@ int main(int argc, char** argv) {
         browser.no_requests(p, "tampered");
     }
 
+    // A browser without Ed25519 in WebCrypto (simulated: importKey refuses it, as such browsers
+    // do) is told so plainly and shown the offline command.
+    {
+        const fs::path copy = dir / "no-ed25519";
+        fs::copy(o.out, copy, fs::copy_options::recursive);
+        const std::string js = slurp(copy / "assets" / "site.js");
+        spit(copy / "assets" / "site.js",
+             "crypto.subtle.importKey = function () { return Promise.reject(new "
+             "DOMException('Ed25519 is not supported', 'NotSupportedError')); };\n" +
+                 js);
+        Page p;
+        browser.load(p, url_of(copy / "c" / std::to_string(nordlys_id) / "index.html", "lang=en"),
+                     "no-ed25519");
+        const std::string state =
+            p.ids.count("verify-result") ? attr(p.ids["verify-result"], "data-state") : "";
+        check(state == "unsupported", "no Ed25519: the check says so (state '" + state +
+                                          "': " + id_text(p, "verify-result") + ")");
+        check(id_text(p, "verify-result").find("cannot check Ed25519") != std::string::npos,
+              "no Ed25519: the text says the browser cannot check Ed25519 signatures");
+        check(id_text(p, "offline").find("vft report verify report.json --key program.pub") !=
+                  std::string::npos,
+              "no Ed25519: the offline command is shown");
+    }
+
     // The product page lists the product's versions and the files to download.
     {
         Page p;

@@ -45,7 +45,7 @@ inline const std::string& sample_registry_report_json() {
 inline int64_t add_sample_record(reports::Registry& reg, const auth::Key& issuer,
                                  const SampleRecord& s) {
     const std::string& rj = sample_registry_report_json();
-    auto parsed = reports::from_json(rj);
+    static const auto parsed = reports::from_json(rj);
     if (!parsed) return 0;
     auto c =
         reports::make_certification(*parsed, rj, issuer.thumbprint(), s.validity_days, s.issued);

@@ -21,6 +21,9 @@ namespace vft::reports {
 
 struct RegistryOptions {
     std::filesystem::path file;  // created (with its folder) when missing
+    // false: SQLite does not wait for the disk at each write (PRAGMA synchronous=OFF) — for bulk
+    // imports and benchmarks; a crash may then lose the latest writes.
+    bool durable = true;
 };
 
 struct RegistryEntry {
