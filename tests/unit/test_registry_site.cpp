@@ -66,8 +66,10 @@ const rapidjson::Value* record_by_id(const rapidjson::Document& d, int64_t id) {
 
 }  // namespace
 
-TEST_CASE("publish writes the site, a signed registry.json that meets its schema, and the reports",
-          "[registry][site]") {
+TEST_CASE(
+    "registry site: publish writes the site, a signed registry.json that meets its schema, and the "
+    "reports",
+    "[registry][site]") {
     SiteDir dir;
     const Key program = ed25519();
     auto reg = Registry::open({dir.path / "registry.sqlite"});
@@ -153,7 +155,7 @@ TEST_CASE("publish writes the site, a signed registry.json that meets its schema
           (vft::test::sample_registry_report_json().size() + 2) / 3 * 4);
 }
 
-TEST_CASE("a hostile vendor name is data, never markup", "[registry][site]") {
+TEST_CASE("registry site: a hostile vendor name is data, never markup", "[registry][site]") {
     SiteDir dir;
     const Key program = ed25519();
     auto reg = Registry::open({dir.path / "registry.sqlite"});
@@ -195,8 +197,10 @@ TEST_CASE("a hostile vendor name is data, never markup", "[registry][site]") {
     CHECK(page.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-./") == std::string::npos);
 }
 
-TEST_CASE("revocation, withdrawn suites, expiry and supersession give each record its status",
-          "[registry][site]") {
+TEST_CASE(
+    "registry site: revocation, withdrawn suites, expiry and supersession give each record its "
+    "status",
+    "[registry][site]") {
     SiteDir dir;
     const Key program = ed25519();
     auto reg = Registry::open({dir.path / "registry.sqlite"});
@@ -299,7 +303,8 @@ TEST_CASE("revocation, withdrawn suites, expiry and supersession give each recor
     CHECK(std::string(d["withdrawn_suites"][0]["reason"].GetString()) == "feil i suiten");
 }
 
-TEST_CASE("publish needs the signing key and every record's key published", "[registry][site]") {
+TEST_CASE("registry site: publish needs the signing key and every record's key published",
+          "[registry][site]") {
     SiteDir dir;
     const Key old_key = ed25519(), new_key = ed25519();
     auto reg = Registry::open({dir.path / "registry.sqlite"});
@@ -330,7 +335,8 @@ TEST_CASE("publish needs the signing key and every record's key published", "[re
               .ok());
 }
 
-TEST_CASE("a report is stored only when it is the one its record names", "[registry][site]") {
+TEST_CASE("registry site: a report is stored only when it is the one its record names",
+          "[registry][site]") {
     SiteDir dir;
     const Key program = ed25519(), other = ed25519();
     auto reg = Registry::open({dir.path / "registry.sqlite"});
@@ -354,7 +360,7 @@ TEST_CASE("a report is stored only when it is the one its record names", "[regis
     CHECK(stored->report_json == rj);
 }
 
-TEST_CASE("suite versions compare part by part", "[registry][site]") {
+TEST_CASE("registry site: suite versions compare part by part", "[registry][site]") {
     CHECK(compare_versions("1.10.0", "1.9.0") > 0);
     CHECK(compare_versions("1.0", "1.0.0") < 0);
     CHECK(compare_versions("2.0.0", "2.0.0") == 0);
