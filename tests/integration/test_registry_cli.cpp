@@ -121,6 +121,23 @@ TEST_CASE("vft registry publish, revoke, withdraw-suite and keys fingerprint", "
                          home);
     CHECK(verify.exit == 0);
 
+    // A procurement system checks registry.json with the program's key.
+    Run index =
+        run_vft({"registry", "verify", (site / "registry.json").string(), "--key", pub}, home);
+    CHECK(index.exit == 0);
+    CHECK_THAT(index.out, Catch::Contains("verified: "));
+    {
+        std::string changed = slurp(site / "registry.json");
+        changed[changed.find("Omsorg EPJ")] = 'o';
+        std::ofstream(dir.path / "registry.json", std::ios::binary) << changed;
+        fs::copy_file(site / "registry.json.sig", dir.path / "registry.json.sig");
+        Run bad = run_vft(
+            {"registry", "verify", (dir.path / "registry.json").string(), "--key", pub}, home);
+        CHECK(bad.exit == 1);
+        CHECK_THAT(bad.out, Catch::Contains("NOT VERIFIED"));
+        CHECK_THAT(bad.out, Catch::Contains("changed since it was signed"));
+    }
+
     // A key rotation: signing with the next key needs the old one published too.
     Run rotated = run_vft({"registry", "publish", "--out", (dir.path / "site2").string(),
                            "--sign-key", (dir.path / "next.key").string()},
