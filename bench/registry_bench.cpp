@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
     auto key = vft::auth::Key::generate(vft::auth::Algorithm::eddsa);
     auto reg = vft::reports::Registry::open({dir / "registry.sqlite", false});
     if (!key || !reg) return 2;
+    // The key too, so that `vft registry publish --db WORKDIR/registry.sqlite --sign-key
+    // WORKDIR/program.key` can be profiled on the same registry.
+    std::ofstream(dir / "program.key") << key->private_pem();
     const auto setup = Clock::now();
     const char* modules[] = {"alarm", "medication", "supervision", "dho", "pmd", "search", "kith"};
     for (int i = 0; i < records; ++i) {
