@@ -26,7 +26,9 @@
 #include "vft/mocks/receiver.hpp"
 #include "vft/mocks/token_service.hpp"
 #include "vft/reports/output.hpp"
+#include "vft/reports/registry.hpp"
 #include "vft/reports/report.hpp"
+#include "vft/reports/site.hpp"
 
 namespace vft::cli {
 namespace {
@@ -93,6 +95,22 @@ Result<std::string> new_key_file(const fs::path& p) {
     return key->public_jwk_json();
 }
 
+// Stores the record and report a signed run wrote in `dir` (as `vft registry add` does).
+Result<void> add_to_registry(reports::Registry& registry, const auth::Key& key,
+                             const fs::path& dir) {
+    auto read = [](const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    auto id =
+        registry.add(read(dir / "certification.json"), read(dir / "certification.json.sig"), key);
+    if (!id) return id.error();
+    return registry.add_report(*id, read(dir / "report.json"), read(dir / "report.json.sig"),
+                               read(dir / "report.html"));
+}
+
 struct Row {
     std::string suite, role, verdict;
     reports::Summary summary;
@@ -115,6 +133,24 @@ int demo(const DemoArgs& a) {
                                                : "at " + a.example_sender)
                   << " (build it: cmake --build build/release --target example_sender; or "
                      "pass --example-sender PATH)\n";
+        return kExitCannotRun;
+    }
+
+    // The demo program's signing key (Ed25519, made afresh): it signs each report and record, and
+    // the public registry site the demo publishes for them (out/site). A fresh registry each run.
+    fs::create_directories(out / "program", ec);
+    auto program_key = auth::Key::generate(auth::Algorithm::eddsa);
+    const fs::path program_key_file = out / "program" / "demo-program.key";
+    if (!program_key || !write_text(program_key_file, program_key->private_pem()) ||
+        !write_text(out / "program" / "demo-program.pub", program_key->public_pem())) {
+        std::cerr << "vft demo: cannot write the demo signing key under " << out.string() << "\n";
+        return kExitCannotRun;
+    }
+    fs::permissions(program_key_file, fs::perms::owner_read | fs::perms::owner_write, ec);
+    fs::remove(out / "program" / "registry.sqlite", ec);
+    auto registry = reports::Registry::open({out / "program" / "registry.sqlite"});
+    if (!registry) {
+        std::cerr << "vft demo: " << registry.error().to_string() << "\n";
         return kExitCannotRun;
     }
 
@@ -228,8 +264,13 @@ int demo(const DemoArgs& a) {
             const fs::path dir = out / (suite.id + "-" + role);
             reports::WriteOptions w;
             w.dir = dir;
+            w.sign_key = program_key_file;
             if (auto written = reports::write_report_files(*report, w); !written) {
                 std::cout << " cannot write the report: " << written.error().to_string() << "\n";
+                all_pass = false;
+            } else if (auto added = add_to_registry(*registry, *program_key, dir); !added) {
+                std::cout << " cannot add it to the registry: " << added.error().to_string()
+                          << "\n";
                 all_pass = false;
             }
             row.verdict = std::string(reports::to_string(report->verdict));
@@ -262,6 +303,19 @@ int demo(const DemoArgs& a) {
                   << std::setw(6) << r.summary.fail << std::setw(6) << r.summary.skip
                   << std::setw(6) << r.summary.omit << std::setw(7) << r.summary.error << "  "
                   << r.where << "\n";
+    reports::PublishOptions site;
+    site.out = out / "site";
+    site.title = "vft demo – sertifiserte produkter";
+    site.sign_key = &*program_key;
+    if (auto published = reports::publish_site(*registry, site); !published) {
+        std::cout << "\ncannot publish the registry site: " << published.error().to_string()
+                  << "\n";
+        all_pass = false;
+    } else {
+        std::cout << "\npublic registry site (" << published->records
+                  << " certification(s), signed with the demo key " << program_key->thumbprint()
+                  << "): " << (site.out / "index.html").string() << "\n";
+    }
     std::cout << "\nreports (report.json, junit.xml, report.html) under " << out.string() << "/\n"
               << (all_pass ? "all verdicts pass\n" : "not every verdict is pass\n");
     return all_pass ? kExitOk : kExitFail;

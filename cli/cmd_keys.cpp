@@ -21,6 +21,7 @@ namespace {
 struct KeysArgs {
     std::string out;
     bool force = false;
+    std::string key;
 };
 
 // Creates `path` with `mode` from the start (never a moment world-readable) and writes `text`.
@@ -72,6 +73,18 @@ int generate(const KeysArgs& a) {
     return kExitOk;
 }
 
+// The key id vft prints everywhere (keys generate, report verify, registry list, the site): the
+// RFC 7638 JWK thumbprint, base64url(SHA-256('{"crv":"Ed25519","kty":"OKP","x":"…"}')).
+int fingerprint(const KeysArgs& a) {
+    auto key = auth::Key::load_file(a.key);
+    if (!key) {
+        std::cerr << "vft keys fingerprint: " << key.error().to_string() << "\n";
+        return kExitCannotRun;
+    }
+    std::cout << key->thumbprint() << "\n";
+    return kExitOk;
+}
+
 }  // namespace
 
 void add_keys(CLI::App& app, int& exit_code) {
@@ -83,6 +96,12 @@ void add_keys(CLI::App& app, int& exit_code) {
     gen->add_option("--out", args->out, "Path prefix of the two files")->required();
     gen->add_flag("--force", args->force, "Replace existing files");
     gen->callback([args, &exit_code] { exit_code = generate(*args); });
+    CLI::App* fp = keys->add_subcommand(
+        "fingerprint",
+        "Print a key's fingerprint (RFC 7638 thumbprint, the key id shown by `vft report verify` "
+        "and the registry site)");
+    fp->add_option("key", args->key, "A public or private key (PEM)")->required();
+    fp->callback([args, &exit_code] { exit_code = fingerprint(*args); });
 }
 
 }  // namespace vft::cli

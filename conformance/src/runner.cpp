@@ -358,8 +358,10 @@ std::vector<std::string> modules_passed(const Sut& sut, const std::vector<report
     return out;
 }
 
+// A random seed stays below 2^53 so that any JSON reader (JavaScript numbers, the registry
+// site) reads it exactly; a seed given with --seed may be any unsigned 64-bit value.
 uint64_t random_seed() {
-    return std::stoull(detail::random_hex(8), nullptr, 16) | 1;
+    return (std::stoull(detail::random_hex(8), nullptr, 16) & ((uint64_t(1) << 53) - 1)) | 1;
 }
 
 }  // namespace

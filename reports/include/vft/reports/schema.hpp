@@ -17,8 +17,12 @@ namespace vft::reports {
 // The same for a certification record against certification.schema.json.
 [[nodiscard]] Result<void> validate_certification_json(std::string_view json);
 
+// The same for registry.json, the published site's index (registry.schema.json).
+[[nodiscard]] Result<void> validate_registry_json(std::string_view json);
+
 // The schema texts as shipped (for `vft report schema`-style tools and documentation tests).
 [[nodiscard]] std::string_view report_schema_text() noexcept;
 [[nodiscard]] std::string_view certification_schema_text() noexcept;
+[[nodiscard]] std::string_view registry_schema_text() noexcept;
 
 }  // namespace vft::reports

@@ -156,6 +156,10 @@ inline constexpr std::string_view report_cert_malformed = "VFT-REPORT-1314";  //
 inline constexpr std::string_view report_registry = "VFT-REPORT-1315";        // registry file
 inline constexpr std::string_view report_key_type = "VFT-REPORT-1316";  // signing key not Ed25519
 inline constexpr std::string_view report_unsigned = "VFT-REPORT-1317";  // no signature file
+inline constexpr std::string_view report_registry_refused =
+    "VFT-REPORT-1318";  // registry action refused: no such record, already revoked/withdrawn
+inline constexpr std::string_view report_publish =
+    "VFT-REPORT-1319";  // the registry site cannot be published (no key, key mismatch, files)
 
 // FHIRPath (vft::fhirpath): 15xx.
 inline constexpr std::string_view fhirpath_syntax =
