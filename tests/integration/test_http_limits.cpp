@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../support/files.hpp"
+#include "auth_support.hpp"
 #include "process.hpp"
 
 using vft::test::Process;
@@ -281,4 +282,42 @@ TEST_CASE("http limits: 300 slow clients hold no worker and are cut at the reque
         ::close(fd);
     CHECK(open == 0);
     CHECK(journaled(p.url()) == 1);
+}
+
+TEST_CASE("http limits: the token service refuses a large body, many headers, ambiguous framing",
+          "[integration][token_service][http-limits]") {
+    vft::test::TestClients clients;
+    Process ts({VFT_CLI_PATH, "mock", "token-service", "--listen", "127.0.0.1:0", "--clients",
+                clients.file.string()});
+    REQUIRE_FALSE(ts.url().empty());
+    auto ask = [&](const std::string& request) {
+        const int fd = dial(ts.url());
+        REQUIRE(fd >= 0);
+        (void)send_all(fd, request);
+        const int status = read_status(fd);
+        ::close(fd);
+        return status;
+    };
+    const std::string form = "grant_type=client_credentials&client_id=trygghet-alarm";
+    auto post = [&](const std::string& extra, const std::string& body) {
+        return "POST /connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+               "application/x-www-form-urlencoded\r\n" +
+               extra + "\r\n" + body;
+    };
+    const std::string big = form + "&pad=" + std::string(100000, 'a');
+    CHECK(ask(post("Content-Length: " + std::to_string(big.size()) + "\r\n", big)) == 413);
+    std::string many;
+    for (int i = 0; i < 101; ++i)
+        many += "X-H" + std::to_string(i) + ": v\r\n";
+    const std::string length = "Content-Length: " + std::to_string(form.size()) + "\r\n";
+    CHECK(ask(post(many + length, form)) == 431);
+    // On the discovery document, which answers 200 to any GET, so only the framing refuses.
+    const std::string discovery = "GET /.well-known/openid-configuration HTTP/1.1\r\nHost: x\r\n";
+    CHECK(ask(discovery + "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}") == 400);
+    CHECK(ask(discovery + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("{}") +
+              "0\r\n\r\n") == 400);
+    CHECK(ask(discovery + "Content-Length: 2\r\n\r\n{}") == 200);
+    // Within the limits the service answers.
+    CHECK(ask("GET /.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+              many.substr(0, 200) + "\r\n") == 200);
 }
