@@ -618,11 +618,13 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         for (const Coll* c : {&l, &r})
             for (const auto& v : *c) {
                 bool dup = false;
-                for (const auto& o : out)
+                for (const auto& o : out) {
+                    step();
                     if (items_equal(*this, o, v).value_or(false)) {
                         dup = true;
                         break;
                     }
+                }
                 if (!dup) out.push_back(v);
             }
         return out;
@@ -649,8 +651,10 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         const Coll& coll = op == "in" ? r : l;
         if (item.empty()) return {};
         if (item.size() > 1) throw EvalError{"operator '" + op + "' expects a single item"};
-        for (const auto& v : coll)
+        for (const auto& v : coll) {
+            step();
             if (items_equal(*this, item[0], v).value_or(false)) return {Value::boolean(true)};
+        }
         return {Value::boolean(false)};
     }
     return arithmetic(*this, op, l, r);
