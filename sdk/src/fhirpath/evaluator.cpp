@@ -540,17 +540,16 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
             return {left[static_cast<size_t>(p->i)]};
         }
         case NodeKind::function: {
-            const auto& table = functions();
-            auto it = table.find(n.name);
-            if (it == table.end()) throw EvalError{"unknown function " + n.name + "()"};
+            const auto* def = static_cast<const FunctionDef*>(n.function);
+            if (!def) throw EvalError{"unknown function " + n.name + "()"};
             int argc = static_cast<int>(n.args.size());
-            if (argc < it->second.min_args || argc > it->second.max_args)
+            if (argc < def->min_args || argc > def->max_args)
                 throw EvalError{"wrong number of arguments to " + n.name + "()"};
             if (n.children[0]) {
                 Coll f = eval(*n.children[0], focus, frame);
-                return it->second.fn(*this, n, f, frame);
+                return def->fn(*this, n, f, frame);
             }
-            return it->second.fn(*this, n, focus, frame);
+            return def->fn(*this, n, focus, frame);
         }
         case NodeKind::is_type: {
             Coll left = eval(*n.children[0], focus, frame);
