@@ -23,7 +23,7 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target vft_unit_tests  # only the unit tests run here
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan -j "$jobs" -L unit
 
-fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers fuzz_jwt fuzz_receiver_router)
+fuzz_targets=(fuzz_validate fuzz_kith_readers fuzz_fhir_readers fuzz_jwt fuzz_receiver_router fuzz_fhirpath)
 phase "libFuzzer (clang), ${VFT_FUZZ_SECONDS:-10}s per target"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target "${fuzz_targets[@]}"
@@ -44,6 +44,8 @@ for target in "${fuzz_targets[@]}"; do
       esac | cat - "$f" > "$f.req" && mv "$f.req" "$f"
     done
   fi
+  # a target's own seeds (tests/fuzz/corpus/TARGET: FHIRPath expressions from the suite)
+  if [ -d "tests/fuzz/corpus/$target" ]; then cp tests/fuzz/corpus/"$target"/* "$seeds/$target"/; fi
   echo "-- $target"
   if ! build/fuzz/tests/fuzz/"$target" -max_total_time="${VFT_FUZZ_SECONDS:-10}" -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$seeds/$target-" "$seeds/$target" > "$seeds/$target.log" 2>&1; then

@@ -2,7 +2,10 @@
 // invariant (parses, uses nothing the engine lacks, gives pass and fail on instances).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "fhir/model.hpp"
@@ -220,20 +223,62 @@ TEST_CASE("fhirpath: hostile documents and expressions never crash", "[fhirpath]
           "[true]");
 }
 
-// Every invariant of base R4: parses, names only functions and %constants the engine has.
-TEST_CASE("fhirpath: every base R4 invariant parses and is supported",
+namespace {
+
+// Every constraint expression of the StructureDefinitions under specs/upstream (the national
+// profiles and the IG Publisher's snapshots): (key, expression).
+void upstream_constraints(const rapidjson::Value& v,
+                          std::vector<std::pair<std::string, std::string>>& out) {
+    if (v.IsObject()) {
+        auto c = v.FindMember("constraint");
+        if (c != v.MemberEnd() && c->value.IsArray())
+            for (const auto& k : c->value.GetArray())
+                if (k.IsObject() && k.HasMember("expression") && k["expression"].IsString())
+                    out.emplace_back(
+                        k.HasMember("key") && k["key"].IsString() ? k["key"].GetString() : "?",
+                        k["expression"].GetString());
+        for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
+            upstream_constraints(m->value, out);
+    } else if (v.IsArray()) {
+        for (const auto& x : v.GetArray())
+            upstream_constraints(x, out);
+    }
+}
+
+}  // namespace
+
+// Every invariant of base R4 and of specs/upstream: parses, names only functions and %constants
+// the engine has.
+TEST_CASE("fhirpath: every base R4 and upstream invariant parses and is supported",
           "[fhirpath][fhirpath_invariants]") {
     const auto& model = vft::detail::FhirModel::r4();
     const auto& table = fp::detail::functions();
     std::set<std::string> constants = {"resource", "rootResource", "context",
                                        "ucum",     "sct",          "loinc"};
+    std::vector<std::pair<std::string, std::string>> all;
+    for (const auto& c : model.constraints())
+        all.emplace_back(std::string(c.key), std::string(c.expression));
+    const size_t r4_count = all.size();
+    namespace fs = std::filesystem;
+    for (const auto& f :
+         fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "specs/upstream")) {
+        if (f.path().extension() != ".json" ||
+            f.path().string().find("/fhirpath/") != std::string::npos)
+            continue;
+        std::ifstream in(f.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        rapidjson::Document d;
+        d.Parse(ss.str().c_str());
+        if (!d.HasParseError()) upstream_constraints(d, all);
+    }
     size_t n = 0;
     std::vector<std::string> problems;
-    for (const auto& c : model.constraints()) {
+    for (const auto& [key, expression] : all) {
         ++n;
-        auto e = fp::compile(c.expression);
+        auto e = fp::compile(expression);
         if (!e) {
-            problems.push_back(std::string(c.key) + ": " + e.error().to_string());
+            problems.push_back(key + ": " + e.error().to_string());
             continue;
         }
         std::vector<const fp::detail::Node*> stack{&e->root()};
@@ -241,11 +286,10 @@ TEST_CASE("fhirpath: every base R4 invariant parses and is supported",
             const fp::detail::Node* node = stack.back();
             stack.pop_back();
             if (node->kind == fp::detail::NodeKind::function && !table.count(node->name))
-                problems.push_back(std::string(c.key) + ": unsupported function " + node->name +
-                                   "()");
+                problems.push_back(key + ": unsupported function " + node->name + "()");
             if (node->kind == fp::detail::NodeKind::external && !constants.count(node->name) &&
                 node->name.rfind("vs-", 0) != 0 && node->name.rfind("ext-", 0) != 0)
-                problems.push_back(std::string(c.key) + ": unsupported %" + node->name);
+                problems.push_back(key + ": unsupported %" + node->name);
             for (const auto& ch : node->children)
                 if (ch) stack.push_back(ch.get());
             for (const auto& a : node->args)
@@ -255,7 +299,8 @@ TEST_CASE("fhirpath: every base R4 invariant parses and is supported",
     INFO(n << " invariants");
     for (const auto& p : problems)
         UNSCOPED_INFO(p);
-    CHECK(n > 200);  // 247 distinct invariants in R4 4.0.1
+    CHECK(r4_count > 200);  // 247 distinct invariants in R4 4.0.1
+    CHECK(n > r4_count);    // and those of the upstream profiles
     CHECK(problems.empty());
 }
 

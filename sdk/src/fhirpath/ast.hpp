@@ -31,8 +31,9 @@ struct Node {
     std::vector<std::unique_ptr<Node>> children;
     std::vector<std::unique_ptr<Node>> args;
     bool empty_literal = false;
-    Value value;   // literal
-    int line = 1;  // where the node starts (for messages)
+    const void* function = nullptr;  // function: its FunctionDef, resolved when parsed
+    Value value;                     // literal
+    int line = 1;                    // where the node starts (for messages)
     int column = 1;
 };
 

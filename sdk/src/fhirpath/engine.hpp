@@ -81,7 +81,7 @@ class Evaluator {
     Value root_resource;  // %rootResource
     Value context;        // %context
     size_t steps = 0;
-    std::shared_ptr<Arena> arena = std::make_shared<Arena>();
+    std::shared_ptr<Arena> arena;  // made when type() first needs it
 };
 
 // Evaluates `expression` with %resource = resource, %rootResource = root, %context = context

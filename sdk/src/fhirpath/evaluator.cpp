@@ -540,17 +540,16 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
             return {left[static_cast<size_t>(p->i)]};
         }
         case NodeKind::function: {
-            const auto& table = functions();
-            auto it = table.find(n.name);
-            if (it == table.end()) throw EvalError{"unknown function " + n.name + "()"};
+            const auto* def = static_cast<const FunctionDef*>(n.function);
+            if (!def) throw EvalError{"unknown function " + n.name + "()"};
             int argc = static_cast<int>(n.args.size());
-            if (argc < it->second.min_args || argc > it->second.max_args)
+            if (argc < def->min_args || argc > def->max_args)
                 throw EvalError{"wrong number of arguments to " + n.name + "()"};
             if (n.children[0]) {
                 Coll f = eval(*n.children[0], focus, frame);
-                return it->second.fn(*this, n, f, frame);
+                return def->fn(*this, n, f, frame);
             }
-            return it->second.fn(*this, n, focus, frame);
+            return def->fn(*this, n, focus, frame);
         }
         case NodeKind::is_type: {
             Coll left = eval(*n.children[0], focus, frame);
@@ -618,11 +617,13 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         for (const Coll* c : {&l, &r})
             for (const auto& v : *c) {
                 bool dup = false;
-                for (const auto& o : out)
+                for (const auto& o : out) {
+                    step();
                     if (items_equal(*this, o, v).value_or(false)) {
                         dup = true;
                         break;
                     }
+                }
                 if (!dup) out.push_back(v);
             }
         return out;
@@ -649,8 +650,10 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         const Coll& coll = op == "in" ? r : l;
         if (item.empty()) return {};
         if (item.size() > 1) throw EvalError{"operator '" + op + "' expects a single item"};
-        for (const auto& v : coll)
+        for (const auto& v : coll) {
+            step();
             if (items_equal(*this, item[0], v).value_or(false)) return {Value::boolean(true)};
+        }
         return {Value::boolean(false)};
     }
     return arithmetic(*this, op, l, r);

@@ -169,6 +169,7 @@ Coll fn_type(Evaluator& ev, const Node&, const Coll& f, const Frame&) {
             ns = "System";
             t = t.substr(7);
         }
+        if (!ev.arena) ev.arena = std::make_shared<Arena>();
         auto& doc = ev.arena->emplace_back(std::make_unique<rapidjson::Document>());
         doc->SetObject();
         auto& a = doc->GetAllocator();

@@ -77,8 +77,10 @@ Coll one(bool b) {
 }
 
 bool contains_item(Evaluator& ev, const Coll& c, const Value& v) {
-    for (const auto& x : c)
+    for (const auto& x : c) {
+        ev.step();  // quadratic set operations count against the step budget
         if (items_equal(ev, x, v).value_or(false)) return true;
+    }
     return false;
 }
 

@@ -1,7 +1,10 @@
 // FHIRPath string functions (§5.6) and the 2.1 additions the suite uses (trim, split, join,
-// encode/decode, escape/unescape). Regular expressions use std::regex (ECMAScript) on bounded
-// input, since its backtracking recursion is deep on long strings.
-#include <regex>
+// encode/decode, escape/unescape). Regular expressions run on POSIX ERE (glibc), translated
+// from the ECMAScript escapes, on bounded input.
+#include <regex.h>
+
+#include <cctype>
+#include <cstring>
 
 #include "fhirpath/engine.hpp"
 
@@ -26,29 +29,112 @@ Coll str(std::string s) {
     return {Value::string(std::move(s))};
 }
 
-std::regex make_regex(const std::string& pattern, const std::string& input, const std::string& fn) {
-    if (pattern.size() > kMaxRegexPattern || input.size() > kMaxRegexInput)
-        throw EvalError{fn + "(): the pattern or the string is too long for matching"};
-    // FHIRPath regexes run in single-line mode: '.' also matches a newline.
-    std::string re;
-    bool in_class = false;
-    for (size_t i = 0; i < pattern.size(); ++i) {
-        char c = pattern[i];
-        if (c == '\\' && i + 1 < pattern.size()) {
-            re += c;
-            re += pattern[++i];
-            continue;
+// A compiled POSIX extended regular expression (glibc matches without backtracking when
+// the pattern has no back-references, which are refused: hostile patterns cannot take
+// exponential time, as std::regex's ECMAScript engine does).
+class Regex {
+  public:
+    Regex(const std::string& pattern, const std::string& input, const std::string& fn, bool full) {
+        if (pattern.size() > kMaxRegexPattern || input.size() > kMaxRegexInput)
+            throw EvalError{fn + "(): the pattern or the string is too long for matching"};
+        std::string ere = translate(pattern, fn);
+        if (full) ere = "^(" + ere + ")$";
+        if (regcomp(&re_, ere.c_str(), REG_EXTENDED) != 0)
+            throw EvalError{fn + "(): invalid or unsupported regular expression"};
+    }
+    ~Regex() { regfree(&re_); }
+    Regex(const Regex&) = delete;
+    Regex& operator=(const Regex&) = delete;
+    const regex_t* get() const { return &re_; }
+
+  private:
+    // ECMAScript escapes FHIRPath patterns use, in POSIX ERE terms; '.' matches a newline in
+    // ERE already (single-line mode, as FHIRPath asks).
+    static std::string translate(const std::string& p, const std::string& fn) {
+        std::string out;
+        bool in_class = false;
+        int repeat = -1;
+        long copies = 1;  // glibc copies the tree of a counted repetition: bound the product
+        bool after_quantifier = false;
+        for (size_t i = 0; i < p.size(); ++i) {
+            char c = p[i];
+            if (!in_class) {
+                const bool quantifier = c == '*' || c == '+' || c == '?' || c == '{';
+                if (quantifier && after_quantifier)
+                    throw EvalError{fn + "(): stacked quantifiers are not supported"};
+                if (c == '{') repeat = 0;
+                if (std::isdigit(static_cast<unsigned char>(c)) && repeat >= 0) {
+                    repeat = repeat * 10 + (c - '0');
+                    if (repeat > 255) throw EvalError{fn + "(): repetition count too large"};
+                } else if (c == '}' && repeat >= 0) {
+                    copies *= repeat > 0 ? repeat : 1;
+                    if (copies > 1000) throw EvalError{fn + "(): repetition counts too large"};
+                    repeat = -1;
+                }
+                after_quantifier = c == '*' || c == '+' || c == '?' || c == '}';
+            }
+            if (c == '\\' && i + 1 < p.size()) {
+                char e = p[++i];
+                const char* cls = nullptr;
+                switch (e) {
+                    case 'd':
+                        cls = in_class ? "0-9" : "[0-9]";
+                        break;
+                    case 'D':
+                        cls = in_class ? nullptr : "[^0-9]";
+                        break;
+                    case 'w':
+                        cls = in_class ? "[:alnum:]_" : "[[:alnum:]_]";
+                        break;
+                    case 'W':
+                        cls = in_class ? nullptr : "[^[:alnum:]_]";
+                        break;
+                    case 's':
+                        cls = in_class ? "[:space:]" : "[[:space:]]";
+                        break;
+                    case 'S':
+                        cls = in_class ? nullptr : "[^[:space:]]";
+                        break;
+                    case 'n':
+                        out += '\n';
+                        continue;
+                    case 't':
+                        out += '\t';
+                        continue;
+                    case 'r':
+                        out += '\r';
+                        continue;
+                    default:
+                        if (std::isdigit(static_cast<unsigned char>(e)))
+                            throw EvalError{fn + "(): back-references are not supported"};
+                        if (in_class) {
+                            out += e;
+                        } else {
+                            out += '\\';
+                            out += e;
+                        }
+                        continue;
+                }
+                if (!cls)
+                    throw EvalError{fn + "(): negated class escapes inside [] are not supported"};
+                out += cls;
+                continue;
+            }
+            if (c == '[' && !in_class) {
+                in_class = true;
+                out += c;
+                if (i + 1 < p.size() && p[i + 1] == '^') out += p[++i];
+                if (i + 1 < p.size() && p[i + 1] == ']') out += p[++i];
+                continue;
+            }
+            if (c == ']' && in_class) in_class = false;
+            out += c;
         }
-        if (c == '[') in_class = true;
-        if (c == ']') in_class = false;
-        re += (c == '.' && !in_class) ? std::string("[\\s\\S]") : std::string(1, c);
+        return out;
     }
-    try {
-        return std::regex(re, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        throw EvalError{fn + "(): invalid regular expression"};
-    }
-}
+
+    regex_t re_{};
+};
 
 // UTF-8 code points of s.
 std::vector<std::string> code_points(const std::string& s) {
@@ -143,24 +229,16 @@ Coll fn_matches(Evaluator& ev, const Node& call, const Coll& f, const Frame& fra
     auto s = focus_string(ev, f, call.name);
     auto pat = string_arg(ev, call, 0, f, frame);
     if (!s || !pat) return {};
-    auto re = make_regex(*pat, *s, call.name);
-    try {
-        return {Value::boolean(std::regex_search(*s, re))};
-    } catch (const std::regex_error&) {
-        throw EvalError{"matches(): the regular expression is too complex"};
-    }
+    Regex re(*pat, *s, call.name, false);
+    return {Value::boolean(regexec(re.get(), s->c_str(), 0, nullptr, 0) == 0)};
 }
 
 Coll fn_matches_full(Evaluator& ev, const Node& call, const Coll& f, const Frame& frame) {
     auto s = focus_string(ev, f, call.name);
     auto pat = string_arg(ev, call, 0, f, frame);
     if (!s || !pat) return {};
-    auto re = make_regex(*pat, *s, call.name);
-    try {
-        return {Value::boolean(std::regex_match(*s, re))};
-    } catch (const std::regex_error&) {
-        throw EvalError{"matchesFull(): the regular expression is too complex"};
-    }
+    Regex re(*pat, *s, call.name, true);
+    return {Value::boolean(regexec(re.get(), s->c_str(), 0, nullptr, 0) == 0)};
 }
 
 Coll fn_replace_matches(Evaluator& ev, const Node& call, const Coll& f, const Frame& frame) {
@@ -169,12 +247,41 @@ Coll fn_replace_matches(Evaluator& ev, const Node& call, const Coll& f, const Fr
     auto rep = string_arg(ev, call, 1, f, frame);
     if (!s || !pat || !rep) return {};
     if (pat->empty()) return str(*s);
-    auto re = make_regex(*pat, *s, call.name);
-    try {
-        return str(std::regex_replace(*s, re, *rep));
-    } catch (const std::regex_error&) {
-        throw EvalError{"replaceMatches(): the regular expression is too complex"};
+    Regex re(*pat, *s, call.name, false);
+    std::string out;
+    const char* p = s->c_str();
+    const char* end = p + s->size();
+    regmatch_t m[10];
+    int flags = 0;
+    while (p <= end && regexec(re.get(), p, 10, m, flags) == 0) {
+        ev.step();
+        out.append(p, static_cast<size_t>(m[0].rm_so));
+        for (size_t k = 0; k < rep->size(); ++k) {  // $1..$9 are the groups
+            char c = (*rep)[k];
+            if (c == '$' && k + 1 < rep->size() &&
+                std::isdigit(static_cast<unsigned char>((*rep)[k + 1]))) {
+                int g = (*rep)[++k] - '0';
+                if (m[g].rm_so >= 0)
+                    out.append(p + m[g].rm_so, static_cast<size_t>(m[g].rm_eo - m[g].rm_so));
+                continue;
+            }
+            out += c;
+        }
+        if (m[0].rm_eo == m[0].rm_so) {  // an empty match: copy one character and go on
+            if (p + m[0].rm_eo >= end) {
+                p = end + 1;
+                break;
+            }
+            out += p[m[0].rm_eo];
+            p += m[0].rm_eo + 1;
+        } else {
+            p += m[0].rm_eo;
+        }
+        flags = REG_NOTBOL;
+        if (out.size() > (1u << 24)) throw EvalError{"replaceMatches(): result too long"};
     }
+    if (p < end) out.append(p, static_cast<size_t>(end - p));
+    return str(out);
 }
 
 Coll fn_length(Evaluator& ev, const Node& call, const Coll& f, const Frame&) {

@@ -10,17 +10,21 @@ namespace vft::fhirpath::detail {
 
 namespace {
 
-// Compiled expressions by text. Model strings live as long as the program (FhirModel::r4()),
-// but a key by content keeps profiles loaded later correct too.
+// Compiled expressions, found by the address of the constraint's text (the model's strings do
+// not move) and confirmed by its content (another model may reuse an address).
 std::shared_ptr<const Expression> compiled(std::string_view text) {
-    thread_local std::unordered_map<std::string, std::shared_ptr<const Expression>> cache;
-    auto it = cache.find(std::string(text));
-    if (it != cache.end()) return it->second;
+    struct Entry {
+        std::string text;
+        std::shared_ptr<const Expression> expr;
+    };
+    thread_local std::unordered_map<const char*, Entry> cache;
+    auto it = cache.find(text.data());
+    if (it != cache.end() && it->second.text == text) return it->second.expr;
     std::shared_ptr<const Expression> e;
     auto r = compile(text);
     if (r.ok()) e = std::make_shared<const Expression>(std::move(r).value());
     if (cache.size() > 10000) cache.clear();  // bounded: profiles are finite, text is not
-    cache.emplace(std::string(text), e);
+    cache[text.data()] = Entry{std::string(text), e};
     return e;
 }
 

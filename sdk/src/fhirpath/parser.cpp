@@ -3,6 +3,8 @@
 // exhaust the stack.
 #include "fhirpath/parser.hpp"
 
+#include "fhirpath/engine.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -455,6 +457,8 @@ class Parser {
     std::unique_ptr<Node> function_call(const std::string& name, size_t pos) {
         auto n = make(NodeKind::function, pos);
         n->name = name;
+        auto fn = functions().find(n->name);  // unknown: a run-time error when reached
+        if (fn != functions().end()) n->function = &fn->second;
         n->children.push_back(nullptr);  // focus slot; replaced for a.f()
         expect("(");
         if (!is_op(")")) {
