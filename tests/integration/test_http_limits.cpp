@@ -25,6 +25,15 @@ namespace {
 
 constexpr const char* kPath = "/epj/r4/312229544/bundle";
 
+// The receiver's peak memory bound for the 400 MiB upload (about 41 MB measured; 946 MB before
+// the limit applied while reading). An ASan build of the same receiver needs more for shadow
+// memory and its quarantine, still far below the upload.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kPeakBoundKb = 384 * 1024;
+#else
+constexpr long kPeakBoundKb = 96 * 1024;
+#endif
+
 int port_of(const std::string& url) {
     return std::atoi(url.c_str() + url.rfind(':') + 1);
 }
@@ -179,7 +188,7 @@ TEST_CASE("http limits: a 400 MiB chunked upload is cut early and memory stays b
     const long peak = peak_kb(p.pid());
     INFO("receiver VmHWM " << peak << " kB");
     CHECK(peak > 0);
-    CHECK(peak < 96 * 1024);
+    CHECK(peak < kPeakBoundKb);
 }
 
 TEST_CASE("http limits: too many or too large header fields are 431, not journaled",
