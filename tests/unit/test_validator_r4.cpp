@@ -496,3 +496,27 @@ TEST_CASE("r4: the R4 examples of the FHIRPath suite get the verdicts R4 gives t
     }
     CHECK(files == 29);
 }
+
+TEST_CASE("national levels: R4 resource types the packages do not describe are judged by R4",
+          "[validator_r4]") {
+    ValidateOptions o;
+    o.spec = "vkp-r4";
+    const auto ok = validator().validate(
+        R"({"resourceType":"Condition","subject":{"reference":"Patient/1"}})", o);
+    INFO(dump(ok));
+    CHECK(ok.valid());
+    const auto bad = validator().validate(
+        R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":
+        "AllergyIntolerance","patient":{"reference":"Patient/1"},"criticality":"deadly"}}]})",
+        o);
+    INFO(dump(bad));
+    const Issue* i = find(bad, "FHIR-STR-006", "Bundle.entry[0].resource.criticality");
+    REQUIRE(i);
+    CHECK(i->source == "fhir-r4:AllergyIntolerance.criticality");
+    CHECK(bad.count(Severity::error) == 1);
+    // A type R4 does not have stays unknown.
+    const auto unknown = validator().validate(
+        R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"VkpFlag"}}]})",
+        o);
+    CHECK(find(unknown, "FHIR-STR-001", "Bundle.entry[0].resource.resourceType"));
+}
