@@ -520,3 +520,11 @@ TEST_CASE("national levels: R4 resource types the packages do not describe are j
         o);
     CHECK(find(unknown, "FHIR-STR-001", "Bundle.entry[0].resource.resourceType"));
 }
+
+TEST_CASE("r4: XML is not FHIR JSON", "[validator_r4]") {
+    const ValidationReport r = r4("<Patient xmlns=\"http://hl7.org/fhir\"/>");
+    CHECK_FALSE(r.valid());
+    REQUIRE(r.issues.size() == 1);
+    CHECK(r.issues[0].rule == "FHIR-JSON-004");
+    CHECK(r.issues[0].severity == Severity::fatal);
+}
