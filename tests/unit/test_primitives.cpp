@@ -82,3 +82,18 @@ TEST_CASE("native primitive checkers agree with the schema regexes", "[validator
     }
     CHECK(compared > 5000);
 }
+
+TEST_CASE("LOINC codes: digits, a hyphen and the mod-10 check digit", "[primitives]") {
+    using vft::detail::loinc_code_ok;
+    // Real codes (vital signs, the VKP Composition type, PMD panels).
+    for (const char* ok : {"8310-5", "8867-4", "8480-6", "8462-4", "85354-9", "29463-7", "34133-9",
+                           "2708-6", "9279-1", "59408-5", "3141-9", "55284-4", "39156-5"})
+        CHECK(loinc_code_ok(ok));
+    // The LOINC Users' Guide's worked example: 12345 has check digit 5.
+    CHECK(loinc_code_ok("12345-5"));
+    for (const char* bad : {"8310-4", "8310", "8310-", "8310-55", "8310-x", "0-1", "1234567890-1"})
+        CHECK_FALSE(loinc_code_ok(bad));
+    // Other forms (answers, parts) are not judged.
+    CHECK(loinc_code_ok("LA6576-8"));
+    CHECK(loinc_code_ok("LP12345-9"));
+}

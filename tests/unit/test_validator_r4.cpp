@@ -323,6 +323,23 @@ TEST_CASE("r4: unknown elements, cardinality, arrays, choice types", "[validator
                "fhir-r4:Questionnaire.item.linkId");
 }
 
+TEST_CASE("r4: a literal reference names a target type the element allows", "[validator_r4]") {
+    const std::string flag = R"({"resourceType":"Flag","status":"active","code":{"text":"x"},)";
+    expect_valid(flag + R"("subject":{"reference":"Patient/1"}})");
+    expect_valid(flag +
+                 R"("subject":{"reference":"https://fhir.example/r4/Patient/1/_history/2"}})");
+    expect_valid(flag +
+                 R"("subject":{"reference":"urn:uuid:0b9f3a52-4c2e-4d35-9a0a-6d1a3f0f5a11"}})");
+    expect_valid(flag + R"("subject":{"reference":"#p1"}})");
+    expect_one(flag + R"("subject":{"reference":"Observation/1"}})", "FHIR-STR-015",
+               "Flag.subject.reference", "fhir-r4:Flag.subject");
+    expect_one(flag + R"("subject":{"reference":"http://x.example/fhir/Device/7/_history/1"}})",
+               "FHIR-STR-015", "Flag.subject.reference", "fhir-r4:Flag.subject");
+    // Reference(Any): every type.
+    expect_valid(R"({"resourceType":"Provenance","target":[{"reference":"Observation/1"}],
+        "recorded":"2024-01-01T10:00:00Z","agent":[{"who":{"reference":"Practitioner/1"}}]})");
+}
+
 TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[validator_r4]") {
     expect_one(R"({"resourceType":"Patient","gender":"M"})", "FHIR-STR-006", "Patient.gender",
                "fhir-r4:Patient.gender");
@@ -336,6 +353,17 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
     expect_valid(R"({"resourceType":"Observation","status":"final",
         "code":{"coding":[{"system":"http://loinc.org","code":"8310-5"}]},
         "bodySite":{"coding":[{"system":"http://snomed.info/sct","code":"123456789"}]}})");
+    // A LOINC code whose check digit is wrong cannot exist (8310-5 is body temperature).
+    expect_one(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"8310-4"}]}})",
+               "FHIR-STR-014", "Observation.code.coding[0].code",
+               "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
+    expect_one(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"8310"}]}})",
+               "FHIR-STR-014", "Observation.code.coding[0].code",
+               "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
+    expect_valid(R"({"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"LA6576-8"}]}})");
     // Extensible: a code outside the value set is a warning, the resource stays valid.
     const ValidationReport r = r4(R"({"resourceType":"Encounter","status":"finished",
         "class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HH"},
@@ -346,6 +374,29 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
     REQUIRE(w);
     CHECK(w->severity == Severity::warning);
     CHECK(w->source == "fhir-r4:Encounter.participant.type");
+}
+
+TEST_CASE("r4: extensions against the R4 extension definitions", "[validator_r4]") {
+    const std::string ext = R"({"resourceType":"Patient","extension":[{"url":
+        "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired",)";
+    const ValidationReport ok = r4(ext + R"("valueBoolean":true}]})");
+    INFO(dump(ok));
+    CHECK(ok.issues.empty());
+    expect_one(ext + R"("valueString":"yes"}]})", "FHIR-STR-013",
+               "Patient.extension[0].valueString",
+               "fhir-r4:http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired");
+    // Not among the definitions vft carries: a warning, the content not checked.
+    const ValidationReport unknown = r4(R"({"resourceType":"Patient","extension":[
+        {"url":"http://example.org/x","valueString":"a"}]})");
+    INFO(dump(unknown));
+    CHECK(unknown.valid());
+    const Issue* w = find(unknown, "FHIR-STR-012", "Patient.extension[0].url");
+    REQUIRE(w);
+    CHECK(w->severity == Severity::warning);
+    // ... but an element Extension does not have is unknown whatever the URL.
+    expect_one(
+        R"({"resourceType":"Patient","extension":[{"url":"http://example.org/x","valueFoo":1}]})",
+        "FHIR-STR-005", "Patient.extension[0].valueFoo", "fhir-r4:Extension");
 }
 
 TEST_CASE("r4: contained resources and Bundle entries of every type are walked", "[validator_r4]") {
@@ -473,4 +524,36 @@ TEST_CASE("r4: the R4 examples of the FHIRPath suite get the verdicts R4 gives t
         ++files;
     }
     CHECK(files == 29);
+}
+
+TEST_CASE("national levels: R4 resource types the packages do not describe are judged by R4",
+          "[validator_r4]") {
+    ValidateOptions o;
+    o.spec = "vkp-r4";
+    const auto ok = validator().validate(
+        R"({"resourceType":"Condition","subject":{"reference":"Patient/1"}})", o);
+    INFO(dump(ok));
+    CHECK(ok.valid());
+    const auto bad = validator().validate(
+        R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":
+        "AllergyIntolerance","patient":{"reference":"Patient/1"},"criticality":"deadly"}}]})",
+        o);
+    INFO(dump(bad));
+    const Issue* i = find(bad, "FHIR-STR-006", "Bundle.entry[0].resource.criticality");
+    REQUIRE(i);
+    CHECK(i->source == "fhir-r4:AllergyIntolerance.criticality");
+    CHECK(bad.count(Severity::error) == 1);
+    // A type R4 does not have stays unknown.
+    const auto unknown = validator().validate(
+        R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"VkpFlag"}}]})",
+        o);
+    CHECK(find(unknown, "FHIR-STR-001", "Bundle.entry[0].resource.resourceType"));
+}
+
+TEST_CASE("r4: XML is not FHIR JSON", "[validator_r4]") {
+    const ValidationReport r = r4("<Patient xmlns=\"http://hl7.org/fhir\"/>");
+    CHECK_FALSE(r.valid());
+    REQUIRE(r.issues.size() == 1);
+    CHECK(r.issues[0].rule == "FHIR-JSON-004");
+    CHECK(r.issues[0].severity == Severity::fatal);
 }

@@ -127,6 +127,38 @@ Result<void> FhirModel::load() {
         return unescaped_.back();
     };
 
+    // Appends the `;`-separated types of a field to type_refs_; returns how many.
+    auto parse_types = [&](std::string_view field) -> uint32_t {
+        uint32_t count = 0;
+        if (field.empty()) return 0;
+        split(field, ';', parts);
+        for (std::string_view t : parts) {
+            FhirTypeRef ref;
+            PendingRef r{};
+            const size_t brace = t.find('{'), paren = t.find('(');
+            ref.code = t.substr(0, std::min(brace, paren));
+            if (brace != std::string_view::npos) {
+                const size_t end = t.find('}', brace);
+                split(t.substr(brace + 1, end - brace - 1), '|', names);
+                r.prof_begin = static_cast<uint32_t>(names_.size());
+                r.prof_count = static_cast<uint32_t>(names.size());
+                names_.insert(names_.end(), names.begin(), names.end());
+            }
+            if (paren != std::string_view::npos) {
+                const size_t end = t.find(')', paren);
+                split(t.substr(paren + 1, end - paren - 1), '|', names);
+                r.tgt_begin = static_cast<uint32_t>(names_.size());
+                r.tgt_count = static_cast<uint32_t>(names.size());
+                names_.insert(names_.end(), names.begin(), names.end());
+            }
+            type_refs_.push_back(ref);
+            pr.push_back(r);
+            ++count;
+        }
+        return count;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> pending_ext;  // type_refs_ range per extension
+
     std::string_view rest(text_);
     size_t line_no = 0;
     while (!rest.empty()) {
@@ -155,6 +187,10 @@ Result<void> FhirModel::load() {
             }
         } else if (kind == "U" && f.size() == 2) {
             unexpandable_.emplace(f[1], true);
+        } else if (kind == "X" && f.size() == 3) {
+            const auto begin = static_cast<uint32_t>(type_refs_.size());
+            extensions_.push_back({f[1], {}});
+            pending_ext.emplace_back(begin, parse_types(f[2]));
         } else if (kind == "T" && f.size() == 7) {
             FhirType t;
             t.name = f[1];
@@ -177,32 +213,7 @@ Result<void> FhirModel::load() {
                 return model_error("bad cardinality", line_no);
             PendingElement p{static_cast<uint32_t>(type_refs_.size()), 0,
                              static_cast<uint32_t>(element_constraints_.size()), 0, f[5]};
-            if (!f[4].empty()) {
-                split(f[4], ';', parts);
-                for (std::string_view t : parts) {
-                    FhirTypeRef ref;
-                    PendingRef r{};
-                    const size_t brace = t.find('{'), paren = t.find('(');
-                    ref.code = t.substr(0, std::min(brace, paren));
-                    if (brace != std::string_view::npos) {
-                        const size_t end = t.find('}', brace);
-                        split(t.substr(brace + 1, end - brace - 1), '|', names);
-                        r.prof_begin = static_cast<uint32_t>(names_.size());
-                        r.prof_count = static_cast<uint32_t>(names.size());
-                        names_.insert(names_.end(), names.begin(), names.end());
-                    }
-                    if (paren != std::string_view::npos) {
-                        const size_t end = t.find(')', paren);
-                        split(t.substr(paren + 1, end - paren - 1), '|', names);
-                        r.tgt_begin = static_cast<uint32_t>(names_.size());
-                        r.tgt_count = static_cast<uint32_t>(names.size());
-                        names_.insert(names_.end(), names.begin(), names.end());
-                    }
-                    type_refs_.push_back(ref);
-                    pr.push_back(r);
-                    ++p.types_count;
-                }
-            }
+            p.types_count = parse_types(f[4]);
             if (!f[6].empty()) {
                 const size_t sp = f[6].find(' ');
                 e.binding.strength = strength_of(f[6].substr(0, sp));
@@ -233,6 +244,11 @@ Result<void> FhirModel::load() {
         type_index_.emplace(t.name, &t);
     for (const FhirValueSet& v : valuesets_)
         valueset_index_.emplace(v.url, &v);
+    for (size_t i = 0; i < extensions_.size(); ++i) {
+        extensions_[i].value_types = {type_refs_.data() + pending_ext[i].first,
+                                      pending_ext[i].second};
+        extension_index_.emplace(extensions_[i].url, &extensions_[i]);
+    }
     for (size_t i = 0; i < type_refs_.size(); ++i) {
         FhirTypeRef& r = type_refs_[i];
         r.profiles = {names_.data() + pr[i].prof_begin, pr[i].prof_count};
@@ -292,6 +308,11 @@ const FhirType* FhirModel::type(std::string_view name) const {
 const FhirValueSet* FhirModel::valueset(std::string_view url) const {
     auto it = valueset_index_.find(url);
     return it == valueset_index_.end() ? nullptr : it->second;
+}
+
+const FhirExtensionDef* FhirModel::extension(std::string_view url) const {
+    auto it = extension_index_.find(url);
+    return it == extension_index_.end() ? nullptr : it->second;
 }
 
 bool FhirModel::valueset_unexpandable(std::string_view url) const {

@@ -104,6 +104,12 @@ struct FhirValueSet {
     [[nodiscard]] bool contains_code(std::string_view code) const;
 };
 
+// An extension defined by the R4 specification (extension-definitions.json).
+struct FhirExtensionDef {
+    std::string_view url;
+    std::span<const FhirTypeRef> value_types;  // empty: a complex extension (value[x] is 0..0)
+};
+
 // What a JSON property of a parent element is.
 struct FhirChild {
     const FhirElement* element = nullptr;  // nullptr: no such element
@@ -139,6 +145,9 @@ class FhirModel {
     // `type` is `ancestor` or derives from it (Patient is a DomainResource and a Resource).
     [[nodiscard]] bool is_a(std::string_view type, std::string_view ancestor) const;
 
+    // An extension the R4 specification defines, by canonical URL; nullptr when unknown.
+    [[nodiscard]] const FhirExtensionDef* extension(std::string_view url) const;
+
     [[nodiscard]] std::span<const FhirType> types() const { return types_; }
     [[nodiscard]] std::span<const FhirConstraint> constraints() const { return constraints_; }
     [[nodiscard]] std::string_view source() const { return source_; }  // what it was built from
@@ -163,6 +172,8 @@ class FhirModel {
     std::vector<const FhirConstraint*> element_constraints_;
     std::vector<const FhirElement*> children_;
     std::vector<FhirValueSet> valuesets_;
+    std::vector<FhirExtensionDef> extensions_;
+    std::unordered_map<std::string_view, const FhirExtensionDef*> extension_index_;
     std::unordered_map<std::string_view, const FhirType*> type_index_;
     std::unordered_map<std::string_view, const FhirValueSet*> valueset_index_;
     std::unordered_map<std::string_view, bool> unexpandable_;

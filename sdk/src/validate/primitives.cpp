@@ -194,6 +194,27 @@ bool calendar_ok(std::string_view v) {
     return day >= 1 && day <= max;
 }
 
+bool loinc_code_ok(std::string_view code) {
+    if (code.empty() || !digit(code[0])) return true;  // LA…, LP…: other forms, not judged
+    const size_t dash = code.find('-');
+    const std::string_view number = code.substr(0, dash);
+    for (char c : number)
+        if (!digit(c)) return true;                    // not of the numeric form
+    if (dash == std::string_view::npos) return false;  // a number without its check digit
+    const std::string_view check = code.substr(dash + 1);
+    if (check.size() != 1 || !digit(check[0]) || number.size() > 9) return false;
+    int sum = 0;
+    for (size_t i = 0; i < number.size(); ++i) {
+        int d = number[number.size() - 1 - i] - '0';
+        if (i % 2 == 0) {
+            d *= 2;
+            if (d > 9) d -= 9;
+        }
+        sum += d;
+    }
+    return (10 - sum % 10) % 10 == check[0] - '0';
+}
+
 bool native_format_ok(std::string_view t, std::string_view v) {
     if (t == "code") return code(v);
     if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);

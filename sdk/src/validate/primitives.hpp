@@ -19,4 +19,10 @@ bool native_format_ok(std::string_view type, std::string_view value);
 // definitions allow any day 01-31, the FHIR datatypes page requires a real date.
 bool calendar_ok(std::string_view value);
 
+// A LOINC code in the numeric form `<digits>-<check digit>` whose check digit is the mod-10
+// (Luhn) digit of the number (LOINC Users' Guide, "Calculating Mod 10 Check Digits"), and not a
+// bare number without its check digit. Codes of other forms (LA/LP/LG/LL parts and answers)
+// are not judged: true.
+bool loinc_code_ok(std::string_view code);
+
 }  // namespace vft::detail

@@ -40,7 +40,12 @@ constexpr const char* kEmpty = "FHIR-STR-007";
 constexpr const char* kOther = "FHIR-STR-009";
 constexpr const char* kTooMany = "FHIR-STR-010";
 constexpr const char* kExtensibleBinding = "FHIR-STR-011";
+constexpr const char* kUnknownExtension = "FHIR-STR-012";
+constexpr const char* kExtensionValue = "FHIR-STR-013";
+constexpr const char* kImpossibleCode = "FHIR-STR-014";
+constexpr const char* kReferenceTarget = "FHIR-STR-015";
 constexpr const char* kInvariant = "FHIR-INV-001";
+constexpr std::string_view kCoreNamespace = "http://hl7.org/fhir/StructureDefinition/";
 
 // A path kept as segments; rendered only when an issue needs it.
 class Path {
@@ -121,6 +126,12 @@ class Walker {
            std::vector<UncheckedInvariant>* unchecked)
         : m_(m), root_(root), out_(out), unchecked_(unchecked), eval_(invariant_evaluator()) {}
 
+    // A resource nested at `prefix` ("Bundle.entry[4].resource").
+    void run_at(const JValue& resource, std::string_view prefix) {
+        path_.push(prefix);
+        this->resource(resource);
+    }
+
     // The document's top-level resource: paths start with its type ("Bundle.entry[0]...").
     void run() {
         const std::string_view rt = str_member(root_, "resourceType");
@@ -157,11 +168,15 @@ class Walker {
                 bool primitive_companion = false) {
         const auto kids = m_.children(scope);
         constexpr size_t kMaxKids = 256;
-        std::array<uint32_t, kMaxKids> counts{};
+        std::array<uint32_t, kMaxKids> counts;  // NOLINT: only the first kids.size() are used
+        std::fill_n(counts.begin(), std::min(kids.size(), kMaxKids), 0u);
         if (v.MemberCount() == 0 && !is_resource) {
             add(Severity::error, kEmpty, path_.str(),
                 "empty object (FHIR forbids them; omit the element instead)", "", src(scope.path));
         }
+        bool has_underscore = false;  // only then is a primitive's `_name` looked for
+        for (auto it = v.MemberBegin(); it != v.MemberEnd() && !has_underscore; ++it)
+            has_underscore = it->name.GetStringLength() > 0 && it->name.GetString()[0] == '_';
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view name = sv(it->name);
             if (is_resource && name == "resourceType") continue;
@@ -186,13 +201,12 @@ class Walker {
             const JValue* companion = nullptr;
             const JValue* primary = nullptr;
             if (underscore) {
-                std::string plain(name);
-                primary = member(v, plain.c_str());
+                primary = find_member(v, name);
                 if (primary) continue;  // judged together with the value
                 companion = &val;
-            } else if (c.type_def && c.type_def->kind == FhirTypeKind::primitive) {
-                std::string under = "_" + std::string(name);
-                companion = member(v, under.c_str());
+            } else if (has_underscore && c.type_def &&
+                       c.type_def->kind == FhirTypeKind::primitive) {
+                companion = find_member(v, sv(it->name), true);
                 primary = &val;
             } else {
                 primary = &val;
@@ -272,6 +286,20 @@ class Walker {
         }
     }
 
+    // The member `name` (or `_name` when `underscore`) of an object, without allocating.
+    static const JValue* find_member(const JValue& obj, std::string_view name,
+                                     bool underscore = false) {
+        for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+            std::string_view n = sv(it->name);
+            if (underscore) {
+                if (n.empty() || n[0] != '_') continue;
+                n.remove_prefix(1);
+            }
+            if (n == name) return &it->value;
+        }
+        return nullptr;
+    }
+
     static std::string max_text(const FhirElement& e) {
         return e.max == FhirElement::kUnbounded ? "*" : std::to_string(e.max);
     }
@@ -317,10 +345,99 @@ class Walker {
         }
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
+        if (c.type == "Extension") extension(*v);
+        if (c.type == "Coding") coding_format(*v);
+        if (c.type == "Reference") reference_target(e, *v);
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
         }
+    }
+
+    // An extension against its R4 definition. The core namespace is closed (an unknown URL
+    // there is an error in R4), but the pinned definitions hold only a subset of R4's extension
+    // registry (393 definitions): an unknown URL is a warning wherever it is, its content not
+    // checked (specs/DECISIONS.md). Relative URLs (parts of a complex extension) are judged with
+    // their extension.
+    void extension(const JValue& ext) {
+        const std::string_view url = str_member(ext, "url");
+        if (url.find(':') == std::string_view::npos) return;
+        const FhirExtensionDef* def = m_.extension(url);
+        if (!def) {
+            const bool core = url.substr(0, kCoreNamespace.size()) == kCoreNamespace;
+            add(Severity::warning, kUnknownExtension, path_.child("url"),
+                "extension '" + shown(url) + "' is not among the R4 extension definitions vft " +
+                    "carries" + (core ? " (core namespace)" : "") + ": its content is not checked",
+                "", "http://hl7.org/fhir/R4/extensibility.html#Extension");
+            return;
+        }
+        for (auto it = ext.MemberBegin(); it != ext.MemberEnd(); ++it) {
+            const std::string_view name = sv(it->name);
+            if (name.size() <= 5 || name.substr(0, 5) != "value") continue;
+            const std::string_view suffix = name.substr(5);
+            bool allowed = false;
+            for (const FhirTypeRef& t : def->value_types) {
+                if (t.code.size() != suffix.size() || t.code.empty()) continue;
+                const char first = t.code[0] >= 'a' && t.code[0] <= 'z'
+                                       ? static_cast<char>(t.code[0] - 'a' + 'A')
+                                       : t.code[0];
+                allowed = allowed || (first == suffix[0] && t.code.substr(1) == suffix.substr(1));
+            }
+            if (!allowed) {
+                std::string want;
+                for (const FhirTypeRef& t : def->value_types)
+                    want += (want.empty() ? "" : ", ") + std::string(t.code);
+                add(Severity::error, kExtensionValue, path_.child(name),
+                    def->value_types.empty()
+                        ? "extension '" + shown(url) + "' is complex: it has no value[x]"
+                        : "extension '" + shown(url) + "' takes a value of type " + want +
+                              ", not " + std::string(suffix),
+                    "", "fhir-r4:" + std::string(url));
+            }
+        }
+    }
+
+    // A literal reference ("Patient/1", "https://x/fhir/Patient/1", with or without _history)
+    // names the type of its target: it must be one the element allows (Reference(Patient|Group)).
+    // Contained (#id), urn:uuid: and other forms name no type and are not judged here.
+    void reference_target(const FhirElement& e, const JValue& ref) {
+        const FhirTypeRef* t = nullptr;
+        for (const FhirTypeRef& r : e.types)
+            if (r.code == "Reference") t = &r;
+        if (!t || t->targets.empty()) return;
+        for (std::string_view target : t->targets)
+            if (target == "Resource" || target.find('/') != std::string_view::npos) return;
+        std::string_view r = str_member(ref, "reference");
+        if (r.empty() || r[0] == '#' || r.substr(0, 4) == "urn:") return;
+        if (const size_t h = r.find("/_history/"); h != std::string_view::npos) r = r.substr(0, h);
+        const size_t slash = r.rfind('/');
+        if (slash == std::string_view::npos || slash == 0) return;
+        const std::string_view before = r.substr(0, slash);
+        const std::string_view type = before.substr(before.rfind('/') + 1);
+        const FhirType* rt = m_.type(type);
+        if (!rt || rt->kind != FhirTypeKind::resource) return;  // not Type/id: not judged
+        for (std::string_view target : t->targets)
+            if (m_.is_a(type, target)) return;
+        std::string allowed;
+        for (std::string_view target : t->targets)
+            allowed += (allowed.empty() ? "" : ", ") + std::string(target);
+        add(Severity::error, kReferenceTarget, path_.child("reference"),
+            "'" + shown(r) + "' refers to a " + std::string(type) + "; " + std::string(e.path) +
+                " may refer to " + allowed,
+            "", src(e.path));
+    }
+
+    // A code that cannot exist in its code system, whatever the binding: LOINC's check digit.
+    void coding_format(const JValue& coding) {
+        if (str_member(coding, "system") != "http://loinc.org") return;
+        const std::string_view code = str_member(coding, "code");
+        if (code.empty() || loinc_code_ok(code)) return;
+        add(Severity::error, kImpossibleCode, path_.child("code"),
+            "'" + shown(code) +
+                "' cannot be a LOINC code: LOINC codes are digits, a hyphen and "
+                "the mod-10 check digit of the digits",
+            "check the code against loinc.org (a typo changes the check digit)",
+            "https://loinc.org/kb/users-guide/calculating-mod-10-check-digits/");
     }
 
     void wrong_type(const FhirElement& e, const JValue& v, const std::string& want) {
@@ -505,6 +622,12 @@ class Walker {
 };
 
 }  // namespace
+
+void validate_r4_resource(const FhirModel& model, const JValue& resource, const JValue& root,
+                          std::string_view path, std::vector<Issue>& out) {
+    Walker w(model, root, out, nullptr);
+    w.run_at(resource, path);
+}
 
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
                  std::vector<UncheckedInvariant>* unchecked) {

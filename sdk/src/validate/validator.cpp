@@ -130,7 +130,13 @@ ValidationReport Validator::validate(std::string_view document,
            (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         ++i;
     const bool xml = (i < body.size() && body[i] == '<') || options.spec == "kith";
-    if (xml)
+    if (xml && options.spec == "r4") {  // base R4 judges FHIR JSON; FHIR XML is not supported
+        report.kind = "unknown";
+        report.spec = "r4";
+        detail::IssueSink(*impl_->spec, options.level, report.issues)
+            .add("FHIR-JSON-004", {},
+                 "--spec r4 judges FHIR R4 JSON; this document is XML (FHIR XML is not supported)");
+    } else if (xml)
         detail::validate_xml(*impl_->spec, impl_->options, body, options, report);
     else
         detail::validate_json(*impl_->spec, impl_->options, body, options, report);
