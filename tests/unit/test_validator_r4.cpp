@@ -303,7 +303,8 @@ TEST_CASE("r4: unknown elements, cardinality, arrays, choice types", "[validator
     // A primitive's extension: `_name` beside the value, or alone.
     expect_valid(R"({"resourceType":"Patient","birthDate":"1970-03-30","_birthDate":{"extension":[
         {"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-03-30T14:35:45-05:00"}]}})");
-    expect_valid(R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"extension":[
+    expect_valid(
+        R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"extension":[
         {"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}]}]})");
     // A primitive with only an id has neither a value nor children: ele-1.
     expect_one(
