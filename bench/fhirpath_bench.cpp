@@ -141,10 +141,11 @@ int main(int argc, char** argv) {
         vft::detail::validate_r4(model, bundle, issues, nullptr);
     });
     const double us_with = 1e6 / with, us_without = 1e6 / without;
-    std::printf("alarm bundle (%zu bytes): %zu invariant evaluations; walker %.1f us with "
-                "invariants, %.1f us with a no-op evaluator: invariants %.1f us per bundle "
-                "(%.0f ns each)\n",
-                bundle_text.size(), per_bundle, us_with, us_without, us_with - us_without,
-                (us_with - us_without) * 1000.0 / static_cast<double>(per_bundle ? per_bundle : 1));
+    std::printf(
+        "alarm bundle (%zu bytes): %zu invariant evaluations; walker %.1f us with "
+        "invariants, %.1f us with a no-op evaluator: invariants %.1f us per bundle "
+        "(%.0f ns each)\n",
+        bundle_text.size(), per_bundle, us_with, us_without, us_with - us_without,
+        (us_with - us_without) * 1000.0 / static_cast<double>(per_bundle ? per_bundle : 1));
     return 0;
 }

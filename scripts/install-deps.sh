@@ -8,8 +8,10 @@ packages=(
   rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev libmicrohttpd-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema npm
 )
+# python3: the spec compiler (scripts/specc) and its tests; npm: scripts/update-specs.sh fetches
+# the pinned base FHIR R4 definitions (scripts/test.sh checks the compiled model with it).
 # The browser test of report.html (tests/browser): headless Chromium, and zlib to decode the
 # screenshot's pixels. scripts/test.sh sets VFT_WITH_BROWSER=1; the demo does not need them.
 if [[ "${VFT_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium zlib1g-dev); fi

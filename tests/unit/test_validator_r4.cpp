@@ -303,7 +303,8 @@ TEST_CASE("r4: unknown elements, cardinality, arrays, choice types", "[validator
     // A primitive's extension: `_name` beside the value, or alone.
     expect_valid(R"({"resourceType":"Patient","birthDate":"1970-03-30","_birthDate":{"extension":[
         {"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1970-03-30T14:35:45-05:00"}]}})");
-    expect_valid(R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"extension":[
+    expect_valid(
+        R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,{"extension":[
         {"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}]}]})");
     // A primitive with only an id has neither a value nor children: ele-1.
     expect_one(
@@ -330,7 +331,9 @@ TEST_CASE("r4: a literal reference names a target type the element allows", "[va
                  R"("subject":{"reference":"https://fhir.example/r4/Patient/1/_history/2"}})");
     expect_valid(flag +
                  R"("subject":{"reference":"urn:uuid:0b9f3a52-4c2e-4d35-9a0a-6d1a3f0f5a11"}})");
-    expect_valid(flag + R"("subject":{"reference":"#p1"}})");
+    // (with the contained Patient ref-1 asks for)
+    expect_valid(flag + R"("contained":[{"resourceType":"Patient","id":"p1"}],
+        "subject":{"reference":"#p1"}})");
     expect_one(flag + R"("subject":{"reference":"Observation/1"}})", "FHIR-STR-015",
                "Flag.subject.reference", "fhir-r4:Flag.subject");
     expect_one(flag + R"("subject":{"reference":"http://x.example/fhir/Device/7/_history/1"}})",
@@ -379,7 +382,9 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
 TEST_CASE("r4: extensions against the R4 extension definitions", "[validator_r4]") {
     const std::string ext = R"({"resourceType":"Patient","extension":[{"url":
         "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired",)";
-    const ValidationReport ok = r4(ext + R"("valueBoolean":true}]})");
+    // (with a narrative, so that dom-6 has nothing to say either)
+    const ValidationReport ok = r4(ext + R"("valueBoolean":true}],"text":{"status":"generated",
+        "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}})");
     INFO(dump(ok));
     CHECK(ok.issues.empty());
     expect_one(ext + R"("valueString":"yes"}]})", "FHIR-STR-013",
@@ -524,4 +529,37 @@ TEST_CASE("r4: the R4 examples of the FHIRPath suite get the verdicts R4 gives t
         ++files;
     }
     CHECK(files == 29);
+}
+
+TEST_CASE("national levels: R4 resource types the packages do not describe are judged by R4",
+          "[validator_r4]") {
+    ValidateOptions o;
+    o.spec = "vkp-r4";
+    const auto ok = validator().validate(
+        R"({"resourceType":"Condition","subject":{"reference":"Patient/1"}})", o);
+    INFO(dump(ok));
+    CHECK(ok.valid());
+    const auto bad = validator().validate(
+        R"({"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":
+        "AllergyIntolerance","patient":{"reference":"Patient/1"},"criticality":"deadly",
+        "clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical","code":"active"}]}}}]})",
+        o);
+    INFO(dump(bad));
+    const Issue* i = find(bad, "FHIR-STR-006", "Bundle.entry[0].resource.criticality");
+    REQUIRE(i);
+    CHECK(i->source == "fhir-r4:AllergyIntolerance.criticality");
+    CHECK(bad.count(Severity::error) == 1);
+    // A type R4 does not have stays unknown.
+    const auto unknown = validator().validate(
+        R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"VkpFlag"}}]})",
+        o);
+    CHECK(find(unknown, "FHIR-STR-001", "Bundle.entry[0].resource.resourceType"));
+}
+
+TEST_CASE("r4: XML is not FHIR JSON", "[validator_r4]") {
+    const ValidationReport r = r4("<Patient xmlns=\"http://hl7.org/fhir\"/>");
+    CHECK_FALSE(r.valid());
+    REQUIRE(r.issues.size() == 1);
+    CHECK(r.issues[0].rule == "FHIR-JSON-004");
+    CHECK(r.issues[0].severity == Severity::fatal);
 }

@@ -1,6 +1,7 @@
 // The public FHIRPath API: Document, compile(), evaluate(), Item, Collection.
 #include <rapidjson/error/en.h>
 
+#include <cstring>
 #include <utility>
 
 #include "fhirpath/engine.hpp"
@@ -103,12 +104,27 @@ Result<Coll> evaluate_raw(const Expression& expression,
     const TypeModel& model = env.model ? *env.model : r4_model();
     Evaluator ev(model, env);
     ev.doc = doc;
-    auto type_of = [](const JValue& r) -> std::string {
-        auto it = r.FindMember("resourceType");
-        return it != r.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+    auto type_of = [](const JValue& r) -> std::string_view {
+        if (!r.IsObject()) return {};
+        // resourceType is written first by every FHIR serializer: look there before searching
+        auto it = r.MemberBegin();
+        if (it == r.MemberEnd()) return {};
+        if (!(it->name.GetStringLength() == 12 &&
+              std::memcmp(it->name.GetString(), "resourceType", 12) == 0))
+            it = r.FindMember("resourceType");
+        if (it == r.MemberEnd() || !it->value.IsString()) return {};
+        return {it->value.GetString(), it->value.GetStringLength()};
     };
-    ev.resource = Evaluator::node_value(&resource, nullptr, type_of(resource));
-    ev.root_resource = Evaluator::node_value(&root, nullptr, type_of(root));
+    ev.resource.kind = Kind::node;
+    ev.resource.node = &resource;
+    ev.resource.type.assign(type_of(resource));
+    if (&root == &resource) {
+        ev.root_resource = ev.resource;
+    } else {
+        ev.root_resource.kind = Kind::node;
+        ev.root_resource.node = &root;
+        ev.root_resource.type.assign(type_of(root));
+    }
     ev.context = context;
     try {
         Frame frame;

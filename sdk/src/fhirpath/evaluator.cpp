@@ -1,6 +1,7 @@
 // The FHIRPath evaluator: paths over the parsed JSON, operators, three-valued logic.
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "fhirpath/engine.hpp"
 
@@ -26,6 +27,20 @@ const JValue* shadow_at(const JValue* shadow, rapidjson::SizeType i, bool array)
         return s.IsObject() ? &s : nullptr;
     }
     return shadow->IsObject() ? shadow : nullptr;
+}
+
+// The member `prefix` + `key` of `obj` (prefix "_" for a primitive's shadow), without
+// building the name.
+const JValue* find_member(const JValue& obj, std::string_view prefix, std::string_view key) {
+    const size_t len = prefix.size() + key.size();
+    for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) {
+        if (m->name.GetStringLength() != len) continue;
+        const char* n = m->name.GetString();
+        if (std::memcmp(n, prefix.data(), prefix.size()) == 0 &&
+            std::memcmp(n + prefix.size(), key.data(), key.size()) == 0)
+            return &m->value;
+    }
+    return nullptr;
 }
 
 std::string suffix_type(const TypeModel& model, std::string_view suffix) {
@@ -101,11 +116,8 @@ void Evaluator::children_named(const Value& v, std::string_view name, Coll& out)
         }
         return;
     }
-    auto it = obj->FindMember(rapidjson::StringRef(name.data(), name.size()));
-    std::string shadow_name = "_" + std::string(name);
-    auto sit = obj->FindMember(rapidjson::StringRef(shadow_name.data(), shadow_name.size()));
-    const JValue* json = it != obj->MemberEnd() ? &it->value : nullptr;
-    const JValue* shadow = sit != obj->MemberEnd() ? &sit->value : nullptr;
+    const JValue* json = find_member(*obj, "", name);
+    const JValue* shadow = find_member(*obj, "_", name);
     if (json || shadow) {
         if (env.strict) {
             auto info = model.child(v.type, v.element, name);
@@ -147,21 +159,17 @@ void Evaluator::all_children(const Value& v, Coll& out) {
     step();
     if (v.kind != Kind::node) return;
     if (v.node && v.node->IsObject()) {
+        out.reserve(out.size() + v.node->MemberCount());
         for (auto m = v.node->MemberBegin(); m != v.node->MemberEnd(); ++m) {
             std::string_view key(m->name.GetString(), m->name.GetStringLength());
             if (key == "resourceType") continue;
             if (!key.empty() && key[0] == '_') {
-                std::string base(key.substr(1));
-                if (v.node->HasMember(base.c_str())) continue;  // shown with its value
+                std::string_view base = key.substr(1);
+                if (find_member(*v.node, "", base)) continue;  // shown with its value
                 add_member(*this, v, nullptr, &m->value, base, {}, out);
                 continue;
             }
-            std::string sn = "_" + std::string(key);
-            auto sm = v.node->FindMember(rapidjson::StringRef(sn.data(), sn.size()));
-            std::string t;
-            // choice elements keep the type their suffix names when the model cannot tell
-            add_member(*this, v, &m->value, sm != v.node->MemberEnd() ? &sm->value : nullptr, key,
-                       t, out);
+            add_member(*this, v, &m->value, find_member(*v.node, "_", key), key, {}, out);
         }
     } else if (v.shadow) {
         Value s = v;
@@ -315,7 +323,8 @@ Coll boolean_result(std::optional<bool> b) {
     return {Value::boolean(*b)};
 }
 
-std::optional<Value> operand(Evaluator& ev, const Coll& c, const std::string& op) {
+std::optional<Value> operand(Evaluator& ev, const Coll& c, std::string_view op_view) {
+    const std::string op(op_view);
     if (c.empty()) return std::nullopt;
     if (c.size() > 1)
         throw EvalError{"operator '" + op + "' expects a single item on each side, got " +
@@ -345,7 +354,9 @@ void coerce_pair(Value& a, Value& b) {
     coerce(b, a);
 }
 
-Coll arithmetic(Evaluator& ev, const std::string& op, const Coll& l, const Coll& r) {
+Coll arithmetic(Evaluator& ev, std::string_view op_view, const Coll& l, const Coll& r) {
+    const std::string op(op_view);  // for messages; compared as a view below
+
     if (op == "&") {
         std::string s;
         for (const Coll* c : {&l, &r}) {
@@ -582,15 +593,15 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         case NodeKind::binary:
             break;
     }
-    const std::string& op = n.name;
+    const std::string_view op = n.name;
     // Three-valued logic: the right side of and/or/implies is still evaluated (no side effects)
     // but a decided left side short-circuits.
     if (op == "and" || op == "or" || op == "xor" || op == "implies") {
-        auto l = single_boolean(eval(*n.children[0], focus, frame), op.c_str());
+        auto l = single_boolean(eval(*n.children[0], focus, frame), n.name.c_str());
         if (op == "and" && l && !*l) return {Value::boolean(false)};
         if (op == "or" && l && *l) return {Value::boolean(true)};
         if (op == "implies" && l && !*l) return {Value::boolean(true)};
-        auto r = single_boolean(eval(*n.children[1], focus, frame), op.c_str());
+        auto r = single_boolean(eval(*n.children[1], focus, frame), n.name.c_str());
         if (op == "and") {
             if (r && !*r) return {Value::boolean(false)};
             if (l && r) return {Value::boolean(true)};
@@ -639,7 +650,7 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
     if (op == "<" || op == ">" || op == "<=" || op == ">=") {
         if (l.empty() || r.empty()) return {};
         if (l.size() > 1 || r.size() > 1)
-            throw EvalError{"operator '" + op + "' expects single items"};
+            throw EvalError{"operator '" + n.name + "' expects single items"};
         auto c = compare_items(*this, l[0], r[0]);
         if (!c) return {};
         bool res = op == "<" ? *c < 0 : op == ">" ? *c > 0 : op == "<=" ? *c <= 0 : *c >= 0;
@@ -649,7 +660,7 @@ Coll Evaluator::eval(const Node& n, const Coll& focus, const Frame& frame) {
         const Coll& item = op == "in" ? l : r;
         const Coll& coll = op == "in" ? r : l;
         if (item.empty()) return {};
-        if (item.size() > 1) throw EvalError{"operator '" + op + "' expects a single item"};
+        if (item.size() > 1) throw EvalError{"operator '" + n.name + "' expects a single item"};
         for (const auto& v : coll) {
             step();
             if (items_equal(*this, item[0], v).value_or(false)) return {Value::boolean(true)};

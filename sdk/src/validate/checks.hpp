@@ -22,6 +22,8 @@ class IssueSink {
     [[nodiscard]] Level level() const { return level_; }
     [[nodiscard]] const Spec& spec() const { return spec_; }
     [[nodiscard]] bool has_fatal() const;
+    // For checks that make their own issues (the R4 walker): the report's list.
+    std::vector<Issue>& issues() { return out_; }
 
   private:
     const Spec& spec_;

@@ -126,6 +126,12 @@ class Walker {
            std::vector<UncheckedInvariant>* unchecked)
         : m_(m), root_(root), out_(out), unchecked_(unchecked), eval_(invariant_evaluator()) {}
 
+    // A resource nested at `prefix` ("Bundle.entry[4].resource").
+    void run_at(const JValue& resource, std::string_view prefix) {
+        path_.push(prefix);
+        this->resource(resource);
+    }
+
     // The document's top-level resource: paths start with its type ("Bundle.entry[0]...").
     void run() {
         const std::string_view rt = str_member(root_, "resourceType");
@@ -616,6 +622,12 @@ class Walker {
 };
 
 }  // namespace
+
+void validate_r4_resource(const FhirModel& model, const JValue& resource, const JValue& root,
+                          std::string_view path, std::vector<Issue>& out) {
+    Walker w(model, root, out, nullptr);
+    w.run_at(resource, path);
+}
 
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
                  std::vector<UncheckedInvariant>* unchecked) {

@@ -20,4 +20,10 @@ namespace vft::detail {
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
                  std::vector<UncheckedInvariant>* unchecked);
 
+// One resource nested in a document the national packages judge (a resource type their JSON
+// Schema does not describe, e.g. a Condition in a VKP search result): judged by base R4 alone,
+// paths prefixed with `path` ("Bundle.entry[4].resource").
+void validate_r4_resource(const FhirModel& model, const JValue& resource, const JValue& root,
+                          std::string_view path, std::vector<Issue>& out);
+
 }  // namespace vft::detail

@@ -135,7 +135,13 @@ ValidationReport Validator::validate(std::string_view document,
         ((body.compare(0, 3, "\xFF\xFE<") == 0 && body[3] == '\0') ||
          (body.compare(0, 2, "\xFE\xFF") == 0 && body[2] == '\0' && body[3] == '<'));
     const bool xml = (i < body.size() && body[i] == '<') || utf16_xml || options.spec == "kith";
-    if (xml)
+    if (xml && options.spec == "r4") {  // base R4 judges FHIR JSON; FHIR XML is not supported
+        report.kind = "unknown";
+        report.spec = "r4";
+        detail::IssueSink(*impl_->spec, options.level, report.issues)
+            .add("FHIR-JSON-004", {},
+                 "--spec r4 judges FHIR R4 JSON; this document is XML (FHIR XML is not supported)");
+    } else if (xml)
         detail::validate_xml(*impl_->spec, impl_->options, body, options, report);
     else
         detail::validate_json(*impl_->spec, impl_->options, body, options, report);
