@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 
+#include "../support/files.hpp"
 #include "vft/conformance/suite.hpp"
 #include "vft/reports/report.hpp"
 
@@ -35,6 +37,38 @@ TEST_CASE("vft demo: every suite and role passes and leaves its reports", "[demo
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(output.find("all verdicts pass") != std::string::npos);
+
+    // Health data stays private: no fødselsnummer/D-nummer of fixtures/persons/persons.json
+    // appears unmasked in what the demo printed (the runner's and the mocks' logs) nor in any
+    // report it wrote (JSON, JUnit, HTML), though the suites send them in every message.
+    std::set<std::string> numbers;
+    {
+        const std::string persons = vft::test::source_file("fixtures/persons/persons.json");
+        const std::regex fnr(R"re("(?:fnr|dnr)"\s*:\s*"([0-9]{11})")re");
+        for (auto it = std::sregex_iterator(persons.begin(), persons.end(), fnr);
+             it != std::sregex_iterator(); ++it)
+            numbers.insert((*it)[1]);
+    }
+    REQUIRE(numbers.count("12854812341") == 1);  // the suites' usual test patient
+    auto unmasked_in = [&](const std::string& where, const std::string& text) {
+        for (const auto& n : numbers) {
+            INFO(where << " shows " << n << " unmasked");
+            CHECK(text.find(n) == std::string::npos);
+        }
+    };
+    unmasked_in("the demo's output", output);
+    // (mock/journal.db is the mock EPJ's own journal and sut/ holds the SUT files the demo wrote:
+    // data and input, not reports.)
+    size_t report_files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(out)) {
+        const std::string name = e.path().filename().string();
+        if (!e.is_regular_file() ||
+            (name != "report.json" && name != "junit.xml" && name != "report.html"))
+            continue;
+        unmasked_in(e.path().string(), vft::test::slurp(e.path()));
+        ++report_files;
+    }
+    CHECK(report_files >= 12);
 
     auto suites = vft::conformance::all_suites();
     REQUIRE(suites.ok());
