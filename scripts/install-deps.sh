@@ -8,6 +8,7 @@ packages=(
   rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
+  python3  # tests/docs/extract_blocks.py: the docs' C++ blocks are compiled (CTest docs.compile)
 )
 # The browser test of report.html (tests/browser): headless Chromium, and zlib to decode the
 # screenshot's pixels. scripts/test.sh sets VFT_WITH_BROWSER=1; the demo does not need them.

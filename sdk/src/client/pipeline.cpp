@@ -173,12 +173,11 @@ struct Pipeline::Impl {
             f.location = m.location;
             f.fate = Fate::status;
             if (!st) {
-                // Not readable now (network, 401, 404 while the receiver catches up): read again
-                // after status_interval; the row keeps what it had.
+                // Not readable now (network, 401, 404 while the receiver catches up): the row
+                // keeps what it had and counts as not read, so the next poll reads it again.
                 f.status = st.error().http_status;
                 f.reason = st.error().to_string();
                 f.error = st.error();
-                (void)outbox.record_status(m.seq, m.status, false);
                 notify(f);
                 continue;
             }

@@ -146,14 +146,16 @@ class Pipeline {
                                           std::string_view ordering_key);
 
     // Delivers what is due until nothing is pending (or what is pending backs off past the
-    // deadline), then reads the JFT status of each delivered message not read yet. Every
+    // deadline), then reads the JFT status of each delivered message not read (successfully)
+    // yet. Every
     // request is cut to the deadline. Errors: VFT-OUTBOX-1102.
     [[nodiscard]] Result<PipelineReport> run_until_idle(
         std::chrono::steady_clock::time_point deadline);
 
     // Reads `$status` for delivered JFT messages whose status is not final and was last read
-    // more than status_interval ago (or never); records each in the outbox and tells the
-    // observer. Returns how many were read. Errors: VFT-OUTBOX-1102.
+    // more than status_interval ago (or never read successfully: a failed read counts as not
+    // read); records each in the outbox and tells the observer (a failed read too, with its
+    // error). Returns how many were asked for. Errors: VFT-OUTBOX-1102.
     [[nodiscard]] Result<size_t> poll_status();
 
     // Background delivery (Deliverer::start) and a status reader every status_interval.
