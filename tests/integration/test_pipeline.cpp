@@ -15,7 +15,9 @@
 
 #include "../support/files.hpp"
 #include "pipeline_support.hpp"
+#include "vft/client/jft_client.hpp"
 #include "vft/client/pipeline.hpp"
+#include "vft/client/vkp_client.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
 #include "vft/messages/alarm.hpp"
@@ -340,4 +342,46 @@ TEST_CASE("Pipeline: an unreachable token service is one budget with the deliver
         CHECK(retries[i].attempt == static_cast<int>(i) + 1);
         CHECK(retries[i].error->code == errc::auth_token_request);
     }
+}
+
+TEST_CASE("Typed clients: a refused message carries every issue of the OperationOutcome",
+          "[integration][pipeline][operation_outcome]") {
+    test::PipelineMocks mocks("clients");
+    TokenClientOptions t;
+    t.token_url = mocks.token_base + "/connect/token";
+    t.client_id = "dispenser-platform";
+    t.client_key = mocks.client_key;
+    auto bearer_tokens = TokenClient::create(t);
+    REQUIRE(bearer_tokens.ok());
+    t.dpop_key = auth::Key::generate(auth::Algorithm::es256).value();
+    auto dpop_tokens = TokenClient::create(t);
+    REQUIRE(dpop_tokens.ok());
+    const std::string body =
+        test::source_file("fixtures/messages/invalid/codes/alert-code-4-99.json");
+
+    VkpClientOptions v;
+    v.api.base_url = mocks.receiver_base;
+    v.orgnr = test::kOrgnr;
+    auto vkp = VkpClient::create(v, Auth::bearer(*bearer_tokens).value());
+    REQUIRE(vkp.ok());
+    auto refused = vkp->journal(body);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "VFT-VKP-0204");  // the one-line summary stays as it was
+    const OperationOutcome oo = issues_of(refused.error());
+    std::set<std::string> rules;
+    for (const auto& i : oo.rule_issues()) {
+        rules.insert(i.rule);
+        CHECK_FALSE(i.path.empty());
+    }
+    CHECK(rules.count("CODE-001") == 1);
+    CHECK(rules.count("VKP-DI-002") == 1);
+
+    JftClientOptions j;
+    j.api.base_url = mocks.receiver_base;
+    auto jft = JftClient::create(j, Auth::dpop(*dpop_tokens).value());
+    REQUIRE(jft.ok());
+    auto jft_refused = jft->submit("Bundle", body);
+    REQUIRE_FALSE(jft_refused.ok());
+    CHECK(jft_refused.error().http_status == 400);
+    CHECK(issues_of(jft_refused.error()).rule_issues().size() >= 2);
 }

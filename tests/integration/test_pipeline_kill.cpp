@@ -4,8 +4,8 @@
 // a receiver outage — and restarted each time. Afterwards every identifier is journaled by the
 // real mock receiver exactly once (none missing, none extra), the outbox holds every message as
 // delivered (nothing pending or dead), and every JFT message's status URL and `$status` read are
-// in the outbox. Bounded for CI: 40 messages, 30 kills, each wait capped; about 15-25 s on the
-// shared 2-core machine (docs/client.md).
+// in the outbox. Bounded for CI: 40 messages, 30 kills, every wait capped (20 s each, 120 s for
+// the last run); it took 10.4-10.7 s on the shared 2-core machine (docs/client.md).
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
