@@ -34,6 +34,7 @@ inline int port_of(const std::string& url) {
 struct PipelineMocks {
     std::filesystem::path dir;
     std::string faults;
+    bool dpop_nonce = false;  // the token service demands a DPoP nonce (RFC 9449 §8)
     auth::Key client_key = auth::Key::generate(auth::Algorithm::es256).value();
     std::unique_ptr<mocks::TokenService> tokens;
     std::unique_ptr<mocks::Receiver> receiver;
@@ -64,6 +65,7 @@ struct PipelineMocks {
         tokens.reset();
         mocks::TokenServiceOptions o;
         o.port = token_port;
+        o.dpop_nonce_required = dpop_nonce;
         o.clients_json = R"({"clients":[{"client_id":"dispenser-platform","jwk":)" +
                          client_key.public_jwk_json() +
                          R"(,"scopes":["nhn:vkp/api/user/bundle.write",)"

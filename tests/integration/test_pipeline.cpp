@@ -2,8 +2,10 @@
 // service that signs HelseID-style tokens and a receiver that checks them (Bearer for VKP, DPoP
 // for JFT), validates every message and journals each identifier once. Key rotation, an outage
 // and a rejection are real events on real sockets, never simulated in the client.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -70,11 +72,25 @@ Message dispense_jft(int n) {
 struct Fates {
     std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
     std::shared_ptr<std::vector<MessageFate>> list = std::make_shared<std::vector<MessageFate>>();
+    std::shared_ptr<std::condition_variable> cv = std::make_shared<std::condition_variable>();
     std::function<void(const MessageFate&)> observer() {
-        return [mu = mu, list = list](const MessageFate& f) {
-            std::lock_guard lock(*mu);
-            list->push_back(f);
+        return [mu = mu, list = list, cv = cv](const MessageFate& f) {
+            {
+                std::lock_guard lock(*mu);
+                list->push_back(f);
+            }
+            cv->notify_all();
         };
+    }
+    // Waits (condition variable, with a deadline) until `n` fates of this kind arrived.
+    bool wait_for(Fate fate, size_t n, std::chrono::seconds within) {
+        const auto until = Clock::now() + within;
+        std::unique_lock lock(*mu);
+        return cv->wait_until(lock, until, [&] {
+            return static_cast<size_t>(
+                       std::count_if(list->begin(), list->end(),
+                                     [&](const auto& f) { return f.fate == fate; })) >= n;
+        });
     }
     std::vector<MessageFate> of(Fate fate) {
         std::lock_guard lock(*mu);
@@ -384,4 +400,38 @@ TEST_CASE("Typed clients: a refused message carries every issue of the Operation
     REQUIRE_FALSE(jft_refused.ok());
     CHECK(jft_refused.error().http_status == 400);
     CHECK(issues_of(jft_refused.error()).rule_issues().size() >= 2);
+}
+
+TEST_CASE(
+    "Pipeline: background delivery and status reads; a token service that demands a DPoP "
+    "nonce",
+    "[integration][pipeline]") {
+    test::PipelineMocks mocks("background");
+    mocks.dpop_nonce = true;
+    mocks.start_tokens();  // now with --dpop-nonce required
+    Fates fates;
+    auto o = mocks.pipeline_options("outbox.db");
+    o.observer = fates.observer();
+    o.status_interval = std::chrono::milliseconds(100);
+    o.poll_interval = std::chrono::milliseconds(20);
+    auto pipeline = Pipeline::create(o);
+    REQUIRE(pipeline.ok());
+    REQUIRE(pipeline->start().ok());
+    CHECK_FALSE(pipeline->start().ok());  // once
+    const Message alarm = alarm_for(kare, 60);
+    const Message dose = dispense_jft(60);
+    REQUIRE(pipeline->enqueue(Api::vkp, alarm, kare.id).ok());
+    REQUIRE(pipeline->enqueue(Api::jft, dose, kare.id).ok());
+    REQUIRE(fates.wait_for(Fate::delivered, 2, 30s));
+    // The status reader reads the JFT message's status again every status_interval.
+    REQUIRE(fates.wait_for(Fate::status, 2, 30s));
+    pipeline->stop();
+    for (const auto& f : fates.of(Fate::status)) {
+        CHECK(f.identifier == dose.identifier);
+        REQUIRE(f.jft_status);
+        CHECK_FALSE(f.jft_status->registered.empty());
+    }
+    const auto journal = mocks.journal();
+    CHECK(rows_of(journal, alarm.identifier) == 1);
+    CHECK(rows_of(journal, dose.identifier) == 1);
 }
