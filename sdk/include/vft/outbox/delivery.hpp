@@ -89,11 +89,11 @@ struct DeliveryOptions {
     size_t batch_size = 16;                  // messages one worker takes from due() per round
     std::chrono::milliseconds poll_interval{200};  // how long an idle worker waits before it
                                                    // looks again (start, run_until_idle)
-    transport::RetryPolicy retry;    // backoff and Retry-After clamp; max_attempts and deadline are
-                                     // not used: a message is never given up on for transient
-                                     // errors, it stays pending and `vft outbox status` shows it
-    AuthHook auth;                   // empty = no auth headers
-    AuthResponseHook auth_response;  // empty = a 401 is a retry later (no resend at once)
+    transport::RetryPolicy retry;  // backoff and Retry-After clamp; max_attempts and deadline are
+                                   // not used: a message is never given up on for transient
+                                   // errors, it stays pending and `vft outbox status` shows it
+    AuthHook auth;                 // empty = no auth headers
+    AuthResponseHook auth_response = {};  // empty = a 401 is a retry later (no resend at once)
     // Per-API roots ("vkp", "jft", "pmd", "kith") that override base_url for that API's
     // endpoints, so one Deliverer serves APIs on different hosts. A JFT delivery keeps its
     // Location (the status URL) with the outbox row (Outbox::follow_ups).
