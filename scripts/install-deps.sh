@@ -8,7 +8,7 @@ packages=(
   rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev libmicrohttpd-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema npm
+  python3 python3-jsonschema npm  # python3: tests/docs/extract_blocks.py (docs.compile) too
 )
 # python3: the spec compiler (scripts/specc) and its tests; npm: scripts/update-specs.sh fetches
 # the pinned base FHIR R4 definitions (scripts/test.sh checks the compiled model with it).

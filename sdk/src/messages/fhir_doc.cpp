@@ -79,7 +79,8 @@ Result<void> check_code(std::string_view cs_id, std::string_view code, const cha
         return build_error(errc::build_invalid_code,
                            std::string(what) + " '" + std::string(code) + "' is not a code of " +
                                std::string(cs_id),
-                           "see specs/vkp-r4/codesystems/" + std::string(cs_id) + ".json");
+                           "see share/vft/specs/vkp-r4/codesystems/" + std::string(cs_id) +
+                               ".json under the vft install prefix");
     return {};
 }
 

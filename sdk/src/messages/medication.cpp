@@ -2,6 +2,7 @@
 
 #include "messages/note.hpp"
 #include "vft/core/time.hpp"
+#include "vft/core/uuid.hpp"
 
 namespace vft {
 namespace {
@@ -69,6 +70,14 @@ JValue dispense(Json& j, const MedicationDispensed& m, const std::string& id) {
     return r;
 }
 
+// Bundle.identifier of the bundle forms: the one given, else derived from the
+// MedicationDispense identifier (name-based), so a message read back from its single-resource
+// form and built again as a bundle gets the same Bundle.identifier every time.
+Result<std::string> bundle_id_for(const MedicationDispensed& m, const std::string& id) {
+    if (m.bundle_id.empty()) return name_uuid_urn("bundle-of:" + id);
+    return identifier_or_new(m.bundle_id, "bundle_id");
+}
+
 }  // namespace
 
 Result<Message> build_medication_dispense(const MedicationDispensed& m) {
@@ -83,7 +92,7 @@ Result<Message> build_medication_dispense(const MedicationDispensed& m) {
 Result<Message> build_medication_bundle(const MedicationDispensed& m) {
     auto id = check(m);
     if (!id) return id.error();
-    auto bid = identifier_or_new(m.bundle_id, "bundle_id");
+    auto bid = bundle_id_for(m, *id);
     if (!bid) return bid.error();
     Json j;
     JValue b = bundle(j, *bid, m.note ? "document" : "collection",
@@ -97,7 +106,7 @@ Result<Message> build_medication_bundle(const MedicationDispensed& m) {
 Result<Message> build_medication_jft_transaction(const MedicationDispensed& m) {
     auto id = check(m);
     if (!id) return id.error();
-    auto bid = identifier_or_new(m.bundle_id, "bundle_id");
+    auto bid = bundle_id_for(m, *id);
     if (!bid) return bid.error();
     Json j;
     JValue b = bundle(j, *bid, "transaction", m.handed_over);

@@ -118,6 +118,38 @@ struct Deliverer::Impl {
     Outbox* outbox;
     DeliveryOptions options;
     transport::HttpClient http;
+    // run_until_idle's deadline (steady clock ticks; 0 = none): each request is cut to it.
+    std::atomic<Clock::rep> deadline_ticks{0};
+
+    Result<std::string> url_for(std::string_view endpoint) const {
+        const std::string_view api = endpoint.substr(0, endpoint.find(':'));
+        auto it = options.api_base_urls.find(std::string(api));
+        const std::string& base = it != options.api_base_urls.end() ? it->second : options.base_url;
+        if (base.empty()) {
+            Error e = make_error(
+                errc::outbox_unknown_endpoint,
+                "no base URL for endpoint '" + std::string(endpoint) + "'",
+                "set DeliveryOptions::base_url or api_base_urls[\"" + std::string(api) + "\"]");
+            e.location = std::string(endpoint);
+            return e;
+        }
+        return delivery_url(base, options.orgnr, endpoint);
+    }
+
+    // One request, its timeout cut to run_until_idle's deadline when one is set.
+    Result<transport::HttpResponse> send(const transport::HttpRequest& req) const {
+        const Clock::rep ticks = deadline_ticks.load();
+        if (ticks == 0) return http.send(req);
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            Clock::time_point(Clock::duration(ticks)) - Clock::now());
+        if (left.count() <= 0) return http.send(req);  // a past deadline: the one round, whole
+        transport::RetryPolicy once;
+        once.max_attempts = 1;
+        once.deadline = left;
+        auto out = transport::RetryingClient(http, once).send(req, true);
+        if (!out) return out.error();
+        return std::move(out->response);
+    }
 
     struct Counters {
         std::atomic<uint64_t> attempts{0}, sent{0}, delivered{0}, retried{0}, dead{0},
@@ -193,7 +225,7 @@ struct Deliverer::Impl {
             }
         };
 
-        auto url = delivery_url(options.base_url, options.orgnr, m.entry.endpoint);
+        auto url = url_for(m.entry.endpoint);
         if (!url) {
             // Never silently dropped: a dead letter an operator sees, with the reason.
             Error e = url.error();
@@ -218,20 +250,34 @@ struct Deliverer::Impl {
         }
         if (starts_with(m.entry.endpoint, "jft:") && !options.source_system.empty())
             req.headers.emplace_back("nhn-source-system", options.source_system);
-        if (options.auth) {
-            auto extra = options.auth("POST", req.url, m.entry.endpoint);
-            if (!extra) {
-                // Nothing was sent, so nothing was rejected: keep the message and try again.
-                retry(extra.error(), std::nullopt);
-                return notify(ev);
-            }
-            for (auto& h : *extra)
-                req.headers.push_back(std::move(h));
-        }
+        const size_t plain_headers = req.headers.size();
         req.body = m.entry.body;  // stored bytes: the same identifier on every attempt
 
-        ++counters.sent;
-        auto resp = http.send(req);
+        Result<transport::HttpResponse> resp = Error{};
+        // One attempt: fresh auth headers per request; at most two resends at once when the
+        // auth layer says a challenge (DPoP nonce, refused token) was answered.
+        for (int resend = 0;; ++resend) {
+            req.headers.resize(plain_headers);
+            if (options.auth) {
+                auto extra = options.auth("POST", req.url, m.entry.endpoint);
+                if (!extra) {
+                    // Nothing was sent, so nothing was rejected: keep the message, try again.
+                    retry(extra.error(), std::nullopt);
+                    return notify(ev);
+                }
+                for (auto& h : *extra)
+                    req.headers.push_back(std::move(h));
+            }
+            ++counters.sent;
+            ++ev.requests;
+            resp = send(req);
+            if (!resp || resend >= 2 || !options.auth_response) break;
+            transport::HttpRequest sent;
+            sent.method = req.method;
+            sent.url = req.url;
+            sent.headers = req.headers;
+            if (!options.auth_response(m.entry.endpoint, sent, *resp)) break;
+        }
         if (!resp) {
             // No answer (refused, dropped, timed out): the receiver may or may not have
             // journaled it; a resend carries the same identifier, so either way is safe.
@@ -242,6 +288,7 @@ struct Deliverer::Impl {
         if (resp->status >= 200 && resp->status < 300) {
             ev.verdict = DeliveryVerdict::delivered;
             ev.location = resp->header("Location");
+            ev.response = resp->body;
             if (m.entry.endpoint == "pmd:batch") {
                 // A batch-response with refused entries is still delivered: a resend would
                 // only get the stored answer (or duplicate the accepted entries). The refusal
@@ -252,7 +299,10 @@ struct Deliverer::Impl {
                     ++counters.partially_accepted;
                 }
             }
-            if (auto r = outbox->mark_delivered(m.seq, resp->status); r) {
+            // JFT's Location is the status URL: kept with the row for a durable status read.
+            const std::string keep =
+                starts_with(m.entry.endpoint, "jft:") ? ev.location : std::string();
+            if (auto r = outbox->mark_delivered(m.seq, resp->status, keep); r) {
                 ++counters.delivered;
             } else {
                 ev.recorded = false;
@@ -363,7 +413,7 @@ Deliverer::~Deliverer() {
 }
 
 Result<Deliverer> Deliverer::create(Outbox& outbox, DeliveryOptions options) {
-    if (options.base_url.empty())
+    if (options.base_url.empty() && options.api_base_urls.empty())
         return make_error(errc::outbox_delivery_config, "the deliverer needs a base URL",
                           "set DeliveryOptions::base_url to the receiver's API root");
     if (options.workers == 0 || options.batch_size == 0)
@@ -391,6 +441,11 @@ Result<IdleReport> Deliverer::run_until_idle(Clock::time_point deadline) {
                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())
                    .count();
     };
+    im.deadline_ticks = deadline.time_since_epoch().count();
+    struct Clear {
+        Impl& im;
+        ~Clear() { im.deadline_ticks = 0; }
+    } clear{im};
     for (bool first = true;; first = false) {
         if (!first && Clock::now() >= deadline) {  // one round always: what is due now
             report.deadline_reached = true;

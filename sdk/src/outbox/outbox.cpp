@@ -10,7 +10,10 @@
 // followers with their results. Writers arriving during the leader's fsync form the next batch.
 // No background thread.
 //
-// Schema (user_version 1): `messages` holds every message in every state, so seq and the
+// Schema (user_version 2; version 1 files are migrated on open by ALTER TABLE, version 2 adds
+// the follow-up of a delivered message: `location` (e.g. JFT's status URL), `status` (the last
+// status read there, JSON), `status_final` and `status_ms`, so status polling survives a restart).
+// Version 1: `messages` holds every message in every state, so seq and the
 // identifier's uniqueness never move when a message dies or is retried (an idempotent re-enqueue
 // of a dead message finds it); `dead_letters` holds the rejection (status, OperationOutcome) of
 // the messages in state dead, keeping large outcomes out of the hot rows. `head` marks the
@@ -37,7 +40,7 @@ namespace {
 constexpr int kPending = 0;
 constexpr int kDelivered = 1;
 constexpr int kDead = 2;
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kSchema =
@@ -70,6 +73,16 @@ constexpr const char* kSchema =
     "CREATE INDEX IF NOT EXISTS messages_by_state ON messages(state);";
 
 // Recomputes every head: after retry_dead (an older message may be pending again) and on open.
+// Version 1 -> 2 (additive: columns with defaults, so version 1 rows read as "no follow-up").
+constexpr const char* kMigrate2 =
+    "ALTER TABLE messages ADD COLUMN location TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE messages ADD COLUMN status_final INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN status_ms INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX IF NOT EXISTS messages_follow_up ON messages(status_ms)"
+    " WHERE state = 1 AND location <> '' AND status_final = 0;"
+    "PRAGMA user_version = 2;";
+
 constexpr const char* kRepairHeads =
     "UPDATE messages SET head = (seq IN (SELECT MIN(seq) FROM messages WHERE state = 0"
     " GROUP BY ordering_key)) WHERE state = 0 AND head <> (seq IN (SELECT MIN(seq) FROM messages"
@@ -78,7 +91,8 @@ constexpr const char* kRepairHeads =
 constexpr const char* kColumns =
     "SELECT m.seq, m.identifier, m.ordering_key, m.endpoint, m.content_type, m.body, m.state,"
     " m.attempts, m.last_error, m.last_status, m.created_ms, m.next_attempt_ms, m.delivered_ms,"
-    " COALESCE(d.outcome, '') FROM messages m ";
+    " COALESCE(d.outcome, ''), m.location, m.status, m.status_final, m.status_ms"
+    " FROM messages m ";
 constexpr const char* kJoinDead = "LEFT JOIN dead_letters d ON d.seq = m.seq ";
 
 int64_t wall_ms() {
@@ -142,6 +156,10 @@ OutboxMessage read_message(sqlite3_stmt* s) {
     m.next_attempt_ms = sqlite3_column_int64(s, 11);
     m.delivered_ms = sqlite3_column_int64(s, 12);
     m.outcome = text_col(s, 13);
+    m.location = text_col(s, 14);
+    m.status = text_col(s, 15);
+    m.status_final = sqlite3_column_int(s, 16) != 0;
+    m.status_ms = sqlite3_column_int64(s, 17);
     return m;
 }
 
@@ -205,6 +223,7 @@ struct Outbox::Impl {
         sqlite3_stmt *drop_letter = nullptr, *drop_message = nullptr;
         sqlite3_stmt *due = nullptr, *count = nullptr, *oldest = nullptr;
         sqlite3_stmt *list_asc = nullptr, *list_desc = nullptr;
+        sqlite3_stmt *follow_ups = nullptr, *set_status = nullptr;
     } st;
 
     ~Impl() {
@@ -213,7 +232,8 @@ struct Outbox::Impl {
               st.rollback_to, st.insert,     st.seq_of,        st.state_of,    st.promote,
               st.repair,      st.delivered,  st.retry,         st.dead,        st.dead_letter,
               st.revive_one,  st.revive_all, st.clean_letters, st.drop_letter, st.drop_message,
-              st.due,         st.count,      st.oldest,        st.list_asc,    st.list_desc})
+              st.due,         st.count,      st.oldest,        st.list_asc,    st.list_desc,
+              st.follow_ups,  st.set_status})
             sqlite3_finalize(s);
         sqlite3_close_v2(db);
     }
@@ -252,7 +272,7 @@ struct Outbox::Impl {
             {&st.repair, kRepairHeads},
             {&st.delivered,
              "UPDATE messages SET state = 1, head = 0, attempts = attempts + 1, last_status = ?2,"
-             " delivered_ms = ?3 WHERE seq = ?1"},
+             " delivered_ms = ?3, location = ?4 WHERE seq = ?1"},
             {&st.retry,
              "UPDATE messages SET attempts = attempts + 1, next_attempt_ms = ?2, last_error = ?3,"
              " last_status = ?4 WHERE seq = ?1"},
@@ -280,6 +300,12 @@ struct Outbox::Impl {
             {&st.oldest, "SELECT created_ms FROM messages WHERE state = 0 ORDER BY seq LIMIT 1"},
             {&st.list_asc, cols + kJoinDead + "WHERE m.state = ?1 ORDER BY m.seq LIMIT ?2"},
             {&st.list_desc, cols + kJoinDead + "WHERE m.state = ?1 ORDER BY m.seq DESC LIMIT ?2"},
+            {&st.follow_ups, cols + kJoinDead +
+                                 "WHERE m.state = 1 AND m.location <> '' AND m.status_final = 0"
+                                 " AND m.status_ms <= ?1 ORDER BY m.seq LIMIT ?2"},
+            {&st.set_status,
+             "UPDATE messages SET status = ?2, status_final = ?3, status_ms = ?4"
+             " WHERE seq = ?1 AND state = 1"},
         };
         for (const auto& [stmt, sql] : all)
             if (auto r = prepare(*stmt, sql.c_str()); !r) return r;
@@ -469,7 +495,10 @@ Result<Outbox> Outbox::open(OutboxOptions options) {
         if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK ||
             sqlite3_exec(db, "PRAGMA user_version = 1", nullptr, nullptr, nullptr) != SQLITE_OK)
             return rollback(db_failed());
+        version = 1;
     }
+    if (version < 2 && sqlite3_exec(db, kMigrate2, nullptr, nullptr, nullptr) != SQLITE_OK)
+        return rollback(db_failed());
     if (sqlite3_exec(db, kRepairHeads, nullptr, nullptr, nullptr) != SQLITE_OK ||
         sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
         return rollback(db_failed());
@@ -537,10 +566,14 @@ Result<std::vector<OutboxMessage>> Outbox::due(size_t max, int64_t now_ms) {
 }
 
 Result<void> Outbox::mark_delivered(int64_t seq, int status) {
+    return mark_delivered(seq, status, std::string());
+}
+
+Result<void> Outbox::mark_delivered(int64_t seq, int status, std::string location) {
     if (!impl_) return moved_from();
     Impl& im = *impl_;
     const int64_t now = wall_ms();
-    auto r = im.write([&im, seq, status, now]() -> Result<int64_t> {
+    auto r = im.write([&im, seq, status, now, &location]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
         if (row->state < 0) return Impl::unknown(seq);
@@ -550,6 +583,7 @@ Result<void> Outbox::mark_delivered(int64_t seq, int status) {
         u.i64(1, seq);
         u.i64(2, status);
         u.i64(3, now);
+        u.text(4, location);
         if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark delivered");
         if (row->head)
             if (auto p = im.promote(row->key); !p) return p.error();
@@ -715,9 +749,8 @@ Result<size_t> Outbox::purge_delivered(int64_t before_ms) {
     Impl& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(im.db,
-                               "DELETE FROM messages WHERE state = 1 AND delivered_ms < ?1", -1, &s,
-                               nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(im.db, "DELETE FROM messages WHERE state = 1 AND delivered_ms < ?1",
+                               -1, &s, nullptr) != SQLITE_OK)
             return storage_error(im.db, "purge delivered messages");
         sqlite3_bind_int64(s, 1, before_ms);
         const int rc = sqlite3_step(s);
@@ -733,6 +766,47 @@ OutboxStats Outbox::stats() const {
     if (!impl_) return {};
     return {impl_->writes.load(std::memory_order_relaxed),
             impl_->commits.load(std::memory_order_relaxed)};
+}
+
+}  // namespace vft
+
+namespace vft {
+
+Result<std::vector<OutboxMessage>> Outbox::follow_ups(size_t max, int64_t polled_before_ms) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    std::vector<OutboxMessage> out;
+    if (max == 0) return out;
+    std::lock_guard dl(im.db_mu);
+    Use u(im.st.follow_ups);
+    u.i64(1, polled_before_ms);
+    u.i64(2, static_cast<int64_t>(max));
+    int rc;
+    while ((rc = u.step()) == SQLITE_ROW)
+        out.push_back(read_message(*u));
+    if (rc != SQLITE_DONE) return storage_error(im.db, "read follow-ups");
+    return out;
+}
+
+Result<void> Outbox::record_status(int64_t seq, std::string status_json, bool final) {
+    if (!impl_) return moved_from();
+    Impl& im = *impl_;
+    const int64_t now = wall_ms();
+    auto r = im.write([&]() -> Result<int64_t> {
+        auto row = im.row(seq);
+        if (!row) return row.error();
+        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state != kDelivered) return Impl::not_pending(seq, row->state);
+        Use u(im.st.set_status);
+        u.i64(1, seq);
+        u.text(2, status_json);
+        u.i64(3, final ? 1 : 0);
+        u.i64(4, now);
+        if (u.step() != SQLITE_DONE) return storage_error(im.db, "record status");
+        return 0;
+    });
+    if (!r) return std::move(r).error();
+    return {};
 }
 
 }  // namespace vft

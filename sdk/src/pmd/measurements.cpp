@@ -789,9 +789,10 @@ Result<ReadEntry> read_observation(const JValue& entry, const std::string& where
     VitalSign kind{};
     switch (detect_kind(member(obs, "code"), kind)) {
         case Detect::none:
-            return make_error(errc::read_invalid_value,
-                              "the Observation's code is none of the vital signs of PMD",
-                              at + ".code", "see specs/pmd/vital-signs.json");
+            return make_error(
+                errc::read_invalid_value,
+                "the Observation's code is none of the vital signs of PMD", at + ".code",
+                "see share/vft/specs/pmd/vital-signs.json under the vft install prefix");
         case Detect::conflict:
             return make_error(errc::read_invalid_value,
                               "the Observation's codings name different vital signs", at + ".code");

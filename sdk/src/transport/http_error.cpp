@@ -219,6 +219,9 @@ Error error_from_response(const HttpResponse& response) {
     if (doc.HasParseError() || !doc.IsObject() ||
         str_member(doc, "resourceType") != "OperationOutcome")
         return e;
+    // The whole outcome travels with the error (person numbers masked), so a caller reads every
+    // issue (vft::client::issues_of) rather than this one-line summary.
+    e.outcome = mask_person_ids(body);
     const JValue* issues = member(doc, "issue");
     if (!issues || !issues->IsArray() || issues->Empty()) return e;
 

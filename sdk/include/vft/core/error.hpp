@@ -13,6 +13,10 @@ struct Error {
     std::string hint;        // how to fix it, where known
     int http_status = 0;     // the HTTP status that carried the error, 0 when none
     bool retryable = false;  // true when the same call may succeed later unchanged
+    // The FHIR OperationOutcome (JSON) the server answered with, when it sent one; "" otherwise.
+    // Read it with vft::client::read_operation_outcome / issues_of
+    // (vft/client/operation_outcome.hpp).
+    std::string outcome = {};
 
     // "VFT-JSON-0101 at line 3, column 7: message (hint: ...)"
     [[nodiscard]] std::string to_string() const;

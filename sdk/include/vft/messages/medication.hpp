@@ -15,7 +15,10 @@ namespace vft {
 
 struct MedicationDispensed {
     std::string identifier;  // MedicationDispense.identifier (urn:uuid); generated when empty
-    std::string bundle_id;   // Bundle.identifier for the bundle forms; generated when empty
+    // Bundle.identifier for the bundle forms; when empty it is derived from `identifier`
+    // (name_uuid_urn), so building again from the same values — or from the single-resource
+    // form read back — gives the same Bundle.identifier.
+    std::string bundle_id;
     Patient patient;
     std::string event =
         "1.1";  // vkp-medicationdispense-events-v090: 1, 1.1, 1.2, 1.3, 2, 2.1, 2.2, 3

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ namespace vft {
 using AuthHook = std::function<Result<std::vector<std::pair<std::string, std::string>>>(
     std::string_view method, std::string_view url, std::string_view endpoint)>;
 
+// Reads the answer to a request authorised by the AuthHook (`sent` as it went out, without its
+// body) and says whether to send it once more at once with fresh auth headers: a DPoP nonce
+// challenge, or a refused token the hook has dropped (vft::client::Auth::on_response). At most
+// two such resends per attempt. Called from the worker threads: must be thread-safe.
+using AuthResponseHook =
+    std::function<bool(std::string_view endpoint, const transport::HttpRequest& sent,
+                       const transport::HttpResponse& response)>;
+
 enum class DeliveryVerdict { delivered, retry, dead };
 
 // What happened to one message in one attempt (the observer's argument).
@@ -55,6 +64,8 @@ struct DeliveryEvent {
     std::string location;         // delivered: the response's Location (JFT's status URL), if any
     bool recorded = true;  // false when the outbox could not store the verdict (the message stays
                            // leased, then is due again and resent with the same identifier)
+    std::string response = {};  // delivered: the response body (e.g. VKP's OperationOutcome)
+    int requests = 0;           // HTTP requests in this attempt (auth resends included)
 };
 
 struct DeliveryStats {
@@ -82,8 +93,13 @@ struct DeliveryOptions {
                                    // not used: a message is never given up on for transient
                                    // errors, it stays pending and `vft outbox status` shows it
     AuthHook auth;                 // empty = no auth headers
-    transport::HttpOptions http;   // timeouts, TLS, log sink; total_timeout must stay under the
-                                   // outbox lease so no two workers send one message at once
+    AuthResponseHook auth_response = {};  // empty = a 401 is a retry later (no resend at once)
+    // Per-API roots ("vkp", "jft", "pmd", "kith") that override base_url for that API's
+    // endpoints, so one Deliverer serves APIs on different hosts. A JFT delivery keeps its
+    // Location (the status URL) with the outbox row (Outbox::follow_ups).
+    std::map<std::string, std::string> api_base_urls = {};
+    transport::HttpOptions http;  // timeouts, TLS, log sink; total_timeout must stay under the
+                                  // outbox lease so no two workers send one message at once
     std::function<void(const DeliveryEvent&)> observer;  // after every attempt; called from the
                                                          // worker threads (must be thread-safe)
 };
@@ -112,7 +128,8 @@ struct IdleReport {
 // one message with one worker); several processes on one outbox file are not coordinated.
 class Deliverer {
   public:
-    // Copies the options. Errors: VFT-OUTBOX-1107 (no base_url, workers or batch_size 0),
+    // Copies the options. Errors: VFT-OUTBOX-1107 (neither base_url nor api_base_urls, workers
+    // or batch_size 0),
     // VFT-NET-1001 / VFT-IO-0601 from creating the HTTP client.
     [[nodiscard]] static Result<Deliverer> create(Outbox& outbox, DeliveryOptions options);
 
@@ -126,7 +143,8 @@ class Deliverer {
     [[nodiscard]] Result<size_t> run_once(int64_t now_ms);
 
     // Delivers until nothing is pending, or until what is pending backs off past `deadline`, or
-    // the deadline passes, waiting between rounds for backoffs that end before it. The first
+    // the deadline passes, waiting between rounds for backoffs that end before it. Each request's
+    // timeout is cut to the time left, so it returns by the deadline. The first
     // round always runs (a deadline already past = deliver what is due now, once). Errors:
     // VFT-OUTBOX-1102 (reading the outbox failed).
     [[nodiscard]] Result<IdleReport> run_until_idle(std::chrono::steady_clock::time_point deadline);

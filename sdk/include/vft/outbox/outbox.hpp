@@ -52,6 +52,13 @@ struct OutboxMessage {
     int64_t next_attempt_ms = 0;
     int64_t delivered_ms = 0;  // 0 unless delivered
     std::string outcome;       // OperationOutcome of a rejection (state dead), else empty
+    // The follow-up of a delivered message (schema version 2): where to read its status (JFT's
+    // status URL from Location, "" when none), the last status read there (JSON, "" before the
+    // first read), whether that status is final, and when it was read (Unix ms, 0 never).
+    std::string location = {};
+    std::string status = {};
+    bool status_final = false;
+    int64_t status_ms = 0;
 };
 
 struct OutboxCounts {
@@ -91,6 +98,16 @@ class Outbox {
     // due again. Marking a delivered message again is a no-op. Errors: VFT-OUTBOX-1103 (no such
     // seq), VFT-OUTBOX-1105 (the message is dead), VFT-OUTBOX-1102.
     [[nodiscard]] Result<void> mark_delivered(int64_t seq, int status);
+    // The same, keeping `location` (e.g. JFT's status URL) with the row for a later status read
+    // that survives a restart (follow_ups, record_status).
+    [[nodiscard]] Result<void> mark_delivered(int64_t seq, int status, std::string location);
+    // Delivered messages with a location whose status is not final and was last read at or
+    // before `polled_before_ms` (never read = 0), oldest first, at most `max`. Errors: 1102.
+    [[nodiscard]] Result<std::vector<OutboxMessage>> follow_ups(size_t max,
+                                                                int64_t polled_before_ms);
+    // Stores the status read at a delivered message's location. Errors: 1103 (no such seq),
+    // 1105 (not delivered), 1102.
+    [[nodiscard]] Result<void> record_status(int64_t seq, std::string status_json, bool final);
     // The attempt failed in a way a retry can help; attempts + 1, due again at next_attempt_ms.
     // Errors: 1103, 1105 (not pending), 1102.
     [[nodiscard]] Result<void> mark_retry(int64_t seq, int64_t next_attempt_ms, std::string error,

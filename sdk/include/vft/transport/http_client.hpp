@@ -41,7 +41,7 @@ struct HttpOptions {
     bool verify_tls = true;                           // verify the server certificate and host name
     std::string ca_file;  // PEM CA bundle; empty = the system's trust store
     std::string proxy;    // e.g. "http://proxy:3128"; empty = direct (env vars ignored)
-    size_t max_response_bytes = 16u << 20;  // body larger than this fails with VFT-NET-1005
+    size_t max_response_bytes = 16u << 20;  // body larger than this fails with VFT-NET-1007
     std::string user_agent = "vft/0.1";     // User-Agent header
     LogSink log;                            // one record per exchange; empty = no logging
 };
@@ -68,10 +68,10 @@ class HttpClient {
     [[nodiscard]] static Result<HttpClient> create(HttpOptions options);
 
     // Sends one request. ok() for every response, whatever its status. Errors (no response):
-    // VFT-NET-1001 connect, 1002 timeout, 1003 TLS, 1004 resolve, 1005 connection dropped or
-    // response over max_response_bytes; `retryable` says whether the same request may succeed.
-    // A request that cannot go on the wire as given (method not an HTTP token, CR/LF in a
-    // header, URL not http(s)) is refused unsent with VFT-BUILD-0704.
+    // VFT-NET-1001 connect, 1002 timeout, 1003 TLS, 1004 resolve, 1005 connection dropped,
+    // 1007 response over max_response_bytes, 1008 reply not HTTP; `retryable` says whether the
+    // same request may succeed. A request that cannot go on the wire as given (method not an
+    // HTTP token, CR/LF in a header, URL not http(s)) is refused unsent with VFT-NET-1009.
     [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) const;
 
     [[nodiscard]] const HttpOptions& options() const;

@@ -19,6 +19,8 @@ inline constexpr std::string_view vkp_operation_outcome_system =
 // what the status means; person numbers in it are masked. location: the issue's expression.
 // hint: what to do for 401/403/404/409/413/415/429/5xx and the VKP codes. http_status: the
 // status. retryable: retryable_status(status) — the status decides, also for VKP codes.
+// outcome: the whole OperationOutcome body (person numbers masked) when the answer was one, so
+// every issue can be read (vft::client::issues_of); "" otherwise.
 // Thread-safe (a pure function).
 [[nodiscard]] Error error_from_response(const HttpResponse& response);
 
