@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -220,8 +221,17 @@ inline void expect_defects_caught(const std::string& suite, const std::string& k
         INFO(r.log);
         INFO(status_list(r));
         REQUIRE(r.report);
-        CHECK(r.exit_code == 1);
-        CHECK(r.report->verdict == reports::Verdict::fail);
+        // Verdict fail only when a test that catches it is mandatory; a defect caught only by
+        // optional tests (suite 1.1.0: duplicates, DECISION-based checks) is still caught —
+        // those tests fail and are reported — but does not decide certification.
+        bool mandatory_catch = false;
+        for (const auto& t : r.report->tests)
+            if (t.mandatory && std::find(ids.begin(), ids.end(), t.id) != ids.end())
+                mandatory_catch = true;
+        if (mandatory_catch) {
+            CHECK(r.exit_code == 1);
+            CHECK(r.report->verdict == reports::Verdict::fail);
+        }
         for (const auto& id : ids) {
             INFO("test " << id << " must catch " << defect);
             const auto at = r.status.find(id);

@@ -39,10 +39,18 @@ TEST_CASE("vkp-r4 receiver suite: each defect of conformance/defects.json is cau
                             product.sut_file.string(), "--out", (scratch.dir / "out").string(),
                             "--jobs", "4"});
         INFO(ran.output);
-        CHECK(ran.exit == 1);
         auto report = reports::from_json(read_text(scratch.dir / "out" / "report.json"));
         REQUIRE(report.ok());
-        CHECK(report->verdict == reports::Verdict::fail);
+        // Verdict fail only when a test that catches the defect is mandatory (suite 1.1.0 made
+        // the DECISION-based ones optional: they still fail, are reported, never decide).
+        bool mandatory_catch = false;
+        for (const auto& r : report->tests)
+            for (const auto& id : it->value.GetArray())
+                if (r.mandatory && r.id == id.GetString()) mandatory_catch = true;
+        if (mandatory_catch) {
+            CHECK(ran.exit == 1);
+            CHECK(report->verdict == reports::Verdict::fail);
+        }
         for (const auto& id : it->value.GetArray()) {
             const std::string want = id.GetString();
             INFO("test " << want);

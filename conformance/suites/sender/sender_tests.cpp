@@ -404,7 +404,7 @@ TestCase make(std::string id, std::string group, std::string module, std::string
     t.role = "sender";
     t.title = std::move(title);
     t.spec_ref = std::move(spec_ref);
-    t.requirements = std::move(reqs);
+    t.rules = std::move(reqs);
     t.run = [s = std::move(s), faults = std::move(faults), judge = std::move(judge)](
                 TestContext& ctx, Outcome& out) {
         if (ctx.sut().trigger.empty()) {

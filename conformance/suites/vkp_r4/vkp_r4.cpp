@@ -96,7 +96,6 @@ void add_auth(Suite& s) {
                          return;
                      o.pass();
                  });
-        t.requirements = {std::string("AUTH-") + std::to_string(c.status)};
         if (c.needs_test_tokens)
             t.precondition = [](const Sut& sut) -> std::string {
                 return sut.auth.test_token_url.empty()
@@ -346,7 +345,7 @@ void add_validation(Suite& s) {
                     return;
                 o.pass();
             });
-        t.requirements = fx.rules;
+        t.rules = fx.rules;
         s.tests.push_back(std::move(t));
     }
 }
@@ -664,7 +663,7 @@ void add_robustness(Suite& s) {
                 return;
             o.pass();
         }));
-    s.tests.back().requirements = {"FHIR-JSON-001"};
+    s.tests.back().rules = {"FHIR-JSON-001"};
     s.tests.push_back(make("vkp_r4.robustness.wrong_content_type_rejected", "robustness", "",
                            "A FHIR body sent as text/plain is refused with 415",
                            "RFC 9110 §15.5.16; FHIR R4 http.html#mime-type",
