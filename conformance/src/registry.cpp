@@ -81,6 +81,9 @@ Result<std::vector<Requirement>> load_catalogue() {
             if (r.HasMember("rules") && r["rules"].IsArray())
                 for (const auto& rule : r["rules"].GetArray())
                     if (rule.IsString()) q.rules.emplace_back(rule.GetString());
+            if (r.HasMember("suites") && r["suites"].IsArray())
+                for (const auto& suite : r["suites"].GetArray())
+                    if (suite.IsString()) q.suites.emplace_back(suite.GetString());
             all.push_back(std::move(q));
         }
     }
@@ -191,7 +194,9 @@ Result<void> attach_requirements(Suite& s, const std::set<std::string>& register
     const auto packages = suite_packages(s.id);
     for (const auto& r : **catalogue) {
         const bool own = std::find(packages.begin(), packages.end(), r.package) != packages.end();
-        if (own || used.count(r.id)) s.requirements.push_back(r);
+        const bool applies =
+            r.suites.empty() || std::find(r.suites.begin(), r.suites.end(), s.id) != r.suites.end();
+        if ((own && applies) || used.count(r.id)) s.requirements.push_back(r);
     }
     return {};
 }

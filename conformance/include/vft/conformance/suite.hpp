@@ -169,6 +169,7 @@ struct Requirement {
     std::string source;
     std::string package;  // vkp-r4 | jft | pmd | kith | http-auth
     std::vector<std::string> rules;
+    std::vector<std::string> suites;  // the suites a shared requirement applies to; empty = all
 };
 
 struct Suite {
