@@ -338,6 +338,55 @@ std::vector<std::string> modules_passed(const Sut& sut, const std::vector<report
     return out;
 }
 
+// The traceability section (docs/conformance.md, "Requirements"): the requirements the tests of
+// this role and the claimed modules check, plus those no test of the suite checks (not
+// checked), each with its result from this report's tests.
+reports::Traceability traceability(const Suite& suite, const Sut& sut, const std::string& role,
+                                   const std::vector<reports::TestResult>& results) {
+    std::map<std::string, const reports::TestResult*> by_id;
+    for (const auto& r : results)
+        by_id[r.id] = &r;
+    std::map<std::string, std::vector<const TestCase*>> checking;  // in scope
+    std::set<std::string> checked_by_any;
+    for (const auto& t : suite.tests) {
+        for (const auto& q : t.requirements)
+            checked_by_any.insert(q);
+        if (t.role != role) continue;
+        if (!t.module.empty() &&
+            std::find(sut.modules.begin(), sut.modules.end(), t.module) == sut.modules.end())
+            continue;
+        for (const auto& q : t.requirements)
+            checking[q].push_back(&t);
+    }
+    reports::Traceability tr;
+    for (const auto& q : suite.requirements) {
+        const auto it = checking.find(q.id);
+        if (it == checking.end() && checked_by_any.count(q.id)) continue;  // other role/module
+        reports::RequirementResult rr;
+        rr.id = q.id;
+        rr.level = q.level;
+        rr.statement = q.statement;
+        rr.source = q.source;
+        bool passed = false, failed = false;
+        if (it != checking.end())
+            for (const TestCase* t : it->second) {
+                rr.tests.push_back(t->id);
+                const auto r = by_id.find(t->id);
+                if (r == by_id.end()) continue;
+                passed = passed || r->second->status == reports::Status::pass;
+                failed = failed || r->second->status == reports::Status::fail;
+            }
+        rr.result = failed ? "failed" : passed ? "met" : "not checked";
+        if (q.level == "SHALL") {
+            ++tr.shall;
+            if (failed || passed) ++tr.shall_checked;
+            if (!failed && passed) ++tr.shall_met;
+        }
+        tr.requirements.push_back(std::move(rr));
+    }
+    return tr;
+}
+
 uint64_t random_seed() {
     return std::stoull(detail::random_hex(8), nullptr, 16) | 1;
 }
@@ -459,6 +508,7 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     rep.summary = reports::compute_summary(rep.tests);
     rep.verdict = reports::compute_verdict(rep.tests);
     rep.modules_passed = modules_passed(sut, rep.tests);
+    rep.traceability = traceability(**suite, sut, rep.role, rep.tests);
     return rep;
 }
 
@@ -578,6 +628,7 @@ Result<std::vector<RejudgeChange>> rejudge(const reports::Report& report,
     out.summary = reports::compute_summary(out.tests);
     out.verdict = reports::compute_verdict(out.tests);
     out.modules_passed = modules_passed(*sut, out.tests);
+    out.traceability = traceability(**suite, *sut, out.role, out.tests);
     if (rejudged) *rejudged = std::move(out);
     return changes;
 }
