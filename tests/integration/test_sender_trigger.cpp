@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sender_context.hpp"
+#include "vft/conformance/runner.hpp"
 #include "vft/core/error_codes.hpp"
 
 namespace fs = std::filesystem;
@@ -162,4 +163,34 @@ TEST_CASE("trigger: a SUT key that cannot be read stops the run before any test"
     REQUIRE_FALSE(run.ok());
     CHECK(run.error().code == std::string(errc::conf_sender_key));
     CHECK(run.error().location == "auth.private_key");
+}
+
+TEST_CASE("trigger: pre-flight checks every file the trigger command names", "[sender][trigger]") {
+    Scratch s("preflight-files");
+    RunOptions o;
+    o.suite = "vkp-r4";
+    o.role = "sender";
+    // `python3 missing.py`: the interpreter exists, the script does not — exit 2 before any test.
+    auto missing = preflight(shell_sut(s.dir, "sh missing.py {instruction}"), o);
+    REQUIRE(missing.ok());
+    REQUIRE_FALSE(missing->ok());
+    bool named = false;
+    for (const auto& p : missing->problems)
+        named = named || p.find("'missing.py'") != std::string::npos;
+    CHECK(named);
+    auto key = preflight(shell_sut(s.dir, "sh adapter.sh --key=keys/sender.pem {instruction}"), o);
+    REQUIRE(key.ok());
+    CHECK(key->problems.size() == 2);  // adapter.sh and keys/sender.pem
+    // Once the files exist (relative to the SUT file's folder) pre-flight is content.
+    std::ofstream(s.dir / "adapter.sh") << "exit 0\n";
+    fs::create_directories(s.dir / "keys");
+    std::ofstream(s.dir / "keys" / "sender.pem") << "x\n";
+    auto ok =
+        preflight(shell_sut(s.dir, "sh adapter.sh --key=keys/sender.pem -v 1.5 {instruction}"), o);
+    REQUIRE(ok.ok());
+    std::string problems;
+    for (const auto& p : ok->problems)
+        problems += p + "\n";
+    INFO(problems);
+    CHECK(ok->ok());
 }
