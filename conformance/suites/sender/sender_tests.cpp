@@ -289,7 +289,7 @@ void judge_requests(TestContext& ctx, Outcome& out, const Scenario& s, const Obs
         out.expect(check == "ok", where + ": the DPoP proof is not valid here: " + check);
         const std::string jti = member(proof["claims"], "jti");
         out.expect(!jti.empty() && jtis.insert(jti).second,
-                   where + ": DPoP proof jti '" + jti + "' was used before (RFC 9449 §11.1)");
+                   where + ": DPoP proof jti '" + jti + "' was used before (RFC 9449 §4.2)");
         std::string thumbprint;
         if (proof["header"].IsObject() && proof["header"].HasMember("jwk")) {
             rapidjson::StringBuffer b;
