@@ -1,16 +1,18 @@
 // vft run --suite ID --role receiver|sender --sut FILE [--out DIR] [--only GLOB] [--jobs N]
-//         [--sign KEY] [--seed N]        |   vft run --list --suite ID
+//         [--sign KEY] [--seed N]   |   vft run --list [--suite ID] [--role R] [--format json]
 // Pre-flight first (problems → exit 2 with the reasons), then the run; writes DIR/report.json
 // and prints the verdict, the counts and where the report is. Exit 0 pass, 1 fail or
 // incomplete, 2 could not run (DESIGN.md "vft run").
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
 
 #include "commands.hpp"
+#include "json_text.hpp"
 #include "terminal.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/core/identifiers.hpp"
@@ -22,7 +24,8 @@ namespace {
 
 struct RunArgs {
     std::string suite;
-    std::string role = "receiver";
+    std::string role;  // receiver when not given (for --list: every role)
+    std::string format = "text";
     std::string sut;
     std::string out;
     std::string only;
@@ -32,22 +35,99 @@ struct RunArgs {
     bool list = false;
 };
 
+// The roles a suite has tests for, in the order receiver, sender, then any other.
+std::vector<std::string> suite_roles(const conformance::Suite& s) {
+    std::vector<std::string> roles;
+    for (const char* r : {"receiver", "sender"})
+        for (const auto& t : s.tests)
+            if (t.role == r) {
+                roles.emplace_back(r);
+                break;
+            }
+    for (const auto& t : s.tests)
+        if (std::find(roles.begin(), roles.end(), t.role) == roles.end()) roles.push_back(t.role);
+    return roles;
+}
+
+// One suite as DESIGN.md's `vft run --list --format json` contract says:
+// {"suite","version","tests":[{"id","role","mandatory","requirements":[{"id","level","source"}]}]}
+std::string suite_json(const conformance::Suite& s, const std::string& role) {
+    const std::set<std::string> mandatory(s.mandatory.begin(), s.mandatory.end());
+    std::string o =
+        "{\"suite\":\"" + esc(s.id) + "\",\"version\":\"" + esc(s.version) + "\",\"tests\":[";
+    bool first = true;
+    for (const auto& t : s.tests) {
+        if (!role.empty() && t.role != role) continue;
+        o += std::string(first ? "" : ",") + "{\"id\":\"" + esc(t.id) + "\",\"role\":\"" +
+             esc(t.role) + "\",\"mandatory\":" + (mandatory.count(t.id) ? "true" : "false") +
+             ",\"requirements\":[";
+        first = false;
+        bool first_req = true;
+        for (const auto& id : t.requirements) {
+            const auto* r = conformance::find_requirement(s, id);
+            o += std::string(first_req ? "" : ",") + "{\"id\":\"" + esc(id) + "\",\"level\":\"" +
+                 esc(r ? r->level : "") + "\",\"source\":\"" + esc(r ? r->source : "") + "\"}";
+            first_req = false;
+        }
+        o += "]}";
+    }
+    return o + "]}";
+}
+
 int list_tests(const RunArgs& a) {
     auto suites = conformance::all_suites();
     if (!suites) {
         std::cerr << "vft run: " << suites.error().to_string() << "\n";
         return kExitCannotRun;
     }
-    for (const auto& s : **suites) {
-        if (!a.suite.empty() && s.id != a.suite) continue;
-        const std::set<std::string> mandatory(s.mandatory.begin(), s.mandatory.end());
-        for (const auto& t : s.tests)
-            std::cout << t.id << "  " << t.role << "  "
-                      << (mandatory.count(t.id) ? "mandatory" : "optional") << "\n";
+    std::vector<const conformance::Suite*> chosen;
+    for (const auto& s : **suites)
+        if (a.suite.empty() || s.id == a.suite) chosen.push_back(&s);
+    if (chosen.empty()) {
+        std::cerr << "vft run: unknown suite '" << a.suite << "' (suites:";
+        for (const auto& s : **suites)
+            std::cerr << " " << s.id;
+        std::cerr << ")\n";
+        return kExitCannotRun;
+    }
+    if (!a.role.empty() && chosen.size() == 1) {
+        const auto roles = suite_roles(*chosen.front());
+        if (std::find(roles.begin(), roles.end(), a.role) == roles.end()) {
+            std::cerr << "vft run: suite " << a.suite << " has no tests for role " << a.role
+                      << "\n";
+            return kExitCannotRun;
+        }
+    }
+    if (a.format == "json") {
+        // One suite: the contract's object; all suites: {"suites":[...]} of those objects.
+        if (!a.suite.empty()) {
+            std::cout << suite_json(*chosen.front(), a.role) << "\n";
+        } else {
+            std::cout << "{\"suites\":[";
+            for (size_t i = 0; i < chosen.size(); ++i)
+                std::cout << (i ? "," : "") << suite_json(*chosen[i], a.role);
+            std::cout << "]}\n";
+        }
         return kExitOk;
     }
-    std::cerr << "vft run: unknown suite '" << a.suite << "'\n";
-    return kExitCannotRun;
+    for (const auto* s : chosen) {
+        const std::set<std::string> mandatory(s->mandatory.begin(), s->mandatory.end());
+        if (a.suite.empty()) {
+            std::cout << "# suite " << s->id << " " << s->version << " (roles:";
+            for (const auto& r : suite_roles(*s))
+                std::cout << " " << r;
+            std::cout << ")\n";
+        }
+        for (const auto& t : s->tests) {
+            if (!a.role.empty() && t.role != a.role) continue;
+            std::cout << t.id << "  " << t.role << "  "
+                      << (mandatory.count(t.id) ? "mandatory" : "optional") << " ";
+            for (const auto& r : t.requirements)
+                std::cout << " " << r;
+            std::cout << "\n";
+        }
+    }
+    return kExitOk;
 }
 
 // DIR/report.json, junit.xml, report.html, and with --sign the signature and certification record.
@@ -77,7 +157,7 @@ int run(const RunArgs& a) {
     }
     conformance::RunOptions o;
     o.suite = a.suite;
-    o.role = a.role;
+    o.role = a.role.empty() ? "receiver" : a.role;
     o.only = a.only;
     o.jobs = a.jobs;
     o.seed = a.seed;
@@ -107,7 +187,7 @@ int run(const RunArgs& a) {
         return kExitCannotRun;
     }
     const std::filesystem::path dir = a.out.empty()
-                                          ? std::filesystem::path("out") / (a.suite + "-" + a.role)
+                                          ? std::filesystem::path("out") / (a.suite + "-" + o.role)
                                           : std::filesystem::path(a.out);
     if (auto w = write_outputs(*rep, dir, a.sign); !w) {
         std::cerr << "vft run: " << w.error().to_string() << "\n";
@@ -140,16 +220,32 @@ int run(const RunArgs& a) {
 void add_run(CLI::App& app, int& exit_code) {
     auto a = std::make_shared<RunArgs>();
     CLI::App* cmd = app.add_subcommand("run", "Run a conformance suite against a product (SUT)");
-    cmd->add_option("--suite", a->suite, "Suite: vkp-r4 (vft run --list shows the tests)");
-    cmd->add_option("--role", a->role, "receiver or sender")
+    cmd->add_option("--suite", a->suite,
+                    "Suite: vkp-r4, jft, pmd or kith (vft run --list shows the tests)");
+    cmd->add_option("--role", a->role, "receiver (default) or sender")
         ->check(CLI::IsMember({"receiver", "sender"}));
+    cmd->add_option("--format", a->format, "--list output: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    cmd->footer([] {
+        std::string f = "Suites and roles:";
+        auto suites = conformance::all_suites();
+        if (!suites) return f + " (" + suites.error().to_string() + ")";
+        for (const auto& s : **suites) {
+            f += "\n  " + s.id + " " + s.version + ":";
+            for (const auto& r : suite_roles(s))
+                f += " " + r;
+        }
+        return f;
+    });
     cmd->add_option("--sut", a->sut, "SUT file (JSON; docs/conformance.md)");
     cmd->add_option("--out", a->out, "Output folder (default out/<suite>-<role>)");
     cmd->add_option("--only", a->only, "Run only test IDs matching this glob ('*', '?')");
     cmd->add_option("--jobs", a->jobs, "Tests run in parallel")->check(CLI::Range(1, 64));
     cmd->add_option("--sign", a->sign, "Ed25519 private key (PEM) to sign report.json");
     cmd->add_option("--seed", a->seed, "Seed for generated identifiers (0 = random)");
-    cmd->add_flag("--list", a->list, "List the suite's test IDs with their mandatory flag");
+    cmd->add_flag("--list", a->list,
+                  "List the tests (of --suite, else of every suite) with their mandatory flag and "
+                  "requirement IDs; --format json as DESIGN.md says");
     cmd->callback([a, &exit_code] { exit_code = run(*a); });
 }
 

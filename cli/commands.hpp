@@ -20,5 +20,6 @@ void add_report(CLI::App& app, int& exit_code);
 void add_registry(CLI::App& app, int& exit_code);
 void add_demo(CLI::App& app, int& exit_code);
 void add_fhirpath(CLI::App& app, int& exit_code);
+void add_requirements(CLI::App& app, int& exit_code);
 
 }  // namespace vft::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     vft::cli::add_registry(app, exit_code);
     vft::cli::add_demo(app, exit_code);
     vft::cli::add_fhirpath(app, exit_code);
+    vft::cli::add_requirements(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

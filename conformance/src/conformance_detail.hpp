@@ -31,6 +31,14 @@ namespace vft::conformance::detail {
 [[nodiscard]] Result<std::vector<std::string>> parse_mandatory(std::string_view text,
                                                                std::string_view where);
 
+// The registration rule (docs/conformance.md, "Requirements"): every mandatory test lists (in
+// `reqs`, test ID -> requirement IDs) at least one requirement whose level (`levels`) is SHALL.
+// Errors: VFT-CONF-1410 naming the first mandatory test without one; location `where`.
+[[nodiscard]] Result<void> check_mandatory_shall(
+    const std::vector<std::string>& mandatory,
+    const std::map<std::string, std::vector<std::string>>& reqs,
+    const std::map<std::string, std::string>& levels, const std::string& where);
+
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
 // Replaces invalid UTF-8 by U+FFFD so the report stays valid JSON text.

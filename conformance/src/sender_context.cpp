@@ -247,10 +247,19 @@ class Proxy {
                 [](size_t, size_t, httplib::DataSink&) { return false; }, nullptr);
         } else {
             x.status = result->status;
-            for (const auto& [name, value] : result->headers) {
+            // A Location on the upstream's origin (the JFT status URL of a 202) is rewritten to
+            // the proxy's, as a reverse proxy does: a SUT that polls it goes through the proxy
+            // and is recorded and judged.
+            const std::string upstream_origin = "http://" + host_ + ":" + std::to_string(port_);
+            for (const auto& [name, header_value] : result->headers) {
                 if (iequals(name, "Content-Length") || iequals(name, "Keep-Alive") ||
                     iequals(name, "Connection"))
                     continue;
+                std::string value = header_value;
+                if (iequals(name, "Location") && value.rfind(upstream_origin, 0) == 0 &&
+                    (value.size() == upstream_origin.size() ||
+                     value[upstream_origin.size()] == '/'))
+                    value = base_ + value.substr(upstream_origin.size());
                 x.response_headers.push_back({name, value});
                 if (!iequals(name, "Content-Type")) res.set_header(name, value);
             }

@@ -302,6 +302,7 @@ pre{margin:4px 0;padding:8px;background:var(--bg);border-radius:4px;overflow:aut
 .muted{color:var(--muted);font-size:13px}.trunc{color:var(--inc);font-size:13px;font-weight:600}.bad{color:var(--fail)}
 .note{font-style:italic;margin:4px 10px}
 .rules code.rule{display:inline-block;margin:2px}.rules .r-fail{border-color:var(--fail);color:var(--fail)}.rules .r-none{color:var(--muted)}
+#traceability .r-fail{color:var(--fail);font-weight:600}#traceability .r-pass{color:var(--pass)}#traceability .r-none{color:var(--muted)}#traceability td.src{word-break:break-all;font-size:13px}
 footer{margin-top:40px;color:var(--muted);font-size:13px}
 @media print{details.test{break-inside:avoid}pre{max-height:none}}
 @media (max-width:760px){.xparts{grid-template-columns:1fr}.xparts>div+div{border-left:0}}
@@ -466,7 +467,11 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     std::map<std::string, std::map<std::string, RuleState>> families;
     for (const auto& t : r.tests)
         for (const auto& rule : t.requirements) {
-            const std::string fam = rule.substr(0, rule.find('-'));
+            // REQ-VKP-0001 → family REQ-VKP; a rule ID (VKP-DI-003) → VKP.
+            const size_t dash = rule.find('-');
+            const std::string fam = rule.rfind("REQ-", 0) == 0
+                                        ? rule.substr(0, rule.find('-', dash + 1))
+                                        : rule.substr(0, dash);
             auto& st = families[fam][rule];
             st.tests.insert(t.id);
             if (t.status == Status::pass) st.passed = true;
@@ -495,6 +500,53 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     }
     if (families.empty()) x += "<tr><td colspan=\"6\">No test names a rule ID.</td></tr>";
     x += "</table></section>\n";
+
+    // Traceability: every requirement of the claimed modules with level, source and result.
+    if (r.traceability) {
+        const auto& tr = *r.traceability;
+        x += "<section id=\"traceability\"><h2>Traceability</h2><p id=\"shall-coverage\">SHALL "
+             "requirements: " +
+             std::to_string(tr.shall) +
+             "; checked by a test that ran: " + std::to_string(tr.shall_checked) +
+             "; met: " + std::to_string(tr.shall_met) +
+             ".</p><p class=\"muted\">Every requirement of the claimed modules and this role "
+             "(specs/*/requirements.json). A test is mandatory only if a requirement it checks "
+             "is a SHALL of a published source; SHOULD and DECISION rest on guidance or vft's "
+             "own choices and never decide the verdict.</p><table><tr><th>Requirement</th>"
+             "<th>Level</th><th>Result</th><th>Statement</th><th>Source</th><th>Tests</th></tr>";
+        for (const auto& q : tr.requirements) {
+            const char* cls = q.result == "failed" ? "r-fail"
+                              : q.result == "met"  ? "r-pass"
+                                                   : "r-none";
+            // Source: "; "-separated parts; a part that starts with https:// links its URL.
+            std::string src;
+            size_t pos = 0;
+            while (pos <= q.source.size()) {
+                size_t end = q.source.find("; ", pos);
+                if (end == std::string::npos) end = q.source.size();
+                const std::string part = q.source.substr(pos, end - pos);
+                if (!src.empty()) src += "; ";
+                if (part.rfind("https://", 0) == 0) {
+                    const size_t sp = part.find(' ');
+                    const std::string url = part.substr(0, sp);
+                    src += "<a href=\"" + h(url) + "\" rel=\"noreferrer\">" + h(url) + "</a>" +
+                           (sp == std::string::npos ? "" : h(part.substr(sp)));
+                } else {
+                    src += h(part);
+                }
+                pos = end + 2;
+            }
+            std::string tests;
+            for (const auto& id : q.tests)
+                tests += (tests.empty() ? "" : " ") + std::string("<code>") + h(id) + "</code>";
+            x += "<tr id=\"req-" + h(q.id) + "\" data-result=\"" + h(q.result) + "\"><td><code>" +
+                 h(q.id) + "</code></td><td>" + h(q.level) + "</td><td><span class=\"rule " +
+                 std::string(cls) + "\">" + h(q.result) + "</span></td><td>" + h(q.statement) +
+                 "</td><td class=\"src\">" + src + "</td><td>" +
+                 (tests.empty() ? std::string("none") : tests) + "</td></tr>";
+        }
+        x += "</table></section>\n";
+    }
 
     // Every test, by module, failures first within each.
     x += "<section id=\"tests\"><h2>All tests (" + std::to_string(r.tests.size()) + ")</h2>";

@@ -327,6 +327,28 @@ std::string to_json(const Report& report) {
     for (const auto& t : report.tests)
         write_test(w, t);
     w.EndArray();
+    if (report.traceability) {
+        const auto& tr = *report.traceability;
+        key(w, "traceability");
+        w.StartObject();
+        kv_int(w, "shall", tr.shall);
+        kv_int(w, "shall_checked", tr.shall_checked);
+        kv_int(w, "shall_met", tr.shall_met);
+        key(w, "requirements");
+        w.StartArray();
+        for (const auto& q : tr.requirements) {
+            w.StartObject();
+            kv(w, "id", q.id);
+            kv(w, "level", q.level);
+            kv(w, "statement", q.statement);
+            kv(w, "source", q.source);
+            kv(w, "result", q.result);
+            string_array(w, "tests", q.tests);
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
     w.EndObject();
     std::string out(buf.GetString(), buf.GetSize());
     out += '\n';
@@ -415,6 +437,29 @@ Result<Report> from_json(std::string_view json) {
     r.array("tests", [&](const JValue& v, const std::string& path) {
         rep.tests.push_back(read_test(v, path, err));
     });
+    if (const JValue* tv = r.get("traceability", false)) {
+        Traceability tr;
+        Reader t(*tv, "traceability", err);
+        t.integer("shall", tr.shall);
+        t.integer("shall_checked", tr.shall_checked);
+        t.integer("shall_met", tr.shall_met);
+        t.array("requirements", [&](const JValue& v, const std::string& path) {
+            Reader q(v, path, err);
+            RequirementResult rr;
+            q.string("id", rr.id);
+            q.string("level", rr.level);
+            q.string("statement", rr.statement);
+            q.string("source", rr.source);
+            q.string("result", rr.result);
+            if (!q.failed() && rr.result != "met" && rr.result != "failed" &&
+                rr.result != "not checked")
+                err = bad(errc::report_value, q.at("result"), "unknown result '" + rr.result + "'",
+                          "one of met, failed, not checked");
+            q.strings("tests", rr.tests);
+            tr.requirements.push_back(std::move(rr));
+        });
+        rep.traceability = std::move(tr);
+    }
     if (err) return *err;
     return rep;
 }

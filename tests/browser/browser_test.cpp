@@ -211,6 +211,32 @@ int main(int argc, char** argv) {
     vft::reports::Report report = vft::test::sample_report({});
     report.tests[1].exchanges[0].response_body =
         "</script><img src=x onerror=alert(1)><script>document.title='pwned'</script>";
+    // The traceability section (suite 1.1.0): a met SHALL with a linked source, a failed one, a
+    // SHOULD nothing checked, and a statement that tries to inject markup.
+    vft::reports::Traceability tr;
+    tr.requirements.push_back({"REQ-VKP-0001",
+                               "SHALL",
+                               "A valid journaling bundle is accepted.",
+                               "https://utviklerportal.nhn.no/vkp (journaling); fhir-r4:bdl-7",
+                               "met",
+                               {report.tests[0].id}});
+    tr.requirements.push_back(
+        {"REQ-VKP-0002",
+         "SHALL",
+         "<img src=x onerror=alert(2)> refused with 400",
+         "specs/upstream/vkp-r4/StructureDefinition/x.xml#Composition.category",
+         "failed",
+         {report.tests[1].id}});
+    tr.requirements.push_back({"REQ-VKP-0014",
+                               "DECISION",
+                               "Resubmission journaled once.",
+                               "specs/DECISIONS.md",
+                               "not checked",
+                               {}});
+    tr.shall = 2;
+    tr.shall_checked = 2;
+    tr.shall_met = 1;
+    report.traceability = tr;
     vft::test::refresh(report);
     vft::reports::WriteOptions o;
     o.dir = dir / "out";
@@ -267,6 +293,36 @@ int main(int argc, char** argv) {
                                                   std::to_string(present) + " of " +
                                                   std::to_string(report.tests.size()) + ")");
         check(ids.count("fail-" + report.tests[1].id) == 1, "the failing test is under Failures");
+        // Traceability: the section, one row per requirement with its result, the SHALL
+        // coverage line, and the source URL as a link.
+        check(ids.count("traceability") == 1, "the DOM has the traceability section");
+        check(
+            ids.count("req-REQ-VKP-0001") && attr(ids["req-REQ-VKP-0001"], "data-result") == "met",
+            "REQ-VKP-0001 reads met");
+        check(ids.count("req-REQ-VKP-0002") &&
+                  attr(ids["req-REQ-VKP-0002"], "data-result") == "failed",
+              "REQ-VKP-0002 reads failed");
+        check(ids.count("req-REQ-VKP-0014") &&
+                  attr(ids["req-REQ-VKP-0014"], "data-result") == "not checked",
+              "REQ-VKP-0014 reads not checked");
+        if (ids.count("shall-coverage")) {
+            xmlChar* t = xmlNodeGetContent(ids["shall-coverage"]);
+            const std::string text = t ? reinterpret_cast<const char*>(t) : "";
+            xmlFree(t);
+            check(text.find("SHALL requirements: 2") != std::string::npos &&
+                      text.find("met: 1") != std::string::npos,
+                  "the SHALL coverage reads 2 SHALL, 1 met (" + text + ")");
+        } else {
+            check(false, "the DOM has the SHALL coverage line");
+        }
+        bool linked = false;
+        walk(ids.count("req-REQ-VKP-0001") ? ids["req-REQ-VKP-0001"]->children : nullptr,
+             [&](xmlNode* n) {
+                 if (xmlStrEqual(n->name, BAD_CAST "a") &&
+                     attr(n, "href") == "https://utviklerportal.nhn.no/vkp")
+                     linked = true;
+             });
+        check(linked, "the requirement's source URL is a link");
         check(tags["img"] == 0 && tags["script"] == 0, "no injected <img> or <script> element");
         check(title.find("pwned") == std::string::npos, "no injected script ran");
         xmlFreeDoc(doc);

@@ -1,6 +1,7 @@
 // `vft demo` end to end (DESIGN.md "vft demo"): the real vft binary starts its mocks, runs every
 // suite of the registry for both roles (the sender role through the SDK's example sender) into a
 // temporary folder, and exits 0; each report it wrote exists, parses and says pass.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -97,6 +98,22 @@ TEST_CASE("vft demo: every suite and role passes and leaves its reports", "[demo
                 CHECK(t.status != vft::reports::Status::fail);
             }
             CHECK_FALSE(report->tests.empty());
+            // A claimed auth module that passed is listed, in role sender too (every sender
+            // request came with a HelseID token from the runner's token service).
+            const bool auth_tests =
+                role == "sender" || std::any_of(report->tests.begin(), report->tests.end(),
+                                                [](const auto& t) { return t.module == "auth"; });
+            if (auth_tests)
+                CHECK(std::find(report->modules_passed.begin(), report->modules_passed.end(),
+                                "auth") != report->modules_passed.end());
+            // Traceability: written, and nothing the reference implementations do fails.
+            REQUIRE(report->traceability.has_value());
+            CHECK(report->traceability->shall > 0);
+            CHECK(report->traceability->shall_met == report->traceability->shall_checked);
+            for (const auto& q : report->traceability->requirements) {
+                INFO(q.id);
+                CHECK(q.result != "failed");
+            }
             // The table names the report.
             CHECK(output.find((dir / "report.json").string()) != std::string::npos);
             roles_seen.insert(role);

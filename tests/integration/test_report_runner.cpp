@@ -125,7 +125,7 @@ TEST_CASE("reports written by vft run validate, are consistent and verify once s
     vft::reports::Report altered = *report;
     bool found = false;
     for (auto& t : altered.tests)
-        if (t.id == "vkp_r4.search.invalid_fnr_rejected" && !t.exchanges.empty()) {
+        if (t.id == "vkp_r4.robustness.malformed_json_rejected" && !t.exchanges.empty()) {
             t.exchanges.front().status = 200;
             found = true;
         }
@@ -136,10 +136,22 @@ TEST_CASE("reports written by vft run validate, are consistent and verify once s
                        (dir / "rejudged.json").string()},
                       out) == 1);
     INFO(out);
-    CHECK(out.find("vkp_r4.search.invalid_fnr_rejected: pass -> fail") != std::string::npos);
+    CHECK(out.find("vkp_r4.robustness.malformed_json_rejected: pass -> fail") != std::string::npos);
     auto rejudged = vft::reports::from_json(vft::test::slurp(dir / "rejudged.json"));
     REQUIRE(rejudged.ok());
     CHECK(rejudged->verdict == vft::reports::Verdict::fail);
+    // Traceability follows the judgement: the requirement that test checks now reads failed.
+    REQUIRE(report->traceability.has_value());
+    REQUIRE(rejudged->traceability.has_value());
+    auto result_of = [](const vft::reports::Report& r, const std::string& id) {
+        for (const auto& q : r.traceability->requirements)
+            if (q.id == id) return q.result;
+        return std::string("absent");
+    };
+    CHECK(result_of(*report, "REQ-VKP-0010") == "met");
+    CHECK(result_of(*rejudged, "REQ-VKP-0010") == "failed");
+    CHECK(report->traceability->shall > 0);
+    CHECK(report->traceability->shall_met <= report->traceability->shall_checked);
     out.clear();
     CHECK(run_command({VFT_CLI_PATH, "report", "rejudge", (dir / "missing.json").string()}, out) ==
           2);

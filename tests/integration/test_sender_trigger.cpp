@@ -12,7 +12,9 @@
 
 #include "../support/closed_port.hpp"
 #include "sender_context.hpp"
+#include "vft/conformance/runner.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/transport/http_client.hpp"
 
 namespace fs = std::filesystem;
 using namespace vft;
@@ -165,4 +167,82 @@ TEST_CASE("trigger: a SUT key that cannot be read stops the run before any test"
     REQUIRE_FALSE(run.ok());
     CHECK(run.error().code == std::string(errc::conf_sender_key));
     CHECK(run.error().location == "auth.private_key");
+}
+
+TEST_CASE("trigger: pre-flight checks every file the trigger command names", "[sender][trigger]") {
+    Scratch s("preflight-files");
+    RunOptions o;
+    o.suite = "vkp-r4";
+    o.role = "sender";
+    // `python3 missing.py`: the interpreter exists, the script does not — exit 2 before any test.
+    auto missing = preflight(shell_sut(s.dir, "sh missing.py {instruction}"), o);
+    REQUIRE(missing.ok());
+    REQUIRE_FALSE(missing->ok());
+    bool named = false;
+    for (const auto& p : missing->problems)
+        named = named || p.find("'missing.py'") != std::string::npos;
+    CHECK(named);
+    auto key = preflight(shell_sut(s.dir, "sh adapter.sh --key=keys/sender.pem {instruction}"), o);
+    REQUIRE(key.ok());
+    CHECK(key->problems.size() == 2);  // adapter.sh and keys/sender.pem
+    // Once the files exist (relative to the SUT file's folder) pre-flight is content.
+    std::ofstream(s.dir / "adapter.sh") << "exit 0\n";
+    fs::create_directories(s.dir / "keys");
+    std::ofstream(s.dir / "keys" / "sender.pem") << "x\n";
+    auto ok =
+        preflight(shell_sut(s.dir, "sh adapter.sh --key=keys/sender.pem -v 1.5 {instruction}"), o);
+    REQUIRE(ok.ok());
+    std::string problems;
+    for (const auto& p : ok->problems)
+        problems += p + "\n";
+    INFO(problems);
+    CHECK(ok->ok());
+}
+
+TEST_CASE("trigger: a JFT 202's Location points at the runner's endpoint and a poll is recorded",
+          "[sender][trigger]") {
+    Scratch s("location");
+    const Sut sut = shell_sut(s.dir, "cp {instruction} got.json");
+    detail::SenderRunOptions o;
+    o.scratch = s.dir / "run";
+    o.fnr_salt = "00ff";
+    auto run = detail::SenderRun::start(sut, o);
+    REQUIRE(run.ok());
+    auto ctx = (*run)->context(test_case("jft.sender.trigger.location"));
+    const Instruction note{
+        "report-dho-note",
+        R"({"api":"jft","patient":{"fnr":"12854812341","name":"Kåre"},"event":{}})", ""};
+    REQUIRE(ctx->trigger(note).ok());
+    std::ifstream in(s.dir / "got.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    rapidjson::Document d;
+    d.Parse(text.str().c_str());
+    REQUIRE_FALSE(d.HasParseError());
+    const std::string endpoint = d["endpoint"].GetString();
+
+    // The product (this test) submits a document bundle and polls the status URL it was given.
+    std::ifstream fx(fs::path(VFT_SOURCE_DIR) /
+                     "fixtures/messages/valid/jft/document-dho-note.json");
+    std::stringstream body;
+    body << fx.rdbuf();
+    auto client = transport::HttpClient::create({});
+    REQUIRE(client.ok());
+    auto posted = client->send(
+        {"POST", endpoint + "/v1/Bundle", {{"Content-Type", "application/fhir+json"}}, body.str()});
+    REQUIRE(posted.ok());
+    INFO(posted->body);
+    REQUIRE(posted->status == 202);
+    const std::string location = posted->header("Location");
+    CHECK(location.rfind(endpoint + "/v1/Bundle/", 0) == 0);  // the proxy's origin, not past it
+    auto polled = client->send({"GET", location, {}, ""});
+    REQUIRE(polled.ok());
+    CHECK(polled->status == 200);
+
+    bool recorded = false;
+    for (const auto& x : ctx->inbound())
+        if (x.method == "GET" && x.url == location && x.note == "endpoint" && x.status == 200)
+            recorded = true;
+    CHECK(recorded);
+    (void)ctx->finish();
 }

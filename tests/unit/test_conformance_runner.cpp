@@ -103,16 +103,15 @@ TEST_CASE("test IDs and mandatory lists are checked", "[conformance][registry]")
     REQUIRE(suites.ok());
     const Suite* vkp = find_suite(**suites, "vkp-r4");
     REQUIRE(vkp != nullptr);
-    CHECK(vkp->version == "1.0.0");
-    // All but the optional ones: vkp_len_rejected (VKP accepts the lenient quirks) and the
-    // concurrent duplicates test (a vft decision, docs/conformance.md).
-    std::set<std::string> optional;
-    for (const auto& t : vkp->tests)
-        if (std::find(vkp->mandatory.begin(), vkp->mandatory.end(), t.id) == vkp->mandatory.end())
-            optional.insert(t.id);
-    CHECK(optional ==
-          std::set<std::string>{"vkp_r4.validation.vkp_len_rejected",
-                                "vkp_r4.duplicates.concurrent_submissions_journaled_once"});
+    CHECK(vkp->version == "1.1.0");
+    // 1.1.0: only tests resting on a published SHALL are mandatory (docs/conformance.md,
+    // "Suite 1.1.0"); the seven the issue named among the optional ones.
+    CHECK(vkp->mandatory.size() == 35);
+    for (const char* id :
+         {"vkp_r4.validation.id_hpr_rejected", "vkp_r4.validation.id_org_rejected",
+          "vkp_r4.validation.id_uuid_rejected", "vkp_r4.search.visit_plans_in_date_range",
+          "vkp_r4.search.visit_plans_outside_range_empty"})
+        CHECK(std::find(vkp->mandatory.begin(), vkp->mandatory.end(), id) == vkp->mandatory.end());
     std::set<std::string> groups;
     for (const auto& t : vkp->tests)
         if (t.role == "receiver") groups.insert(t.group);

@@ -12,9 +12,17 @@ const std::string kModules = R"(["alarm","medication","supervision","dho"])";
 }
 
 TEST_CASE("jft suite: IDs, modules, titles and the mandatory list", "[suite_jft]") {
-    vft::test::check_suite_shape("jft", {"auth", "alarm", "medication", "supervision", "dho"},
-                                 {"jft.search.last_updated_filter",
-                                  "jft.duplicates.concurrent_submissions_same_answer_stored_once"});
+    vft::test::check_suite_shape(
+        "jft", {"auth", "alarm", "medication", "supervision", "dho"},
+        // 1.1.0: optional = resting on no published SHALL (docs/conformance.md, section 12)
+        {"jft.auth.dpop_replay_refused", "jft.search.last_updated_filter",
+         "jft.validation.composition_status_not_final_400",
+         "jft.validation.composition_type_not_loinc_34133_9_400",
+         "jft.validation.section_text_status_not_additional_400",
+         "jft.validation.bundle_type_collection_400",
+         "jft.duplicates.resubmission_same_answer_stored_once",
+         "jft.robustness.wrong_content_type_415", "jft.robustness.oversize_413",
+         "jft.duplicates.concurrent_submissions_same_answer_stored_once"});
 }
 
 TEST_CASE("jft suite: passes against the reference receiver and re-judges the same",

@@ -279,7 +279,7 @@ inline std::string normalised(std::string_view json) {
 
 inline TestCase receiver_test(std::string id, std::string group, std::string module,
                               std::string title, std::string spec_ref,
-                              std::vector<std::string> requirements,
+                              std::vector<std::string> requirements,  // rule IDs
                               std::function<void(TestContext&, Outcome&)> run) {
     TestCase t;
     t.id = std::move(id);
@@ -288,7 +288,7 @@ inline TestCase receiver_test(std::string id, std::string group, std::string mod
     t.role = "receiver";
     t.title = std::move(title);
     t.spec_ref = std::move(spec_ref);
-    t.requirements = std::move(requirements);
+    t.rules = std::move(requirements);  // the registry sets the requirement IDs
     t.run = std::move(run);
     return t;
 }

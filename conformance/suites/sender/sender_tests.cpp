@@ -196,11 +196,21 @@ struct Observed {
     std::string identifier;  // instructed
     Result<void> triggered;
     std::vector<Exchange> endpoint, token, trigger;
+    std::vector<Exchange> polls;  // GET .../$status through the endpoint (JFT lifecycle)
     std::optional<Exchange> journal;
 };
 
+// A JFT status poll: GET {endpoint}/v1/{type}/{id}/$status, the URL a 202's Location names.
+bool is_status_poll(const Exchange& x) {
+    if (x.method != "GET") return false;
+    std::string path = x.url.substr(0, x.url.find('?'));
+    const std::string tail = "/$status";
+    return path.size() > tail.size() &&
+           path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
-    Observed o{s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, std::nullopt};
+    Observed o{s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, {}, std::nullopt};
     std::string codes;
     for (const auto& c : s.codes)
         codes += (codes.empty() ? "" : ",") + jq(c);
@@ -213,6 +223,8 @@ Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
     for (auto& x : ctx.inbound()) {
         if (x.method == "TRIGGER")
             o.trigger.push_back(x);
+        else if (x.note == "endpoint" && is_status_poll(x))
+            o.polls.push_back(x);
         else if (x.note == "endpoint")
             o.endpoint.push_back(x);
         else if (x.note == "token service" && x.method == "POST")
@@ -289,7 +301,7 @@ void judge_requests(TestContext& ctx, Outcome& out, const Scenario& s, const Obs
         out.expect(check == "ok", where + ": the DPoP proof is not valid here: " + check);
         const std::string jti = member(proof["claims"], "jti");
         out.expect(!jti.empty() && jtis.insert(jti).second,
-                   where + ": DPoP proof jti '" + jti + "' was used before (RFC 9449 §11.1)");
+                   where + ": DPoP proof jti '" + jti + "' was used before (RFC 9449 §4.2)");
         std::string thumbprint;
         if (proof["header"].IsObject() && proof["header"].HasMember("jwk")) {
             rapidjson::StringBuffer b;
@@ -394,6 +406,8 @@ std::string trigger_failure(const Observed& o) {
 
 using Judge = std::function<void(TestContext&, Outcome&, const Scenario&, const Observed&)>;
 
+void judge_polls(TestContext& ctx, Outcome& out, const Observed& o);
+
 TestCase make(std::string id, std::string group, std::string module, std::string title,
               std::string spec_ref, std::vector<std::string> reqs, Scenario s, std::string faults,
               Judge judge) {
@@ -404,7 +418,7 @@ TestCase make(std::string id, std::string group, std::string module, std::string
     t.role = "sender";
     t.title = std::move(title);
     t.spec_ref = std::move(spec_ref);
-    t.requirements = std::move(reqs);
+    t.rules = std::move(reqs);
     t.run = [s = std::move(s), faults = std::move(faults), judge = std::move(judge)](
                 TestContext& ctx, Outcome& out) {
         if (ctx.sut().trigger.empty()) {
@@ -413,9 +427,35 @@ TestCase make(std::string id, std::string group, std::string module, std::string
         }
         const Observed o = act(ctx, s, faults);
         judge(ctx, out, s, o);
+        judge_polls(ctx, out, o);
         if (!out.decided()) out.pass();
     };
     return t;
+}
+
+// Status polls through the endpoint (JFT: GET the URL the 202's Location names, which points at
+// the runner's endpoint): optional for a sender, but a poll it makes must be right — answered
+// 200 (the URL it was given), and with HelseID auth a DPoP-bound token and a valid proof.
+void judge_polls(TestContext& ctx, Outcome& out, const Observed& o) {
+    for (size_t i = 0; i < o.polls.size(); ++i) {
+        const Exchange& x = o.polls[i];
+        const std::string where = "status poll " + std::to_string(i + 1) + " (GET " + x.url + ")";
+        out.expect(x.status == 200, where + ": answered " + std::to_string(x.status) +
+                                        ", expected 200: poll the URL the 202's Location names "
+                                        "[JFT eventlifecyclemd]");
+        if (ctx.sut().auth.type != "helseid") continue;
+        rapidjson::Document token;
+        if (!out.expect(facts(header(x, "Authorization"), token),
+                        where + ": no Authorization header"))
+            continue;
+        out.expect(member(token, "scheme") == "DPoP", where + ": Authorization scheme '" +
+                                                          member(token, "scheme") +
+                                                          "', expected DPoP (domain §3.2)");
+        rapidjson::Document proof;
+        if (!out.expect(facts(header(x, "DPoP"), proof), where + ": no DPoP proof")) continue;
+        out.expect(member(proof, "check") == "ok",
+                   where + ": the DPoP proof is not valid here: " + member(proof, "check"));
+    }
 }
 
 void judge_delivered(TestContext& ctx, Outcome& out, const Scenario& s, const Observed& o) {
@@ -498,6 +538,10 @@ std::vector<TestCase> fault_tests(const std::string& prefix, const std::string& 
              "A message rejected with 400 is not sent again", "docs/transport.md retries",
              {"VFT-SEND-005"}, s, status_fault(path_glob, 1, 400),
              [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                 if (!out.expect(!o.endpoint.empty(),
+                                 "nothing was sent: the message must arrive once (the runner "
+                                 "answers it 400) before a resend can be judged"))
+                     return;
                  out.expect(o.endpoint.size() == 1,
                             std::to_string(o.endpoint.size()) +
                                 " requests arrived; a message rejected with 400 must not be resent "

@@ -147,11 +147,29 @@ struct TestCase {
     std::string role;      // receiver | sender
     std::string title;     // one line a procurement officer understands
     std::string spec_ref;  // spec section / rule the requirement comes from
-    std::vector<std::string> requirements;  // rule IDs covered
+    // Requirement IDs the test checks (specs/<package>/requirements.json). The registry sets
+    // them from the checked-in list conformance/suites/<suite>/tests-<version>.txt; a test is
+    // mandatory only if one of them is a SHALL.
+    std::vector<std::string> requirements;
+    std::vector<std::string> rules;  // validator rule IDs the test exercises (informative)
     std::function<void(TestContext&, Outcome&)> run;
     // What the test needs from the SUT file: returns the reason it cannot run (the test is then
     // `skip`, and pre-flight lists it), or "" when it can. Empty function = needs nothing.
     std::function<std::string(const Sut&)> precondition;
+};
+
+// One requirement of the catalogue (specs/<package>/requirements.json; docs/conformance.md,
+// "Requirements"): a permanent ID, its level, what it says in vft's words, where it comes from
+// (specs/upstream/<file>#<element id>, fhir-r4:<invariant key>, or a published page with its
+// section) and the validator rule IDs that check it.
+struct Requirement {
+    std::string id;     // REQ-VKP-0001, REQ-AUTH-0002, ...
+    std::string level;  // SHALL | SHOULD | MAY | DECISION
+    std::string statement;
+    std::string source;
+    std::string package;  // vkp-r4 | jft | pmd | kith | http-auth
+    std::vector<std::string> rules;
+    std::vector<std::string> suites;  // the suites a shared requirement applies to; empty = all
 };
 
 struct Suite {
@@ -161,11 +179,25 @@ struct Suite {
     std::vector<std::string> roles;
     std::vector<TestCase> tests;
     std::vector<std::string> mandatory;  // test IDs, from the checked-in list
+    // The requirements of the suite's packages (and any other requirement one of its tests
+    // checks), in catalogue order.
+    std::vector<Requirement> requirements;
 };
 
 // Every suite, built once (IDs checked: well-formed, unique, prefixed by the suite; every
-// mandatory ID exists). Errors: VFT-CONF-14xx naming the offending ID.
+// mandatory ID exists; every listed requirement exists; every mandatory test checks a SHALL).
+// Errors: VFT-CONF-1406 / VFT-CONF-1410 naming the offending ID.
 [[nodiscard]] Result<const std::vector<Suite>*> all_suites();
 [[nodiscard]] const Suite* find_suite(const std::vector<Suite>& suites, std::string_view id);
+[[nodiscard]] const Requirement* find_requirement(const Suite& suite, std::string_view id);
+
+// The whole catalogue (every specs/*/requirements.json), in package then catalogue order.
+// Errors: VFT-CONF-1410 (a malformed file, a duplicate ID, an unknown level).
+[[nodiscard]] Result<const std::vector<Requirement>*> requirements_catalogue();
+
+// The test IDs a suite version must register, each with its requirement IDs, from
+// conformance/suites/<suite>/tests-<version>.txt. Errors: VFT-CONF-1410.
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::vector<std::string>>>> test_list(
+    std::string_view suite_id, std::string_view version);
 
 }  // namespace vft::conformance

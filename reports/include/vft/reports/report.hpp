@@ -68,7 +68,7 @@ struct TestResult {
     bool mandatory = false;
     std::vector<std::string> messages;      // why it failed / skipped; first is the summary
     std::vector<Exchange> exchanges;        // in the order they happened
-    std::vector<std::string> requirements;  // rule IDs covered (VKP-DI-003, KITH-..., AUTH-...)
+    std::vector<std::string> requirements;  // requirement IDs covered (REQ-VKP-0001, ...)
     int64_t duration_ms = 0;
 };
 
@@ -81,6 +81,26 @@ struct SpecPackage {
 struct Summary {
     int pass = 0, fail = 0, skip = 0, omit = 0, error = 0;
     int mandatory = 0, mandatory_passed = 0;
+};
+
+// Traceability (report.json "traceability"; docs/conformance.md, "Requirements"): every
+// requirement of the suite that applies to the claimed modules and the role, with its level,
+// source and result. result: "met" (a test checking it passed, none failed), "failed" (a test
+// checking it failed) or "not checked" (no test checking it ran to a judgement).
+struct RequirementResult {
+    std::string id;
+    std::string level;  // SHALL | SHOULD | MAY | DECISION
+    std::string statement;
+    std::string source;
+    std::string result;              // met | failed | not checked
+    std::vector<std::string> tests;  // the tests of this report that check it
+};
+
+struct Traceability {
+    std::vector<RequirementResult> requirements;
+    int shall = 0;          // SHALL requirements listed
+    int shall_checked = 0;  // ... of which a test judged (met or failed)
+    int shall_met = 0;
 };
 
 struct Report {
@@ -104,6 +124,8 @@ struct Report {
     Summary summary;
     std::vector<std::string> modules_passed;  // claimed modules whose mandatory tests all passed
     std::vector<TestResult> tests;
+    // Written by vft run since suite 1.1.0; absent in older reports (which still verify).
+    std::optional<Traceability> traceability;
 };
 
 // The verdict rule of DESIGN.md: pass only when every mandatory test passed; a mandatory test

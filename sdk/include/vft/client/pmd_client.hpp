@@ -22,9 +22,11 @@ namespace vft::client {
 
 struct PmdClientOptions {
     ApiOptions api;  // base_url is the root above /pmd
-    // The HelseID scope of the PMD API. The national sources do not name it (UNCONFIRMED); set
-    // the one your client is registered for.
-    std::vector<std::string> scopes = {"nhn:pmd/api"};
+    // The HelseID scope of the PMD API. The published PMD pages do not name one; vft's choice
+    // (specs/DECISIONS.md) is the JFT scope, as PMD sits behind the JFT gateway — the mock
+    // receiver and the conformance runner check the same. Set the one your client is registered
+    // for when NHN says otherwise.
+    std::vector<std::string> scopes = {"nhn:jft/api"};
 };
 
 struct PmdSent {

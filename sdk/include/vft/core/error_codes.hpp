@@ -128,6 +128,8 @@ inline constexpr std::string_view conf_test_token =
     "VFT-CONF-1408";  // no test-token endpoint, or it refused
 inline constexpr std::string_view conf_replay =
     "VFT-CONF-1409";  // re-judge: no recorded exchange for this request
+inline constexpr std::string_view conf_requirements =
+    "VFT-CONF-1410";  // requirements catalogue / test list inconsistent (mandatory without SHALL)
 inline constexpr std::string_view conf_dpop_fault_unsupported =
     "VFT-CONF-1490";  // a test context cannot send a broken DPoP proof
 
