@@ -70,7 +70,7 @@ struct PipelineEndpoints {
     std::string kith_base_url;               // root above /kith/messages
     std::vector<std::string> jft_scopes = {"nhn:jft/api"};
     // The national sources do not name PMD's scope (UNCONFIRMED): set your registration's.
-    std::vector<std::string> pmd_scopes = {"nhn:pmd/api"};
+    std::vector<std::string> pmd_scopes = {"nhn:jft/api"};  // as PmdClientOptions::scopes
     std::vector<std::string> kith_scopes = {"nhn:kith/api"};
 };
 
