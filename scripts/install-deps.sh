@@ -8,13 +8,16 @@ packages=(
   rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev libmicrohttpd-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
-  python3 python3-jsonschema npm  # python3: tests/docs/extract_blocks.py (docs.compile) too
+  python3 python3-jsonschema  # python3: tests/docs/extract_blocks.py (docs.compile) too
 )
 # python3: the spec compiler (scripts/specc) and its tests; npm: scripts/update-specs.sh fetches
 # the pinned base FHIR R4 definitions (scripts/test.sh checks the compiled model with it).
 # The browser test of report.html (tests/browser): headless Chromium, and zlib to decode the
 # screenshot's pixels. scripts/test.sh sets VFT_WITH_BROWSER=1; the demo does not need them.
 if [[ "${VFT_WITH_BROWSER:-0}" == 1 ]]; then packages+=(chromium zlib1g-dev); fi
+# npm: Debian's package only when no npm is there already (a Node.js install of its own, as on
+# this project's machines, brings npm and conflicts with Debian's).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
