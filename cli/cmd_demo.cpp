@@ -282,9 +282,7 @@ int demo(const DemoArgs& a) {
                 for (const auto& t : report->tests)
                     if (t.mandatory && t.status != reports::Status::pass)
                         std::cout << "  " << reports::to_string(t.status) << "  " << t.id
-                                  << (t.messages.empty()
-                                          ? ""
-                                          : ": " + printable(mask_person_ids(t.messages.front())))
+                                  << (t.messages.empty() ? "" : ": " + deciding_message(t.messages))
                                   << "\n";
             rows.push_back(row);
         }

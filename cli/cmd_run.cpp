@@ -197,8 +197,7 @@ int run(const RunArgs& a) {
         if (t.status == reports::Status::fail || t.status == reports::Status::error ||
             (t.mandatory && t.status == reports::Status::skip))
             std::cout << reports::to_string(t.status) << "  " << t.id << ": "
-                      << printable(mask_person_ids(t.messages.empty() ? "" : t.messages.front()))
-                      << "\n";
+                      << deciding_message(t.messages) << "\n";
     const auto& s = rep->summary;
     std::cout << "verdict: " << reports::to_string(rep->verdict) << "  (pass " << s.pass
               << ", fail " << s.fail << ", skip " << s.skip << ", omit " << s.omit << ", error "

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "vft/core/identifiers.hpp"
 
 namespace vft::cli {
 
@@ -57,6 +60,31 @@ inline std::string printable(std::string_view s) {
         else
             out.append(s.substr(i, len));
         i += len;
+    }
+    return out;
+}
+
+// The message that decided a failed, errored or skipped test (conformance::Outcome puts it
+// first), for the console: fødselsnummer masked, control characters escaped, one console line
+// per line of the message with continuation lines indented, trailing white space dropped (a
+// trigger's stderr ends with newlines), so no blank lines follow.
+inline std::string deciding_message(const std::vector<std::string>& messages) {
+    if (messages.empty()) return {};
+    std::string_view m = messages.front();
+    while (!m.empty() &&
+           (m.back() == '\n' || m.back() == '\r' || m.back() == ' ' || m.back() == '\t'))
+        m.remove_suffix(1);
+    std::string out;
+    size_t start = 0;
+    for (;;) {
+        const size_t nl = m.find('\n', start);
+        std::string_view line =
+            m.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (start > 0) out += "\n    ";
+        out += printable(mask_person_ids(line));
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
     }
     return out;
 }

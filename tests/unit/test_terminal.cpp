@@ -5,6 +5,7 @@
 #include <string>
 
 #include "../../cli/terminal.hpp"
+#include "vft/conformance/suite.hpp"
 
 using vft::cli::printable;
 
@@ -28,4 +29,33 @@ TEST_CASE("printable escapes what could drive the terminal", "[cli][terminal]") 
     // Ordinary text, Norwegian letters, emoji and backslashes stay as they are.
     CHECK(printable("Kåre Ødegård: ✓ 🙂 C:\\x ^[0-9]{11}$") ==
           "Kåre Ødegård: ✓ 🙂 C:\\x ^[0-9]{11}$");
+}
+
+// Issue 16: the console shows the message that decides a failure, not an earlier note such as a
+// trigger's stderr tail, and no blank lines after it.
+TEST_CASE("the console line of a failed test is the deciding message", "[cli][terminal]") {
+    vft::conformance::Outcome o;
+    o.note("trigger stderr: Traceback (most recent call last):\n  File \"adapter.py\"\n\n");
+    o.note("an earlier observation");
+    o.fail("the second send carried a new identifier\nfirst: urn:uuid:1\nsecond: urn:uuid:2\n\n");
+    o.fail("a later failure does not move the first");
+    REQUIRE(o.status() == vft::reports::Status::fail);
+    REQUIRE(o.messages().size() == 4);
+    CHECK(o.messages().front().rfind("the second send carried a new identifier", 0) == 0);
+    CHECK(o.messages()[1].rfind("trigger stderr", 0) == 0);
+    CHECK(o.messages().back() == "a later failure does not move the first");
+    CHECK(
+        vft::cli::deciding_message(o.messages()) ==
+        "the second send carried a new identifier\n    first: urn:uuid:1\n    second: urn:uuid:2");
+
+    // A pass overridden by a failure: the failure's message leads.
+    vft::conformance::Outcome p;
+    p.note("journal entry found");
+    p.pass();
+    p.fail("answered 500 for patient 12854812341\x1b[2K");
+    CHECK(p.messages().front().rfind("answered 500", 0) == 0);
+    const std::string line = vft::cli::deciding_message(p.messages());
+    CHECK(line.find("12854812341") == std::string::npos);  // masked
+    CHECK(line.find('\x1b') == std::string::npos);         // escaped
+    CHECK(vft::cli::deciding_message({}).empty());
 }

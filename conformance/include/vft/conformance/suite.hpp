@@ -127,10 +127,20 @@ class Outcome {
 
   private:
     // pass never overrides another status; the first fail/error/skip/omit sticks. A test that
-    // never decides is recorded as error by the runner (never as pass).
+    // never decides is recorded as error by the runner (never as pass). The message that decides
+    // the status goes first (notes made before it follow), so the console and report readers
+    // show the cause, not an earlier note such as a trigger's stderr.
     void set(reports::Status s, std::string message) {
-        if (!message.empty()) messages_.push_back(std::move(message));
-        if (!decided_ || (status_ == reports::Status::pass && s != reports::Status::pass)) {
+        const bool decides =
+            !decided_ || (status_ == reports::Status::pass && s != reports::Status::pass);
+        if (!message.empty()) {
+            if (decides && s != reports::Status::pass) {
+                messages_.insert(messages_.begin(), std::move(message));
+            } else {
+                messages_.push_back(std::move(message));
+            }
+        }
+        if (decides) {
             status_ = s;
             decided_ = true;
         }
