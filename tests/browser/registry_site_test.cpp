@@ -35,79 +35,18 @@
 #include <vector>
 
 #include "../support/sample_registry.hpp"
+#include "browser_support.hpp"
 #include "vft/reports/site.hpp"
 
 namespace fs = std::filesystem;
 
+using namespace vft::test::browser;
+
 namespace {
-
-int failures = 0;
-
-void check(bool ok, const std::string& what) {
-    std::cout << (ok ? "ok   " : "FAIL ") << what << "\n";
-    if (!ok) ++failures;
-}
-
-std::string find_chromium() {
-    const char* path = std::getenv("PATH");
-    std::stringstream ss(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(ss, dir, ':'))
-        for (const char* name : {"chromium", "chromium-browser"}) {
-            const fs::path p = fs::path(dir) / name;
-            if (::access(p.c_str(), X_OK) == 0) return p.string();
-        }
-    return {};
-}
-
-// Runs argv with stdout to `out` and stderr to `err`; waits at most `limit` (then kills it).
-int run(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
-        std::chrono::seconds limit) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, STDOUT_FILENO);
-        dup2(e, STDERR_FILENO);
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    const auto until = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (true) {
-        const pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if (std::chrono::steady_clock::now() > until) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return -2;
-        }
-        // Polling a child's exit with a deadline (no fixed sleep decides the outcome).
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void spit(const fs::path& p, const std::string& s) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out << s;
-}
-
-std::string attr(xmlNode* n, const char* name) {
-    xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-    std::string s = v ? reinterpret_cast<const char*>(v) : "";
-    xmlFree(v);
-    return s;
 }
 
 std::string text(xmlNode* n) {
@@ -115,13 +54,6 @@ std::string text(xmlNode* n) {
     std::string s = t ? reinterpret_cast<const char*>(t) : "";
     xmlFree(t);
     return s;
-}
-
-void walk(xmlNode* n, const std::function<void(xmlNode*)>& f) {
-    for (; n; n = n->next) {
-        if (n->type == XML_ELEMENT_NODE) f(n);
-        walk(n->children, f);
-    }
 }
 
 // What the page's DOM showed after its scripts ran.

@@ -2,6 +2,7 @@
 // lowBoundary(), highBoundary(), precision(), comparable(); and type() (reflection, §10).
 #include <rapidjson/document.h>
 
+#include "calendar.hpp"
 #include "fhirpath/engine.hpp"
 
 namespace vft::fhirpath::detail {
@@ -80,16 +81,10 @@ int digits_of(const Temporal& t) {
     }
 }
 
-int month_days(int y, int m) {
-    static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-    return kDays[(m - 1) % 12];
-}
-
 Temporal temporal_boundary(Temporal t, Prec target, bool high) {
     if (t.prec == Prec::hour) t.prec = Prec::minute;  // T08 means T08:00 (FHIR has no hour-only)
     if (t.prec < Prec::month) t.month = high ? 12 : 1;
-    if (t.prec < Prec::day) t.day = high ? month_days(t.year, t.month) : 1;
+    if (t.prec < Prec::day) t.day = high ? days_in_month(t.year, t.month) : 1;
     if (t.prec < Prec::hour) t.hour = high ? 23 : 0;
     if (t.prec < Prec::minute) t.minute = high ? 59 : 0;
     if (t.prec < Prec::second) t.second = high ? 59 : 0;
