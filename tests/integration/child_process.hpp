@@ -61,10 +61,13 @@ class Child {
         }
         return false;
     }
-    void kill9() {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
+    // SIGKILL; true when the signal ended a running process (it had not exited on its own).
+    bool kill9() {
+        const int rc = kill(pid_, SIGKILL);
+        int status = 0;
+        waitpid(pid_, &status, 0);
         pid_ = -1;
+        return rc == 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
     }
     int wait_exit(std::chrono::steady_clock::duration within) {
         const auto until = std::chrono::steady_clock::now() + within;
@@ -72,6 +75,7 @@ class Child {
             int status = 0;
             if (waitpid(pid_, &status, WNOHANG) == pid_) {
                 pid_ = -1;
+                drain();  // what it wrote before exiting, up to EOF
                 return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             }
             wait_line("\x01", std::chrono::milliseconds(20));

@@ -28,6 +28,7 @@
 
 #include "../support/closed_port.hpp"
 #include "../support/files.hpp"
+#include "child_process.hpp"
 #include "process.hpp"
 #include "vft/outbox/outbox.hpp"
 
@@ -42,90 +43,7 @@ constexpr unsigned kKeys = 20;
 constexpr int kKills = 200;
 
 // The sender as a child process whose stdout lines can be awaited with a deadline.
-class Sender {
-  public:
-    explicit Sender(const std::vector<std::string>& argv) {
-        int out[2];
-        REQUIRE(pipe(out) == 0);
-        pid_ = fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            dup2(out[1], STDOUT_FILENO);
-            close(out[0]);
-            close(out[1]);
-            std::vector<char*> args;
-            for (const auto& a : argv)
-                args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            execv(args[0], args.data());
-            _exit(127);
-        }
-        close(out[1]);
-        fd_ = out[0];
-    }
-    Sender(const Sender&) = delete;
-    Sender& operator=(const Sender&) = delete;
-    ~Sender() {
-        if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (fd_ >= 0) close(fd_);
-    }
-
-    // Reads output until a line starting with `prefix` arrives; false at EOF or the deadline.
-    bool wait_line(const std::string& prefix, Clock::duration within) {
-        const auto until = Clock::now() + within;
-        while (Clock::now() < until) {
-            for (size_t nl; (nl = buf_.find('\n')) != std::string::npos;) {
-                const std::string line = buf_.substr(0, nl);
-                buf_.erase(0, nl + 1);
-                lines_.push_back(line);
-                if (line.rfind(prefix, 0) == 0) return true;
-            }
-            pollfd p{fd_, POLLIN, 0};
-            if (poll(&p, 1, 50) <= 0) continue;
-            char c[512];
-            const ssize_t n = read(fd_, c, sizeof c);
-            if (n <= 0) return false;
-            buf_.append(c, static_cast<size_t>(n));
-        }
-        return false;
-    }
-
-    // SIGKILL; true when the signal ended a running process (it had not exited on its own).
-    bool kill9() {
-        const int rc = kill(pid_, SIGKILL);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return rc == 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    }
-
-    // Waits for the exit (polling with a deadline); the exit code, or -1.
-    int wait_exit(Clock::duration within) {
-        const auto until = Clock::now() + within;
-        while (Clock::now() < until) {
-            int status = 0;
-            const pid_t r = waitpid(pid_, &status, WNOHANG);
-            if (r == pid_) {
-                pid_ = -1;
-                wait_line("\x01", 5s);  // what it wrote before exiting, up to EOF
-                return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            }
-            wait_line("\x01", 20ms);  // drain output meanwhile
-        }
-        return -1;
-    }
-
-    const std::vector<std::string>& lines() const { return lines_; }
-
-  private:
-    pid_t pid_ = -1;
-    int fd_ = -1;
-    std::string buf_;
-    std::vector<std::string> lines_;
-};
+using Sender = vft::test::Child;
 
 struct JournalRow {
     std::string identifier;

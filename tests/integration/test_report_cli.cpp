@@ -17,61 +17,16 @@
 #include <vector>
 
 #include "../support/sample_report.hpp"
+#include "cli_run.hpp"
 #include "vft/reports/output.hpp"
 
 namespace fs = std::filesystem;
+using vft::test::Run;
+using vft::test::run_vft;
+using vft::test::slurp;
+using vft::test::TempDir;
 
 namespace {
-
-struct Run {
-    int exit = -1;
-    std::string out;  // stdout and stderr
-};
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s)
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-// Runs the vft binary with `args` and an isolated HOME (the default registry lives there).
-Run run_vft(const std::vector<std::string>& args, const fs::path& home) {
-    std::string cmd = "HOME=" + quote(home.string()) + " XDG_DATA_HOME= " + quote(VFT_CLI_PATH);
-    for (const auto& a : args)
-        cmd += " " + quote(a);
-    cmd += " 2>&1";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
-
-struct TempDir {
-    fs::path path;
-    explicit TempDir(const std::string& name) {
-        path = fs::temp_directory_path() / ("vft-" + name + "-" + std::to_string(::getpid()));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void spit(const fs::path& p, const std::string& s) {
     std::ofstream(p, std::ios::binary) << s;
