@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   rapidjson-dev libvalijson-dev libcli11-dev catch2 libcpp-httplib-dev libmicrohttpd-dev
   libxml2-dev libxml2-utils libssl-dev libsqlite3-dev libcurl4-openssl-dev
-  clang libclang-rt-14-dev
+  clang clang-format libclang-rt-14-dev
   python3 python3-jsonschema  # python3: tests/docs/extract_blocks.py (docs.compile) too
 )
 # python3: the spec compiler (scripts/specc) and its tests; npm: scripts/update-specs.sh fetches

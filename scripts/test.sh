@@ -11,6 +11,9 @@ phase() { echo "== [$(date +%T), ${SECONDS}s] $*"; }  # elapsed time per phase, 
 phase "compiled FHIR model = what the spec compiler generates (npm; fails if unreachable)"
 scripts/update-specs.sh --check
 
+phase "formatting (clang-format --dry-run -Werror on every tracked C++ file)"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
 phase "dev build (Werror) + all tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j "$jobs"

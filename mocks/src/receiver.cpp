@@ -399,9 +399,7 @@ struct Receiver::Impl {
     // A write is under load when it is the second of two overlapping writes (detail::WritePairs:
     // deterministic, no timing window decides; a write alone waits at most 1 s for a pair). One
     // client writing in sequence is never under load.
-    bool under_load(const http::Request&, const InFlight&) {
-        return write_pairs.second_of_pair();
-    }
+    bool under_load(const http::Request&, const InFlight&) { return write_pairs.second_of_pair(); }
 
     // Journals a judged message (once per identifier) with the resources it brings, and answers
     // with the outcome of its first submission.
