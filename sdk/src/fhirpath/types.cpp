@@ -93,7 +93,8 @@ class InferredModel final : public TypeModel {
     }
 };
 
-// The compiled R4 model (h20's vft::detail::FhirModel) behind the TypeModel interface.
+// The compiled R4 model (vft::detail::FhirModel, sdk/src/fhir/model.hpp) behind the TypeModel
+// interface.
 class R4Model final : public TypeModel {
   public:
     explicit R4Model(const vft::detail::FhirModel& m) : m_(m) {}
