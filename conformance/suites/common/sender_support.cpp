@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 
+#include "conformance_detail.hpp"
 #include "vft/auth/key.hpp"
 
 namespace vft::conformance::suites {
@@ -404,8 +405,7 @@ void judge_resent(TestContext& ctx, Outcome& out, const Scenario& s, const Obser
 
 void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
                      const std::string& path_glob) {
-    std::string prefix = suite.suite_id() + ".sender";
-    std::replace(prefix.begin(), prefix.end(), '-', '_');
+    const std::string prefix = detail::suite_dir(suite.suite_id()) + ".sender";
     suite.add(
         {.id = prefix + ".faults.unavailable_retried_same_identifier",
          .title = "After 503 Service Unavailable the message is resent with the same identifier, "
