@@ -135,6 +135,12 @@ bool built_xml(Outcome& out, const Result<Message>& m) {
 
 // ---- auth -------------------------------------------------------------------------------------
 
+constexpr const char* kRefNoToken = "RFC 6750 §3.1 (invalid_request / no token: 401)";
+constexpr const char* kRefExpired = "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token";
+constexpr const char* kRefBadSignature = "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token";
+constexpr const char* kRefScope =
+    "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision (docs/mocks.md)";
+
 // A valid note sent with a deliberately bad credential must be refused before it is read: HTTP
 // `status` (401, or for a token without the scope 403/401). The KITH endpoint takes HelseID
 // Bearer tokens (no DPoP) with scope nhn:kith/api (docs/mocks.md). The body of the refusal is
@@ -163,40 +169,35 @@ void register_kith_receiver_tests(RoleTests& suite) {
     suite.add({.id = "kith.auth.no_token_rejected",
                .title = "A note sent without an access token is refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 6750 §3.1 (invalid_request / no token: 401)",
+               .spec_ref = kRefNoToken,
                .rules = {"AUTH-TOKEN-001"},
                .needs = {Need::helseid}},
-              auth_check(TokenKind::none, 401, "no Authorization header",
-                         "RFC 6750 §3.1 (invalid_request / no token: 401)"));
+              auth_check(TokenKind::none, 401, "no Authorization header", kRefNoToken));
     suite.add({.id = "kith.auth.expired_token_rejected",
                .title = "A note sent with an expired access token is refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token",
+               .spec_ref = kRefExpired,
                .rules = {"AUTH-TOKEN-002"},
                .needs = {Need::test_tokens}},
-              auth_check(TokenKind::expired, 401, "an expired token",
-                         "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token"));
+              auth_check(TokenKind::expired, 401, "an expired token", kRefExpired));
     suite.add({.id = "kith.auth.bad_signature_rejected",
                .title = "A note sent with a token whose signature does not verify is "
                         "refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token",
+               .spec_ref = kRefBadSignature,
                .rules = {"AUTH-TOKEN-003"},
                .needs = {Need::test_tokens}},
               auth_check(TokenKind::bad_signature, 401, "a token whose signature does not verify",
-                         "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token"));
-    suite.add({.id = "kith.auth.wrong_scope_rejected",
-               .title = "A note sent with a token without the scope nhn:kith/api is refused (403, "
-                        "or 401 for a "
-                        "token of another API)",
-               .module = "auth",
-               .spec_ref = "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision "
-                           "(docs/mocks.md)",
-               .rules = {"AUTH-SCOPE-001"},
-               .needs = {Need::test_tokens}},
-              auth_check(TokenKind::wrong_scope, 403, "a token without scope nhn:kith/api",
-                         "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision "
-                         "(docs/mocks.md)"));
+                         kRefBadSignature));
+    suite.add(
+        {.id = "kith.auth.wrong_scope_rejected",
+         .title = "A note sent with a token without the scope nhn:kith/api is refused (403, "
+                  "or 401 for a token of another API)",
+         .module = "auth",
+         .spec_ref = kRefScope,
+         .rules = {"AUTH-SCOPE-001"},
+         .needs = {Need::test_tokens}},
+        auth_check(TokenKind::wrong_scope, 403, "a token without scope nhn:kith/api", kRefScope));
 
     suite.add({.id = "kith.apprec.valid_note_status_ok",
                .title = "A valid Dialogmelding note is acknowledged with AppRec status 1 (OK) for "
