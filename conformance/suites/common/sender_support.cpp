@@ -409,8 +409,7 @@ void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario
     suite.add(
         {.id = prefix + ".faults.unavailable_retried_same_identifier",
          .title = "After 503 Service Unavailable the message is resent with the same identifier, "
-                  "backing "
-                  "off",
+                  "backing off",
          .module = module,
          .spec_ref = "DESIGN.md duplicates; docs/transport.md retries",
          .rules = {"VFT-SEND-001", "VFT-SEND-002"}},
@@ -443,8 +442,7 @@ void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario
                      }));
     suite.add({.id = prefix + ".faults.dropped_connection_retried",
                .title = "When the connection drops after the receiver stored the message, the "
-                        "resend reuses the "
-                        "identifier and nothing is journaled twice",
+                        "resend reuses the identifier and nothing is journaled twice",
                .module = module,
                .spec_ref = "DESIGN.md duplicates",
                .rules = {"VFT-SEND-001", "VFT-SEND-004"}},

@@ -39,8 +39,7 @@ void add_duplicates(RoleTests& suite) {
 
     suite.add({.id = "jft.duplicates.concurrent_submissions_same_answer_stored_once",
                .title = "A Bundle submitted by eight clients at the same moment (one identifier) "
-                        "gets one answer "
-                        "(the same status URL) and is stored once",
+                        "gets one answer (the same status URL) and is stored once",
                .module = "dho",
                .spec_ref = kRefDuplicatesConcurrent,
                .rules = {"JFT-API-007"}},

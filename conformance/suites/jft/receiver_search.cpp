@@ -11,8 +11,7 @@ void add_search(RoleTests& suite) {
     suite.add(
         {.id = "jft.search.paging_returns_each_once",
          .title = "Paging through search results (_count and cursor) returns every submitted note "
-                  "exactly "
-                  "once",
+                  "exactly once",
          .module = "dho",
          .spec_ref = kRefSearch,
          .rules = {"JFT-API-004"}},

@@ -103,8 +103,7 @@ void add_submit(RoleTests& suite) {
     suite.add(
         {.id = "jft.status.lifecycle_registered_read_journaled",
          .title = "The status of a submitted note goes registered → read → journaled as the EPJ "
-                  "reads and "
-                  "acknowledges it",
+                  "reads and acknowledges it",
          .module = "dho",
          .spec_ref = kRefStatus,
          .rules = {"JFT-API-002", "JFT-API-003"}},

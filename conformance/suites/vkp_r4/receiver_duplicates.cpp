@@ -72,8 +72,7 @@ void add_concurrent_duplicates(RoleTests& s) {
     s.add(
         {.id = "vkp_r4.duplicates.concurrent_submissions_journaled_once",
          .title = "A bundle submitted by eight clients at the same moment (one Bundle.identifier) "
-                  "gets the "
-                  "same answer each time and is journaled once",
+                  "gets the same answer each time and is journaled once",
          .spec_ref = "specs/DECISIONS.md duplicates; DESIGN.md duplicates (also when resends "
                      "arrive at once)"},
         [](TestContext& ctx, Outcome& o) {
