@@ -128,8 +128,9 @@ struct Spec {
     std::unique_ptr<valijson::Schema> schema;
     StructureIndex structure;
     std::vector<VitalSign> vital_signs;
-    std::map<std::string, std::unique_ptr<xmlSchema, XmlSchemaDeleter>> xsd;  // namespace -> schema
-    std::map<std::string, std::string> xsd_names;  // namespace -> "MsgHead-v1_2.xsd"
+    // The official KITH XSDs compiled as one set (every root namespace, their imports).
+    std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;
+    std::map<std::string, std::string> xsd_names;  // root namespace -> "MsgHead-v1_2.xsd"
     // Rules the validator applies by itself (parsing, structure, codes, identifiers, KITH):
     // their severity, message and hint still come from the spec files.
     std::unordered_map<std::string, Rule> builtins;
