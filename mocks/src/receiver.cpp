@@ -1152,7 +1152,7 @@ struct Receiver::Impl {
                             : "";
                     out +=
                         (i ? "," : "") + std::string(R"({"fullUrl":)") + escape(full_url) +
-                        R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId","valueUri":)" +
+                        R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryIdExtension","valueUri":)" +
                         escape(full_url) + "}],";
                     auto bad = by_entry.find(i);
                     if (bad == by_entry.end()) {

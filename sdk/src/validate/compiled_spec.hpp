@@ -105,6 +105,9 @@ struct VitalSign {
     std::vector<std::pair<std::string, std::string>> codes;  // (system, code)
     VitalSignValue value;
     std::vector<VitalSignComponent> components;
+    // Based on one of R4's vital-signs profiles: effective[x] 1..1 and vs-2 (a value, a
+    // component or a dataAbsentReason) hold; the score profiles constrain only the code.
+    bool r4_vital = false;
 };
 
 struct XmlSchemaDeleter {

@@ -537,6 +537,8 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
                 vs.profile_url = base + vs.id;
                 vs.codes = codings(member(v, "codes"));
                 vs.value = parse_vs_value(member(v, "value"));
+                if (const JValue* r4 = member(v, "r4VitalSign"); r4 && r4->IsBool())
+                    vs.r4_vital = r4->GetBool();
                 if (const JValue* comps = member(v, "components"); comps && comps->IsArray())
                     for (const auto& c : comps->GetArray())
                         vs.components.push_back({std::string(str_member(c, "name")),
