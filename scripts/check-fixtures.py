@@ -241,6 +241,14 @@ def load_codesystems():
                 walk(c.get("concept", []))
         walk(cs.get("concept", []))
         out[cs["url"]] = codes
+    # Coding.system URLs a published profile fixes for a CodeSystem (package.json
+    # codingSystemAliases): the same codes, no CODE-003.
+    for path in glob.glob(os.path.join(REPO, "specs", "*", "package.json")):
+        with open(path, encoding="utf-8") as f:
+            pkg = json.load(f)
+        for alias, target in pkg.get("codingSystemAliases", {}).items():
+            if target in out:
+                out[alias] = out[target]
     return out
 
 
@@ -358,7 +366,7 @@ class Predictor:
             if not (isinstance(d.get("system"), str) and "code" in d):
                 continue
             system = d["system"]
-            if "/ValueSet/" in system:
+            if "/ValueSet/" in system and system not in self.cs:
                 warns.add("CODE-003")
                 system = system.replace("/ValueSet/", "/CodeSystem/")
             codes = self.cs.get(system)

@@ -585,8 +585,9 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                 } else if (const JValue* disp = member(v, "display");
                            disp && disp->IsString() && str(disp) != d->second) {
                     sink_.add("CODE-002", path + ".display",
-                              "display " + quote(str(disp)) + " differs from the code system's " +
-                                  quote(d->second));
+                              "display " + quote(str(disp)) +
+                                  " differs from the official display " + quote(d->second) +
+                                  " of " + sys + " code " + quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {

@@ -524,6 +524,25 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
         build_structure_index(*d, spec->structure);
     }
 
+    // A Coding.system a published profile fixes to another URL than its CodeSystem's (the
+    // severity-level extension fixes the ValueSet URL, domain §6 item 4): the package's
+    // "codingSystemAliases" maps it to the CodeSystem, whose codes and displays it then has.
+    for (const auto& [pkg, manifest] : manifests) {
+        const JValue* aliases = member(manifest, "codingSystemAliases");
+        if (!aliases || !aliases->IsObject()) continue;
+        for (const auto& a : aliases->GetObject()) {
+            auto target = spec->codesystems.find(std::string(str(&a.value)));
+            if (target == spec->codesystems.end())
+                return spec_error(errc::spec_malformed,
+                                  "codingSystemAliases names an unknown CodeSystem '" +
+                                      std::string(str(&a.value)) + "'",
+                                  pkg + "/package.json");
+            CodeSystem alias = target->second;
+            alias.url = a.name.GetString();
+            spec->codesystems[alias.url] = std::move(alias);
+        }
+    }
+
     // PMD vital signs.
     if (auto it = files.find("pmd/vital-signs.json"); it != files.end()) {
         auto d = parse(it->first, it->second);
