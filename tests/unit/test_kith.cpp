@@ -422,7 +422,7 @@ TEST_CASE("invalid AppRec input is refused with the documented code", "[kith]") 
 }
 
 // Issue 13 item 5: MsgHead declares OrganisationName as xs:string (the official
-// MsgHead-v1_2.xsd and specs/kith/xsd alike), so <OrganisationName/> is valid; the validator said
+// MsgHead-v1_2.xsd in specs/upstream/kith-xsd), so <OrganisationName/> is valid; the validator said
 // so while the AppRec for it could not be built (the mock answered 500). The party an AppRec
 // answers is now written as its message gave it (AppRec's Inst/Name and Inst/Id are optional).
 TEST_CASE("an empty sender OrganisationName is valid and gets an AppRec", "[kith][apprec]") {

@@ -1,5 +1,5 @@
 // MsgHead 1.2 + Dialogmelding 1.1 Notat with libxml2's tree API. Element names, order, code
-// system OIDs and display texts follow specs/kith/xsd and the valid fixture
+// system OIDs and display texts follow specs/upstream/kith-xsd and the valid fixture
 // fixtures/messages/valid/kith/msghead-dialog-notat.xml.
 #include "vft/kith/dialog_message.hpp"
 
