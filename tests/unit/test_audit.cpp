@@ -113,3 +113,75 @@ TEST_CASE("audit: the severity extension's coding.system is the ValueSet URL it 
     CHECK(find_rule(bad_code, "VKP-DI-004"));
     CHECK(find_rule(bad_code, "CODE-001"));
 }
+
+namespace {
+// A one-entry PMD batch: the Observation's profile, code, value and effective part given.
+std::string pmd_batch(const std::string& profile, const std::string& code,
+                      const std::string& value_and_effective) {
+    return R"({"resourceType":"Bundle","identifier":{"system":"https://www.nhn.no/komlink/bundle-identifier","value":"urn:uuid:eea5cf98-d839-5eb2-9bf4-d02698656c8b"},"type":"batch",
+  "entry":[{"fullUrl":"urn:uuid:93bcead0-0d12-5284-baf3-947b5fea1dee","resource":{"resourceType":"Observation",
+  "meta":{"profile":["http://hl7.no/fhir/vkpobservation/StructureDefinition/)" +
+           profile + R"("]},"status":"final","code":{"coding":[)" + code + R"(]},
+  "subject":{"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.2","value":"52854812335"},"display":"Piotr Kowalski"},
+  "performer":[{"type":"Practitioner","identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"01686014416"},"display":"Nina Fjeld"},
+   {"type":"Organization","identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.101","value":"312229544"},"display":"Kommune"}])" +
+           value_and_effective + R"(},"request":{"method":"POST","url":"Observation"}}]})";
+}
+const char* kNews2 =
+    R"({"system":"http://snomed.info/sct","code":"1104051000000101","display":"Royal College of Physicians NEWS2 (National Early Warning Score 2) total score"})";
+const char* kHeart = R"({"system":"http://loinc.org","code":"8867-4","display":"Heart rate"})";
+const char* kWhen = R"(,"effectiveDateTime":"2026-03-03T19:42:10+01:00")";
+}  // namespace
+
+TEST_CASE("audit: PMD units, value and time as the published profiles have them",
+          "[validator][audit][pmd]") {
+    const ValidateOptions pmd{Level::strict, "pmd"};
+    // The score profiles (vkp-Observation based) constrain only the code: a unitless score
+    // without effective[x] is valid (the IG's examples send unitless scores).
+    const auto score = validator().validate(
+        pmd_batch("vkp-Observation-NEWS2score", kNews2, R"(,"valueQuantity":{"value":5})"), pmd);
+    INFO(score.to_operation_outcome());
+    CHECK_FALSE(find_rule(score, "PMD-008"));
+    CHECK_FALSE(find_rule(score, "PMD-010"));
+    CHECK_FALSE(find_rule(score, "PMD-011"));
+    CHECK(score.valid());
+    // Heart rate (based on R4 heartrate): /min fixed, effective[x] 1..1, vs-2.
+    const auto heart = validator().validate(
+        pmd_batch(
+            "vkp-Observation-Heartrate", kHeart,
+            std::string(
+                R"(,"valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"})") +
+                kWhen),
+        pmd);
+    INFO(heart.to_operation_outcome());
+    CHECK(heart.issues.empty());
+    const auto no_time = validator().validate(
+        pmd_batch(
+            "vkp-Observation-Heartrate", kHeart,
+            R"(,"valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"})"),
+        pmd);
+    CHECK(find_rule(no_time, "PMD-010"));
+    const auto per_hour = validator().validate(
+        pmd_batch(
+            "vkp-Observation-Heartrate", kHeart,
+            std::string(
+                R"(,"valueQuantity":{"value":4320,"unit":"/h","system":"http://unitsofmeasure.org","code":"/h"})") +
+                kWhen),
+        pmd);
+    CHECK(find_rule(per_hour, "PMD-008"));
+    const auto no_value =
+        validator().validate(pmd_batch("vkp-Observation-Heartrate", kHeart, kWhen), pmd);
+    CHECK(find_rule(no_value, "PMD-011"));
+    // Blood glucose has no published profile: judged by vkp-Observation, mmol/l as in the IG.
+    const auto glucose = validator().validate(
+        pmd_batch(
+            "vkp-Observation",
+            R"({"system":"http://loinc.org","code":"15074-8","display":"Glucose [Moles/volume] in Blood"})",
+            std::string(
+                R"(,"valueQuantity":{"value":6.3,"unit":"mmol/l","system":"http://unitsofmeasure.org","code":"mmol/l"})") +
+                kWhen),
+        pmd);
+    INFO(glucose.to_operation_outcome());
+    CHECK_FALSE(find_rule(glucose, "PMD-008"));
+    CHECK(glucose.valid());
+}
