@@ -2,6 +2,7 @@
 #include "sender_context.hpp"
 
 #include "conformance_detail.hpp"
+#include "operator_mode.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -297,57 +298,79 @@ struct CommandResult {
     int exit_code = -1;
     std::string error;  // set when it did not exit by itself
     std::string stderr_tail;
+    std::string stdout_text;  // what it printed, up to kMaxStdout (the adapter's reports)
+    bool stdout_cut = false;
     int64_t elapsed_ms = 0;
 };
+
+constexpr size_t kMaxStdout = 1u << 20;
 
 CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
                           std::chrono::seconds timeout) {
     CommandResult r;
-    int err[2];
+    int err[2], out[2];
     if (pipe(err) != 0) {
+        r.error = "could not start: no pipe";
+        return r;
+    }
+    if (pipe(out) != 0) {
+        close(err[0]);
+        close(err[1]);
         r.error = "could not start: no pipe";
         return r;
     }
     const auto t0 = std::chrono::steady_clock::now();
     const pid_t pid = fork();
     if (pid < 0) {
-        close(err[0]);
-        close(err[1]);
+        for (int fd : {err[0], err[1], out[0], out[1]})
+            close(fd);
         r.error = "could not start: fork failed";
         return r;
     }
     if (pid == 0) {
         setpgid(0, 0);  // its own process group, so a timeout ends everything it started
         dup2(err[1], STDERR_FILENO);
+        dup2(out[1], STDOUT_FILENO);
         const int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-        }
-        close(err[0]);
-        close(err[1]);
+        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        for (int fd : {err[0], err[1], out[0], out[1]})
+            close(fd);
         if (!dir.empty() && chdir(dir.c_str()) != 0) _exit(126);
         execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     setpgid(pid, pid);
     close(err[1]);
+    close(out[1]);
     const auto until = t0 + timeout;
-    bool open_pipe = true;
+    bool open_pipe = true, open_out = true;
+    auto read_out = [&] {
+        char buf[4096];
+        const ssize_t n = read(out[0], buf, sizeof buf);
+        if (n <= 0) return false;
+        const size_t room = kMaxStdout - std::min(kMaxStdout, r.stdout_text.size());
+        r.stdout_text.append(buf, std::min(room, static_cast<size_t>(n)));
+        r.stdout_cut = r.stdout_cut || static_cast<size_t>(n) > room;
+        return true;
+    };
     int status = 0;
     bool exited = false;
     while (true) {
-        if (open_pipe) {
-            pollfd p{err[0], POLLIN, 0};
-            if (poll(&p, 1, 50) > 0) {
-                char buf[4096];
-                const ssize_t n = read(err[0], buf, sizeof buf);
-                if (n <= 0) {
-                    open_pipe = false;
-                } else {
-                    r.stderr_tail.append(buf, static_cast<size_t>(n));
-                    if (r.stderr_tail.size() > 8192)
-                        r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
+        if (open_pipe || open_out) {
+            pollfd p[2] = {{open_out ? out[0] : -1, POLLIN, 0},
+                           {open_pipe ? err[0] : -1, POLLIN, 0}};
+            if (poll(p, 2, 50) > 0) {
+                if (p[0].revents != 0) open_out = read_out();
+                if (p[1].revents != 0) {
+                    char buf[4096];
+                    const ssize_t n = read(err[0], buf, sizeof buf);
+                    if (n <= 0) {
+                        open_pipe = false;
+                    } else {
+                        r.stderr_tail.append(buf, static_cast<size_t>(n));
+                        if (r.stderr_tail.size() > 8192)
+                            r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
+                    }
                 }
             }
         }
@@ -355,7 +378,7 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
             exited = true;
             break;
         }
-        if (!open_pipe) {
+        if (!open_pipe && !open_out) {
             pollfd none{-1, 0, 0};
             poll(&none, 0, 20);  // waiting for the child to be reaped; bounded by the deadline
         }
@@ -373,6 +396,10 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
     while ((n = read(err[0], buf, sizeof buf)) > 0)
         r.stderr_tail.append(buf, static_cast<size_t>(n));
     close(err[0]);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    while (read_out()) {
+    }
+    close(out[0]);
     if (r.stderr_tail.size() > 4096) r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
     if (exited) {
         if (WIFEXITED(status))
@@ -384,6 +411,23 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
             .count();
     return r;
+}
+
+// What the trigger command printed on stdout (an adapter's reports, e.g. the KITH AppRec line),
+// recorded right after its run: method STDOUT, the trigger's url, response body = stdout.
+reports::Exchange stdout_exchange(const reports::Exchange& trigger, const CommandResult& r) {
+    reports::Exchange x;
+    x.direction = "outbound";
+    x.method = kStdoutMethod;
+    x.url = trigger.url;
+    x.note = "trigger stdout";
+    // Sorted after the requests the command made: its end, not its start.
+    x.started = rfc3339_ms(Clock::now());
+    x.status = trigger.status;
+    x.response_headers.push_back({"Content-Type", "text/plain"});
+    x.response_body = mask_person_ids(r.stdout_text);
+    if (r.stdout_cut) x.error = "stdout cut at " + std::to_string(kMaxStdout) + " bytes";
+    return x;
 }
 
 std::string safe_name(std::string_view id) {
@@ -402,7 +446,13 @@ Result<void> trigger_result(const reports::Exchange& recorded) {
     for (const auto& h : recorded.response_headers)
         if (h.name == "X-Exit-Code") exit_code = h.value;
     if (recorded.error.empty() && exit_code == "0") return {};
+    bool manual = false;  // operator mode: a person, not a command, was asked
+    for (const auto& h : recorded.request_headers)
+        manual = manual || (h.name == "X-Vft-Operator" && h.value == "manual");
     std::string why = !recorded.error.empty() ? recorded.error : "exited with " + exit_code;
+    if (manual)
+        return Error{
+            std::string(errc::conf_trigger), "operator mode: " + why, recorded.url, "", 0, false};
     std::string tail = recorded.response_body;
     if (tail.size() > 600) tail = "…" + tail.substr(tail.size() - 600);
     return Error{std::string(errc::conf_trigger),
@@ -504,7 +554,7 @@ struct SenderContext::Impl {
         std::string scopes;
         for (const char* scope : {"nhn:vkp/api/user/bundle.write", "nhn:vkp/api/user/patient.read",
                                   "nhn:vkp/api/user/episodeofcare.read",
-                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api"})
+                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api", "nhn:kith/api"})
             scopes += std::string(scopes.empty() ? "" : ",") + json_string(scope);
         mocks::TokenServiceOptions to;
         to.clients_json = R"({"clients":[{"client_id":)" + json_string(sut.auth.client_id) +
@@ -705,7 +755,25 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     x.request_headers.push_back({"Content-Type", "application/json"});
     x.request_body = *json;
     x.started = rfc3339_ms(Clock::now());
-    const CommandResult r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    CommandResult r;
+    if (i.run.sut.manual()) {  // operator mode: a person makes the product act
+        x.request_headers.push_back({"X-Vft-Operator", "manual"});
+        OperatorTask task =
+            operator_task(*json, file.string(), std::chrono::seconds(i.run.sut.manual_timeout_s));
+        task.arrived = [&i] {
+            std::lock_guard lock(i.mu);
+            return static_cast<size_t>(
+                std::count_if(i.recorded.begin(), i.recorded.end(),
+                              [](const reports::Exchange& e) { return e.note == "endpoint"; }));
+        };
+        const OperatorOutcome o = operator_run(i.run.options.operator_prompt, task);
+        r.exit_code = o.confirmed ? 0 : -1;
+        r.error = o.error;
+        r.stderr_tail = o.text;
+        r.elapsed_ms = o.elapsed_ms;
+    } else {
+        r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    }
     x.elapsed_ms = r.elapsed_ms;
     x.error = r.error;
     if (r.error.empty()) {
@@ -718,6 +786,7 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     {
         std::lock_guard lock(i.mu);
         i.recorded.push_back(x);
+        if (!r.stdout_text.empty()) i.recorded.push_back(stdout_exchange(x, r));
     }
     i.read_back_journal();
     return result;

@@ -212,6 +212,13 @@ Result<Sut> Sut::parse(std::string_view json, std::filesystem::path dir) {
         }
     }
     VFT_TRY(get_string(d, "trigger", "", s.trigger, false));
+    if (d.HasMember("manual_timeout_s")) {
+        const auto& v = d["manual_timeout_s"];
+        if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > 86400)
+            return invalid("manual_timeout_s", "expected a whole number of seconds, 1 to 86400",
+                           "how long the runner waits for the operator per instruction");
+        s.manual_timeout_s = v.GetInt();
+    }
     return s;
 }
 

@@ -628,6 +628,8 @@ std::vector<TestCase> sender_tests(std::string_view suite) {
             "domain §2.8, §3.3", {"VFT-SEND-010", "VFT-SEND-012"}, measurements()));
         for (auto& f : fault_tests("pmd.sender", "pmd", measurements(), "/pmd"))
             t.push_back(std::move(f));
+    } else if (suite == "kith") {
+        return kith_sender_tests();
     }
     return t;
 }

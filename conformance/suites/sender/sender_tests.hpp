@@ -17,4 +17,8 @@ namespace vft::conformance::suites {
 // The sender-role test cases of `suite` (vkp-r4 | jft | pmd); empty for any other suite.
 [[nodiscard]] std::vector<TestCase> sender_tests(std::string_view suite);
 
+// The sender-role tests of suite kith (conformance/suites/kith/sender.cpp): a response centre
+// sends Dialogmelding in MsgHead and handles the AppRec.
+[[nodiscard]] std::vector<TestCase> kith_sender_tests();
+
 }  // namespace vft::conformance::suites
