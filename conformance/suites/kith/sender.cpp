@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "sender/sender_tests.hpp"
+#include "suites.hpp"
 #include "vft/kith/apprec.hpp"
 #include "vft/kith/dialog_message.hpp"
 
@@ -275,17 +275,9 @@ const std::string kText1 =
     "økt tilsyn neste døgn.";
 const std::string kText2 = "Oppfølging: brukeren er uskadd; alarmen er testet og virker. ÆØÅ æøå.";
 
-TestCase make(std::string id, std::string group, std::string title, std::string spec_ref,
-              std::vector<std::string> rules, std::function<void(TestContext&, Outcome&)> body) {
-    TestCase t;
-    t.id = std::move(id);
-    t.group = std::move(group);
-    t.module = "kith";
-    t.role = "sender";
-    t.title = std::move(title);
-    t.spec_ref = std::move(spec_ref);
-    t.rules = std::move(rules);
-    t.run = [body = std::move(body)](TestContext& ctx, Outcome& out) {
+// Every kith sender test: skipped without a trigger; pass when nothing failed.
+TestFn checked(std::function<void(TestContext&, Outcome&)> body) {
+    return [body = std::move(body)](TestContext& ctx, Outcome& out) {
         if (ctx.sut().trigger.empty()) {
             out.skip("the SUT file has no trigger command");
             return;
@@ -293,7 +285,6 @@ TestCase make(std::string id, std::string group, std::string title, std::string 
         body(ctx, out);
         if (!out.decided()) out.pass();
     };
-    return t;
 }
 
 std::string drop_fault(const char* action) {
@@ -327,14 +318,16 @@ void judge_dropped(TestContext& ctx, Outcome& out, const char* action) {
 
 }  // namespace
 
-std::vector<TestCase> kith_sender_tests() {
-    std::vector<TestCase> t;
-    t.push_back(make(
-        "kith.sender.note.delivered", "journaling",
-        "An instructed note arrives once as a valid MsgHead 1.2 with Dialogmelding 1.1, to the "
-        "instructed receiver, about the instructed patient, and is accepted (AppRec status 1)",
-        "domain §4; MsgHead-v1_2.xsd; dialogmelding-v1.1.xsd", {"KITH-XSD-001"},
-        [](TestContext& ctx, Outcome& out) {
+void register_kith_sender_tests(RoleTests& suite) {
+    suite.add(
+        {.id = "kith.sender.note.delivered",
+         .title = "An instructed note arrives once as a valid MsgHead 1.2 with Dialogmelding 1.1, "
+                  "to the instructed receiver, about the instructed patient, and is accepted "
+                  "(AppRec status 1)",
+         .module = "kith",
+         .spec_ref = "domain §4; MsgHead-v1_2.xsd; dialogmelding-v1.1.xsd",
+         .rules = {"KITH-XSD-001"}},
+        checked([](TestContext& ctx, Outcome& out) {
             size_t seen = 0;
             const Run r = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
             if (!r.triggered) out.fail(failure(r));
@@ -359,47 +352,53 @@ std::vector<TestCase> kith_sender_tests() {
                            "the receiver holds " + std::to_string(j->size()) +
                                " message(s); expected the note's MsgId once");
         }));
-    t.push_back(
-        make("kith.sender.note.fresh_msgid_per_message", "journaling",
-             "Two notes are two messages: each has a MsgId of its own",
-             "domain §4; specs/DECISIONS.md", {}, [](TestContext& ctx, Outcome& out) {
-                 size_t seen = 0;
-                 const Run a = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
-                 const Run b = act(ctx, kKnownFnr, kKnownName, kText2, "", seen);
-                 if (!a.triggered) out.fail(failure(a));
-                 if (!b.triggered) out.fail(failure(b));
-                 if (!out.expect(a.arrived.size() == 1 && b.arrived.size() == 1,
-                                 std::to_string(a.arrived.size()) + " and " +
-                                     std::to_string(b.arrived.size()) +
-                                     " request(s) arrived for the two notes; expected one each"))
-                     return;
-                 judge_requests(ctx, out, a, kKnownFnr, kText1);
-                 judge_requests(ctx, out, b, kKnownFnr, kText2);
-                 const auto ia = msg_ids(a), ib = msg_ids(b);
-                 if (ia.size() == 1 && ib.size() == 1)
-                     out.expect(*ia.begin() != *ib.begin(),
-                                "both notes carried MsgId '" + *ia.begin() +
-                                    "': a new message needs a MsgId of its own (the receiver takes "
-                                    "the second for a resend of the first)");
-             }));
-    t.push_back(
-        make("kith.sender.faults.dropped_connection_same_msgid", "faults",
-             "When the connection drops after the receiver stored the note (no AppRec "
-             "reached the sender), the resend carries the same MsgId and the note is "
-             "stored once",
-             "specs/DECISIONS.md (idempotency on MsgId)", {},
-             [](TestContext& ctx, Outcome& out) { judge_dropped(ctx, out, "drop-after"); }));
-    t.push_back(
-        make("kith.sender.faults.no_answer_same_msgid", "faults",
-             "When the connection drops before the receiver answered, the resend carries "
-             "the same MsgId",
-             "specs/DECISIONS.md (idempotency on MsgId)", {},
-             [](TestContext& ctx, Outcome& out) { judge_dropped(ctx, out, "drop-before"); }));
-    t.push_back(make(
-        "kith.sender.apprec.rejected_not_resent", "apprec",
-        "A note the AppRec rejected (status 2, E35: the patient is not known to the receiver) is "
-        "not sent again",
-        "kodeverk 8258; specs/DECISIONS.md", {}, [](TestContext& ctx, Outcome& out) {
+    suite.add({.id = "kith.sender.note.fresh_msgid_per_message",
+               .title = "Two notes are two messages: each has a MsgId of its own",
+               .module = "kith",
+               .spec_ref = "domain §4; specs/DECISIONS.md"},
+              checked([](TestContext& ctx, Outcome& out) {
+                  size_t seen = 0;
+                  const Run a = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
+                  const Run b = act(ctx, kKnownFnr, kKnownName, kText2, "", seen);
+                  if (!a.triggered) out.fail(failure(a));
+                  if (!b.triggered) out.fail(failure(b));
+                  if (!out.expect(a.arrived.size() == 1 && b.arrived.size() == 1,
+                                  std::to_string(a.arrived.size()) + " and " +
+                                      std::to_string(b.arrived.size()) +
+                                      " request(s) arrived for the two notes; expected one each"))
+                      return;
+                  judge_requests(ctx, out, a, kKnownFnr, kText1);
+                  judge_requests(ctx, out, b, kKnownFnr, kText2);
+                  const auto ia = msg_ids(a), ib = msg_ids(b);
+                  if (ia.size() == 1 && ib.size() == 1)
+                      out.expect(
+                          *ia.begin() != *ib.begin(),
+                          "both notes carried MsgId '" + *ia.begin() +
+                              "': a new message needs a MsgId of its own (the receiver takes "
+                              "the second for a resend of the first)");
+              }));
+    suite.add(
+        {.id = "kith.sender.faults.dropped_connection_same_msgid",
+         .title = "When the connection drops after the receiver stored the note (no AppRec "
+                  "reached the sender), the resend carries the same MsgId and the note is "
+                  "stored once",
+         .module = "kith",
+         .spec_ref = "specs/DECISIONS.md (idempotency on MsgId)"},
+        checked([](TestContext& ctx, Outcome& out) { judge_dropped(ctx, out, "drop-after"); }));
+    suite.add(
+        {.id = "kith.sender.faults.no_answer_same_msgid",
+         .title = "When the connection drops before the receiver answered, the resend "
+                  "carries the same MsgId",
+         .module = "kith",
+         .spec_ref = "specs/DECISIONS.md (idempotency on MsgId)"},
+        checked([](TestContext& ctx, Outcome& out) { judge_dropped(ctx, out, "drop-before"); }));
+    suite.add(
+        {.id = "kith.sender.apprec.rejected_not_resent",
+         .title = "A note the AppRec rejected (status 2, E35: the patient is not known to the "
+                  "receiver) is not sent again",
+         .module = "kith",
+         .spec_ref = "kodeverk 8258; specs/DECISIONS.md"},
+        checked([](TestContext& ctx, Outcome& out) {
             size_t seen = 0;
             const Run r = act(ctx, kUnknownFnr, kUnknownName, kText1, "", seen);
             if (!out.expect(!r.arrived.empty(),
@@ -419,11 +418,13 @@ std::vector<TestCase> kith_sender_tests() {
                     "a product should report the rejection");
             judge_requests(ctx, out, r, kUnknownFnr, kText1);
         }));
-    t.push_back(make(
-        "kith.sender.apprec.reported", "apprec",
-        "The AppRec's status and errors reach the product: the adapter reports status 1 for an "
-        "accepted note, and status 2 with error E35 for a rejected one",
-        "kodeverk 8258, 8221; specs/DECISIONS.md", {}, [](TestContext& ctx, Outcome& out) {
+    suite.add(
+        {.id = "kith.sender.apprec.reported",
+         .title = "The AppRec's status and errors reach the product: the adapter reports status 1 "
+                  "for an accepted note, and status 2 with error E35 for a rejected one",
+         .module = "kith",
+         .spec_ref = "kodeverk 8258, 8221; specs/DECISIONS.md"},
+        checked([](TestContext& ctx, Outcome& out) {
             size_t seen = 0;
             const Run ok = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
             const Run no = act(ctx, kUnknownFnr, kUnknownName, kText2, "", seen);
@@ -459,7 +460,6 @@ std::vector<TestCase> kith_sender_tests() {
             if (!no.triggered)
                 out.note("the trigger command reported the rejection (non-zero exit)");
         }));
-    return t;
 }
 
 }  // namespace vft::conformance::suites
