@@ -42,6 +42,12 @@ check("empty trigger", dict(operated, trigger=""), False)
 check("unknown module", dict(operated, modules=["alarms"]), False)
 check("helseid without client_id", dict(operated, auth={"type": "helseid", "private_key": "k"}),
       False)
+fixed = dict(operated, manual_endpoint="http://192.0.2.10:8443",
+             manual_token_service="http://192.0.2.10:8444")
+check("operator mode, fixed addresses", fixed, True)
+check("manual_endpoint without a port", dict(fixed, manual_endpoint="http://192.0.2.10"), False)
+check("manual_endpoint with a path", dict(fixed, manual_endpoint="http://h:1/api"), False)
+check("manual_token_service https", dict(fixed, manual_token_service="https://h:1"), False)
 receiver = {"name": "EPJ", "orgnr": "312229544"}
 check("receiver without base_url", receiver, False)
 check("receiver with base_url", dict(receiver, base_url="https://epj.example.no/api"), True)
@@ -58,5 +64,5 @@ for member in sorted(read - props):
 
 for p in problems:
     print("FAIL", p)
-print(f"{len(files)} SUT file(s) and 11 cases checked; {len(problems)} problem(s)")
+print(f"{len(files)} SUT file(s) and 15 cases checked; {len(problems)} problem(s)")
 sys.exit(1 if problems else 0)

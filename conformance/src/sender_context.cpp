@@ -47,6 +47,14 @@ reports::Exchange stdout_exchange(const reports::Exchange& trigger, const Comman
     return x;
 }
 
+// Operator mode with a fixed address (Sut::manual_endpoint, manual_token_service): where a proxy
+// listens; {"127.0.0.1", 0} (a free loopback port) otherwise.
+std::pair<std::string, int> listen_of(const Sut& sut, const std::string& url) {
+    if (!sut.manual() || url.empty()) return {"127.0.0.1", 0};
+    const auto colon = url.rfind(':');
+    return {url.substr(7, colon - 7), std::atoi(url.c_str() + colon + 1)};
+}
+
 std::string safe_name(std::string_view id) {
     std::string out;
     for (char c : id)
@@ -165,7 +173,8 @@ struct SenderContext::Impl {
     // of the test is recorded with it even when tests run in parallel.
     Result<std::string> start_token_service() {
         token_proxy = std::make_unique<RecordingProxy>("token service", mu, recorded, secrets);
-        auto proxy_url = token_proxy->start();
+        const auto [token_host, token_port] = listen_of(run.sut, run.sut.manual_token_service);
+        auto proxy_url = token_proxy->start(token_host, token_port);
         if (!proxy_url) return proxy_url.error();
         const Sut& sut = run.sut;
         std::string scopes;
@@ -202,7 +211,8 @@ struct SenderContext::Impl {
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
         receiver_proxy = std::make_unique<RecordingProxy>("endpoint", mu, recorded, secrets);
-        auto proxy_url = receiver_proxy->start();
+        const auto [host, port] = listen_of(run.sut, run.sut.manual_endpoint);
+        auto proxy_url = receiver_proxy->start(host, port);
         if (!proxy_url) return proxy_url.error();
         ro.public_url = *proxy_url;
         auto receiver_or = mocks::Receiver::create(ro);

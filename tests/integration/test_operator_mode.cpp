@@ -5,9 +5,12 @@
 // the operator acts on the prompt line, and the run ends when vft exits (the read deadline only
 // guards against a hung run). What arrives is judged as for a scripted sender, and the report is
 // marked operator-driven.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pty.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,8 +46,23 @@ struct Scratch {
     }
 };
 
+// A free loopback port (bound, read, released) for the fixed-address case.
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
 // A SUT file for the example sender in operator mode: no command, a person triggers it.
-fs::path manual_sut(const fs::path& dir) {
+// `extra`: more members (e.g. fixed addresses), each with a leading comma.
+fs::path manual_sut(const fs::path& dir, const std::string& extra = "") {
     auto key = auth::Key::generate(auth::Algorithm::es256);
     REQUIRE(key.ok());
     std::ofstream(dir / "sender.key.pem") << key->private_pem();
@@ -53,7 +71,8 @@ fs::path manual_sut(const fs::path& dir) {
         << R"( "orgnr": "312229544", "service_codes": ["TA"],)"
         << R"( "auth": {"type": "helseid", "client_id": "vft-example-sender",)"
         << R"( "private_key": "sender.key.pem"},)"
-        << R"( "modules": ["kith", "auth"], "trigger": "manual", "manual_timeout_s": 120})";
+        << R"( "modules": ["kith", "auth"], "trigger": "manual", "manual_timeout_s": 120)" << extra
+        << "}";
     return dir / "sut.json";
 }
 
@@ -280,4 +299,52 @@ TEST_CASE("operator mode: manual_timeout_s is read and checked", "[operator]") {
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().location == "manual_timeout_s");
     }
+    auto fixed = conformance::Sut::parse(
+        base + R"(,"manual_endpoint":"http://192.0.2.10:8443/","manual_token_service":)"
+               R"("http://192.0.2.10:8444"})",
+        "/tmp");
+    REQUIRE(fixed.ok());
+    CHECK(fixed->manual_endpoint == "http://192.0.2.10:8443");
+    CHECK(fixed->manual_token_service == "http://192.0.2.10:8444");
+    for (const char* bad : {"https://h:1", "http://h", "http://h:0", "http://h:70000",
+                            "http://h:1/api", "http://:8443"}) {
+        auto r = conformance::Sut::parse(base + R"(,"manual_endpoint":")" + bad + "\"}", "/tmp");
+        INFO(bad);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().location == "manual_endpoint");
+    }
+    auto not_manual = conformance::Sut::parse(
+        R"({"name":"x","orgnr":"312229544","trigger":"adapter {instruction}",)"
+        R"("manual_endpoint":"http://127.0.0.1:8443"})",
+        "/tmp");
+    REQUIRE_FALSE(not_manual.ok());
+    CHECK(not_manual.error().message == "only for operator mode");
+}
+
+TEST_CASE("operator mode: fixed addresses, so a device is set up once for every test",
+          "[operator]") {
+    Scratch scratch("fixed");
+    const int endpoint_port = free_port(), token_port = free_port();
+    const std::string endpoint = "http://127.0.0.1:" + std::to_string(endpoint_port);
+    const std::string token = "http://127.0.0.1:" + std::to_string(token_port);
+    const fs::path sut =
+        manual_sut(scratch.dir, R"(, "manual_endpoint": ")" + endpoint +
+                                    R"(", "manual_token_service": ")" + token + "\"");
+    const fs::path out = scratch.dir / "out";
+    const Session s = operate({"run", "--suite", "kith", "--role", "sender", "--sut", sut.string(),
+                               "--only", "kith.sender.note.*", "--out", out.string()},
+                              true, scratch.dir / "sender.key.pem");
+    INFO("terminal:\n" << s.screen);
+    CHECK(s.tasks == 3);
+    // Every task of both tests names the same addresses.
+    size_t shown = 0;
+    for (size_t at = 0;
+         (at = s.screen.find("  send to: " + endpoint + "\r\n", at)) != std::string::npos; ++at)
+        ++shown;
+    CHECK(shown == 3);
+    CHECK(s.screen.find("  token service: " + token + "/connect/token") != std::string::npos);
+    CHECK(s.exit_code == 0);
+    const reports::Report r = read_report(out / "report.json");
+    CHECK(r.verdict == reports::Verdict::pass);
+    CHECK(test_of(r, "kith.sender.note.fresh_msgid_per_message").status == reports::Status::pass);
 }

@@ -46,6 +46,10 @@ struct Sut {
     // Operator mode ("trigger": "manual"): how long the runner waits for the person to carry out
     // one instruction and press Enter, in seconds (SUT member manual_timeout_s, 1..86400).
     int manual_timeout_s = 300;
+    // Operator mode: fixed addresses the runner listens on for every test, "http://HOST:PORT"
+    // (HOST an address of the runner's machine the product can reach), so a device is set up
+    // once (SUT members manual_endpoint, manual_token_service). Empty: loopback, a port per test.
+    std::string manual_endpoint, manual_token_service;
     std::filesystem::path dir;  // folder of the SUT file (relative paths resolve against it)
     std::string json;           // the file as read
 
