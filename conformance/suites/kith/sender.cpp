@@ -77,7 +77,7 @@ std::string path_of(const std::string& url) {
 bool is_guid(const std::string& s) {
     static const std::regex guid(
         "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$");
-    return std::regex_match(s, guid);
+    return s.size() == 36 && std::regex_match(s, guid);  // the length first: s is the SUT's
 }
 
 // What the adapter reported for one AppRec (docs/conformance.md, "Role sender, suite kith").
@@ -296,8 +296,8 @@ std::string drop_fault(const char* action) {
 
 // A dropped connection: no AppRec reached the sender, so it resends — with the same MsgId.
 void judge_dropped(TestContext& ctx, Outcome& out, const char* action) {
-    size_t seen = 0;
-    const Run r = act(ctx, kKnownFnr, kKnownName, kText1, drop_fault(action), seen);
+    size_t runs = 0;
+    const Run r = act(ctx, kKnownFnr, kKnownName, kText1, drop_fault(action), runs);
     if (!r.triggered) out.fail(failure(r));
     if (!out.expect(r.arrived.size() >= 2,
                     std::to_string(r.arrived.size()) +
@@ -330,8 +330,8 @@ void register_kith_sender_tests(RoleTests& suite) {
          .spec_ref = "domain §4; MsgHead-v1_2.xsd; dialogmelding-v1.1.xsd",
          .rules = {"KITH-XSD-001"}},
         checked([](TestContext& ctx, Outcome& out) {
-            size_t seen = 0;
-            const Run r = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
+            size_t runs = 0;
+            const Run r = act(ctx, kKnownFnr, kKnownName, kText1, "", runs);
             if (!out.expect(!r.arrived.empty(), "nothing arrived at the KITH endpoint")) {
                 if (!r.triggered) out.fail(failure(r));
                 return;
@@ -376,8 +376,8 @@ void register_kith_sender_tests(RoleTests& suite) {
                .spec_ref = "specs/DECISIONS.md (KITH over HTTP); HelseID client_credentials",
                .needs = {Need::helseid}},
               checked([](TestContext& ctx, Outcome& out) {
-                  size_t seen = 0;
-                  const Run r = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
+                  size_t runs = 0;
+                  const Run r = act(ctx, kKnownFnr, kKnownName, kText1, "", runs);
                   if (!r.triggered) out.fail(failure(r));
                   if (!out.expect(!r.arrived.empty(), "nothing arrived at the KITH endpoint"))
                       return;
@@ -393,9 +393,9 @@ void register_kith_sender_tests(RoleTests& suite) {
                .module = "kith",
                .spec_ref = "domain §4; specs/DECISIONS.md"},
               checked([](TestContext& ctx, Outcome& out) {
-                  size_t seen = 0;
-                  const Run a = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
-                  const Run b = act(ctx, kKnownFnr, kKnownName, kText2, "", seen);
+                  size_t runs = 0;
+                  const Run a = act(ctx, kKnownFnr, kKnownName, kText1, "", runs);
+                  const Run b = act(ctx, kKnownFnr, kKnownName, kText2, "", runs);
                   if (!a.triggered) out.fail(failure(a));
                   if (!b.triggered) out.fail(failure(b));
                   if (!out.expect(a.arrived.size() == 1 && b.arrived.size() == 1,
@@ -435,8 +435,8 @@ void register_kith_sender_tests(RoleTests& suite) {
          .module = "kith",
          .spec_ref = "kodeverk 8258; specs/DECISIONS.md"},
         checked([](TestContext& ctx, Outcome& out) {
-            size_t seen = 0;
-            const Run r = act(ctx, kUnknownFnr, kUnknownName, kText1, "", seen);
+            size_t runs = 0;
+            const Run r = act(ctx, kUnknownFnr, kUnknownName, kText1, "", runs);
             if (!out.expect(!r.arrived.empty(),
                             "nothing arrived: the note must arrive once (the runner answers it "
                             "with an AppRec Avvist) before a resend can be judged"))
@@ -461,9 +461,9 @@ void register_kith_sender_tests(RoleTests& suite) {
          .module = "kith",
          .spec_ref = "kodeverk 8258, 8221; specs/DECISIONS.md"},
         checked([](TestContext& ctx, Outcome& out) {
-            size_t seen = 0;
-            const Run ok = act(ctx, kKnownFnr, kKnownName, kText1, "", seen);
-            const Run no = act(ctx, kUnknownFnr, kUnknownName, kText2, "", seen);
+            size_t runs = 0;
+            const Run ok = act(ctx, kKnownFnr, kKnownName, kText1, "", runs);
+            const Run no = act(ctx, kUnknownFnr, kUnknownName, kText2, "", runs);
             auto judge = [&](const Run& r, const char* what, int status, const char* code) {
                 if (!out.expect(!r.arrived.empty() && r.arrived.back().message.ok(),
                                 std::string(what) + ": no readable note arrived"))
