@@ -22,7 +22,8 @@ const std::vector<DefectInfo> kTable = {
     {"accepts-invalid-bundles", "validation",
      "journals messages that fail validation instead of answering 400", D::accepts_invalid_bundles,
      "a message that fails validation is journaled and answered as accepted (VKP 201, JFT 202, "
-     "PMD 200 with every entry 201). Malformed JSON is still 400: there is nothing to journal.",
+     "PMD 200 with every entry 201). Malformed JSON (invalid UTF-8 included) is still 400: there "
+     "is nothing to journal.",
      "the 2xx itself; the invalid resources are found by `…/_search`",
      "`receiver_core.cpp` `ReceiverCore::write` (the verdict); `routes_pmd.cpp` (per entry)"},
     {"accepts-wrong-content-type", "robustness",
