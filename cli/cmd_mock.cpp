@@ -3,9 +3,12 @@
 // vft mock token-service --listen HOST:PORT --clients FILE [--key PEM] [--issuer URL] ...
 // Each prints "listening on URL" once it accepts connections, serves until SIGINT or SIGTERM.
 // vft mock defects — the named defects, one per line: name<TAB>group<TAB>description, sorted.
+// vft mock defects --markdown — the same table as docs/mocks-defects.md has it (generated from
+// it by scripts/defects-doc.sh).
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "commands.hpp"
@@ -260,9 +263,20 @@ void add_mock(CLI::App& app, int& exit_code) {
                      "Enable a named defect (repeatable; `vft mock defects` lists them)");
     CLI::App* defects = mock->add_subcommand(
         "defects", "List the named defects: name<TAB>group<TAB>description, one per line");
-    defects->callback([&exit_code] {
-        for (const auto& d : mocks::all_defects())
-            std::cout << d.name << '\t' << d.group << '\t' << d.description << '\n';
+    auto markdown = std::make_shared<bool>(false);
+    defects->add_flag("--markdown", *markdown,
+                      "The table of docs/mocks-defects.md instead (scripts/defects-doc.sh)");
+    defects->callback([&exit_code, markdown] {
+        if (*markdown) {
+            std::cout << "| Defect | Group | What the mock does wrong | Observable through | "
+                         "Where (mocks/src) |\n|---|---|---|---|---|\n";
+            for (const auto& d : mocks::all_defects())
+                std::cout << "| `" << d.name << "` | " << d.group << " | " << d.details << " | "
+                          << d.observable << " | " << d.hook << " |\n";
+        } else {
+            for (const auto& d : mocks::all_defects())
+                std::cout << d.name << '\t' << d.group << '\t' << d.description << '\n';
+        }
         exit_code = kExitOk;
     });
     add_token_service(mock, exit_code);

@@ -381,10 +381,10 @@ struct AuthChecker::Impl {
     std::optional<Refusal> check(std::string_view method, std::string_view path,
                                  std::string_view public_url, const Headers& headers, Api api,
                                  std::string_view orgnr) {
-        if (defects.has("ignores-auth")) return std::nullopt;
+        if (defects.has(Defect::ignores_auth)) return std::nullopt;
         const std::string url = request_url(public_url, path);
         const bool dpop_api = api == Api::jft || api == Api::pmd;
-        const bool dpop_checked = dpop_api && !defects.has("no-dpop-check");
+        const bool dpop_checked = dpop_api && !defects.has(Defect::no_dpop_check);
         auto fail = [](std::string_view code, std::string message, std::string location = {}) {
             Error e;
             e.code = std::string(code);
@@ -455,7 +455,7 @@ struct AuthChecker::Impl {
         checks.audience = api == Api::vkp ? "nhn:vkp" : api == Api::kith ? "nhn:kith" : "nhn:jft";
         checks.leeway_s = options.leeway_s;
         checks.now = now();
-        if (defects.has("accepts-expired-token")) {
+        if (defects.has(Defect::accepts_expired_token)) {
             // Judge the token at its own exp when that has passed: only the exp check is off.
             auto payload = auth::jwt_payload(token);
             const auto exp = payload ? auth::json_int_member(*payload, "exp") : std::nullopt;
@@ -482,7 +482,7 @@ struct AuthChecker::Impl {
         // §7.1), since a stolen token would otherwise work without the key.
         const JValue* cnf = vft::detail::member(claims, "cnf");
         const std::string jkt(cnf ? vft::detail::str_member(*cnf, "jkt") : std::string_view());
-        if (!defects.has("no-dpop-check")) {
+        if (!defects.has(Defect::no_dpop_check)) {
             if (!dpop_scheme && !jkt.empty())
                 return unauthorized(
                     api, false, "invalid_token",
@@ -510,13 +510,13 @@ struct AuthChecker::Impl {
                 expect.now = now();
                 expect.max_age_s = options.proof_max_age_s;
                 expect.leeway_s = options.leeway_s;
-                expect.replay = defects.has("dpop-replay-accepted") ? nullptr : &proof_jtis;
+                expect.replay = defects.has(Defect::dpop_replay_accepted) ? nullptr : &proof_jtis;
                 auto proof = auth::verify_dpop_proof(proofs[0], expect);
                 if (!proof) return unauthorized(api, true, "invalid_dpop_proof", proof.error());
             }
         }
 
-        if (!defects.has("ignores-scope")) {
+        if (!defects.has(Defect::ignores_scope)) {
             const auto wanted = admitting_scopes(api, method, path);
             const auto granted = verified->scopes();
             const bool ok = std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
@@ -529,7 +529,7 @@ struct AuthChecker::Impl {
                     wanted[0]);
         }
 
-        if (!defects.has("ignores-orgnr-authorization")) {
+        if (!defects.has(Defect::ignores_orgnr_authorization)) {
             if (api == Api::vkp && served(orgnr)) {
                 const std::string vkp_id(vft::detail::str_member(claims, kVkpIdClaim));
                 if (vkp_id.empty())

@@ -1,6 +1,8 @@
 // Internal interface between the validator facade and its JSON and XML halves.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,11 @@ class IssueSink {
 
 void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_view text,
                    const ValidateOptions& opts, ValidationReport& report);
+// The stages after parsing, on a document parsed with ParsedJson::kParseFlags (normalised in
+// place).
+void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
+                            rapidjson::Document& doc, const ValidateOptions& opts,
+                            ValidationReport& report);
 void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_view text,
                   const ValidateOptions& opts, ValidationReport& report);
 

@@ -16,6 +16,7 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
+#include "validate/parsed_json.hpp"
 #include "validate/primitives.hpp"
 #include "validate/r4_walker.hpp"
 #include "validate/rules_engine.hpp"
@@ -24,9 +25,7 @@
 namespace vft::detail {
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseFullPrecisionFlag;
+constexpr unsigned kParseFlags = ParsedJson::kParseFlags;
 
 // A path kept as segments; rendered to "Bundle.entry[1].resource" only when an issue needs it.
 class PathStack {
@@ -434,6 +433,14 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
                  {}, line, col);
         return;
     }
+    validate_json_document(spec, vopts, doc, opts, report);
+}
+
+void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
+                            rapidjson::Document& doc, const ValidateOptions& opts,
+                            ValidationReport& report) {
+    IssueSink sink(spec, opts.level, report.issues);
+    report.kind = "fhir-json";
     bool too_deep = false;
     guard(doc, vopts.max_depth, sink, too_deep);
     if (too_deep) return;

@@ -5,6 +5,7 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
+#include "validate/parsed_json.hpp"
 
 namespace vft {
 
@@ -146,6 +147,20 @@ ValidationReport Validator::validate(std::string_view document,
     else
         detail::validate_json(*impl_->spec, impl_->options, body, options, report);
     // Fatal first, then errors, warnings, information; the order of discovery within each.
+    std::stable_sort(report.issues.begin(), report.issues.end(),
+                     [](const Issue& a, const Issue& b) { return a.severity < b.severity; });
+    return report;
+}
+
+ValidationReport Validator::validate_parsed(ParsedJson& document,
+                                            const ValidateOptions& options) const {
+    // What validate() would not judge as parsed JSON: malformed or not an object (its issue
+    // names line and column), too large, or judged as XML.
+    if (!document.ok() || options.spec == "kith" || options.spec == "r4" ||
+        document.text().size() > impl_->options.max_bytes)
+        return validate(document.text(), options);
+    ValidationReport report;
+    detail::validate_json_document(*impl_->spec, impl_->options, document.doc(), options, report);
     std::stable_sort(report.issues.begin(), report.issues.end(),
                      [](const Issue& a, const Issue& b) { return a.severity < b.severity; });
     return report;

@@ -39,6 +39,10 @@ struct SpecInfo {
     std::string title;
 };
 
+// A FHIR JSON document its caller parsed once and reads as well (the mock receiver); defined in
+// the SDK's sources (validate/parsed_json.hpp), opaque to everyone else.
+class ParsedJson;
+
 class Validator {
   public:
     // Loads and compiles every spec package. Errors: VFT-SPEC-02xx naming the file at fault.
@@ -48,6 +52,12 @@ class Validator {
     // Never throws; malformed input yields a fatal issue with line and column.
     [[nodiscard]] ValidationReport validate(std::string_view document,
                                             const ValidateOptions& options = {}) const;
+
+    // Judges a document its caller has already parsed (ParsedJson), with the report validate()
+    // gives for the same text; the text is parsed again only when it is not a JSON object. The
+    // document is normalised in place (the lenient repairs): read it before, not after.
+    [[nodiscard]] ValidationReport validate_parsed(ParsedJson& document,
+                                                   const ValidateOptions& options = {}) const;
 
     [[nodiscard]] std::vector<SpecInfo> specs() const;
 
