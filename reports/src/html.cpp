@@ -373,7 +373,9 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     fact("Role",
          h(r.role) + (r.role == "receiver" ? " (the product is an EPJ or hub: vft sent to it)"
                       : r.role == "sender" ? " (the product sends: vft received from it)"
-                                           : ""));
+                      : r.role == "reader"
+                          ? " (the product is an EPJ reading JFT: vft served the documents)"
+                          : ""));
     fact("Modules claimed", h(join(sut.modules, "(not stated)")));
     fact("Modules passed", h(join(r.modules_passed, "none")));
     fact("Run", h(r.started) + " &#8594; " + h(r.finished) + " <span class=\"muted\">(run id " +
