@@ -10,7 +10,7 @@
 namespace vft::conformance::detail {
 
 CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
-                          std::chrono::seconds timeout) {
+                          std::chrono::seconds timeout, const std::filesystem::path& stdout_file) {
     CommandResult r;
     int err[2];
     if (pipe(err) != 0) {
@@ -32,6 +32,12 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
         if (devnull >= 0) {
             dup2(devnull, STDIN_FILENO);
             dup2(devnull, STDOUT_FILENO);
+        }
+        if (!stdout_file.empty()) {
+            const int out = open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (out < 0) _exit(126);
+            dup2(out, STDOUT_FILENO);
+            close(out);
         }
         close(err[0]);
         close(err[1]);

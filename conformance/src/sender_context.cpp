@@ -228,6 +228,46 @@ struct SenderContext::Impl {
         return std::string(b.GetString(), b.GetSize());
     }
 
+    // Role reader: the documents the SUT is to find, submitted to a mock receiver without token
+    // checks on this test's journal file before the test's endpoint starts on the same file.
+    Result<void> queue_documents(const std::vector<Instruction::Document>& docs) {
+        mocks::ReceiverOptions ro;
+        ro.db_path = (dir / "journal.db").string();
+        ro.threads = 2;
+        auto rx = mocks::Receiver::create(ro);
+        if (!rx) return rx.error();
+        auto url = (*rx)->start();
+        if (!url) return url.error();
+        httplib::Client client("127.0.0.1", port_of(*url));
+        client.set_read_timeout(30);
+        for (const auto& d : docs) {
+            reports::Exchange x;
+            x.direction = "outbound";
+            x.method = "POST";
+            x.url = *url + "/v1/" + d.resource_type;
+            x.note = "queued document";
+            x.request_headers.push_back({"Content-Type", "application/fhir+json"});
+            x.request_body = d.json;
+            const auto t0 = Clock::now();
+            x.started = rfc3339_ms(t0);
+            auto res =
+                client.Post(("/v1/" + d.resource_type).c_str(), d.json, "application/fhir+json");
+            x.elapsed_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+            if (!res) {
+                x.error = "the mock receiver did not answer: " + httplib::to_string(res.error());
+            } else {
+                x.status = res->status;
+                x.response_headers.push_back({"Location", res->get_header_value("Location")});
+                x.response_body = res->body;
+            }
+            std::lock_guard lock(mu);
+            recorded.push_back(std::move(x));
+        }
+        (*rx)->stop();
+        return {};
+    }
+
     void read_back_journal() {
         reports::Exchange x;
         x.direction = "outbound";
@@ -314,6 +354,15 @@ Result<transport::HttpResponse> SenderContext::send(transport::HttpRequest, std:
 Result<void> SenderContext::trigger(const Instruction& instruction) {
     auto& i = *impl_;
     if (!i.receiver) {
+        if (!instruction.queue.empty())
+            if (auto queued = i.queue_documents(instruction.queue); !queued)
+                return Error{
+                    std::string(errc::conf_sender_endpoint),
+                    "the runner's JFT could not queue the documents: " + queued.error().message,
+                    i.test.id,
+                    queued.error().hint,
+                    0,
+                    false};
         if (auto started = i.start_endpoints(instruction.faults_json); !started)
             return Error{std::string(errc::conf_sender_endpoint),
                          "the runner's endpoint could not start: " + started.error().message,
@@ -348,15 +397,27 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     x.request_headers.push_back({"Content-Type", "application/json"});
     x.request_body = *json;
     x.started = rfc3339_ms(Clock::now());
-    const CommandResult r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    const auto stdout_file = i.dir / ("stdout-" + std::to_string(i.triggers) + ".txt");
+    const CommandResult r =
+        run_command(command, i.run.sut.dir, i.run.options.trigger_timeout,
+                    instruction.answer_on_stdout ? stdout_file : std::filesystem::path());
     x.elapsed_ms = r.elapsed_ms;
     x.error = r.error;
     if (r.error.empty()) {
         x.status = r.exit_code;
         x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
     }
-    x.response_headers.push_back({"Content-Type", "text/plain"});
-    x.response_body = mask_person_ids(r.stderr_tail);
+    if (instruction.answer_on_stdout) {  // role reader: the answer, at most 64 MiB
+        std::ifstream in(stdout_file, std::ios::binary);
+        std::string answer(64u << 20, '\0');
+        in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
+        answer.resize(static_cast<size_t>(in.gcount()));
+        x.response_headers.push_back({"Content-Type", "application/json"});
+        x.response_body = std::move(answer);
+    } else {
+        x.response_headers.push_back({"Content-Type", "text/plain"});
+        x.response_body = mask_person_ids(r.stderr_tail);
+    }
     auto result = trigger_result(x);
     {
         std::lock_guard lock(i.mu);

@@ -1086,6 +1086,9 @@ struct Receiver::Impl {
             return reply(res, 500,
                          vkp_outcome("3", "annen feil", found.error().message, "exception"));
         std::string out = R"({"resourceType":"Bundle","type":"searchset")";
+        // Links name the URL clients are given (behind a proxy: the proxy's).
+        const std::string& base_url =
+            options.public_url.empty() ? this->base_url : options.public_url;
         if (found->size() == count) {
             // The next link repeats every filter, with the cursor after this page's last entry.
             std::string next = base_url + "/v1/" + type + "?_count=" + std::to_string(count) +
