@@ -449,6 +449,32 @@ void register_jft_reader_tests(RoleTests& suite) {
                   judge_imported_once(o, out);
                   judge_acknowledged_once(o, out);
               }));
+    suite.add({.id = "jft.reader.faults.token_expired_mid_sync",
+               .title = "When the ReadAPI refuses the token in the middle of the sync (401, as "
+                        "for an expired token), the EPJ gets a new one and goes on; nothing lost "
+                        "or doubled",
+               .spec_ref = "domain §3.2, §3.3; RFC 6750 §3.1",
+               .needs = {Need::helseid}},
+              check({.faults = R"({"rules":[{"method":"GET","path":"/v1/Bundle","first":1,)"
+                               R"("status":401}]})"},
+                    [](TestContext&, const Observed& o, Outcome& out) {
+                        expect_synced(o, out);
+                        size_t refused = SIZE_MAX;
+                        for (size_t i = 0; i < o.endpoint.size() && refused == SIZE_MAX; ++i)
+                            if (o.endpoint[i].status == 401) refused = i;
+                        if (!out.expect(refused != SIZE_MAX, "no request was refused with 401"))
+                            return;
+                        const int64_t at = ended_ms(o.endpoint[refused]);
+                        bool renewed = false;
+                        for (const auto& t : o.token)
+                            renewed = renewed || (started_ms(t) >= at && t.status == 200);
+                        out.expect(renewed, "after the 401 the SUT did not get a new token");
+                        out.expect(refused + 1 < o.endpoint.size() &&
+                                       o.endpoint[refused + 1].status == 200,
+                                   "the refused request was not sent again with success");
+                        judge_imported_once(o, out);
+                        judge_acknowledged_once(o, out);
+                    }));
     suite.add({.id = "jft.reader.crash.after_store_not_reimported",
                .title = "Stopped right after storing a note, the EPJ acknowledges it after the "
                         "restart and does not import it again",
