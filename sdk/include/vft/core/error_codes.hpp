@@ -169,7 +169,7 @@ inline constexpr std::string_view fhirpath_syntax =
 inline constexpr std::string_view fhirpath_runtime = "VFT-FHIRPATH-1502";  // run-time error (spec)
 
 // The JFT reader's state file (vft::client::JftReader): 17xx.
-inline constexpr std::string_view reader_open = "VFT-READER-1701";  // cannot open/create
+inline constexpr std::string_view reader_open = "VFT-READER-1701";     // cannot open/create
 inline constexpr std::string_view reader_storage = "VFT-READER-1702";  // read/write failed
 
 }  // namespace vft::errc
