@@ -408,8 +408,10 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
         x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
     }
     if (instruction.answer_on_stdout) {  // role reader: the answer, at most 64 MiB
+        std::error_code size_error;
+        const auto size = std::filesystem::file_size(stdout_file, size_error);
         std::ifstream in(stdout_file, std::ios::binary);
-        std::string answer(64u << 20, '\0');
+        std::string answer(size_error ? 0 : std::min<uintmax_t>(size, 64u << 20), '\0');
         in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
         answer.resize(static_cast<size_t>(in.gcount()));
         x.response_headers.push_back({"Content-Type", "application/json"});
