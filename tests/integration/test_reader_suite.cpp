@@ -146,7 +146,7 @@ void require_defect_caught(const std::string& defect) {
 
 TEST_CASE("reader jft: every test passes against the example reader", "[reader]") {
     const auto results = run_reader("");
-    REQUIRE(results.size() == 10);
+    REQUIRE(results.size() == 11);
     for (const auto& [id, r] : results) {
         INFO(id << " " << reports::to_string(r.status) << r.messages);
         CHECK(r.status == reports::Status::pass);

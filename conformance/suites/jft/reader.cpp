@@ -130,7 +130,8 @@ struct Observed {
     std::vector<std::string> journal_errors;
     std::map<std::string, size_t> fetched;  // id -> index of the first page exchange with it
     std::map<std::string, std::vector<Ack>> acks;
-    size_t second_sync_from = SIZE_MAX;  // endpoint index where the last plain sync began
+    size_t second_sync_from = SIZE_MAX;            // endpoint index where the last plain sync began
+    std::vector<std::pair<Queued, int64_t>> late;  // queued during the first sync; when stored
     int failed_syncs = 0;
     std::string sync_failure;
 };
@@ -139,6 +140,7 @@ struct Plan {
     std::string faults = {};
     std::string crash = {};  // the crash member of the first sync ("" = none)
     bool second_sync = false;
+    bool late = false;  // three Compositions arrive once the SUT has been answered its first page
 };
 
 Observed act(TestContext& ctx, const Plan& plan) {
@@ -148,6 +150,15 @@ Observed act(TestContext& ctx, const Plan& plan) {
                                                 : R"({"api":"jft","crash":)" + plan.crash + "}",
                      .faults_json = plan.faults,
                      .queue = documents(ctx)};
+    if (plan.late && !sync.queue.empty())
+        for (int i = 0; i < 3; ++i) {
+            std::string json = sync.queue.front().json;
+            const std::string first = "Notat 1: ";
+            const auto p = json.find(first);
+            if (p != std::string::npos)
+                json.replace(p, first.size(), "Sent notat " + std::to_string(i + 1) + ": ");
+            sync.queue_during.push_back({"Composition", std::move(json)});
+        }
     const Instruction again{.action = "sync", .json = R"({"api":"jft"})"};
     const Instruction report{
         .action = "report-journal", .json = R"({"api":"jft"})", .answer_on_stdout = true};
@@ -165,6 +176,7 @@ Observed act(TestContext& ctx, const Plan& plan) {
             const std::string id = client::jft_id_from_status_url(
                 x.response_headers.empty() ? "" : x.response_headers[0].value);
             o.queued.push_back({path_of(x.url).substr(4), id, note_text(x.request_body)});
+            if (!o.triggers.empty()) o.late.emplace_back(o.queued.back(), ended_ms(x));
         } else if (x.method == "TRIGGER") {
             o.triggers.push_back(x);
             if (x.url == "trigger:sync" && x.request_body.find("\"crash\"") == std::string::npos &&
@@ -341,6 +353,32 @@ void register_jft_reader_tests(RoleTests& suite) {
                     acks += a.exchange >= o.second_sync_from ? 1 : 0;
             out.expect(acks == 0, "the second sync sent " + std::to_string(acks) +
                                       " acknowledgement(s) for documents acknowledged before");
+        }));
+    suite.add(
+        {.id = "jft.reader.sync.documents_arriving_during_paging",
+         .title = "Documents that arrive while the EPJ pages are not skipped: fetched in the same "
+                  "sync when they were stored before its last page, else by the next sync",
+         .spec_ref = kRef},
+        check({.second_sync = true, .late = true}, [](TestContext&, const Observed& o,
+                                                      Outcome& out) {
+            expect_synced(o, out);
+            if (!out.expect(o.late.size() == 3 && o.journals.size() == 2,
+                            "the documents queued during paging, or a report-journal, are "
+                            "missing"))
+                return;
+            int64_t last_page = 0;  // start of the first sync's last Composition page
+            for (size_t i = 0; i < o.endpoint.size() && i < o.second_sync_from; ++i)
+                if (o.endpoint[i].method == "GET" &&
+                    path_of(o.endpoint[i].url) == "/v1/Composition")
+                    last_page = std::max(last_page, started_ms(o.endpoint[i]));
+            for (const auto& [q, stored] : o.late)
+                if (stored < last_page)
+                    out.expect(o.journals[0].count(q.id) == 1,
+                               "Composition/" + q.id +
+                                   " arrived before the sync's last page was asked for, but the "
+                                   "sync did not import it (a page was skipped)");
+            judge_imported_once(o, out);
+            judge_acknowledged_once(o, out);
         }));
     suite.add({.id = "jft.reader.sync.text_byte_for_byte",
                .title = "The note text the EPJ journaled equals the document's, byte for byte "

@@ -63,6 +63,9 @@ struct Instruction {
         std::string json;
     };
     std::vector<Document> queue = {};
+    // Role reader: documents that arrive while the SUT acts on this instruction — submitted as
+    // soon as the SUT has been answered its first ReadAPI page, recorded like `queue`.
+    std::vector<Document> queue_during = {};
     // The SUT answers on stdout (report-journal): the trigger exchange's response body is its
     // stdout (at most 64 MiB) instead of the tail of its stderr.
     bool answer_on_stdout = false;
