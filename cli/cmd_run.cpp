@@ -41,7 +41,7 @@ struct RunArgs {
 // The roles a suite has tests for, in the order receiver, sender, then any other.
 std::vector<std::string> suite_roles(const conformance::Suite& s) {
     std::vector<std::string> roles;
-    for (const char* r : {"receiver", "sender"})
+    for (const char* r : {"receiver", "sender", "reader"})
         for (const auto& t : s.tests)
             if (t.role == r) {
                 roles.emplace_back(r);
@@ -278,8 +278,8 @@ void add_run(CLI::App& app, int& exit_code) {
     CLI::App* cmd = app.add_subcommand("run", "Run a conformance suite against a product (SUT)");
     cmd->add_option("--suite", a->suite,
                     "Suite: vkp-r4, jft, pmd or kith (vft run --list shows the tests)");
-    cmd->add_option("--role", a->role, "receiver (default) or sender")
-        ->check(CLI::IsMember({"receiver", "sender"}));
+    cmd->add_option("--role", a->role, "receiver (default), sender or reader")
+        ->check(CLI::IsMember({"receiver", "sender", "reader"}));
     cmd->add_option("--format", a->format, "--list output: text or json")
         ->check(CLI::IsMember({"text", "json"}));
     cmd->footer([] {

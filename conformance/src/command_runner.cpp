@@ -12,7 +12,7 @@
 namespace vft::conformance::detail {
 
 CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
-                          std::chrono::seconds timeout) {
+                          std::chrono::seconds timeout, const std::filesystem::path& stdout_file) {
     CommandResult r;
     int err[2], out[2];
     if (pipe(err) != 0) {
@@ -39,6 +39,12 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
         dup2(out[1], STDOUT_FILENO);
         const int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        if (!stdout_file.empty()) {  // the answer goes to a file (role reader), not the pipe
+            const int file = open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (file < 0) _exit(126);
+            dup2(file, STDOUT_FILENO);
+            close(file);
+        }
         for (int fd : {err[0], err[1], out[0], out[1]})
             close(fd);
         if (!dir.empty() && chdir(dir.c_str()) != 0) _exit(126);

@@ -24,8 +24,10 @@ struct CommandResult {
 
 inline constexpr size_t kMaxStdout = 1u << 20;
 
+// `stdout_file`: where its stdout goes (created or truncated); empty = /dev/null.
 [[nodiscard]] CommandResult run_command(const std::string& command,
                                         const std::filesystem::path& dir,
-                                        std::chrono::seconds timeout);
+                                        std::chrono::seconds timeout,
+                                        const std::filesystem::path& stdout_file = {});
 
 }  // namespace vft::conformance::detail

@@ -353,7 +353,8 @@ std::vector<std::string> modules_passed(const Sut& sut, const std::vector<report
                                         const std::string& role) {
     std::vector<std::string> out;
     for (const auto& m : sut.modules) {
-        const bool sender_auth = role == "sender" && m == "auth" && sut.auth.type == "helseid";
+        const bool sender_auth =
+            (role == "sender" || role == "reader") && m == "auth" && sut.auth.type == "helseid";
         bool any = false, all = true;
         for (const auto& t : r) {
             if (!t.mandatory || (t.module != m && !sender_auth)) continue;
@@ -473,7 +474,8 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
     std::unique_ptr<detail::SenderRun> sender;
     const std::filesystem::path scratch =
         std::filesystem::temp_directory_path() / ("vft-run-" + rep.run_id);
-    if (options.role == "sender") {
+    // Role reader runs on the same live context (the runner's JFT, token service, trigger).
+    if (options.role == "sender" || options.role == "reader") {
         detail::SenderRunOptions so;
         so.scratch = scratch;
         so.fnr_salt = rep.fnr_salt;
@@ -592,7 +594,7 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
             p.problems.push_back("base_url " + sut.base_url +
                                  " is not reachable: " + res.error().message);
     }
-    if (sut.auth.type == "helseid" && options.role == "sender") {
+    if (sut.auth.type == "helseid" && (options.role == "sender" || options.role == "reader")) {
         // The runner registers the SUT's client from this key in its own token service.
         if (auto key = auth::Key::load_file(sut.auth.private_key); !key)
             p.problems.push_back("auth.private_key cannot be read: " + key.error().message);
@@ -607,9 +609,9 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
             p.problems.push_back("no token for the SUT: " + ok.error().message +
                                  (ok.error().hint.empty() ? "" : " (" + ok.error().hint + ")"));
     }
-    if (options.role == "sender") {
+    if (options.role == "sender" || options.role == "reader") {
         if (sut.trigger.empty()) {
-            p.problems.push_back("role sender needs 'trigger' in the SUT file");
+            p.problems.push_back("role " + options.role + " needs 'trigger' in the SUT file");
         } else if (sut.manual()) {
             if (!options.operator_prompt)
                 p.problems.push_back(

@@ -7,15 +7,20 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "command_runner.hpp"
 #include "conformance_detail.hpp"
 #include "operator_mode.hpp"
 #include "recording_proxy.hpp"
+#include "vft/auth/dpop.hpp"
+#include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
@@ -161,6 +166,8 @@ struct SenderContext::Impl {
     std::unique_ptr<mocks::TokenService> token_service;
     uint64_t uuid_counter = 0;
     int triggers = 0;
+    bool test_tokens = false;        // role reader, documents queued during paging: see late()
+    std::string token_service_base;  // the token service itself (not its proxy)
 
     Impl(SenderRun::Impl& r, const TestCase& t) : run(r), test(t) {
         dir = run.options.scratch / safe_name(test.id);
@@ -190,12 +197,14 @@ struct SenderContext::Impl {
                           R"(,"orgnr_parent":)" + json_string(sut.orgnr) + "}]}";
         to.issuer = *proxy_url;
         to.threads = 2;
+        to.allow_test_tokens = test_tokens;
         auto service = mocks::TokenService::create(to);
         if (!service) return service.error();
         token_service = std::move(*service);
         auto url = token_service->start();
         if (!url) return url.error();
         token_proxy->set_upstream("127.0.0.1", port_of(*url));
+        token_service_base = *url;
         return *url;
     }
 
@@ -260,6 +269,98 @@ struct SenderContext::Impl {
         rapidjson::Writer<rapidjson::StringBuffer> w(b);
         d.Accept(w);
         return std::string(b.GetString(), b.GetSize());
+    }
+
+    // Role reader: the documents the SUT is to find are submitted to a mock receiver without
+    // token checks on this test's journal file (the test's endpoint serves the same file).
+    struct Writer {
+        std::unique_ptr<mocks::Receiver> receiver;
+        std::string url;
+    };
+    Result<Writer> writer() {
+        mocks::ReceiverOptions ro;
+        ro.db_path = (dir / "journal.db").string();
+        ro.threads = 2;
+        auto rx = mocks::Receiver::create(ro);
+        if (!rx) return rx.error();
+        auto url = (*rx)->start();
+        if (!url) return url.error();
+        return Writer{std::move(*rx), *url};
+    }
+    // Submits `docs` through `writer_url`, each recorded as an outbound "queued document".
+    // `authorize` (may be empty) gives the credentials for one document's request; they are not
+    // recorded.
+    void post_documents(
+        const std::string& writer_url, const std::vector<Instruction::Document>& docs,
+        const std::function<httplib::Headers(const std::string& type)>& authorize = {}) {
+        httplib::Client client("127.0.0.1", port_of(writer_url));
+        client.set_read_timeout(30);
+        for (const auto& d : docs) {
+            reports::Exchange x;
+            x.direction = "outbound";
+            x.method = "POST";
+            x.url = writer_url + "/v1/" + d.resource_type;
+            x.note = "queued document";
+            x.request_headers.push_back({"Content-Type", "application/fhir+json"});
+            x.request_body = d.json;
+            const auto t0 = Clock::now();
+            x.started = rfc3339_ms(t0);
+            auto res = client.Post(("/v1/" + d.resource_type).c_str(),
+                                   authorize ? authorize(d.resource_type) : httplib::Headers{},
+                                   d.json, "application/fhir+json");
+            x.elapsed_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+            if (!res) {
+                x.error = "the mock receiver did not answer: " + httplib::to_string(res.error());
+            } else {
+                x.status = res->status;
+                x.response_headers.push_back({"Location", res->get_header_value("Location")});
+                x.response_body = res->body;
+            }
+            std::lock_guard lock(mu);
+            recorded.push_back(std::move(x));
+        }
+    }
+    Result<void> queue_documents(const std::vector<Instruction::Document>& docs) {
+        auto w = writer();
+        if (!w) return w.error();
+        post_documents(w->url, docs);
+        w->receiver->stop();
+        return {};
+    }
+    // Documents that arrive during the SUT's sync go to the test's live receiver (it owns the
+    // journal file), with a DPoP-bound token the runner mints for the SUT's client on its own
+    // token service (test tokens are on for this test only) and a key of the runner's.
+    void late(const std::vector<Instruction::Document>& docs) {
+        if (run.sut.auth.type != "helseid") return post_documents(receiver_url, docs);
+        auto key = auth::Key::generate(auth::Algorithm::es256);
+        if (!key) return;
+        httplib::Client ts("127.0.0.1", port_of(token_service_base));
+        auto minted = ts.Post("/_admin/issue",
+                              R"({"client_id":)" + json_string(run.sut.auth.client_id) +
+                                  R"(,"scope":"nhn:jft/api","dpop_jkt":)" +
+                                  json_string(key->thumbprint()) + "}",
+                              "application/json");
+        const std::string token =
+            minted ? auth::json_string_member(minted->body, "access_token").value_or("") : "";
+        post_documents(receiver_url, docs, [&](const std::string& type) {
+            httplib::Headers h{{"Authorization", "DPoP " + token}};
+            if (auto proof = auth::make_dpop_proof(
+                    *key, {"POST", receiver_proxy->base() + "/v1/" + type, token, "", 0}))
+                h.emplace("DPoP", *proof);
+            return h;
+        });
+    }
+
+    // How many ReadAPI pages the SUT has been answered (GET under /v1/ answered 200).
+    size_t pages_answered() {
+        std::lock_guard lock(mu);
+        size_t n = 0;
+        for (const auto& x : recorded)
+            n += x.note == "endpoint" && x.method == "GET" && x.status == 200 &&
+                 x.url.find("/v1/") != std::string::npos &&
+                 x.url.find("/$status") == std::string::npos;
+        return n;
     }
 
     void read_back_journal() {
@@ -348,6 +449,16 @@ Result<transport::HttpResponse> SenderContext::send(transport::HttpRequest, std:
 Result<void> SenderContext::trigger(const Instruction& instruction) {
     auto& i = *impl_;
     if (!i.receiver) {
+        if (!instruction.queue.empty())
+            if (auto queued = i.queue_documents(instruction.queue); !queued)
+                return Error{
+                    std::string(errc::conf_sender_endpoint),
+                    "the runner's JFT could not queue the documents: " + queued.error().message,
+                    i.test.id,
+                    queued.error().hint,
+                    0,
+                    false};
+        i.test_tokens = !instruction.queue_during.empty();
         if (auto started = i.start_endpoints(instruction.faults_json); !started)
             return Error{std::string(errc::conf_sender_endpoint),
                          "the runner's endpoint could not start: " + started.error().message,
@@ -382,6 +493,16 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     x.request_headers.push_back({"Content-Type", "application/json"});
     x.request_body = *json;
     x.started = rfc3339_ms(Clock::now());
+    // Role reader: documents that arrive while the SUT pages, once its first page was answered.
+    std::atomic<bool> command_done{false};
+    std::thread late;
+    if (!instruction.queue_during.empty())
+        late = std::thread([&] {
+            while (!command_done && i.pages_answered() == 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            if (!command_done) i.late(instruction.queue_during);
+        });
+    const auto stdout_file = i.dir / ("stdout-" + std::to_string(i.triggers) + ".txt");
     CommandResult r;
     if (i.run.sut.manual()) {  // operator mode: a person makes the product act
         x.request_headers.push_back({"X-Vft-Operator", "manual"});
@@ -399,16 +520,30 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
         r.stderr_tail = o.text;
         r.elapsed_ms = o.elapsed_ms;
     } else {
-        r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+        r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout,
+                        instruction.answer_on_stdout ? stdout_file : std::filesystem::path());
     }
+    command_done = true;
+    if (late.joinable()) late.join();
     x.elapsed_ms = r.elapsed_ms;
     x.error = r.error;
     if (r.error.empty()) {
         x.status = r.exit_code;
         x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
     }
-    x.response_headers.push_back({"Content-Type", "text/plain"});
-    x.response_body = mask_person_ids(r.stderr_tail);
+    if (instruction.answer_on_stdout) {  // role reader: the answer, at most 64 MiB
+        std::error_code size_error;
+        const auto size = std::filesystem::file_size(stdout_file, size_error);
+        std::ifstream in(stdout_file, std::ios::binary);
+        std::string answer(size_error ? 0 : std::min<uintmax_t>(size, 64u << 20), '\0');
+        in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
+        answer.resize(static_cast<size_t>(in.gcount()));
+        x.response_headers.push_back({"Content-Type", "application/json"});
+        x.response_body = std::move(answer);
+    } else {
+        x.response_headers.push_back({"Content-Type", "text/plain"});
+        x.response_body = mask_person_ids(r.stderr_tail);
+    }
     auto result = trigger_result(x);
     {
         std::lock_guard lock(i.mu);

@@ -150,9 +150,12 @@ void search(ReceiverCore& core, const http::Request& req, http::Response& res,
     if (!found)
         return reply(res, 500, vkp_outcome("3", "annen feil", found.error().message, "exception"));
     std::string out = R"({"resourceType":"Bundle","type":"searchset")";
+    // Links name the URL clients are given (behind a proxy: the proxy's).
+    const std::string& base_url =
+        core.options.public_url.empty() ? core.base_url : core.options.public_url;
     if (found->size() == count) {
         // The next link repeats every filter, with the cursor after this page's last entry.
-        std::string next = core.base_url + "/v1/" + type + "?_count=" + std::to_string(count) +
+        std::string next = base_url + "/v1/" + type + "?_count=" + std::to_string(count) +
                            "&cursor=c" + std::to_string(found->back().seq);
         for (const auto& [name, value] : params)
             if (name != "_count" && name != "cursor")
@@ -165,8 +168,8 @@ void search(ReceiverCore& core, const http::Request& req, http::Response& res,
         for (size_t i = 0; i < found->size(); ++i) {
             const auto& f = (*found)[i];
             out += (i ? "," : "") + std::string(R"({"fullUrl":)") +
-                   json_string(core.base_url + "/v1/" + type + "/" + f.resource_id) +
-                   R"(,"resource":)" + with_jft_meta(f) + R"(,"search":{"mode":"match"}})";
+                   json_string(base_url + "/v1/" + type + "/" + f.resource_id) + R"(,"resource":)" +
+                   with_jft_meta(f) + R"(,"search":{"mode":"match"}})";
             (void)core.journal->mark(type, f.resource_id, "read_at");
         }
         out += "]";

@@ -373,7 +373,9 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
     fact("Role",
          h(r.role) + (r.role == "receiver" ? " (the product is an EPJ or hub: vft sent to it)"
                       : r.role == "sender" ? " (the product sends: vft received from it)"
-                                           : ""));
+                      : r.role == "reader"
+                          ? " (the product is an EPJ reading JFT: vft served the documents)"
+                          : ""));
     if (r.operator_driven)
         fact("Driven by",
              "<strong id=\"operator-driven\">an operator</strong> (operator mode: a person caused "

@@ -54,10 +54,9 @@ TestCase test_case(const std::string& id) {
 }
 
 const Instruction kAlarm{
-    "report-alarm",
-    R"({"api":"vkp","patient":{"fnr":"12854812341","name":"Kåre"},)"
-    R"("event":{},"identifier":"urn:uuid:00000000-0000-4000-8000-000000000001"})",
-    ""};
+    .action = "report-alarm",
+    .json = R"({"api":"vkp","patient":{"fnr":"12854812341","name":"Kåre"},)"
+            R"("event":{},"identifier":"urn:uuid:00000000-0000-4000-8000-000000000001"})"};
 
 }  // namespace
 
@@ -210,8 +209,8 @@ TEST_CASE("trigger: a JFT 202's Location points at the runner's endpoint and a p
     REQUIRE(run.ok());
     auto ctx = (*run)->context(test_case("jft.sender.trigger.location"));
     const Instruction note{
-        "report-dho-note",
-        R"({"api":"jft","patient":{"fnr":"12854812341","name":"Kåre"},"event":{}})", ""};
+        .action = "report-dho-note",
+        .json = R"({"api":"jft","patient":{"fnr":"12854812341","name":"Kåre"},"event":{}})"};
     REQUIRE(ctx->trigger(note).ok());
     std::ifstream in(s.dir / "got.json");
     std::stringstream text;

@@ -137,7 +137,7 @@ Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
                        R"(,"name":)" + jq(kName) + R"(},"event":)" + s.event;
     if (!o.identifier.empty()) json += R"(,"identifier":)" + jq(o.identifier);
     json += "}";
-    o.triggered = ctx.trigger(Instruction{s.action, json, faults});
+    o.triggered = ctx.trigger(Instruction{.action = s.action, .json = json, .faults_json = faults});
     for (auto& x : ctx.inbound()) {
         if (x.method == "TRIGGER")
             o.trigger.push_back(x);

@@ -54,7 +54,21 @@ struct Instruction {
     // (mocks/src/faults.hpp format; empty = none). Not written to the file. The live context
     // sets the run's members of `json` (endpoint, token_url, client_id, outbox, ...) itself:
     // docs/conformance.md, "Instruction format".
-    std::string faults_json;
+    std::string faults_json = {};
+    // Role reader: documents the runner's JFT holds for the SUT's municipality before the SUT
+    // acts on the first instruction of the test (each submitted to the mock's WriteAPI and
+    // recorded as an outbound exchange noted "queued document"; the 202's Location names its id).
+    struct Document {
+        std::string resource_type;  // Bundle, Composition or MedicationDispense
+        std::string json;
+    };
+    std::vector<Document> queue = {};
+    // Role reader: documents that arrive while the SUT acts on this instruction — submitted as
+    // soon as the SUT has been answered its first ReadAPI page, recorded like `queue`.
+    std::vector<Document> queue_during = {};
+    // The SUT answers on stdout (report-journal): the trigger exchange's response body is its
+    // stdout (at most 64 MiB) instead of the tail of its stderr.
+    bool answer_on_stdout = false;
 };
 
 // What a test may do and know. Implemented by the runner (live and replay).

@@ -168,4 +168,8 @@ inline constexpr std::string_view fhirpath_syntax =
     "VFT-FHIRPATH-1501";  // expression does not parse
 inline constexpr std::string_view fhirpath_runtime = "VFT-FHIRPATH-1502";  // run-time error (spec)
 
+// The JFT reader's state file (vft::client::JftReader): 17xx.
+inline constexpr std::string_view reader_open = "VFT-READER-1701";     // cannot open/create
+inline constexpr std::string_view reader_storage = "VFT-READER-1702";  // read/write failed
+
 }  // namespace vft::errc

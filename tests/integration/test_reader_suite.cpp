@@ -1,0 +1,191 @@
+// The reader role of suite jft against the SDK's example EPJ reader (issue 17), through the
+// runner as `vft run --suite jft --role reader` uses it: every test passes against the correct
+// example reader, and with each of its defects exactly the tests conformance/defects.json lists
+// under "jft/reader" fail, each as fail. A defect no test catches, or one missing from the table,
+// fails here. A re-judge of each report reaches the same statuses (judged from the recorded
+// exchanges only), and no person number is in the evidence in clear.
+// Real parts: the example reader is a real process, JFT the mock receiver behind the recording
+// proxy with the token service on loopback, the reader's state and journal real SQLite files.
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "vft/auth/key.hpp"
+#include "vft/conformance/runner.hpp"
+#include "vft/reports/report.hpp"
+
+namespace fs = std::filesystem;
+using namespace vft;
+using namespace vft::conformance;
+
+namespace {
+
+struct Scratch {
+    fs::path dir;
+    explicit Scratch(const std::string& name) {
+        dir = fs::temp_directory_path() / ("vft-reader-" + name + "-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+};
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// fixtures/sut/example-reader.json with a fresh key and the built example_reader (optionally
+// with a defect) as its trigger.
+Sut example_reader_sut(const fs::path& dir, const std::string& defect) {
+    auto key = auth::Key::generate(auth::Algorithm::es256);
+    REQUIRE(key.ok());
+    std::ofstream(dir / "example-reader.key.pem") << key->private_pem();
+    std::string json = read_file(fs::path(VFT_SOURCE_DIR) / "fixtures/sut/example-reader.json");
+    const std::string from = "\"example_reader --instruction";
+    const auto at = json.find(from);
+    REQUIRE(at != std::string::npos);
+    json.replace(at, from.size(), "\"" + std::string(VFT_EXAMPLE_READER_PATH) + " --instruction");
+    if (!defect.empty()) {
+        const auto end = json.find("example-reader.key.pem\"", at);
+        REQUIRE(end != std::string::npos);
+        json.insert(end + 22, " --defect " + defect);
+    }
+    auto sut = Sut::parse(json, dir);
+    REQUIRE(sut.ok());
+    return *sut;
+}
+
+struct Judged {
+    reports::Status status;
+    std::string messages;
+};
+
+std::map<std::string, Judged> run_reader(const std::string& defect) {
+    Scratch scratch(defect.empty() ? "correct" : defect);
+    const Sut sut = example_reader_sut(scratch.dir, defect);
+    RunOptions options;
+    options.suite = "jft";
+    options.role = "reader";
+    options.jobs = 3;
+    auto report = conformance::run(sut, options);
+    REQUIRE(report.ok());
+    CHECK(report->role == "reader");
+    std::map<std::string, Judged> out;
+    for (const auto& t : report->tests) {
+        for (const auto& x : t.exchanges)
+            for (const char* fnr : {"03913945688", "12854812341"}) {
+                CHECK(x.request_body.find(fnr) == std::string::npos);
+                CHECK(x.response_body.find(fnr) == std::string::npos);
+            }
+        std::string messages;
+        for (const auto& m : t.messages)
+            messages += "\n  " + m;
+        out[t.id] = {t.status, messages};
+    }
+    auto parsed = reports::from_json(reports::to_json(*report));
+    REQUIRE(parsed.ok());
+    auto changes = conformance::rejudge(*parsed);
+    REQUIRE(changes.ok());
+    for (const auto& c : *changes) {
+        INFO(c.test_id << " was " << reports::to_string(c.before) << ", re-judged "
+                       << reports::to_string(c.after));
+        CHECK(false);
+    }
+    return out;
+}
+
+std::map<std::string, std::set<std::string>> expected_failures() {
+    rapidjson::Document d;
+    d.Parse(read_file(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
+    REQUIRE_FALSE(d.HasParseError());
+    REQUIRE(d.HasMember("jft/reader"));
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& m : d["jft/reader"].GetObject()) {
+        auto& ids = out[m.name.GetString()];
+        for (const auto& id : m.value.GetArray())
+            ids.insert(id.GetString());
+    }
+    return out;
+}
+
+void require_defect_caught(const std::string& defect) {
+    const auto table = expected_failures();
+    REQUIRE(table.count(defect) == 1);
+    const auto& expected = table.at(defect);
+    REQUIRE_FALSE(expected.empty());
+    const auto results = run_reader(defect);
+    std::set<std::string> failed;
+    std::string why;
+    for (const auto& [id, r] : results) {
+        if (r.status != reports::Status::pass) failed.insert(id);
+        if ((r.status != reports::Status::pass) != (expected.count(id) > 0))
+            why += "\n" + id + " " + std::string(reports::to_string(r.status)) + r.messages;
+    }
+    INFO("jft reader with --defect " << defect << why);
+    CHECK(failed == expected);
+    for (const auto& id : failed)
+        CHECK(results.at(id).status == reports::Status::fail);
+}
+
+}  // namespace
+
+TEST_CASE("reader jft: every test passes against the example reader", "[reader]") {
+    const auto results = run_reader("");
+    REQUIRE(results.size() == 11);
+    for (const auto& [id, r] : results) {
+        INFO(id << " " << reports::to_string(r.status) << r.messages);
+        CHECK(r.status == reports::Status::pass);
+    }
+}
+
+TEST_CASE("reader defects: every defect of the example reader is in the table",
+          "[reader][defects]") {
+    std::vector<std::string> listed;
+    FILE* p = ::popen((std::string(VFT_EXAMPLE_READER_PATH) + " --list-defects").c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::array<char, 256> line{};
+    while (std::fgets(line.data(), line.size(), p)) {
+        std::string s = line.data();
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+            s.pop_back();
+        if (!s.empty()) listed.push_back(s);
+    }
+    ::pclose(p);
+    REQUIRE(listed.size() == 5);
+    const auto table = expected_failures();
+    for (const auto& d : listed) {
+        INFO("defect " << d << " has no test in conformance/defects.json that must catch it");
+        CHECK((table.count(d) == 1 && !table.at(d).empty()));
+    }
+}
+
+TEST_CASE("reader defect ack-before-import is caught", "[reader][defects]") {
+    require_defect_caught("ack-before-import");
+}
+TEST_CASE("reader defect acks-twice is caught", "[reader][defects]") {
+    require_defect_caught("acks-twice");
+}
+TEST_CASE("reader defect ignores-retry-after is caught", "[reader][defects]") {
+    require_defect_caught("ignores-retry-after");
+}
+TEST_CASE("reader defect imports-twice-after-crash is caught", "[reader][defects]") {
+    require_defect_caught("imports-twice-after-crash");
+}
+TEST_CASE("reader defect skips-page is caught", "[reader][defects]") {
+    require_defect_caught("skips-page");
+}
