@@ -168,6 +168,9 @@ class Snapshots:
         elements = copy.deepcopy(base["snapshot"]["element"])
         for el in elements:
             el.setdefault("id", el["path"])
+        # what each element was before this differential: a new slice starts from it (HL7's
+        # snapshot generator copies the base definition, not the constrained slicing entry)
+        self.orig = {el["id"]: copy.deepcopy(el) for el in elements}
         for d in sd.get("differential", {}).get("element", []):
             self.apply(elements, d, url)
         out = dict(sd)
@@ -223,6 +226,7 @@ class Snapshots:
             k["id"] = eid + kid_id[len(root):]
             k["path"] = el["path"] + k["path"][len(root):]
             kids.append(k)
+            self.orig.setdefault(k["id"], copy.deepcopy(k))
         elements[i + 1:i + 1] = kids
         return True
 
@@ -252,7 +256,7 @@ class Snapshots:
                     continue
                 if k["id"].startswith(base_id + ".") and ":" in k["id"][len(base_id):]:
                     continue  # slices of the children stay with the base element
-                k = copy.deepcopy(k)
+                k = copy.deepcopy(self.orig.get(k["id"], k))
                 k["id"] = eid + k["id"][len(base_id):]
                 block.append(k)
             head = block[0]
@@ -355,7 +359,7 @@ class ProfileCompiler:
                 self.valuesets[url] = exp
         return strength + " " + url
 
-    def base_of(self, el):
+    def base_of(self, el, by_id=None):
         """The base R4 element at the same path (through types: Patient.identifier.system is
         Identifier.system; through type slices: value[x]:valueQuantity.code is Quantity.code)."""
         path = el["path"]
@@ -379,6 +383,9 @@ class ProfileCompiler:
                 cur = el0["contentReference"].lstrip("#") + "." + s
             elif len(types) == 1:
                 cur = types[0]["code"] + "." + s
+            elif by_id and len(by_id.get(".".join(ids[:n]), {}).get("type", [])) == 1:
+                # a choice the profile restricts to one type (value[x] as Quantity)
+                cur = by_id[".".join(ids[:n])]["type"][0]["code"] + "." + s
             elif cur.endswith("[x]") and ":" in ids[n - 1]:
                 stem = cur.rsplit(".", 1)[1][:-3]
                 tname = ids[n - 1].split(":", 1)[1][len(stem):]
@@ -391,8 +398,8 @@ class ProfileCompiler:
                 return None
         return self.r4.elements.get(cur)
 
-    def differs(self, el):
-        base = self.base_of(el)
+    def differs(self, el, by_id=None):
+        base = self.base_of(el, by_id)
         if base is None:
             return True
         if el.get("sliceName"):
@@ -416,24 +423,27 @@ class ProfileCompiler:
 
     def add(self, sd, file):
         elements = sd["snapshot"]["element"]
-        keep = set()
+        by_id = {el.get("id", el["path"]): el for el in elements}
+        keep = {elements[0].get("id", elements[0]["path"])}  # the root, always
         for el in elements:
             eid = el.get("id", el["path"])
-            if self.differs(el):
+            if self.differs(el, by_id):
                 segs = split_id(eid)
                 for n in range(1, len(segs) + 1):
                     keep.add(".".join(segs[:n]))
                     # the sliced element of a slice is kept with it
                     if ":" in segs[n - 1]:
                         keep.add(".".join(segs[:n - 1] + [segs[n - 1].split(":")[0]]))
-        kind = "x" if sd["type"] == "Extension" else ("r" if sd["kind"] == "resource" else "c")
+        # by the type (vkp-Address-v090 says kind "resource" for an Address)
+        r4kind = self.r4.sd.get(sd["type"], {}).get("kind")
+        kind = "x" if sd["type"] == "Extension" else ("r" if r4kind == "resource" else "c")
         lines = ["\t".join(["P", sd["url"], sd["type"], kind, sd.get("baseDefinition", ""), file,
                             sd.get("name", sd.get("id", "")), sd.get("version", "")])]
         for el in elements:
             eid = el.get("id", el["path"])
             if eid not in keep:
                 continue
-            base = self.base_of(el) or {}
+            base = self.base_of(el, by_id) or {}
             base_keys = {c["key"] for c in base.get("constraint", [])}
             cons = ",".join(str(self.constraint(c)) for c in el.get("constraint", [])
                             if c["key"] not in base_keys)
