@@ -618,3 +618,201 @@ TEST_CASE("profiles: one mutation per declared constraint breaks exactly that ru
         CHECK(proven[rule] > 0);
     }
 }
+
+// --- hand-written instances for the important profiles, through the whole validator ---------
+
+namespace {
+
+const vft::Validator& validator() {
+    static vft::Validator v = vft::Validator::create().value();
+    return v;
+}
+
+vft::ValidationReport judge(const std::string& json, const char* spec = nullptr,
+                            bool unchecked = false) {
+    vft::ValidateOptions o;
+    if (spec) o.spec = spec;
+    o.list_unchecked = unchecked;
+    return validator().validate(json, o);
+}
+
+const Issue* find(const vft::ValidationReport& r, std::string_view rule, std::string_view path) {
+    for (const Issue& i : r.issues)
+        if (i.rule == rule && i.path == path) return &i;
+    return nullptr;
+}
+
+std::string all(const vft::ValidationReport& r) {
+    std::string out;
+    for (const Issue& i : r.issues)
+        out += std::string(vft::to_string(i.severity)) + " " + i.rule + " " + i.path + " " +
+               i.message + " [" + i.source + "]\n";
+    return out;
+}
+
+// A published PMD vital sign (vkp-Observation-Bodytemp of the IG) in a batch.
+std::string bodytemp(const std::string& value, const std::string& effective,
+                     const std::string& subject =
+                         R"({"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.2",)"
+                         R"("value":"52854812335"},"display":"Piotr Kowalski"})") {
+    return R"({"resourceType":"Bundle","type":"batch","identifier":{"system":)"
+           R"("https://www.nhn.no/komlink/bundle-identifier","value":)"
+           R"("urn:uuid:eea5cf98-d839-5eb2-9bf4-d02698656c8b"},"entry":[{"fullUrl":)"
+           R"("urn:uuid:93bcead0-0d12-5284-baf3-947b5fea1dee","request":{"method":"POST",)"
+           R"("url":"Observation"},"resource":{"resourceType":"Observation","meta":{"profile":[)"
+           R"("http://hl7.no/fhir/vkpobservation/StructureDefinition/vkp-Observation-Bodytemp"]},)"
+           R"("status":"final","category":[{"coding":[{"system":)"
+           R"("http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],)"
+           R"("code":{"coding":[{"system":"http://loinc.org","code":"8310-5"},{"system":)"
+           R"("http://snomed.info/sct","code":"276885007"}]},"subject":)" +
+           subject + R"(,"effectiveDateTime":")" + effective + R"(",)" + value + "}}]}";
+}
+
+const char* kCelsius =
+    R"("valueQuantity":{"value":37.2,"unit":"C","system":"http://unitsofmeasure.org","code":"Cel"})";
+
+size_t count_prefix(const vft::ValidationReport& r, std::string_view prefix,
+                    vft::Severity at_most) {
+    size_t n = 0;
+    for (const Issue& i : r.issues)
+        if (i.rule.rfind(prefix, 0) == 0 && i.severity <= at_most) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("profiles: PMD vkp-Observation-Bodytemp as published", "[profiles]") {
+    const auto ok = judge(bodytemp(kCelsius, "2026-03-03T19:42:10+01:00"), "pmd", true);
+    INFO(all(ok));
+    CHECK(count_prefix(ok, "FHIR-PRF-", vft::Severity::warning) == 0);
+    CHECK(ok.unchecked.empty());  // every invariant met (vs-1, vs-2, the R4 ones) evaluated
+
+    // [degF] is in the published ucum-bodytemp value set
+    const auto f = judge(bodytemp(R"("valueQuantity":{"value":99.1,"unit":"F","system":)"
+                                  R"("http://unitsofmeasure.org","code":"[degF]"})",
+                                  "2026-03-03T19:42:10+01:00"),
+                         "pmd");
+    INFO(all(f));
+    CHECK(count_prefix(f, "FHIR-PRF-", vft::Severity::warning) == 0);
+
+    // a unit outside ucum-bodytemp: the required binding of value[x]:valueQuantity.code
+    const auto k = judge(bodytemp(R"("valueQuantity":{"value":310,"unit":"K","system":)"
+                                  R"("http://unitsofmeasure.org","code":"K"})",
+                                  "2026-03-03T19:42:10+01:00"),
+                         "pmd");
+    INFO(all(k));
+    const Issue* b = find(k, "FHIR-PRF-003", "Bundle.entry[0].resource.valueQuantity.code");
+    REQUIRE(b);
+    CHECK(b->source ==
+          "specs/upstream/vkp-observation/published/StructureDefinition-vkp-Observation-"
+          "Bodytemp.json#Observation.value[x]:valueQuantity.code");
+
+    // value[x] restricted to Quantity
+    const auto s = judge(bodytemp(R"("valueString":"warm")", "2026-03-03T19:42:10+01:00"), "pmd");
+    INFO(all(s));
+    CHECK(find(s, "FHIR-PRF-007", "Bundle.entry[0].resource.valueString"));
+
+    // vs-1 (vital signs): a dateTime effective[x] precise to the day
+    const auto d = judge(bodytemp(kCelsius, "2026-03"), "pmd");
+    INFO(all(d));
+    const Issue* v = find(d, "FHIR-PRF-008", "Bundle.entry[0].resource.effectiveDateTime");
+    REQUIRE(v);
+    CHECK(v->message.rfind("vs-1: ", 0) == 0);
+    CHECK(v->severity == vft::Severity::error);
+
+    // the subject identifier system: the required binding vkp-subject-identifiers
+    const auto id = judge(bodytemp(kCelsius, "2026-03-03T19:42:10+01:00",
+                                   R"({"identifier":{"system":"http://cosdoc.dips.no/lopenummer",)"
+                                   R"("value":"4711"},"display":"P"})"),
+                          "pmd");
+    INFO(all(id));
+    CHECK(find(id, "FHIR-PRF-003", "Bundle.entry[0].resource.subject.identifier.system"));
+
+    // Reference(Patient | no-basis-Patient): a Group is not a Patient
+    const auto g = judge(
+        bodytemp(kCelsius, "2026-03-03T19:42:10+01:00", R"({"reference":"Group/1","display":"G"})"),
+        "pmd");
+    INFO(all(g));
+    CHECK(find(g, "FHIR-PRF-009", "Bundle.entry[0].resource.subject.reference"));
+
+    // a LOINC code for the slice BodyTempCode (8310-5) missing: the slice's min
+    const std::string no_loinc = [] {
+        std::string doc = bodytemp(kCelsius, "2026-03-03T19:42:10+01:00");
+        const std::string loinc = R"({"system":"http://loinc.org","code":"8310-5"},)";
+        doc.erase(doc.find(loinc), loinc.size());
+        return doc;
+    }();
+    const auto sl = judge(no_loinc, "pmd");
+    INFO(all(sl));
+    CHECK(find(sl, "FHIR-PRF-005", "Bundle.entry[0].resource.code.coding"));
+}
+
+TEST_CASE("profiles: vkp-MedicationDispense subject must carry an FNR, DNR or FHN identifier",
+          "[profiles]") {
+    const std::string base =
+        R"({"resourceType":"MedicationDispense","meta":{"profile":[)"
+        R"("http://ehelse.no/fhir/StructureDefinition/vkp-MedicationDispense-v090"]},)"
+        R"("identifier":[{"system":"urn:ietf:rfc:3986","value":)"
+        R"("urn:uuid:8ea838cc-f528-5c8c-a030-522210534231"}],"status":"completed",)"
+        R"("category":{"coding":[{"system":)"
+        R"("http://ehelse.no/fhir/CodeSystem/vkp-medicationdispense-events-v090","code":"1.1"}]},)"
+        R"("medicationCodeableConcept":{"text":"Multidosepose"},"subject":SUBJECT,)"
+        R"("performer":[{"actor":{"identifier":{"system":)"
+        R"("https://fhir.evondos.com/e300-codes/serialnumber","value":"E300-0042117"}}}],)"
+        R"("whenHandedOver":"2026-03-12T08:01:12+01:00"})";
+    auto with = [&base](const std::string& subject) {
+        std::string d = base;
+        d.replace(d.find("SUBJECT"), 7, subject);
+        return d;
+    };
+    const auto ok = judge(with(R"({"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.1",)"
+                               R"("value":"01686014416"},"display":"Nina Fjeld"})"),
+                          "vkp-r4");
+    INFO(all(ok));
+    CHECK(count_prefix(ok, "FHIR-PRF-", vft::Severity::warning) == 0);
+
+    // only a reference: MedicationDispense.subject.identifier is 1..1 in the published profile
+    const auto ref = judge(with(R"({"reference":"Patient/1"})"), "vkp-r4");
+    INFO(all(ref));
+    const Issue* i = find(ref, "FHIR-PRF-001", "MedicationDispense.subject.identifier");
+    REQUIRE(i);
+    CHECK(i->source ==
+          "specs/upstream/vkp-r4/StructureDefinition/vkp-MedicationDispense-v090."
+          "structuredefinition-profile.xml#MedicationDispense.subject.identifier");
+
+    // a local identifier: the closed slicing FNR | DNR | FHN
+    const auto local = judge(with(R"({"identifier":{"system":"http://cosdoc.dips.no/lopenummer",)"
+                                  R"("value":"4711"}})"),
+                             "vkp-r4");
+    INFO(all(local));
+    CHECK(find(local, "FHIR-PRF-006", "MedicationDispense.subject.identifier"));
+    // the hand-written VKP-SUBJ-001 said the same and defers to it
+    bool deferred = false;
+    for (const Issue& d : local.deferred)
+        deferred = deferred || d.rule == "VKP-SUBJ-001";
+    CHECK(deferred);
+    for (const Issue& x : local.issues)
+        CHECK(x.rule != "VKP-SUBJ-001");
+}
+
+TEST_CASE("profiles: meta.profile names what is judged; unknown profiles are noted", "[profiles]") {
+    const auto r = judge(
+        R"({"resourceType":"Patient","meta":{"profile":["http://example.org/StructureDefinition/x"]},)"
+        R"("identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"01686014416"}],)"
+        R"("name":[{"family":"Fjeld","given":["Nina"]}]})",
+        "vkp-r4");
+    INFO(all(r));
+    const Issue* i = find(r, "FHIR-PRF-010", "Patient.meta.profile[0]");
+    REQUIRE(i);
+    CHECK(i->severity == vft::Severity::information);
+
+    // the VFT-EPJ Patient (no-vft-Patient) by meta.profile: its HumanName profile requires family
+    const auto v =
+        judge(R"({"resourceType":"Patient","meta":{"profile":[)"
+              R"("http://hl7.no/fhir/StructureDefinition/no-vft-Patient"]},)"
+              R"("identifier":[{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"01686014416"}],)"
+              R"("name":[{"given":["Nina"]}],"gender":"female"})",
+              "vkp-r4");
+    INFO(all(v));
+    CHECK(find(v, "FHIR-PRF-001", "Patient.name[0].family"));
+}
