@@ -102,6 +102,8 @@ def xml_to_json(r4, node, path):
                      else int(raw) if kind == "dec" else raw)
         elif tcode == "Resource":
             continue
+        elif tcode not in r4.sd and child.get("value") is not None:
+            value = child.get("value")  # a type the definitions lack: read as its text
         else:
             value = xml_to_json(r4, child, tcode)
         if repeats:
