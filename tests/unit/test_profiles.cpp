@@ -14,8 +14,10 @@
 #include <string>
 
 #include "fhir/model.hpp"
+#include "validate/invariants.hpp"
 #include "validate/primitives.hpp"
 #include "validate/profiles.hpp"
+#include "vft/fhirpath/fhirpath.hpp"
 #include "vft/validate/validator.hpp"
 
 using vft::Issue;
@@ -815,4 +817,32 @@ TEST_CASE("profiles: meta.profile names what is judged; unknown profiles are not
               "vkp-r4");
     INFO(all(v));
     CHECK(find(v, "FHIR-PRF-001", "Patient.name[0].family"));
+}
+
+TEST_CASE("profiles: every national invariant parses and is evaluated on an instance",
+          "[profiles]") {
+    const ProfileModel& pm = ProfileModel::embedded();
+    for (const auto& c : pm.constraints()) {
+        INFO(c.key << ": " << c.expression);
+        CHECK(vft::fhirpath::compile(c.expression).ok());
+    }
+    // Count the evaluations per constraint through the evaluator hook, then put it back.
+    const vft::detail::InvariantEvaluator saved = vft::detail::invariant_evaluator();
+    std::set<const char*> seen;
+    vft::detail::set_invariant_evaluator([&saved, &seen](const vft::detail::InvariantNode& n) {
+        seen.insert(n.constraint.expression.data());
+        return saved(n);
+    });
+    for (const SdProfile& p : pm.profiles())
+        for (const SdElement& e : p.elements)
+            if (!e.constraints.empty()) {
+                const Outcome o = run(p, {Kind::none, &e});  // the element made present
+                INFO(p.url << " " << e.id << "\n" << dump(o));
+                CHECK(o.unchecked.empty());
+            }
+    vft::detail::set_invariant_evaluator(saved);
+    for (const auto& c : pm.constraints()) {
+        INFO(c.key << ": " << c.expression);
+        CHECK(seen.count(c.expression.data()) == 1);
+    }
 }
