@@ -131,10 +131,6 @@ def split_id(eid):
     return eid.split(".")
 
 
-def strip_slices(eid):
-    return ".".join(s.split(":")[0] for s in split_id(eid))
-
-
 MERGE_KEYS = ("min", "max", "type", "binding", "slicing", "sliceName", "contentReference",
               "maxLength", "minValueInteger", "maxValueInteger", "mustSupport")
 
