@@ -2,6 +2,7 @@
 #include "sender_context.hpp"
 
 #include "conformance_detail.hpp"
+#include "proxy_faults.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <thread>
@@ -145,18 +147,8 @@ class Proxy {
     ~Proxy() { stop(); }
 
     Result<std::string> start() {
-        server_.set_tcp_nodelay(true);
-        server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
-        server_.set_payload_max_length(64u << 20);
-        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-            forward(req, res);
-        };
-        server_.Get(".*", handler);
-        server_.Post(".*", handler);
-        server_.Put(".*", handler);
-        server_.Delete(".*", handler);
-        server_.Patch(".*", handler);
-        const int port = server_.bind_to_any_port("127.0.0.1");
+        configure(*server_);
+        const int port = server_->bind_to_any_port("127.0.0.1");
         if (port <= 0)
             return Error{std::string(errc::mock_listen),
                          "the recording proxy cannot bind",
@@ -165,22 +157,95 @@ class Proxy {
                          0,
                          true};
         base_ = "http://127.0.0.1:" + std::to_string(port);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        listen_port_ = port;
+        thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
         return base_;
+    }
+    // The runner's own faults for this proxy (proxy_faults.hpp); not owned.
+    void set_faults(ProxyFaults* faults) { faults_ = faults; }
+    // A "restart" fault holds an answer: true once one is held; release() lets it go (dropped).
+    bool held() {
+        std::lock_guard lock(hold_mu_);
+        return held_;
+    }
+    void release() {
+        std::lock_guard lock(hold_mu_);
+        released_ = true;
+        hold_cv_.notify_all();
     }
     void set_upstream(const std::string& host, int port) {
         host_ = host;
         port_ = port;
     }
     void stop() {
+        release();
+        {
+            std::lock_guard lock(hold_mu_);
+            stopping_ = true;
+        }
+        hold_cv_.notify_all();
+        if (outage_.joinable()) outage_.join();
         if (thread_.joinable()) {
-            server_.stop();
+            server_->stop();
             thread_.join();
         }
     }
     const std::string& base() const { return base_; }
 
   private:
+    void configure(httplib::Server& server) {
+        server.set_tcp_nodelay(true);
+        server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+        server.set_payload_max_length(64u << 20);
+        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            forward(req, res);
+        };
+        server.Get(".*", handler);
+        server.Post(".*", handler);
+        server.Put(".*", handler);
+        server.Delete(".*", handler);
+        server.Patch(".*", handler);
+    }
+
+    // The connection closes without an answer: the content provider fails.
+    static void drop(httplib::Response& res) {
+        res.headers.clear();
+        res.body.clear();
+        res.status = 200;
+        res.set_content_provider(
+            1024, "application/fhir+json", [](size_t, size_t, httplib::DataSink&) { return false; },
+            nullptr);
+    }
+
+    // An outage: the listening socket is closed (connections are refused), and after `ms` a new
+    // server listens on the same port. One at a time.
+    void begin_outage(int ms) {
+        std::lock_guard lock(outage_mu_);
+        if (outage_.joinable()) return;
+        outage_ = std::thread([this, ms] {
+            server_->stop();
+            if (thread_.joinable()) thread_.join();
+            {
+                std::unique_lock lock(hold_mu_);
+                hold_cv_.wait_for(lock, std::chrono::milliseconds(ms),
+                                  [this] { return stopping_; });
+            }
+            auto next = std::make_unique<httplib::Server>();
+            configure(*next);
+            // The port was ours a moment ago; another process taking it in between is the only
+            // way this fails, and then the test sees nothing more arrive (and says so).
+            for (int i = 0; i < 40 && !next->bind_to_port("127.0.0.1", listen_port_); ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!next->is_valid()) return;
+            server_ = std::move(next);
+            thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+        });
+    }
+
+    void record(reports::Exchange x) {
+        std::lock_guard lock(mu_);
+        out_.push_back(std::move(x));
+    }
     void forward(const httplib::Request& req, httplib::Response& res) {
         reports::Exchange x;
         x.direction = "inbound";
@@ -215,6 +280,39 @@ class Proxy {
                 {"X-Vft-Recorded-Client-Assertion",
                  "[redacted] " +
                      jwt_facts(assertion, "checked by the token service: see its answer")});
+        }
+
+        const auto fault =
+            faults_ ? faults_->fire(req.method, req.path) : std::optional<ProxyFault>{};
+        if (fault && fault->action == "invalid-token") {
+            // RFC 6750 §3.1 / RFC 9449 §7.1: the token was refused; the scheme is the request's.
+            const std::string scheme = authorization.rfind("DPoP ", 0) == 0 ? "DPoP" : "Bearer";
+            const std::string challenge =
+                scheme + R"( error="invalid_token", error_description="the access token is not )"
+                         R"(valid")";
+            const std::string body =
+                R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                R"("code":"login","diagnostics":"the access token is not valid"}]})";
+            res.status = 401;
+            res.set_header("WWW-Authenticate", challenge);
+            res.set_content(body, "application/fhir+json");
+            x.status = 401;
+            x.response_headers = {{"WWW-Authenticate", challenge},
+                                  {"Content-Type", "application/fhir+json"},
+                                  {"X-Vft-Runner-Fault", "invalid-token"}};
+            x.response_body = body;
+            return record(std::move(x));
+        }
+        if (fault && fault->action == "outage") {
+            x.error =
+                "outage: the connection was closed without an answer and the endpoint "
+                "stopped listening for " +
+                std::to_string(fault->ms) + " ms";
+            x.response_headers = {{"X-Vft-Runner-Fault", "outage"},
+                                  {"X-Vft-Outage-Ms", std::to_string(fault->ms)}};
+            drop(res);
+            record(std::move(x));
+            return begin_outage(fault->ms);
         }
 
         httplib::Client client(host_, port_);
@@ -272,19 +370,39 @@ class Proxy {
             res.set_content(result->body, result->get_header_value("Content-Type").empty()
                                               ? "application/octet-stream"
                                               : result->get_header_value("Content-Type"));
+            if (fault && fault->action == "restart") {
+                // The receiver has the message; its answer never reaches the product, which the
+                // runner stops and starts again while this worker holds the connection.
+                x.error = "held: the answer (HTTP " + std::to_string(result->status) +
+                          ") was never delivered; the runner restarted the product";
+                x.response_headers.push_back({"X-Vft-Runner-Fault", "restart"});
+                record(std::move(x));
+                std::unique_lock lock(hold_mu_);
+                held_ = true;
+                hold_cv_.notify_all();
+                hold_cv_.wait_for(lock, std::chrono::seconds(150),
+                                  [this] { return released_ || stopping_; });
+                return drop(res);
+            }
         }
-        std::lock_guard lock(mu_);
-        out_.push_back(std::move(x));
+        record(std::move(x));
     }
 
     std::string kind_;
     std::mutex& mu_;
     std::vector<reports::Exchange>& out_;
     Secrets& secrets_;
-    httplib::Server server_;
+    std::unique_ptr<httplib::Server> server_ = std::make_unique<httplib::Server>();
     std::thread thread_;
     std::string base_, host_ = "127.0.0.1";
     int port_ = 0;
+    int listen_port_ = 0;
+    ProxyFaults* faults_ = nullptr;
+    std::mutex outage_mu_;
+    std::thread outage_;
+    std::mutex hold_mu_;
+    std::condition_variable hold_cv_;
+    bool held_ = false, released_ = false, stopping_ = false;
 };
 
 int port_of(const std::string& url) {
@@ -298,10 +416,14 @@ struct CommandResult {
     std::string error;  // set when it did not exit by itself
     std::string stderr_tail;
     int64_t elapsed_ms = 0;
+    bool stopped = false;  // the runner stopped it (stop_when)
 };
 
+// `stop_when`, polled while the command runs: true = kill its process group now (the runner's
+// restart of the product; docs/conformance.md, "Restart").
 CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
-                          std::chrono::seconds timeout) {
+                          std::chrono::seconds timeout,
+                          const std::function<bool()>& stop_when = {}) {
     CommandResult r;
     int err[2];
     if (pipe(err) != 0) {
@@ -358,6 +480,15 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
         if (!open_pipe) {
             pollfd none{-1, 0, 0};
             poll(&none, 0, 20);  // waiting for the child to be reaped; bounded by the deadline
+        }
+        if (stop_when && stop_when()) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            r.error =
+                "stopped by the runner between sending and the answer (SIGKILL to its "
+                "process group): a restart";
+            r.stopped = true;
+            break;
         }
         if (std::chrono::steady_clock::now() >= until) {
             kill(-pid, SIGKILL);
@@ -484,6 +615,8 @@ struct SenderContext::Impl {
     std::unique_ptr<Proxy> receiver_proxy;
     std::unique_ptr<Proxy> token_proxy;
     std::unique_ptr<mocks::TokenService> token_service;
+    RunnerFaults faults;  // the runner's own (proxy_faults.hpp), from the instruction's faults
+    std::unique_ptr<ProxyFaults> proxy_faults;
     uint64_t uuid_counter = 0;
     int triggers = 0;
 
@@ -514,6 +647,10 @@ struct SenderContext::Impl {
                           R"(,"orgnr_parent":)" + json_string(sut.orgnr) + "}]}";
         to.issuer = *proxy_url;
         to.threads = 2;
+        if (faults.token_service.lifetime_s > 0)
+            to.token_lifetime_s = faults.token_service.lifetime_s;
+        to.dpop_nonce_required = faults.token_service.dpop_nonce;
+        to.clock_offset_s = faults.token_service.clock_offset_s;
         auto service = mocks::TokenService::create(to);
         if (!service) return service.error();
         token_service = std::move(*service);
@@ -524,6 +661,9 @@ struct SenderContext::Impl {
     }
 
     Result<void> start_endpoints(const std::string& faults_json) {
+        auto parsed = parse_runner_faults(faults_json);
+        if (!parsed) return parsed.error();
+        faults = std::move(parsed).value();
         mocks::ReceiverOptions ro;
         if (run.sut.auth.type == "helseid") {
             auto token_url = start_token_service();
@@ -535,6 +675,10 @@ struct SenderContext::Impl {
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
         receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded, secrets);
+        if (!faults.proxy.empty()) {
+            proxy_faults = std::make_unique<ProxyFaults>(faults.proxy);
+            receiver_proxy->set_faults(proxy_faults.get());
+        }
         auto proxy_url = receiver_proxy->start();
         if (!proxy_url) return proxy_url.error();
         ro.public_url = *proxy_url;
@@ -609,6 +753,48 @@ struct SenderContext::Impl {
         recorded.push_back(std::move(x));
     }
 
+    // Writes the instruction file, runs the trigger command and records the run (the exchange
+    // is returned too). `stop_when`: see run_command.
+    reports::Exchange run_trigger(const std::string& action, const std::string& json,
+                                  const std::function<bool()>& stop_when) {
+        const auto file = dir / ("instruction-" + std::to_string(++triggers) + ".json");
+        reports::Exchange x;
+        x.direction = "outbound";
+        x.method = kTriggerMethod;
+        x.url = "trigger:" + action;
+        x.note = "trigger command";
+        x.request_headers.push_back({"Content-Type", "application/json"});
+        x.request_body = json;
+        x.started = rfc3339_ms(Clock::now());
+        {
+            std::ofstream out(file, std::ios::binary);
+            out << json;
+            if (!out) {
+                x.error = "could not start: cannot write the instruction file " + file.string();
+                std::lock_guard lock(mu);
+                recorded.push_back(x);
+                return x;
+            }
+        }
+        std::string command = run.sut.trigger;
+        for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
+            command.replace(at, 13, "'" + file.string() + "'");
+        const CommandResult r =
+            run_command(command, run.sut.dir, run.options.trigger_timeout, stop_when);
+        x.elapsed_ms = r.elapsed_ms;
+        x.error = r.error;
+        if (r.error.empty()) {
+            x.status = r.exit_code;
+            x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
+        }
+        if (r.stopped) x.response_headers.push_back({kLifecycleHeader, "stopped"});
+        x.response_headers.push_back({"Content-Type", "text/plain"});
+        x.response_body = mask_person_ids(r.stderr_tail);
+        std::lock_guard lock(mu);
+        recorded.push_back(x);
+        return x;
+    }
+
     void stop() {
         if (receiver_proxy) receiver_proxy->stop();
         if (token_proxy) token_proxy->stop();
@@ -681,46 +867,39 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     }
     auto json = i.complete(instruction);
     if (!json) return json.error();
-    const auto file = i.dir / ("instruction-" + std::to_string(++i.triggers) + ".json");
-    {
-        std::ofstream out(file, std::ios::binary);
-        out << *json;
-        if (!out)
-            return Error{std::string(errc::io_read),
-                         "cannot write the instruction file",
-                         file.string(),
-                         "",
-                         0,
-                         false};
+    if (!i.faults.restart()) {
+        auto x = i.run_trigger(instruction.action, *json, {});
+        i.read_back_journal();
+        return trigger_result(x);
     }
-    std::string command = i.run.sut.trigger;
-    for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
-        command.replace(at, 13, "'" + file.string() + "'");
-
-    reports::Exchange x;
-    x.direction = "outbound";
-    x.method = kTriggerMethod;
-    x.url = "trigger:" + instruction.action;
-    x.note = "trigger command";
-    x.request_headers.push_back({"Content-Type", "application/json"});
-    x.request_body = *json;
-    x.started = rfc3339_ms(Clock::now());
-    const CommandResult r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
-    x.elapsed_ms = r.elapsed_ms;
-    x.error = r.error;
-    if (r.error.empty()) {
-        x.status = r.exit_code;
-        x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
+    // Restart (docs/conformance.md, "Restart"): the product is stopped once the proxy holds the
+    // answer to its first matching request, then started again with action "resume".
+    Proxy& proxy = *i.receiver_proxy;
+    auto first = i.run_trigger(instruction.action, *json, [&proxy] { return proxy.held(); });
+    proxy.release();
+    bool stopped = false;
+    for (const auto& h : first.response_headers)
+        stopped = stopped || (h.name == kLifecycleHeader && h.value == "stopped");
+    if (!stopped) {  // it ended before sending: judged as it is
+        i.read_back_journal();
+        return trigger_result(first);
     }
-    x.response_headers.push_back({"Content-Type", "text/plain"});
-    x.response_body = mask_person_ids(r.stderr_tail);
-    auto result = trigger_result(x);
-    {
-        std::lock_guard lock(i.mu);
-        i.recorded.push_back(x);
-    }
+    rapidjson::Document original;
+    original.Parse(json->c_str());
+    std::string resume = R"({"action":"resume")";
+    for (const char* member : {"api", "service_codes"})
+        if (original.HasMember(member)) {
+            rapidjson::StringBuffer b;
+            rapidjson::Writer<rapidjson::StringBuffer> w(b);
+            original[member].Accept(w);
+            resume += std::string(",\"") + member + "\":" + b.GetString();
+        }
+    resume += "}";
+    auto resumed = i.complete(Instruction{"resume", resume, {}});
+    if (!resumed) return resumed.error();
+    auto second = i.run_trigger("resume", *resumed, {});
     i.read_back_journal();
-    return result;
+    return trigger_result(second);
 }
 
 std::vector<reports::Exchange> SenderContext::inbound() {

@@ -31,6 +31,10 @@ namespace vft::conformance::detail {
 // the tail of its stderr; `error` says "timed out after N s" / "killed by signal N" / "could not
 // start" when it did not exit by itself. A replaying context answers trigger() from it.
 inline constexpr const char* kTriggerMethod = "TRIGGER";
+// A trigger run the runner stopped on purpose (the restart of the product, docs/conformance.md
+// "Restart") carries this response header with the value "stopped"; the run that follows
+// (action "resume") decides the trigger's result, and a replay skips the stopped one.
+inline constexpr const char* kLifecycleHeader = "X-Vft-Lifecycle";
 [[nodiscard]] Result<void> trigger_result(const reports::Exchange& recorded);
 
 struct SenderRunOptions {

@@ -17,8 +17,16 @@
 //   ignores-retry-after      waits its own backoff instead of the server's Retry-After
 //   reuses-dpop-proof        signs one DPoP proof for the API and sends it on every attempt
 //   wrong-service-code       sends a ServiceCodes header other than the instruction's
+//   new-identifier-after-token-expiry  builds the message anew (new identifier) when it had to
+//                            get a new token (the old one expired or was refused with 401)
+//   loses-message-on-restart keeps its queue in memory (a per-process outbox file), so a
+//                            restart forgets what was not yet acknowledged
+//
+// Action "resume" (docs/conformance.md, "Restart"): the product was stopped and started again;
+// it delivers what its durable outbox still holds, with the stored bytes (same identifier).
 #include <rapidjson/document.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -29,6 +37,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <vft/auth/key.hpp>
@@ -54,8 +63,13 @@ using Json = rapidjson::Value;
 using namespace std::chrono;
 
 constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
-constexpr const char* kDefects[] = {"ignores-retry-after", "new-identifier-on-retry", "retries-400",
-                                    "reuses-dpop-proof", "wrong-service-code"};
+constexpr const char* kDefects[] = {"ignores-retry-after",
+                                    "loses-message-on-restart",
+                                    "new-identifier-after-token-expiry",
+                                    "new-identifier-on-retry",
+                                    "retries-400",
+                                    "reuses-dpop-proof",
+                                    "wrong-service-code"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -205,6 +219,10 @@ struct Delivery {
     vft::client::Auth auth = vft::client::Auth::none();  // Bearer (VKP), DPoP (JFT, PMD)
     std::string api, action, orgnr, scope;
     std::string saved_proof;  // reuses-dpop-proof only
+    // new-identifier-after-token-expiry only: the Authorization the message was first sent
+    // with, and whether a new one was seen (the message is then rebuilt before it is sent).
+    std::string first_authorization;
+    bool rebuild = false;
 
     std::string service_codes() const {
         std::string codes;
@@ -284,7 +302,29 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
             for (auto& [name, value] : *headers)
                 if (name == "DPoP")
                     value = d.saved_proof.empty() ? d.saved_proof = value : d.saved_proof;
+        if (headers && d.args.has("new-identifier-after-token-expiry"))
+            for (const auto& [name, value] : *headers)
+                if (name == "Authorization" && value != d.first_authorization) {
+                    if (!d.first_authorization.empty()) {
+                        // Defect: a new token, so the event is treated as a new message.
+                        d.first_authorization = value;
+                        d.rebuild = true;
+                        return vft::Error{std::string(vft::errc::auth_token_request),
+                                          "a new token: the message is built again",
+                                          "",
+                                          "",
+                                          0,
+                                          true};
+                    }
+                    d.first_authorization = value;
+                }
         return headers;
+    };
+    // A 401 (expired or refused token: the token is dropped) or a DPoP nonce challenge: the
+    // same bytes once more at once with fresh headers (vft::client::Auth::on_response).
+    o.auth_response = [&d](std::string_view, const vft::transport::HttpRequest& sent,
+                           const vft::transport::HttpResponse& response) {
+        return d.auth.on_response(sent, response, {d.scope}) != vft::client::Auth::Resend::no;
     };
     std::optional<vft::DeliveryEvent> last;
     int rejected_retries = 0, unauthorized = 0;
@@ -299,7 +339,8 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
             last->outcome = "the receiver refused the credentials three times in a row";
             return;
         }
-        if (e.verdict == vft::DeliveryVerdict::retry && d.args.has("new-identifier-on-retry")) {
+        if (e.verdict == vft::DeliveryVerdict::retry &&
+            (d.args.has("new-identifier-on-retry") || std::exchange(d.rebuild, false))) {
             // Defect: the event is built again as a new message for the resend.
             if (auto again = build(d.action, d.api, d.in, true)) {
                 vft::OutboxEntry x = first;
@@ -308,6 +349,7 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
                 (void)outbox.drop(e.seq);
                 if (auto seq = outbox.enqueue(x))
                     (void)outbox.mark_retry(*seq, e.next_attempt_ms, "resend");
+                return;
             }
         }
         if (e.verdict == vft::DeliveryVerdict::dead && d.args.has("retries-400") &&
@@ -401,7 +443,8 @@ int main(int argc, char** argv) {
         }
     auto http = vft::transport::HttpClient::create({});
     if (!http) return kCannotRun;
-    Delivery d{*args, in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "", ""};
+    Delivery d{*args, in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "",
+               "",    "", false};
     // The scopes a real product is registered for (domain §3.1–3.3; PMD sits behind the JFT
     // gateway and takes its scope, docs/mocks.md).
     d.scope = api == "jft" || api == "pmd" ? "nhn:jft/api"
@@ -438,17 +481,37 @@ int main(int argc, char** argv) {
     }
     if (action == "search-patient") return search_patient(d);
 
+    std::filesystem::create_directories(str(in, "outbox"));
+    // The durable outbox survives a restart; with the defect the queue lives as long as the
+    // process (a file of its own per process: nothing of it is found after a restart).
+    const std::string outbox_file =
+        str(in, "outbox") + (args->has("loses-message-on-restart")
+                                 ? "/memory-" + std::to_string(getpid()) + ".db"
+                                 : "/outbox.db");
+    auto outbox = vft::Outbox::open({.path = outbox_file});
+    if (!outbox) {
+        std::cerr << outbox.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    if (action == "resume") {
+        // Restarted: deliver what the outbox still holds (the stored bytes, same identifier).
+        auto pending = outbox->list(vft::OutboxState::pending, 1);
+        if (!pending) {
+            std::cerr << pending.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        if (pending->empty()) {
+            std::cout << "resumed: nothing pending in the outbox\n";
+            return kDelivered;
+        }
+        return deliver(d, *outbox, pending->front().entry);
+    }
+
     // Build once, keep it durably, and resend exactly these bytes until the receiver answers.
     auto message = build(action, api, in, false);
     if (!message) {
         std::cerr << "cannot build the message: " << message.error().to_string() << "\n";
         return kNotDelivered;
-    }
-    std::filesystem::create_directories(str(in, "outbox"));
-    auto outbox = vft::Outbox::open({.path = str(in, "outbox") + "/outbox.db"});
-    if (!outbox) {
-        std::cerr << outbox.error().to_string() << "\n";
-        return kCannotRun;
     }
     const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
                                  endpoint_for(api, *message), "application/fhir+json",

@@ -410,8 +410,9 @@ void judge_polls(TestContext& ctx, Outcome& out, const Observed& o);
 
 TestCase make(std::string id, std::string group, std::string module, std::string title,
               std::string spec_ref, std::vector<std::string> reqs, Scenario s, std::string faults,
-              Judge judge) {
+              Judge judge, std::function<std::string(const Sut&)> precondition = {}) {
     TestCase t;
+    t.precondition = std::move(precondition);
     t.id = std::move(id);
     t.group = std::move(group);
     t.module = std::move(module);
@@ -575,6 +576,243 @@ std::vector<TestCase> fault_tests(const std::string& prefix, const std::string& 
     return t;
 }
 
+// ---- production faults: token expiry and refusal, DPoP nonce, outage, restart, clock skew ----
+// (issue 17; docs/conformance.md, "Deeper sender tests"). The runner's own faults (proxy and
+// token service) ride in the faults document beside the receiver's rules
+// (conformance/src/proxy_faults.hpp).
+
+// How long the outage test keeps the endpoint's port closed: longer than one retry interval of
+// any sender that backs off from 100 ms (kMinBackoffMs) and short enough for a test run.
+constexpr int kOutageMs = 1000;
+// The token lifetime and the Retry-After of the token-expiry test: the resend comes after the
+// first token has lapsed.
+constexpr int kShortTokenS = 2;
+constexpr int kExpiryRetryAfterS = 3;
+// The clock tests: the product's clock this far off the token service's (within HelseID's
+// tolerance as vft reads it: specs/DECISIONS.md, "Clock skew at the token service").
+constexpr int kSkewS = 120;
+
+int64_t int_member(const rapidjson::Value& o, const char* name) {
+    return o.IsObject() && o.HasMember(name) && o[name].IsInt64() ? o[name].GetInt64() : 0;
+}
+
+bool has_response_header(const Exchange& x, std::string_view name, std::string_view value) {
+    for (const auto& h : x.response_headers)
+        if (h.name == name && h.value == value) return true;
+    return false;
+}
+std::string response_header(const Exchange& x, std::string_view name) {
+    for (const auto& h : x.response_headers) {
+        if (h.name.size() != name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < name.size() && same; ++i)
+            same = std::tolower(static_cast<unsigned char>(h.name[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
+        if (same) return h.value;
+    }
+    return {};
+}
+
+// The access token's claims a request carried (from the recorder's facts), or null.
+struct TokenFacts {
+    std::string jti;
+    int64_t exp = 0;
+};
+std::optional<TokenFacts> token_facts(const Exchange& x) {
+    rapidjson::Document d;
+    if (!facts(header(x, "Authorization"), d) || !d.HasMember("claims")) return std::nullopt;
+    return TokenFacts{member(d["claims"], "jti"), int_member(d["claims"], "exp")};
+}
+
+size_t tokens_granted(const Observed& o) {
+    return static_cast<size_t>(std::count_if(o.token.begin(), o.token.end(),
+                                             [](const Exchange& x) { return x.status == 200; }));
+}
+
+std::string helseid_only(const Sut& sut) {
+    return sut.auth.type == "helseid" ? ""
+                                      : "the SUT file's auth is not helseid: the runner issues no "
+                                        "tokens to expire, refuse or challenge";
+}
+
+std::string token_faults(const std::string& token_service, const std::string& rules = "",
+                         const std::string& proxy = "") {
+    return R"({"rules":[)" + rules + R"(],"proxy":[)" + proxy + R"(],"token_service":)" +
+           token_service + "}";
+}
+
+std::vector<TestCase> production_fault_tests(const std::string& prefix, const std::string& module,
+                                             const Scenario& s, const std::string& path_glob,
+                                             bool dpop) {
+    std::vector<TestCase> t;
+    const std::string status_rule = R"({"method":"POST","path":)" + jq(path_glob) +
+                                    R"(,"first":1,"status":503,"retry_after":")" +
+                                    std::to_string(kExpiryRetryAfterS) + "\"}";
+    t.push_back(make(
+        prefix + ".token.expired_mid_run", "token", "auth",
+        "The access token expires between attempts: the sender gets a new one and delivers the "
+        "same message once",
+        "RFC 6750 §3.1; RFC 7519 §4.1.4; DESIGN.md duplicates", {"VFT-SEND-020"}, s,
+        token_faults(R"({"lifetime_s":)" + std::to_string(kShortTokenS) + "}", status_rule),
+        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+            judge_resent(ctx, out, sc, o, 2);
+            if (o.endpoint.empty()) return;
+            const auto first = token_facts(o.endpoint.front());
+            if (!out.expect(first && first->exp > 0,
+                            "request 1 carried no token with an exp claim"))
+                return;
+            bool after_expiry = false;
+            for (size_t i = 0; i < o.endpoint.size(); ++i) {
+                const auto t = token_facts(o.endpoint[i]);
+                const int64_t at = started_ms(o.endpoint[i]);
+                if (!t) continue;
+                after_expiry = after_expiry || at >= first->exp * 1000;
+                out.expect(at < t->exp * 1000,
+                           ordinal(i) + " carried a token that had expired " +
+                               std::to_string(at - t->exp * 1000) +
+                               " ms earlier: a sender gets a new token when its token lapses "
+                               "(expires_in of the token response)");
+            }
+            out.expect(after_expiry,
+                       "the message was resent before the first token lapsed (it lives " +
+                           std::to_string(kShortTokenS) +
+                           " s; the 503 said Retry-After: " + std::to_string(kExpiryRetryAfterS) +
+                           "): the run could not show a token being renewed");
+            out.expect(tokens_granted(o) >= 2,
+                       "the token service issued " + std::to_string(tokens_granted(o)) +
+                           " token(s); the first had lapsed before the resend");
+        },
+        helseid_only));
+    const std::string refuse =
+        R"({"method":"POST","path":)" + jq(path_glob) + R"(,"first":1,"action":"invalid-token"})";
+    t.push_back(make(
+        prefix + ".token.invalid_token_401", "token", "auth",
+        "A 401 with WWW-Authenticate error=\"invalid_token\": the sender gets a new token and "
+        "sends the same message again, delivered once",
+        "RFC 6750 §3.1; RFC 9449 §7.1; DESIGN.md duplicates", {"VFT-SEND-021"}, s,
+        token_faults("{}", "", refuse),
+        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+            judge_resent(ctx, out, sc, o, 2);
+            if (o.endpoint.size() < 2) return;
+            out.expect(o.endpoint.front().status == 401,
+                       "request 1 was not the one the runner refused (a bug in the runner)");
+            const auto refused = token_facts(o.endpoint.front());
+            const auto next = token_facts(o.endpoint[1]);
+            out.expect(refused && next && refused->jti != next->jti,
+                       "request 2 carried the token the endpoint had just refused with "
+                       "error=\"invalid_token\": get a new token first (RFC 6750 §3.1)");
+            out.expect(tokens_granted(o) >= 2, "the token service issued " +
+                                                   std::to_string(tokens_granted(o)) +
+                                                   " token(s); a refused token must be replaced");
+        },
+        helseid_only));
+    if (dpop)
+        t.push_back(make(
+            prefix + ".dpop.nonce", "dpop", "auth",
+            "The token service asks for a DPoP nonce (use_dpop_nonce): the sender retries the "
+            "token request with the nonce in its proof and delivers",
+            "RFC 9449 §8; HelseID DPoP proofs (nonce)", {"VFT-SEND-022"}, s,
+            token_faults(R"({"dpop_nonce":true})"),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_delivered(ctx, out, sc, o);
+                std::string nonce;
+                bool answered = false;
+                for (const auto& x : o.token) {
+                    rapidjson::Document proof;
+                    const bool has_proof = facts(header(x, "DPoP"), proof);
+                    if (x.status == 400 && !response_header(x, "DPoP-Nonce").empty()) {
+                        nonce = response_header(x, "DPoP-Nonce");
+                        continue;
+                    }
+                    if (x.status == 200 && has_proof && !nonce.empty())
+                        answered = answered || member(proof["claims"], "nonce") == nonce;
+                }
+                if (!out.expect(!nonce.empty(),
+                                "the token service never challenged: no token request with a "
+                                "DPoP proof arrived"))
+                    return;
+                out.expect(answered,
+                           "no token request after the use_dpop_nonce challenge carried the "
+                           "nonce the service gave (DPoP-Nonce) in its proof (RFC 9449 §8)");
+            },
+            helseid_only));
+    const std::string outage = R"({"method":"POST","path":)" + jq(path_glob) +
+                               R"(,"first":1,"action":"outage","ms":)" + std::to_string(kOutageMs) +
+                               "}";
+    t.push_back(make(
+        prefix + ".outage.delivered_after", "outage", module,
+        "The endpoint refuses connections for a second: the message is delivered after it "
+        "comes back, once, with the same identifier",
+        "DESIGN.md duplicates; docs/transport.md retries", {"VFT-SEND-023"}, s,
+        token_faults("{}", "", outage),
+        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+            judge_resent(ctx, out, sc, o, 2);
+            if (o.endpoint.empty() ||
+                !out.expect(has_response_header(o.endpoint.front(), "X-Vft-Runner-Fault", "outage"),
+                            "request 1 did not meet the outage (a bug in the runner)"))
+                return;
+            const int64_t back = started_ms(o.endpoint.front()) + kOutageMs;
+            for (size_t i = 1; i < o.endpoint.size(); ++i)
+                out.expect(started_ms(o.endpoint[i]) + kToleranceMs >= back,
+                           ordinal(i) + " arrived during the outage (a bug in the runner)");
+        }));
+    const std::string restart =
+        R"({"method":"POST","path":)" + jq(path_glob) + R"(,"first":1,"action":"restart"})";
+    t.push_back(make(
+        prefix + ".restart.resend_same_identifier", "restart", module,
+        "The product is restarted between sending and the answer: after the restart it sends "
+        "the message again with the same identifier, journaled once",
+        "DESIGN.md duplicates; docs/conformance.md Restart", {"VFT-SEND-024"}, s,
+        token_faults("{}", "", restart),
+        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+            if (!out.expect(!o.endpoint.empty(),
+                            "nothing arrived at the endpoint: the message must arrive once before "
+                            "the product can be restarted"))
+                return;
+            const bool stopped =
+                o.trigger.size() >= 2 &&
+                has_response_header(o.trigger.front(), "X-Vft-Lifecycle", "stopped");
+            if (!out.expect(stopped,
+                            "the product was not stopped while its message waited for "
+                            "the answer (the trigger ended first)"))
+                return;
+            if (!o.triggered) out.fail(trigger_failure(o) + " (after the restart, action resume)");
+            const std::string resumed = o.trigger[1].started;
+            std::vector<Exchange> after;
+            for (const auto& x : o.endpoint)
+                if (x.started >= resumed) after.push_back(x);
+            if (!out.expect(!after.empty(),
+                            "after the restart the product did not send the message again: it "
+                            "was lost (the product never got the answer, so it cannot know the "
+                            "receiver had it)"))
+                return;
+            out.expect(after.back().status / 100 == 2,
+                       "the resend after the restart was answered " +
+                           std::to_string(after.back().status) + ", not 2xx");
+            judge_requests(ctx, out, sc, o);
+            judge_journal(out, o, true);
+        }));
+    for (const int offset : {-kSkewS, kSkewS}) {
+        const bool ahead = offset < 0;  // the service behind = the product's clock ahead
+        t.push_back(make(
+            prefix + ".clock.skew_" + (ahead ? "ahead" : "behind"), "clock", "auth",
+            std::string("The product's clock runs ") + std::to_string(kSkewS / 60) + " minutes " +
+                (ahead ? "ahead of" : "behind") +
+                " HelseID's: its token requests are still accepted and the message delivered",
+            "HelseID client assertion (exp ≤ 60 s); specs/DECISIONS.md clock skew",
+            {"VFT-SEND-025"}, s,
+            token_faults(R"({"clock_offset_s":)" + std::to_string(offset) + "}"),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_delivered(ctx, out, sc, o);
+                out.expect(tokens_granted(o) >= 1,
+                           "the token service issued no token to the product whose clock is "
+                           "off by two minutes");
+            },
+            helseid_only));
+    }
+    return t;
+}
+
 TestCase delivered_test(const std::string& id, const std::string& module, const std::string& title,
                         const std::string& spec_ref, std::vector<std::string> reqs, Scenario s) {
     return make(id, module == "search" ? "search" : "journaling", module, title, spec_ref,
@@ -605,6 +843,9 @@ std::vector<TestCase> sender_tests(std::string_view suite) {
             "domain §3.1", {"VFT-SEND-011"}, search_patient()));
         for (auto& f : fault_tests("vkp_r4.sender", "alarm", alarm("vkp"), "/epj/r4/*/bundle"))
             t.push_back(std::move(f));
+        for (auto& f : production_fault_tests("vkp_r4.sender", "alarm", alarm("vkp"),
+                                              "/epj/r4/*/bundle", false))
+            t.push_back(std::move(f));
     } else if (suite == "jft") {
         t.push_back(delivered_test(
             "jft.sender.medication.delivered", "medication",
@@ -621,12 +862,17 @@ std::vector<TestCase> sender_tests(std::string_view suite) {
                            "domain §3.2", {"VFT-SEND-010", "VFT-SEND-012"}, alarm("jft")));
         for (auto& f : fault_tests("jft.sender", "medication", medication("jft"), "/v1/*"))
             t.push_back(std::move(f));
+        for (auto& f :
+             production_fault_tests("jft.sender", "medication", medication("jft"), "/v1/*", true))
+            t.push_back(std::move(f));
     } else if (suite == "pmd") {
         t.push_back(delivered_test(
             "pmd.sender.measurements.delivered", "pmd",
             "Instructed measurements arrive once as a valid PMD batch with a DPoP-bound token",
             "domain §2.8, §3.3", {"VFT-SEND-010", "VFT-SEND-012"}, measurements()));
         for (auto& f : fault_tests("pmd.sender", "pmd", measurements(), "/pmd"))
+            t.push_back(std::move(f));
+        for (auto& f : production_fault_tests("pmd.sender", "pmd", measurements(), "/pmd", true))
             t.push_back(std::move(f));
     }
     return t;
