@@ -1,8 +1,11 @@
 // Internals of vft::conformance (see conformance_detail.hpp).
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <regex>
@@ -92,6 +95,13 @@ std::string sha256_hex(std::string_view data) {
         out += hex[c & 15];
     }
     return out;
+}
+
+std::string json_string(std::string_view s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
 }
 
 std::string utf8_clean(std::string_view s) {
@@ -280,7 +290,26 @@ std::string Privacy::text(std::string_view input) const {
         auto id = parse_person_id(run);
         return id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
     };
+    // A UUID (8-4-4-4-12 hex digits) is an identifier, not a person number, even when its last
+    // group holds 11 digits that pass the fnr check (a message identifier masked in the evidence
+    // made a re-judge see another identifier than the live run did).
+    auto hex = [&](size_t k) {
+        return k < t.size() && std::isxdigit(static_cast<unsigned char>(t[k])) != 0;
+    };
+    auto uuid_at = [&](size_t k) {
+        if (k + 36 > t.size() || (k > 0 && (hex(k - 1) || t[k - 1] == '-')) || hex(k + 36))
+            return false;
+        for (size_t n = 0; n < 36; ++n)
+            if (n == 8 || n == 13 || n == 18 || n == 23 ? t[k + n] != '-' : !hex(k + n))
+                return false;
+        return true;
+    };
     while (i < t.size()) {
+        if (hex(i) && uuid_at(i)) {
+            out.append(t.substr(i, 36));
+            i += 36;
+            continue;
+        }
         if (!digit(i)) {
             out += t[i++];
             continue;

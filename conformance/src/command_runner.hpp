@@ -1,0 +1,31 @@
+// Runs the SUT's trigger command for the role-sender live context (sender_context.hpp): through
+// /bin/sh in a folder, stdin and stdout on /dev/null, in its own process group so a timeout ends
+// everything it started, the tail of its stderr kept. Internal to the conformance library.
+// Thread-safety: run_command() is reentrant (one child per call).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace vft::conformance::detail {
+
+// Runs `command` through /bin/sh in `dir` with a deadline; the tail of stderr is kept.
+struct CommandResult {
+    int exit_code = -1;
+    std::string error;  // set when it did not exit by itself
+    std::string stderr_tail;
+    int64_t elapsed_ms = 0;
+    bool stopped = false;  // the runner stopped it (stop_when)
+};
+
+// `stop_when`, polled while the command runs (about every 50 ms): true = kill its process group
+// now — the runner's restart of the product (docs/conformance.md, "Restart").
+[[nodiscard]] CommandResult run_command(const std::string& command,
+                                        const std::filesystem::path& dir,
+                                        std::chrono::seconds timeout,
+                                        const std::function<bool()>& stop_when = {});
+
+}  // namespace vft::conformance::detail
