@@ -58,7 +58,7 @@ struct RunnerFaults {
 };
 
 // Reads the members above from a faults document; an empty text is no faults. Errors:
-// VFT-CONF-1402-family instruction errors (errc::conf_instruction) naming the member.
+// errc::conf_instruction naming the member (a bug in the suite).
 [[nodiscard]] Result<RunnerFaults> parse_runner_faults(std::string_view json);
 
 // The proxy's faults of one test: which fires for a request (counts the match). Thread-safe.

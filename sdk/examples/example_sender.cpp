@@ -520,5 +520,31 @@ int main(int argc, char** argv) {
         std::cerr << seq.error().to_string() << "\n";
         return kCannotRun;
     }
+    // followed_by: more events of the same kind for the same patient, after this one. Each is
+    // a message of its own, queued behind it: the outbox delivers one patient's messages in
+    // order, so a later one never overtakes an earlier one that is backing off.
+    const Json& more = member(in, "followed_by");
+    for (rapidjson::SizeType n = 0; more.IsArray() && n < more.Size(); ++n) {
+        rapidjson::Document next;
+        next.CopyFrom(in, next.GetAllocator());
+        for (const char* name : {"event", "identifier"}) {
+            if (next.HasMember(name)) next.RemoveMember(name);
+            if (more[n].IsObject() && more[n].HasMember(name))
+                next.AddMember(rapidjson::Value(name, next.GetAllocator()),
+                               rapidjson::Value(more[n][name], next.GetAllocator()),
+                               next.GetAllocator());
+        }
+        auto m = build(action, api, next, false);
+        if (!m) {
+            std::cerr << "cannot build followed_by[" << n << "]: " << m.error().to_string() << "\n";
+            return kNotDelivered;
+        }
+        const vft::OutboxEntry later{m->identifier, entry.ordering_key, endpoint_for(api, *m),
+                                     "application/fhir+json", m->json};
+        if (auto seq = outbox->enqueue(later); !seq) {
+            std::cerr << seq.error().to_string() << "\n";
+            return kCannotRun;
+        }
+    }
     return deliver(d, *outbox, entry);
 }

@@ -115,6 +115,8 @@ struct Observed {
     std::vector<Exchange> endpoint, token, trigger;
     std::vector<Exchange> polls;  // GET .../$status through the endpoint (JFT lifecycle)
     std::optional<Exchange> journal;
+    // Every identifier the instruction gave, in order: `identifier`, then those of followed_by.
+    std::vector<std::string> identifiers;
 };
 
 // A JFT status poll: GET {endpoint}/v1/{type}/{id}/$status, the URL a 202's Location names.
@@ -127,14 +129,28 @@ bool is_status_poll(const Exchange& x) {
 }
 
 Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
-    Observed o{s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, {}, std::nullopt};
+    Observed o{
+        s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, {}, std::nullopt, {}};
     std::string codes;
     for (const auto& c : s.codes)
         codes += (codes.empty() ? "" : ",") + jq(c);
     std::string json = R"({"version":1,"action":)" + jq(s.action) + R"(,"api":)" + jq(s.api) +
                        R"(,"service_codes":[)" + codes + R"(],"patient":{"fnr":)" + jq(kFnr) +
                        R"(,"name":)" + jq(kName) + R"(},"event":)" + s.event;
-    if (!o.identifier.empty()) json += R"(,"identifier":)" + jq(o.identifier);
+    if (!o.identifier.empty()) {
+        json += R"(,"identifier":)" + jq(o.identifier);
+        o.identifiers.push_back(o.identifier);
+    }
+    // More messages of the same event for the same patient, to be sent in this order.
+    if (s.messages > 1 && s.journaling) {
+        json += R"(,"followed_by":[)";
+        for (int n = 1; n < s.messages; ++n) {
+            o.identifiers.push_back("urn:uuid:" + ctx.new_uuid());
+            json += std::string(n > 1 ? "," : "") + R"({"event":)" + s.event + R"(,"identifier":)" +
+                    jq(o.identifiers.back()) + "}";
+        }
+        json += "]";
+    }
     json += "}";
     o.triggered = ctx.trigger(Instruction{s.action, json, faults});
     for (auto& x : ctx.inbound()) {
@@ -182,8 +198,12 @@ void judge_requests(TestContext& ctx, Outcome& out, const Scenario& s, const Obs
                 out.fail(where + ": the message is not valid for " + s.spec + " (" + first + ")");
             }
             const std::string id = identifier_of(x.request_body);
-            out.expect(id == o.identifier, where + ": identifier '" + id +
-                                               "', the instruction said '" + o.identifier + "'");
+            const bool instructed =
+                id == o.identifier ||
+                std::find(o.identifiers.begin(), o.identifiers.end(), id) != o.identifiers.end();
+            out.expect(instructed, where + ": identifier '" + id + "', the instruction said '" +
+                                       o.identifier + "'" +
+                                       (o.identifiers.size() > 1 ? " (and followed_by)" : ""));
             out.expect(x.request_body.find(kFnr) != std::string::npos,
                        where + ": the instructed patient is not in the message");
         } else {
@@ -291,7 +311,15 @@ void judge_journal(Outcome& out, const Observed& o, bool delivered_expected) {
     std::vector<std::string> ids;
     for (const auto& e : d["entries"].GetArray())
         ids.push_back(member(e, "identifier"));
-    if (delivered_expected) {
+    if (delivered_expected && o.identifiers.size() > 1) {
+        std::vector<std::string> got = ids, want = o.identifiers;
+        std::sort(got.begin(), got.end());
+        std::sort(want.begin(), want.end());
+        out.expect(got == want, "the receiver journaled " + std::to_string(ids.size()) +
+                                    " message(s) for " + std::to_string(want.size()) +
+                                    " instructed ones; expected each instructed identifier once "
+                                    "(a resend must reuse the identifier)");
+    } else if (delivered_expected) {
         out.expect(ids.size() == 1 && ids[0] == o.identifier,
                    "the receiver journaled " + std::to_string(ids.size()) +
                        " message(s) for one event; expected exactly the instructed identifier "
@@ -568,31 +596,52 @@ void add_production_fault_tests(RoleTests& suite, const std::string& module, con
                                "no token request after the use_dpop_nonce challenge carried the "
                                "nonce the service gave (DPoP-Nonce) in its proof (RFC 9449 §8)");
                 }));
+    Scenario two = s;  // two messages for one patient: the order is judged too
+    two.messages = 2;
     const std::string outage = R"({"method":"POST","path":)" + jq(path_glob) +
                                R"(,"first":1,"action":"outage","ms":)" + std::to_string(kOutageMs) +
                                "}";
     suite.add(
         {.id = prefix + ".outage.delivered_after",
-         .title =
-             "The endpoint refuses connections for a second: the message is delivered after it "
-             "comes back, once, with the same identifier",
+         .title = "The endpoint refuses connections for a second: two messages for one patient "
+                  "are delivered after it comes back, once each, in order, with the same "
+                  "identifiers",
          .module = module,
-         .spec_ref = "DESIGN.md duplicates; docs/transport.md retries",
+         .spec_ref = "DESIGN.md duplicates; docs/transport.md retries and delivery order",
          .rules = {"VFT-SEND-023"}},
-        sender_check(s, token_faults("{}", "", outage),
-                     [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
-                         judge_resent(ctx, out, sc, o, 2);
-                         if (o.endpoint.empty() ||
-                             !out.expect(has_response_header(o.endpoint.front(),
-                                                             "X-Vft-Runner-Fault", "outage"),
-                                         "request 1 did not meet the outage (a bug in the runner)"))
-                             return;
-                         const int64_t back = started_ms(o.endpoint.front()) + kOutageMs;
-                         for (size_t i = 1; i < o.endpoint.size(); ++i)
-                             out.expect(
-                                 started_ms(o.endpoint[i]) + kToleranceMs >= back,
-                                 ordinal(i) + " arrived during the outage (a bug in the runner)");
-                     }));
+        sender_check(
+            two, token_faults("{}", "", outage),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_resent(ctx, out, sc, o, 2);
+                if (o.endpoint.empty() ||
+                    !out.expect(
+                        has_response_header(o.endpoint.front(), "X-Vft-Runner-Fault", "outage"),
+                        "request 1 did not meet the outage (a bug in the runner)"))
+                    return;
+                const int64_t back = started_ms(o.endpoint.front()) + kOutageMs;
+                for (size_t i = 1; i < o.endpoint.size(); ++i)
+                    out.expect(started_ms(o.endpoint[i]) + kToleranceMs >= back,
+                               ordinal(i) + " arrived during the outage (a bug in the runner)");
+                // In order per patient: the second message is sent only once the first
+                // was accepted (the outbox's order per patient; docs/transport.md).
+                if (o.identifiers.size() < 2) return;
+                const Exchange* accepted = nullptr;
+                const Exchange* second = nullptr;
+                for (const auto& x : o.endpoint) {
+                    const std::string id = identifier_of(x.request_body);
+                    if (!accepted && id == o.identifiers[0] && x.status / 100 == 2) accepted = &x;
+                    if (!second && id == o.identifiers[1]) second = &x;
+                }
+                if (!out.expect(second != nullptr,
+                                "the second message for the patient (followed_by) "
+                                "never arrived"))
+                    return;
+                out.expect(accepted != nullptr && started_ms(*second) + kToleranceMs >=
+                                                      started_ms(*accepted) + accepted->elapsed_ms,
+                           "the second message for the patient arrived before the first "
+                           "was accepted: messages for one patient are delivered in "
+                           "the order they happened");
+            }));
     const std::string restart =
         R"({"method":"POST","path":)" + jq(path_glob) + R"(,"first":1,"action":"restart"})";
     suite.add(

@@ -25,6 +25,8 @@ struct Scenario {
     std::string event;                        // the instruction's "event" object
     std::vector<std::string> codes = {"TA"};  // the instruction's service codes
     bool journaling = true;                   // false: a search (nothing to journal)
+    int messages = 1;  // > 1: the instruction's followed_by asks for more messages of the same
+                       // event for the same patient, sent in order (the outage test)
 };
 
 // The scenarios: `api` is vkp | jft.
