@@ -212,9 +212,10 @@ class Proxy {
             configure(*next);
             // The port was ours a moment ago; another process taking it in between is the only
             // way this fails, and then the test sees nothing more arrive (and says so).
-            for (int i = 0; i < 40 && !next->bind_to_port("127.0.0.1", listen_port_); ++i)
+            bool bound = false;
+            for (int i = 0; i < 40 && !(bound = next->bind_to_port("127.0.0.1", listen_port_)); ++i)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            if (!next->is_valid()) return;
+            if (!bound) return;
             server_ = std::move(next);
             thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
         });
