@@ -19,6 +19,8 @@
 //   wrong-service-code       sends a ServiceCodes header other than the instruction's
 //   new-identifier-after-token-expiry  builds the message anew (new identifier) when it had to
 //                            get a new token (the old one expired or was refused with 401)
+//   ignores-patient-order    queues followed_by messages on their own, the newest first, so a
+//                            later message of a patient can overtake an earlier one
 //   loses-message-on-restart keeps its queue in memory (a per-process outbox file), so a
 //                            restart forgets what was not yet acknowledged
 //
@@ -63,13 +65,10 @@ using Json = rapidjson::Value;
 using namespace std::chrono;
 
 constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
-constexpr const char* kDefects[] = {"ignores-retry-after",
-                                    "loses-message-on-restart",
-                                    "new-identifier-after-token-expiry",
-                                    "new-identifier-on-retry",
-                                    "retries-400",
-                                    "reuses-dpop-proof",
-                                    "wrong-service-code"};
+constexpr const char* kDefects[] = {"ignores-patient-order",    "ignores-retry-after",
+                                    "loses-message-on-restart", "new-identifier-after-token-expiry",
+                                    "new-identifier-on-retry",  "retries-400",
+                                    "reuses-dpop-proof",        "wrong-service-code"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -516,13 +515,10 @@ int main(int argc, char** argv) {
     const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
                                  endpoint_for(api, *message), "application/fhir+json",
                                  message->json};
-    if (auto seq = outbox->enqueue(entry); !seq) {
-        std::cerr << seq.error().to_string() << "\n";
-        return kCannotRun;
-    }
     // followed_by: more events of the same kind for the same patient, after this one. Each is
     // a message of its own, queued behind it: the outbox delivers one patient's messages in
     // order, so a later one never overtakes an earlier one that is backing off.
+    std::vector<vft::OutboxEntry> queue = {entry};
     const Json& more = member(in, "followed_by");
     for (rapidjson::SizeType n = 0; more.IsArray() && n < more.Size(); ++n) {
         rapidjson::Document next;
@@ -539,12 +535,19 @@ int main(int argc, char** argv) {
             std::cerr << "cannot build followed_by[" << n << "]: " << m.error().to_string() << "\n";
             return kNotDelivered;
         }
-        const vft::OutboxEntry later{m->identifier, entry.ordering_key, endpoint_for(api, *m),
-                                     "application/fhir+json", m->json};
-        if (auto seq = outbox->enqueue(later); !seq) {
+        queue.push_back({m->identifier, entry.ordering_key, endpoint_for(api, *m),
+                         "application/fhir+json", m->json});
+    }
+    if (args->has("ignores-patient-order")) {
+        // Defect: every message on its own (no order per patient), the newest first.
+        std::reverse(queue.begin(), queue.end());
+        for (auto& e : queue)
+            e.ordering_key = e.identifier;
+    }
+    for (const auto& e : queue)
+        if (auto seq = outbox->enqueue(e); !seq) {
             std::cerr << seq.error().to_string() << "\n";
             return kCannotRun;
         }
-    }
     return deliver(d, *outbox, entry);
 }
