@@ -492,8 +492,7 @@ std::string token_faults(const std::string& token_service, const std::string& ru
 
 void add_production_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
                                 const std::string& path_glob, bool dpop) {
-    std::string prefix = suite.suite_id() + ".sender";
-    std::replace(prefix.begin(), prefix.end(), '-', '_');
+    const std::string prefix = detail::suite_dir(suite.suite_id()) + ".sender";
     const std::string status_rule = R"({"method":"POST","path":)" + jq(path_glob) +
                                     R"(,"first":1,"status":503,"retry_after":")" +
                                     std::to_string(kExpiryRetryAfterS) + "\"}";
