@@ -162,7 +162,15 @@ class Proxy {
             stopping_ = true;
         }
         hold_cv_.notify_all();
-        if (outage_.joinable()) outage_.join();
+        // A request handled right now may be starting an outage: take the thread under the lock
+        // begin_outage() holds (it starts none once stopping_ is set) and join it without the
+        // lock, as the outage thread waits for the request handlers to finish.
+        std::thread outage;
+        {
+            std::lock_guard lock(outage_mu_);
+            outage = std::move(outage_);
+        }
+        if (outage.joinable()) outage.join();
         if (thread_.joinable()) {
             server_->stop();
             thread_.join();
@@ -200,6 +208,10 @@ class Proxy {
     void begin_outage(int ms) {
         std::lock_guard lock(outage_mu_);
         if (outage_.joinable()) return;
+        {
+            std::lock_guard hold(hold_mu_);
+            if (stopping_) return;
+        }
         outage_ = std::thread([this, ms] {
             server_->stop();
             if (thread_.joinable()) thread_.join();
