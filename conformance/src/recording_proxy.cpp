@@ -137,6 +137,7 @@ class Proxy {
         base_ = "http://127.0.0.1:" + std::to_string(port);
         listen_port_ = port;
         thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+        wait_running();
         return base_;
     }
     // The runner's own faults for this proxy (proxy_faults.hpp); not owned.
@@ -193,6 +194,14 @@ class Proxy {
         server.Patch(".*", handler);
     }
 
+    // Until the accept loop runs: httplib's stop() does nothing to a server whose loop has not
+    // started yet, so a stop() right after start (or after an outage) would wait for ever.
+    void wait_running() {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!server_->is_running() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+
     // The connection closes without an answer: the content provider fails.
     static void drop(httplib::Response& res) {
         res.headers.clear();
@@ -219,6 +228,7 @@ class Proxy {
                 std::unique_lock lock(hold_mu_);
                 hold_cv_.wait_for(lock, std::chrono::milliseconds(ms),
                                   [this] { return stopping_; });
+                if (stopping_) return;  // the proxy is being stopped: the port stays closed
             }
             auto next = std::make_unique<httplib::Server>();
             configure(*next);
@@ -243,6 +253,7 @@ class Proxy {
             }
             server_ = std::move(next);
             thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+            wait_running();
         });
     }
 
