@@ -12,7 +12,8 @@
 namespace vft::conformance::detail {
 
 CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
-                          std::chrono::seconds timeout, const std::filesystem::path& stdout_file) {
+                          std::chrono::seconds timeout, const std::filesystem::path& stdout_file,
+                          const std::function<bool()>& stop_when) {
     CommandResult r;
     int err[2], out[2];
     if (pipe(err) != 0) {
@@ -93,6 +94,15 @@ CommandResult run_command(const std::string& command, const std::filesystem::pat
         if (!open_pipe && !open_out) {
             pollfd none{-1, 0, 0};
             poll(&none, 0, 20);  // waiting for the child to be reaped; bounded by the deadline
+        }
+        if (stop_when && stop_when()) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            r.error =
+                "stopped by the runner between sending and the answer (SIGKILL to its "
+                "process group): a restart";
+            r.stopped = true;
+            break;
         }
         if (std::chrono::steady_clock::now() >= until) {
             kill(-pid, SIGKILL);

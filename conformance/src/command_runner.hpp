@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace vft::conformance::detail {
@@ -20,14 +21,18 @@ struct CommandResult {
     std::string stdout_text;  // what it printed, up to kMaxStdout (an adapter's reports)
     bool stdout_cut = false;
     int64_t elapsed_ms = 0;
+    bool stopped = false;  // the runner stopped it (stop_when)
 };
 
 inline constexpr size_t kMaxStdout = 1u << 20;
 
-// `stdout_file`: where its stdout goes (created or truncated); empty = /dev/null.
+// `stdout_file`: where its stdout goes (created or truncated); empty = the recorded pipe.
+// `stop_when`, polled while the command runs (about every 50 ms): true = kill its process group
+// now — the runner's restart of the product (docs/conformance.md, "Restart").
 [[nodiscard]] CommandResult run_command(const std::string& command,
                                         const std::filesystem::path& dir,
                                         std::chrono::seconds timeout,
-                                        const std::filesystem::path& stdout_file = {});
+                                        const std::filesystem::path& stdout_file = {},
+                                        const std::function<bool()>& stop_when = {});
 
 }  // namespace vft::conformance::detail

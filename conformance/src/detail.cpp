@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <regex>
@@ -299,7 +300,26 @@ std::string Privacy::text(std::string_view input) const {
         auto id = parse_person_id(run);
         return id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
     };
+    // A UUID (8-4-4-4-12 hex digits) is an identifier, not a person number, even when its last
+    // group holds 11 digits that pass the fnr check (a message identifier masked in the evidence
+    // made a re-judge see another identifier than the live run did).
+    auto hex = [&](size_t k) {
+        return k < t.size() && std::isxdigit(static_cast<unsigned char>(t[k])) != 0;
+    };
+    auto uuid_at = [&](size_t k) {
+        if (k + 36 > t.size() || (k > 0 && (hex(k - 1) || t[k - 1] == '-')) || hex(k + 36))
+            return false;
+        for (size_t n = 0; n < 36; ++n)
+            if (n == 8 || n == 13 || n == 18 || n == 23 ? t[k + n] != '-' : !hex(k + n))
+                return false;
+        return true;
+    };
     while (i < t.size()) {
+        if (hex(i) && uuid_at(i)) {
+            out.append(t.substr(i, 36));
+            i += 36;
+            continue;
+        }
         if (!digit(i)) {
             out += t[i++];
             continue;

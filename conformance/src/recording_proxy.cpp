@@ -1,6 +1,8 @@
 // The recording reverse proxy (recording_proxy.hpp).
 #include "recording_proxy.hpp"
 
+#include "proxy_faults.hpp"
+
 #include <httplib.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <thread>
 
@@ -122,19 +125,10 @@ class Proxy {
     ~Proxy() { stop(); }
 
     Result<std::string> start(const std::string& host, int fixed_port) {
-        server_.set_tcp_nodelay(true);
-        server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
-        server_.set_payload_max_length(64u << 20);
-        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-            forward(req, res);
-        };
-        server_.Get(".*", handler);
-        server_.Post(".*", handler);
-        server_.Put(".*", handler);
-        server_.Delete(".*", handler);
-        server_.Patch(".*", handler);
-        const int port = fixed_port > 0 ? (server_.bind_to_port(host, fixed_port) ? fixed_port : -1)
-                                        : server_.bind_to_any_port(host);
+        configure(*server_);
+        const int port = fixed_port > 0
+                             ? (server_->bind_to_port(host, fixed_port) ? fixed_port : -1)
+                             : server_->bind_to_any_port(host);
         if (port <= 0)
             return Error{
                 std::string(errc::mock_listen),
@@ -144,22 +138,134 @@ class Proxy {
                 0,
                 true};
         base_ = "http://" + host + ":" + std::to_string(port);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        listen_host_ = host;
+        listen_port_ = port;
+        thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+        wait_running();
         return base_;
+    }
+    // The runner's own faults for this proxy (proxy_faults.hpp); not owned.
+    void set_faults(ProxyFaults* faults) { faults_ = faults; }
+    // A "restart" fault holds an answer: true once one is held; release() lets it go (dropped).
+    bool held() {
+        std::lock_guard lock(hold_mu_);
+        return held_;
+    }
+    void release() {
+        std::lock_guard lock(hold_mu_);
+        released_ = true;
+        hold_cv_.notify_all();
     }
     void set_upstream(const std::string& host, int port) {
         host_ = host;
         port_ = port;
     }
     void stop() {
+        release();
+        {
+            std::lock_guard lock(hold_mu_);
+            stopping_ = true;
+        }
+        hold_cv_.notify_all();
+        // A request handled right now may be starting an outage: take the thread under the lock
+        // begin_outage() holds (it starts none once stopping_ is set) and join it without the
+        // lock, as the outage thread waits for the request handlers to finish.
+        std::thread outage;
+        {
+            std::lock_guard lock(outage_mu_);
+            outage = std::move(outage_);
+        }
+        if (outage.joinable()) outage.join();
         if (thread_.joinable()) {
-            server_.stop();
+            server_->stop();
             thread_.join();
         }
     }
     const std::string& base() const { return base_; }
 
   private:
+    void configure(httplib::Server& server) {
+        server.set_tcp_nodelay(true);
+        server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+        server.set_payload_max_length(64u << 20);
+        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+            forward(req, res);
+        };
+        server.Get(".*", handler);
+        server.Post(".*", handler);
+        server.Put(".*", handler);
+        server.Delete(".*", handler);
+        server.Patch(".*", handler);
+    }
+
+    // Until the accept loop runs: httplib's stop() does nothing to a server whose loop has not
+    // started yet, so a stop() right after start (or after an outage) would wait for ever.
+    void wait_running() {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!server_->is_running() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+
+    // The connection closes without an answer: the content provider fails.
+    static void drop(httplib::Response& res) {
+        res.headers.clear();
+        res.body.clear();
+        res.status = 200;
+        res.set_content_provider(
+            1024, "application/fhir+json", [](size_t, size_t, httplib::DataSink&) { return false; },
+            nullptr);
+    }
+
+    // An outage: the listening socket is closed (connections are refused), and after `ms` a new
+    // server listens on the same port. One at a time.
+    void begin_outage(int ms) {
+        std::lock_guard lock(outage_mu_);
+        if (outage_.joinable()) return;
+        {
+            std::lock_guard hold(hold_mu_);
+            if (stopping_) return;
+        }
+        outage_ = std::thread([this, ms] {
+            server_->stop();
+            if (thread_.joinable()) thread_.join();
+            {
+                std::unique_lock lock(hold_mu_);
+                hold_cv_.wait_for(lock, std::chrono::milliseconds(ms),
+                                  [this] { return stopping_; });
+                if (stopping_) return;  // the proxy is being stopped: the port stays closed
+            }
+            auto next = std::make_unique<httplib::Server>();
+            configure(*next);
+            // The port was ours a moment ago; another process taking it in between is the only
+            // way this fails, and then the test sees nothing more arrive (and says so).
+            bool bound = false;
+            for (int i = 0; i < 40 && !(bound = next->bind_to_port(listen_host_, listen_port_));
+                 ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!bound) {
+                // Evidence for the reader of the report: the harness, not the product, is why
+                // nothing more arrived (the tests judge only endpoint and token exchanges).
+                reports::Exchange x;
+                x.direction = "outbound";
+                x.method = "LISTEN";
+                x.url = base_;
+                x.note = "runner: endpoint outage";
+                x.started = rfc3339_ms(Clock::now());
+                x.error =
+                    "the runner could not listen on its port again after the outage: "
+                    "another process took it (a harness problem, not the product's)";
+                return record(std::move(x));
+            }
+            server_ = std::move(next);
+            thread_ = std::thread([s = server_.get()] { s->listen_after_bind(); });
+            wait_running();
+        });
+    }
+
+    void record(reports::Exchange x) {
+        std::lock_guard lock(mu_);
+        out_.push_back(std::move(x));
+    }
     void forward(const httplib::Request& req, httplib::Response& res) {
         reports::Exchange x;
         x.direction = "inbound";
@@ -194,6 +300,39 @@ class Proxy {
                 {"X-Vft-Recorded-Client-Assertion",
                  "[redacted] " +
                      jwt_facts(assertion, "checked by the token service: see its answer")});
+        }
+
+        const auto fault =
+            faults_ ? faults_->fire(req.method, req.path) : std::optional<ProxyFault>{};
+        if (fault && fault->action == "invalid-token") {
+            // RFC 6750 §3.1 / RFC 9449 §7.1: the token was refused; the scheme is the request's.
+            const std::string scheme = authorization.rfind("DPoP ", 0) == 0 ? "DPoP" : "Bearer";
+            const std::string challenge =
+                scheme + R"( error="invalid_token", error_description="the access token is not )"
+                         R"(valid")";
+            const std::string body =
+                R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                R"("code":"login","diagnostics":"the access token is not valid"}]})";
+            res.status = 401;
+            res.set_header("WWW-Authenticate", challenge);
+            res.set_content(body, "application/fhir+json");
+            x.status = 401;
+            x.response_headers = {{"WWW-Authenticate", challenge},
+                                  {"Content-Type", "application/fhir+json"},
+                                  {"X-Vft-Runner-Fault", "invalid-token"}};
+            x.response_body = body;
+            return record(std::move(x));
+        }
+        if (fault && fault->action == "outage") {
+            x.error =
+                "outage: the connection was closed without an answer and the endpoint "
+                "stopped listening for " +
+                std::to_string(fault->ms) + " ms";
+            x.response_headers = {{"X-Vft-Runner-Fault", "outage"},
+                                  {"X-Vft-Outage-Ms", std::to_string(fault->ms)}};
+            drop(res);
+            record(std::move(x));
+            return begin_outage(fault->ms);
         }
 
         httplib::Client client(host_, port_);
@@ -251,19 +390,40 @@ class Proxy {
             res.set_content(result->body, result->get_header_value("Content-Type").empty()
                                               ? "application/octet-stream"
                                               : result->get_header_value("Content-Type"));
+            if (fault && fault->action == "restart") {
+                // The receiver has the message; its answer never reaches the product, which the
+                // runner stops and starts again while this worker holds the connection.
+                x.error = "held: the answer (HTTP " + std::to_string(result->status) +
+                          ") was never delivered; the runner restarted the product";
+                x.response_headers.push_back({"X-Vft-Runner-Fault", "restart"});
+                record(std::move(x));
+                std::unique_lock lock(hold_mu_);
+                held_ = true;
+                hold_cv_.notify_all();
+                hold_cv_.wait_for(lock, std::chrono::seconds(150),
+                                  [this] { return released_ || stopping_; });
+                return drop(res);
+            }
         }
-        std::lock_guard lock(mu_);
-        out_.push_back(std::move(x));
+        record(std::move(x));
     }
 
     std::string kind_;
     std::mutex& mu_;
     std::vector<reports::Exchange>& out_;
     Secrets& secrets_;
-    httplib::Server server_;
+    std::unique_ptr<httplib::Server> server_ = std::make_unique<httplib::Server>();
     std::thread thread_;
     std::string base_, host_ = "127.0.0.1";
     int port_ = 0;
+    std::string listen_host_ = "127.0.0.1";
+    int listen_port_ = 0;
+    ProxyFaults* faults_ = nullptr;
+    std::mutex outage_mu_;
+    std::thread outage_;
+    std::mutex hold_mu_;
+    std::condition_variable hold_cv_;
+    bool held_ = false, released_ = false, stopping_ = false;
 };
 
 }  // namespace
@@ -286,6 +446,15 @@ void RecordingProxy::set_upstream(const std::string& host, int port) {
 }
 void RecordingProxy::stop() {
     impl_->proxy.stop();
+}
+void RecordingProxy::set_faults(ProxyFaults* faults) {
+    impl_->proxy.set_faults(faults);
+}
+bool RecordingProxy::held() {
+    return impl_->proxy.held();
+}
+void RecordingProxy::release() {
+    impl_->proxy.release();
 }
 const std::string& RecordingProxy::base() const {
     return impl_->proxy.base();

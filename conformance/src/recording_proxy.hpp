@@ -19,6 +19,8 @@
 
 namespace vft::conformance::detail {
 
+class ProxyFaults;  // proxy_faults.hpp
+
 class RecordingProxy {
   public:
     // `kind`: the exchange note ("endpoint", "token service"); token-service answers have their
@@ -35,6 +37,14 @@ class RecordingProxy {
     [[nodiscard]] Result<std::string> start(const std::string& host = "127.0.0.1", int port = 0);
     void set_upstream(const std::string& host, int port);
     void stop();
+    // The runner's own faults for requests through this proxy (proxy_faults.hpp: a 401
+    // invalid_token, an outage that closes the port, a held answer for a restart); not owned,
+    // must outlive the proxy's serving. Set before the SUT sends.
+    void set_faults(ProxyFaults* faults);
+    // A "restart" fault holds an answer: true once one is held. release() lets the held
+    // connection go (it is closed without the answer); stop() releases too.
+    [[nodiscard]] bool held();
+    void release();
     [[nodiscard]] const std::string& base() const;
 
   private:

@@ -212,8 +212,15 @@ class ReplayContext final : public ContextBase {
 
     // Role sender: the recorded run of the trigger command and what arrived, as recorded.
     Result<void> trigger(const Instruction& instruction) override {
+        // A run the runner stopped (a restart) is followed by the run that decides the result.
+        auto stopped = [](const reports::Exchange& x) {
+            for (const auto& h : x.response_headers)
+                if (h.name == detail::kLifecycleHeader && h.value == "stopped") return true;
+            return false;
+        };
         for (; next_trigger_ < recorded_.size(); ++next_trigger_)
-            if (recorded_[next_trigger_].method == detail::kTriggerMethod)
+            if (recorded_[next_trigger_].method == detail::kTriggerMethod &&
+                !stopped(recorded_[next_trigger_]))
                 return detail::trigger_result(recorded_[next_trigger_++]);
         return Error{std::string(errc::conf_replay),
                      "the report holds no recorded trigger run for '" + instruction.action + "'",

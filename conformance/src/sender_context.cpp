@@ -18,6 +18,7 @@
 #include "command_runner.hpp"
 #include "conformance_detail.hpp"
 #include "operator_mode.hpp"
+#include "proxy_faults.hpp"
 #include "recording_proxy.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
@@ -164,6 +165,8 @@ struct SenderContext::Impl {
     std::unique_ptr<RecordingProxy> receiver_proxy;
     std::unique_ptr<RecordingProxy> token_proxy;
     std::unique_ptr<mocks::TokenService> token_service;
+    RunnerFaults faults;  // the runner's own (proxy_faults.hpp), from the instruction's faults
+    std::unique_ptr<ProxyFaults> proxy_faults;
     uint64_t uuid_counter = 0;
     int triggers = 0;
     bool test_tokens = false;        // role reader, documents queued during paging: see late()
@@ -198,6 +201,10 @@ struct SenderContext::Impl {
         to.issuer = *proxy_url;
         to.threads = 2;
         to.allow_test_tokens = test_tokens;
+        if (faults.token_service.lifetime_s > 0)
+            to.token_lifetime_s = faults.token_service.lifetime_s;
+        to.dpop_nonce_required = faults.token_service.dpop_nonce;
+        to.clock_offset_s = faults.token_service.clock_offset_s;
         auto service = mocks::TokenService::create(to);
         if (!service) return service.error();
         token_service = std::move(*service);
@@ -209,6 +216,9 @@ struct SenderContext::Impl {
     }
 
     Result<void> start_endpoints(const std::string& faults_json) {
+        auto parsed = parse_runner_faults(faults_json);
+        if (!parsed) return parsed.error();
+        faults = std::move(parsed).value();
         mocks::ReceiverOptions ro;
         if (run.sut.auth.type == "helseid") {
             auto token_url = start_token_service();
@@ -220,6 +230,10 @@ struct SenderContext::Impl {
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
         receiver_proxy = std::make_unique<RecordingProxy>("endpoint", mu, recorded, secrets);
+        if (!faults.proxy.empty()) {
+            proxy_faults = std::make_unique<ProxyFaults>(faults.proxy);
+            receiver_proxy->set_faults(proxy_faults.get());
+        }
         const auto [host, port] = listen_of(run.sut, run.sut.manual_endpoint);
         auto proxy_url = receiver_proxy->start(host, port);
         if (!proxy_url) return proxy_url.error();
@@ -387,6 +401,93 @@ struct SenderContext::Impl {
         recorded.push_back(std::move(x));
     }
 
+    // Writes the instruction file, runs the trigger command and records the run (the exchange
+    // is returned too). `stop_when`: see run_command.
+    reports::Exchange run_trigger(const std::string& action, const std::string& json,
+                                  const std::function<bool()>& stop_when,
+                                  const Instruction& instruction) {
+        const auto file = dir / ("instruction-" + std::to_string(++triggers) + ".json");
+        reports::Exchange x;
+        x.direction = "outbound";
+        x.method = kTriggerMethod;
+        x.url = "trigger:" + action;
+        x.note = "trigger command";
+        x.request_headers.push_back({"Content-Type", "application/json"});
+        x.request_body = json;
+        x.started = rfc3339_ms(Clock::now());
+        {
+            std::ofstream out(file, std::ios::binary);
+            out << json;
+            if (!out) {
+                x.error = "could not start: cannot write the instruction file " + file.string();
+                std::lock_guard lock(mu);
+                recorded.push_back(x);
+                return x;
+            }
+        }
+        std::string command = run.sut.trigger;
+        for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
+            command.replace(at, 13, "'" + file.string() + "'");
+        // Role reader: documents that arrive while the SUT pages, once its first page was
+        // answered.
+        std::atomic<bool> command_done{false};
+        std::thread late_documents;
+        if (!instruction.queue_during.empty())
+            late_documents = std::thread([&] {
+                while (!command_done && pages_answered() == 0)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                if (!command_done) late(instruction.queue_during);
+            });
+        const auto stdout_file = dir / ("stdout-" + std::to_string(triggers) + ".txt");
+        CommandResult r;
+        if (run.sut.manual()) {  // operator mode: a person makes the product act
+            x.request_headers.push_back({"X-Vft-Operator", "manual"});
+            OperatorTask task =
+                operator_task(json, file.string(), std::chrono::seconds(run.sut.manual_timeout_s));
+            task.arrived = [this] {
+                std::lock_guard lock(mu);
+                return static_cast<size_t>(
+                    std::count_if(recorded.begin(), recorded.end(),
+                                  [](const reports::Exchange& e) { return e.note == "endpoint"; }));
+            };
+            const OperatorOutcome o = operator_run(run.options.operator_prompt, task);
+            r.exit_code = o.confirmed ? 0 : -1;
+            r.error = o.error;
+            r.stderr_tail = o.text;
+            r.elapsed_ms = o.elapsed_ms;
+        } else {
+            r = run_command(command, run.sut.dir, run.options.trigger_timeout,
+                            instruction.answer_on_stdout ? stdout_file : std::filesystem::path(),
+                            stop_when);
+        }
+        command_done = true;
+        if (late_documents.joinable()) late_documents.join();
+        x.elapsed_ms = r.elapsed_ms;
+        x.error = r.error;
+        if (r.error.empty()) {
+            x.status = r.exit_code;
+            x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
+        }
+        if (r.stopped) x.response_headers.push_back({kLifecycleHeader, "stopped"});
+        if (instruction.answer_on_stdout) {  // role reader: the answer, at most 64 MiB
+            std::error_code size_error;
+            const auto size = std::filesystem::file_size(stdout_file, size_error);
+            std::ifstream in(stdout_file, std::ios::binary);
+            std::string answer(size_error ? 0 : std::min<uintmax_t>(size, 64u << 20), '\0');
+            in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
+            answer.resize(static_cast<size_t>(in.gcount()));
+            x.response_headers.push_back({"Content-Type", "application/json"});
+            x.response_body = std::move(answer);
+        } else {
+            x.response_headers.push_back({"Content-Type", "text/plain"});
+            x.response_body = mask_person_ids(r.stderr_tail);
+        }
+        std::lock_guard lock(mu);
+        recorded.push_back(x);
+        if (!r.stdout_text.empty()) recorded.push_back(stdout_exchange(x, r));
+        return x;
+    }
+
     void stop() {
         if (receiver_proxy) receiver_proxy->stop();
         if (token_proxy) token_proxy->stop();
@@ -469,89 +570,40 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     }
     auto json = i.complete(instruction);
     if (!json) return json.error();
-    const auto file = i.dir / ("instruction-" + std::to_string(++i.triggers) + ".json");
-    {
-        std::ofstream out(file, std::ios::binary);
-        out << *json;
-        if (!out)
-            return Error{std::string(errc::io_read),
-                         "cannot write the instruction file",
-                         file.string(),
-                         "",
-                         0,
-                         false};
+    if (!i.faults.restart()) {
+        auto x = i.run_trigger(instruction.action, *json, {}, instruction);
+        i.read_back_journal();
+        return trigger_result(x);
     }
-    std::string command = i.run.sut.trigger;
-    for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
-        command.replace(at, 13, "'" + file.string() + "'");
-
-    reports::Exchange x;
-    x.direction = "outbound";
-    x.method = kTriggerMethod;
-    x.url = "trigger:" + instruction.action;
-    x.note = "trigger command";
-    x.request_headers.push_back({"Content-Type", "application/json"});
-    x.request_body = *json;
-    x.started = rfc3339_ms(Clock::now());
-    // Role reader: documents that arrive while the SUT pages, once its first page was answered.
-    std::atomic<bool> command_done{false};
-    std::thread late;
-    if (!instruction.queue_during.empty())
-        late = std::thread([&] {
-            while (!command_done && i.pages_answered() == 0)
-                std::this_thread::sleep_for(std::chrono::milliseconds(2));
-            if (!command_done) i.late(instruction.queue_during);
-        });
-    const auto stdout_file = i.dir / ("stdout-" + std::to_string(i.triggers) + ".txt");
-    CommandResult r;
-    if (i.run.sut.manual()) {  // operator mode: a person makes the product act
-        x.request_headers.push_back({"X-Vft-Operator", "manual"});
-        OperatorTask task =
-            operator_task(*json, file.string(), std::chrono::seconds(i.run.sut.manual_timeout_s));
-        task.arrived = [&i] {
-            std::lock_guard lock(i.mu);
-            return static_cast<size_t>(
-                std::count_if(i.recorded.begin(), i.recorded.end(),
-                              [](const reports::Exchange& e) { return e.note == "endpoint"; }));
-        };
-        const OperatorOutcome o = operator_run(i.run.options.operator_prompt, task);
-        r.exit_code = o.confirmed ? 0 : -1;
-        r.error = o.error;
-        r.stderr_tail = o.text;
-        r.elapsed_ms = o.elapsed_ms;
-    } else {
-        r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout,
-                        instruction.answer_on_stdout ? stdout_file : std::filesystem::path());
+    // Restart (docs/conformance.md, "Restart"): the product is stopped once the proxy holds the
+    // answer to its first matching request, then started again with action "resume".
+    RecordingProxy& proxy = *i.receiver_proxy;
+    auto first = i.run_trigger(
+        instruction.action, *json, [&proxy] { return proxy.held(); }, instruction);
+    proxy.release();
+    bool stopped = false;
+    for (const auto& h : first.response_headers)
+        stopped = stopped || (h.name == kLifecycleHeader && h.value == "stopped");
+    if (!stopped) {  // it ended before sending: judged as it is
+        i.read_back_journal();
+        return trigger_result(first);
     }
-    command_done = true;
-    if (late.joinable()) late.join();
-    x.elapsed_ms = r.elapsed_ms;
-    x.error = r.error;
-    if (r.error.empty()) {
-        x.status = r.exit_code;
-        x.response_headers.push_back({"X-Exit-Code", std::to_string(r.exit_code)});
-    }
-    if (instruction.answer_on_stdout) {  // role reader: the answer, at most 64 MiB
-        std::error_code size_error;
-        const auto size = std::filesystem::file_size(stdout_file, size_error);
-        std::ifstream in(stdout_file, std::ios::binary);
-        std::string answer(size_error ? 0 : std::min<uintmax_t>(size, 64u << 20), '\0');
-        in.read(answer.data(), static_cast<std::streamsize>(answer.size()));
-        answer.resize(static_cast<size_t>(in.gcount()));
-        x.response_headers.push_back({"Content-Type", "application/json"});
-        x.response_body = std::move(answer);
-    } else {
-        x.response_headers.push_back({"Content-Type", "text/plain"});
-        x.response_body = mask_person_ids(r.stderr_tail);
-    }
-    auto result = trigger_result(x);
-    {
-        std::lock_guard lock(i.mu);
-        i.recorded.push_back(x);
-        if (!r.stdout_text.empty()) i.recorded.push_back(stdout_exchange(x, r));
-    }
+    rapidjson::Document original;
+    original.Parse(json->c_str());
+    std::string resume = R"({"action":"resume")";
+    for (const char* member : {"api", "service_codes"})
+        if (original.HasMember(member)) {
+            rapidjson::StringBuffer b;
+            rapidjson::Writer<rapidjson::StringBuffer> w(b);
+            original[member].Accept(w);
+            resume += std::string(",\"") + member + "\":" + b.GetString();
+        }
+    resume += "}";
+    auto resumed = i.complete(Instruction{"resume", resume, {}});
+    if (!resumed) return resumed.error();
+    auto second = i.run_trigger("resume", *resumed, {}, Instruction{"resume", *resumed});
     i.read_back_journal();
-    return result;
+    return trigger_result(second);
 }
 
 std::vector<reports::Exchange> SenderContext::inbound() {

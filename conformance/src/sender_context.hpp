@@ -35,6 +35,10 @@ inline constexpr const char* kTriggerMethod = "TRIGGER";
 // What the command printed on stdout, when anything: a second exchange right after the run,
 // method "STDOUT", the same url, response body = stdout (up to 1 MiB, person numbers masked).
 inline constexpr const char* kStdoutMethod = "STDOUT";
+// A trigger run the runner stopped on purpose (the restart of the product, docs/conformance.md
+// "Restart") carries this response header with the value "stopped"; the run that follows
+// (action "resume") decides the trigger's result, and a replay skips the stopped one.
+inline constexpr const char* kLifecycleHeader = "X-Vft-Lifecycle";
 [[nodiscard]] Result<void> trigger_result(const reports::Exchange& recorded);
 
 struct SenderRunOptions {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,7 +35,7 @@ using JValue = rapidjson::Value;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr const char* kAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-constexpr int kLeewayS = 30;             // clock skew allowed on assertion times
+constexpr int kMaxClockSkewS = 600;      // the most clock_skew_s may be set to
 constexpr int kMaxAssertionLifeS = 600;  // exp at most this far ahead (plus the leeway)
 constexpr int kMaxTokenLifetimeS = 86400;
 
@@ -232,6 +233,9 @@ struct TokenService::Impl {
         if (options.log) options.log(line);
     }
 
+    // The service's clock for judging what clients send (assertion and proof times).
+    int64_t now() const { return now_s() + options.clock_offset_s; }
+
     static void json_reply(http::Response& res, int status, const std::string& body) {
         res.status = status;
         res.set_header("Cache-Control", "no-store");
@@ -334,7 +338,8 @@ struct TokenService::Impl {
         auth::JwtChecks checks;
         checks.expected_typ = "client-authentication+jwt";
         checks.issuer = *iss;
-        checks.leeway_s = kLeewayS;
+        checks.leeway_s = options.clock_skew_s;
+        checks.now = now();
         checks.require_exp = true;
         auto verified = auth::verify_jwt(assertion, *it->second.key, checks);
         if (!verified) return invalid("client assertion: " + verified.error().message);
@@ -347,7 +352,7 @@ struct TokenService::Impl {
             return invalid("the client assertion's aud must be the token endpoint " +
                            token_endpoint + " (or the issuer)");
         const auto e = verified->int_claim("exp");
-        if (!e || *e - now_s() > kMaxAssertionLifeS + kLeewayS)
+        if (!e || *e - now() > kMaxAssertionLifeS + options.clock_skew_s)
             return invalid("the client assertion's exp is more than " +
                            std::to_string(kMaxAssertionLifeS) + " s ahead");
         const auto j = verified->string_claim("jti");
@@ -416,7 +421,10 @@ struct TokenService::Impl {
             // htu is one of this service's own URLs (the published endpoint under the issuer, or
             // where it listens), never one built from the request's Host header.
             expect.htu = issuer + "/connect/token";
-            expect.leeway_s = kLeewayS;
+            expect.leeway_s = options.clock_skew_s;
+            expect.now = now();
+            // A client whose clock runs behind makes proofs that look old by the skew.
+            expect.max_age_s = 300 + options.clock_skew_s;
             auto proof = auth::verify_dpop_proof(req.get_header_value("DPoP"), expect);
             if (!proof && proof.error().location == "payload.htu" &&
                 auth::normalize_htu(token_endpoint) != auth::normalize_htu(expect.htu)) {
@@ -458,10 +466,16 @@ struct TokenService::Impl {
                               id);
 
         // Only now are the identifiers used up: a refused request leaves them free.
-        if (assertion_jtis.seen_before(id + "\n" + assertion_jti, assertion_exp + kLeewayS))
+        // Remembered until the assertion can no longer pass (by the system clock, which the
+        // replay cache keeps; the offset and the skew bound how far apart the two can be).
+        if (assertion_jtis.seen_before(
+                id + "\n" + assertion_jti,
+                assertion_exp + options.clock_skew_s + std::max(0, -options.clock_offset_s)))
             return refuse(
                 res, {401, "invalid_client", "the client assertion's jti was used before"}, id);
-        if (!proof_jti.empty() && proof_jtis.seen_before(proof_jti, proof_iat + 300 + 1))
+        if (!proof_jti.empty() &&
+            proof_jtis.seen_before(proof_jti, proof_iat + 300 + 2 * options.clock_skew_s +
+                                                  std::abs(options.clock_offset_s) + 1))
             return refuse(res, {400, "invalid_dpop_proof", "the DPoP proof's jti was used before"},
                           id);
 
@@ -615,6 +629,12 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
         return config_error(
             "--token-lifetime", "",
             "the token lifetime must be 1 to " + std::to_string(kMaxTokenLifetimeS) + " s");
+    if (options.clock_skew_s < 0 || options.clock_skew_s > kMaxClockSkewS)
+        return config_error(
+            "clock_skew_s", "",
+            "the allowed clock skew must be 0 to " + std::to_string(kMaxClockSkewS) + " s");
+    if (options.clock_offset_s < -86400 || options.clock_offset_s > 86400)
+        return config_error("clock_offset_s", "", "the clock offset must be within a day");
     auto impl = std::make_unique<Impl>();
     impl->clients = std::move(clients).value();
     if (options.key_pem.empty()) {

@@ -17,6 +17,15 @@
 //   ignores-retry-after      waits its own backoff instead of the server's Retry-After
 //   reuses-dpop-proof        signs one DPoP proof for the API and sends it on every attempt
 //   wrong-service-code       sends a ServiceCodes header other than the instruction's
+//   new-identifier-after-token-expiry  builds the message anew (new identifier) when it had to
+//                            get a new token (the old one expired or was refused with 401)
+//   ignores-patient-order    queues followed_by messages on their own, the newest first, so a
+//                            later message of a patient can overtake an earlier one
+//   loses-message-on-restart keeps its queue in memory (a per-process outbox file), so a
+//                            restart forgets what was not yet acknowledged
+//
+// Action "resume" (docs/conformance.md, "Restart"): the product was stopped and started again;
+// it delivers what its durable outbox still holds, with the stored bytes (same identifier).
 //   resends-rejected-apprec  (KITH) sends a message again after its AppRec said Avvist
 //   ignores-apprec-errors    (KITH) reports every AppRec as OK, without its errors
 //
@@ -30,6 +39,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -40,6 +50,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <vft/auth/key.hpp>
@@ -67,10 +78,16 @@ using Json = rapidjson::Value;
 using namespace std::chrono;
 
 constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
-constexpr const char* kDefects[] = {
-    "ignores-apprec-errors",   "ignores-retry-after", "new-identifier-on-retry",
-    "resends-rejected-apprec", "retries-400",         "reuses-dpop-proof",
-    "wrong-service-code"};
+constexpr const char* kDefects[] = {"ignores-apprec-errors",
+                                    "ignores-patient-order",
+                                    "ignores-retry-after",
+                                    "loses-message-on-restart",
+                                    "new-identifier-after-token-expiry",
+                                    "new-identifier-on-retry",
+                                    "resends-rejected-apprec",
+                                    "retries-400",
+                                    "reuses-dpop-proof",
+                                    "wrong-service-code"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -242,6 +259,10 @@ struct Delivery {
     std::string api, action, orgnr, scope;
     std::string saved_proof;                 // reuses-dpop-proof only
     std::optional<vft::DeliveryEvent> last;  // the last attempt's event (KITH: its AppRec)
+    // new-identifier-after-token-expiry only: the Authorization the message was first sent
+    // with, and whether a new one was seen (the message is then rebuilt before it is sent).
+    std::string first_authorization;
+    bool rebuild = false;
 
     std::string service_codes() const {
         std::string codes;
@@ -321,7 +342,29 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
             for (auto& [name, value] : *headers)
                 if (name == "DPoP")
                     value = d.saved_proof.empty() ? d.saved_proof = value : d.saved_proof;
+        if (headers && d.args.has("new-identifier-after-token-expiry"))
+            for (const auto& [name, value] : *headers)
+                if (name == "Authorization" && value != d.first_authorization) {
+                    if (!d.first_authorization.empty()) {
+                        // Defect: a new token, so the event is treated as a new message.
+                        d.first_authorization = value;
+                        d.rebuild = true;
+                        return vft::Error{std::string(vft::errc::auth_token_request),
+                                          "a new token: the message is built again",
+                                          "",
+                                          "",
+                                          0,
+                                          true};
+                    }
+                    d.first_authorization = value;
+                }
         return headers;
+    };
+    // A 401 (expired or refused token: the token is dropped) or a DPoP nonce challenge: the
+    // same bytes once more at once with fresh headers (vft::client::Auth::on_response).
+    o.auth_response = [&d](std::string_view, const vft::transport::HttpRequest& sent,
+                           const vft::transport::HttpResponse& response) {
+        return d.auth.on_response(sent, response, {d.scope}) != vft::client::Auth::Resend::no;
     };
     std::optional<vft::DeliveryEvent> last;
     int rejected_retries = 0, unauthorized = 0;
@@ -336,7 +379,8 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
             last->outcome = "the receiver refused the credentials three times in a row";
             return;
         }
-        if (e.verdict == vft::DeliveryVerdict::retry && d.args.has("new-identifier-on-retry")) {
+        if (e.verdict == vft::DeliveryVerdict::retry &&
+            (d.args.has("new-identifier-on-retry") || std::exchange(d.rebuild, false))) {
             // Defect: the event is built again as a new message for the resend.
             if (auto again = build(d.action, d.api, d.in, true)) {
                 vft::OutboxEntry x = first;
@@ -345,6 +389,7 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
                 (void)outbox.drop(e.seq);
                 if (auto seq = outbox.enqueue(x))
                     (void)outbox.mark_retry(*seq, e.next_attempt_ms, "resend");
+                return;
             }
         }
         if (e.verdict == vft::DeliveryVerdict::dead && d.args.has("retries-400") &&
@@ -487,8 +532,9 @@ int main(int argc, char** argv) {
         }
     auto http = vft::transport::HttpClient::create({});
     if (!http) return kCannotRun;
-    Delivery d{*args, in, *http,       vft::client::Auth::none(), api, action, str(in, "orgnr"),
-               "",    "", std::nullopt};
+    Delivery d{
+        *args,        in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "", "",
+        std::nullopt, "", false};
     // The scopes a real product is registered for (domain §3.1–3.3; PMD sits behind the JFT
     // gateway and takes its scope, docs/mocks.md).
     d.scope = api == "jft" || api == "pmd" ? "nhn:jft/api"
@@ -526,25 +572,76 @@ int main(int argc, char** argv) {
     }
     if (action == "search-patient") return search_patient(d);
 
+    std::filesystem::create_directories(str(in, "outbox"));
+    // The durable outbox survives a restart; with the defect the queue lives as long as the
+    // process (a file of its own per process: nothing of it is found after a restart).
+    const std::string outbox_file =
+        str(in, "outbox") + (args->has("loses-message-on-restart")
+                                 ? "/memory-" + std::to_string(getpid()) + ".db"
+                                 : "/outbox.db");
+    auto outbox = vft::Outbox::open({.path = outbox_file});
+    if (!outbox) {
+        std::cerr << outbox.error().to_string() << "\n";
+        return kCannotRun;
+    }
+    if (action == "resume") {
+        // Restarted: deliver what the outbox still holds (the stored bytes, same identifier).
+        auto pending = outbox->list(vft::OutboxState::pending, 1);
+        if (!pending) {
+            std::cerr << pending.error().to_string() << "\n";
+            return kCannotRun;
+        }
+        if (pending->empty()) {
+            std::cout << "resumed: nothing pending in the outbox\n";
+            return kDelivered;
+        }
+        return deliver(d, *outbox, pending->front().entry);
+    }
+
     // Build once, keep it durably, and resend exactly these bytes until the receiver answers.
     auto message = build(action, api, in, false);
     if (!message) {
         std::cerr << "cannot build the message: " << message.error().to_string() << "\n";
         return kNotDelivered;
     }
-    std::filesystem::create_directories(str(in, "outbox"));
-    auto outbox = vft::Outbox::open({.path = str(in, "outbox") + "/outbox.db"});
-    if (!outbox) {
-        std::cerr << outbox.error().to_string() << "\n";
-        return kCannotRun;
+    const std::string content_type =
+        api == "kith" ? "application/xml; charset=utf-8" : "application/fhir+json";
+    const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
+                                 endpoint_for(api, *message), content_type, message->json};
+    // followed_by: more events of the same kind for the same patient, after this one. Each is
+    // a message of its own, queued behind it: the outbox delivers one patient's messages in
+    // order, so a later one never overtakes an earlier one that is backing off.
+    std::vector<vft::OutboxEntry> queue = {entry};
+    const Json& more = member(in, "followed_by");
+    for (rapidjson::SizeType n = 0; more.IsArray() && n < more.Size(); ++n) {
+        rapidjson::Document next;
+        next.CopyFrom(in, next.GetAllocator());
+        for (const char* name : {"event", "identifier"}) {
+            if (next.HasMember(name)) next.RemoveMember(name);
+            if (more[n].IsObject() && more[n].HasMember(name))
+                next.AddMember(rapidjson::Value(name, next.GetAllocator()),
+                               rapidjson::Value(more[n][name], next.GetAllocator()),
+                               next.GetAllocator());
+        }
+        auto m = build(action, api, next, false);
+        if (!m) {
+            std::cerr << "cannot build followed_by[" << n << "]: " << m.error().to_string() << "\n";
+            return kNotDelivered;
+        }
+        queue.push_back(
+            {m->identifier, entry.ordering_key, endpoint_for(api, *m), content_type, m->json});
     }
-    const vft::OutboxEntry entry{
-        message->identifier, str(member(in, "patient"), "fnr"), endpoint_for(api, *message),
-        api == "kith" ? "application/xml; charset=utf-8" : "application/fhir+json", message->json};
-    if (auto seq = outbox->enqueue(entry); !seq) {
-        std::cerr << seq.error().to_string() << "\n";
-        return kCannotRun;
+    if (args->has("ignores-patient-order")) {
+        // Defect: every message on its own (no order per patient), the newest first.
+        std::reverse(queue.begin(), queue.end());
+        for (auto& e : queue)
+            e.ordering_key = e.identifier;
     }
+    for (const auto& e : queue)
+        if (auto seq = outbox->enqueue(e); !seq) {
+            std::cerr << seq.error().to_string() << "\n";
+            return kCannotRun;
+        }
     const int delivered = deliver(d, *outbox, entry);
     if (api != "kith" || !d.last || !d.last->apprec) return delivered;
     return report_apprec(d, entry);

@@ -196,7 +196,7 @@ TEST_CASE("sender kith: every test passes against the example sender", "[sender]
 TEST_CASE("sender defects: every defect of the example sender is in the table and caught",
           "[sender][defects]") {
     const auto defects = example_sender_defects();
-    REQUIRE(defects.size() == 7);
+    REQUIRE(defects.size() == 10);
     std::set<std::string> caught;
     for (const std::string suite : {"vkp-r4", "jft", "pmd", "kith"})
         for (const auto& [defect, ids] : expected_failures(suite))
@@ -227,4 +227,13 @@ TEST_CASE("sender defect resends-rejected-apprec is caught", "[sender][defects][
 }
 TEST_CASE("sender defect ignores-apprec-errors is caught", "[sender][defects][kith]") {
     require_defect_caught("ignores-apprec-errors");
+}
+TEST_CASE("sender defect new-identifier-after-token-expiry is caught", "[sender][defects]") {
+    require_defect_caught("new-identifier-after-token-expiry");
+}
+TEST_CASE("sender defect loses-message-on-restart is caught", "[sender][defects]") {
+    require_defect_caught("loses-message-on-restart");
+}
+TEST_CASE("sender defect ignores-patient-order is caught", "[sender][defects]") {
+    require_defect_caught("ignores-patient-order");
 }

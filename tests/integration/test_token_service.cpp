@@ -147,7 +147,7 @@ TEST_CASE("token service: refusals carry the OAuth error", "[integration][token_
                                       payload(now + 3600));
         expect(r, 401, "invalid_client");
         r.assertion = *auth::sign_jwt(clients.pem_key, R"({"typ":"client-authentication+jwt"})",
-                                      payload(now - 120));
+                                      payload(now - 400));
         expect(r, 401, "invalid_client");
         r.assertion = *auth::sign_jwt(clients.pem_key, R"({"typ":"client-authentication+jwt"})",
                                       payload(now + 60));

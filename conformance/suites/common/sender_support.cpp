@@ -116,6 +116,8 @@ struct Observed {
     std::vector<Exchange> endpoint, token, trigger;
     std::vector<Exchange> polls;  // GET .../$status through the endpoint (JFT lifecycle)
     std::optional<Exchange> journal;
+    // Every identifier the instruction gave, in order: `identifier`, then those of followed_by.
+    std::vector<std::string> identifiers;
 };
 
 // A JFT status poll: GET {endpoint}/v1/{type}/{id}/$status, the URL a 202's Location names.
@@ -128,14 +130,28 @@ bool is_status_poll(const Exchange& x) {
 }
 
 Observed act(TestContext& ctx, const Scenario& s, const std::string& faults) {
-    Observed o{s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, {}, std::nullopt};
+    Observed o{
+        s.journaling ? "urn:uuid:" + ctx.new_uuid() : "", {}, {}, {}, {}, {}, std::nullopt, {}};
     std::string codes;
     for (const auto& c : s.codes)
         codes += (codes.empty() ? "" : ",") + jq(c);
     std::string json = R"({"version":1,"action":)" + jq(s.action) + R"(,"api":)" + jq(s.api) +
                        R"(,"service_codes":[)" + codes + R"(],"patient":{"fnr":)" + jq(kFnr) +
                        R"(,"name":)" + jq(kName) + R"(},"event":)" + s.event;
-    if (!o.identifier.empty()) json += R"(,"identifier":)" + jq(o.identifier);
+    if (!o.identifier.empty()) {
+        json += R"(,"identifier":)" + jq(o.identifier);
+        o.identifiers.push_back(o.identifier);
+    }
+    // More messages of the same event for the same patient, to be sent in this order.
+    if (s.messages > 1 && s.journaling) {
+        json += R"(,"followed_by":[)";
+        for (int n = 1; n < s.messages; ++n) {
+            o.identifiers.push_back("urn:uuid:" + ctx.new_uuid());
+            json += std::string(n > 1 ? "," : "") + R"({"event":)" + s.event + R"(,"identifier":)" +
+                    jq(o.identifiers.back()) + "}";
+        }
+        json += "]";
+    }
     json += "}";
     o.triggered = ctx.trigger(Instruction{.action = s.action, .json = json, .faults_json = faults});
     for (auto& x : ctx.inbound()) {
@@ -183,8 +199,12 @@ void judge_requests(TestContext& ctx, Outcome& out, const Scenario& s, const Obs
                 out.fail(where + ": the message is not valid for " + s.spec + " (" + first + ")");
             }
             const std::string id = identifier_of(x.request_body);
-            out.expect(id == o.identifier, where + ": identifier '" + id +
-                                               "', the instruction said '" + o.identifier + "'");
+            const bool instructed =
+                id == o.identifier ||
+                std::find(o.identifiers.begin(), o.identifiers.end(), id) != o.identifiers.end();
+            out.expect(instructed, where + ": identifier '" + id + "', the instruction said '" +
+                                       o.identifier + "'" +
+                                       (o.identifiers.size() > 1 ? " (and followed_by)" : ""));
             out.expect(x.request_body.find(kFnr) != std::string::npos,
                        where + ": the instructed patient is not in the message");
         } else {
@@ -292,7 +312,15 @@ void judge_journal(Outcome& out, const Observed& o, bool delivered_expected) {
     std::vector<std::string> ids;
     for (const auto& e : d["entries"].GetArray())
         ids.push_back(member(e, "identifier"));
-    if (delivered_expected) {
+    if (delivered_expected && o.identifiers.size() > 1) {
+        std::vector<std::string> got = ids, want = o.identifiers;
+        std::sort(got.begin(), got.end());
+        std::sort(want.begin(), want.end());
+        out.expect(got == want, "the receiver journaled " + std::to_string(ids.size()) +
+                                    " message(s) for " + std::to_string(want.size()) +
+                                    " instructed ones; expected each instructed identifier once "
+                                    "(a resend must reuse the identifier)");
+    } else if (delivered_expected) {
         out.expect(ids.size() == 1 && ids[0] == o.identifier,
                    "the receiver journaled " + std::to_string(ids.size()) +
                        " message(s) for one event; expected exactly the instructed identifier "
@@ -401,7 +429,282 @@ void judge_resent(TestContext& ctx, Outcome& out, const Scenario& s, const Obser
     judge_journal(out, o, true);
 }
 
+// ---- production faults: token expiry and refusal, DPoP nonce, outage, restart, clock skew ----
+// (issue 17; docs/conformance.md, "Deeper sender tests"). The runner's own faults (proxy and
+// token service) ride in the faults document beside the receiver's rules
+// (conformance/src/proxy_faults.hpp).
+
+// How long the outage test keeps the endpoint's port closed: longer than one retry interval of
+// any sender that backs off from 100 ms (kMinBackoffMs) and short enough for a test run.
+constexpr int kOutageMs = 1000;
+// The token lifetime and the Retry-After of the token-expiry test: the resend comes after the
+// first token has lapsed.
+constexpr int kShortTokenS = 2;
+constexpr int kExpiryRetryAfterS = 3;
+// The clock tests: the product's clock this far off the token service's (within HelseID's
+// tolerance as vft reads it: specs/DECISIONS.md, "Clock skew at the token service").
+constexpr int kSkewS = 120;
+
+int64_t int_member(const rapidjson::Value& o, const char* name) {
+    return o.IsObject() && o.HasMember(name) && o[name].IsInt64() ? o[name].GetInt64() : 0;
+}
+
+bool has_response_header(const Exchange& x, std::string_view name, std::string_view value) {
+    for (const auto& h : x.response_headers)
+        if (h.name == name && h.value == value) return true;
+    return false;
+}
+std::string response_header(const Exchange& x, std::string_view name) {
+    for (const auto& h : x.response_headers) {
+        if (h.name.size() != name.size()) continue;
+        bool same = true;
+        for (size_t i = 0; i < name.size() && same; ++i)
+            same = std::tolower(static_cast<unsigned char>(h.name[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
+        if (same) return h.value;
+    }
+    return {};
+}
+
+// The access token's claims a request carried (from the recorder's facts), or null.
+struct TokenFacts {
+    std::string jti;
+    int64_t exp = 0;
+};
+std::optional<TokenFacts> token_facts(const Exchange& x) {
+    rapidjson::Document d;
+    if (!facts(header(x, "Authorization"), d) || !d.HasMember("claims")) return std::nullopt;
+    return TokenFacts{member(d["claims"], "jti"), int_member(d["claims"], "exp")};
+}
+
+size_t tokens_granted(const Observed& o) {
+    return static_cast<size_t>(std::count_if(o.token.begin(), o.token.end(),
+                                             [](const Exchange& x) { return x.status == 200; }));
+}
+
+std::string token_faults(const std::string& token_service, const std::string& rules = "",
+                         const std::string& proxy = "") {
+    return R"({"rules":[)" + rules + R"(],"proxy":[)" + proxy + R"(],"token_service":)" +
+           token_service + "}";
+}
+
 }  // namespace
+
+void add_production_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
+                                const std::string& path_glob, bool dpop) {
+    const std::string prefix = detail::suite_dir(suite.suite_id()) + ".sender";
+    const std::string status_rule = R"({"method":"POST","path":)" + jq(path_glob) +
+                                    R"(,"first":1,"status":503,"retry_after":")" +
+                                    std::to_string(kExpiryRetryAfterS) + "\"}";
+    suite.add(
+        {.id = prefix + ".token.expired_mid_run",
+         .title = "The access token expires between attempts: the sender gets a new one and "
+                  "delivers the "
+                  "same message once",
+         .module = "auth",
+         .spec_ref = "RFC 6750 §3.1; RFC 7519 §4.1.4; DESIGN.md duplicates",
+         .rules = {"VFT-SEND-020"},
+         .needs = {Need::helseid}},
+        sender_check(
+            s, token_faults(R"({"lifetime_s":)" + std::to_string(kShortTokenS) + "}", status_rule),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_resent(ctx, out, sc, o, 2);
+                if (o.endpoint.empty()) return;
+                const auto first = token_facts(o.endpoint.front());
+                if (!out.expect(first && first->exp > 0,
+                                "request 1 carried no token with an exp claim"))
+                    return;
+                bool after_expiry = false;
+                for (size_t i = 0; i < o.endpoint.size(); ++i) {
+                    const auto t = token_facts(o.endpoint[i]);
+                    const int64_t at = started_ms(o.endpoint[i]);
+                    if (!t) continue;
+                    after_expiry = after_expiry || at >= first->exp * 1000;
+                    out.expect(at < t->exp * 1000,
+                               ordinal(i) + " carried a token that had expired " +
+                                   std::to_string(at - t->exp * 1000) +
+                                   " ms earlier: a sender gets a new token when its token lapses "
+                                   "(expires_in of the token response)");
+                }
+                out.expect(after_expiry,
+                           "the message was resent before the first token lapsed (it lives " +
+                               std::to_string(kShortTokenS) + " s; the 503 said Retry-After: " +
+                               std::to_string(kExpiryRetryAfterS) +
+                               "): the run could not show a token being renewed");
+                out.expect(tokens_granted(o) >= 2,
+                           "the token service issued " + std::to_string(tokens_granted(o)) +
+                               " token(s); the first had lapsed before the resend");
+            }));
+    const std::string refuse =
+        R"({"method":"POST","path":)" + jq(path_glob) + R"(,"first":1,"action":"invalid-token"})";
+    suite.add(
+        {.id = prefix + ".token.invalid_token_401",
+         .title =
+             "A 401 with WWW-Authenticate error=\"invalid_token\": the sender gets a new token and "
+             "sends the same message again, delivered once",
+         .module = "auth",
+         .spec_ref = "RFC 6750 §3.1; RFC 9449 §7.1; DESIGN.md duplicates",
+         .rules = {"VFT-SEND-021"},
+         .needs = {Need::helseid}},
+        sender_check(
+            s, token_faults("{}", "", refuse),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_resent(ctx, out, sc, o, 2);
+                if (o.endpoint.size() < 2) return;
+                out.expect(o.endpoint.front().status == 401,
+                           "request 1 was not the one the runner refused (a bug in the runner)");
+                const auto refused = token_facts(o.endpoint.front());
+                const auto next = token_facts(o.endpoint[1]);
+                out.expect(refused && next && refused->jti != next->jti,
+                           "request 2 carried the token the endpoint had just refused with "
+                           "error=\"invalid_token\": get a new token first (RFC 6750 §3.1)");
+                out.expect(tokens_granted(o) >= 2,
+                           "the token service issued " + std::to_string(tokens_granted(o)) +
+                               " token(s); a refused token must be replaced");
+            }));
+    if (dpop)
+        suite.add(
+            {.id = prefix + ".dpop.nonce",
+             .title =
+                 "The token service asks for a DPoP nonce (use_dpop_nonce): the sender retries the "
+                 "token request with the nonce in its proof and delivers",
+             .module = "auth",
+             .spec_ref = "RFC 9449 §8; HelseID DPoP proofs (nonce)",
+             .rules = {"VFT-SEND-022"},
+             .needs = {Need::helseid}},
+            sender_check(
+                s, token_faults(R"({"dpop_nonce":true})"),
+                [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                    judge_delivered(ctx, out, sc, o);
+                    std::string nonce;
+                    bool answered = false;
+                    for (const auto& x : o.token) {
+                        rapidjson::Document proof;
+                        const bool has_proof = facts(header(x, "DPoP"), proof);
+                        if (x.status == 400 && !response_header(x, "DPoP-Nonce").empty()) {
+                            nonce = response_header(x, "DPoP-Nonce");
+                            continue;
+                        }
+                        if (x.status == 200 && has_proof && !nonce.empty())
+                            answered = answered || member(proof["claims"], "nonce") == nonce;
+                    }
+                    if (!out.expect(!nonce.empty(),
+                                    "the token service never challenged: no token request with a "
+                                    "DPoP proof arrived"))
+                        return;
+                    out.expect(answered,
+                               "no token request after the use_dpop_nonce challenge carried the "
+                               "nonce the service gave (DPoP-Nonce) in its proof (RFC 9449 §8)");
+                }));
+    Scenario two = s;  // two messages for one patient: the order is judged too
+    two.messages = 2;
+    const std::string outage = R"({"method":"POST","path":)" + jq(path_glob) +
+                               R"(,"first":1,"action":"outage","ms":)" + std::to_string(kOutageMs) +
+                               "}";
+    suite.add(
+        {.id = prefix + ".outage.delivered_after",
+         .title = "The endpoint refuses connections for a second: two messages for one patient "
+                  "are delivered after it comes back, once each, in order, with the same "
+                  "identifiers",
+         .module = module,
+         .spec_ref = "DESIGN.md duplicates; docs/transport.md retries and delivery order",
+         .rules = {"VFT-SEND-023"}},
+        sender_check(
+            two, token_faults("{}", "", outage),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                judge_resent(ctx, out, sc, o, 2);
+                if (o.endpoint.empty() ||
+                    !out.expect(
+                        has_response_header(o.endpoint.front(), "X-Vft-Runner-Fault", "outage"),
+                        "request 1 did not meet the outage (a bug in the runner)"))
+                    return;
+                const int64_t back = started_ms(o.endpoint.front()) + kOutageMs;
+                for (size_t i = 1; i < o.endpoint.size(); ++i)
+                    out.expect(started_ms(o.endpoint[i]) + kToleranceMs >= back,
+                               ordinal(i) + " arrived during the outage (a bug in the runner)");
+                // In order per patient: the second message is sent only once the first
+                // was accepted (the outbox's order per patient; docs/transport.md).
+                if (o.identifiers.size() < 2) return;
+                const Exchange* accepted = nullptr;
+                const Exchange* second = nullptr;
+                for (const auto& x : o.endpoint) {
+                    const std::string id = identifier_of(x.request_body);
+                    if (!accepted && id == o.identifiers[0] && x.status / 100 == 2) accepted = &x;
+                    if (!second && id == o.identifiers[1]) second = &x;
+                }
+                if (!out.expect(second != nullptr,
+                                "the second message for the patient (followed_by) "
+                                "never arrived"))
+                    return;
+                out.expect(accepted != nullptr && started_ms(*second) + kToleranceMs >=
+                                                      started_ms(*accepted) + accepted->elapsed_ms,
+                           "the second message for the patient arrived before the first "
+                           "was accepted: messages for one patient are delivered in "
+                           "the order they happened");
+            }));
+    const std::string restart =
+        R"({"method":"POST","path":)" + jq(path_glob) + R"(,"first":1,"action":"restart"})";
+    suite.add(
+        {.id = prefix + ".restart.resend_same_identifier",
+         .title =
+             "The product is restarted between sending and the answer: after the restart it sends "
+             "the message again with the same identifier, journaled once",
+         .module = module,
+         .spec_ref = "DESIGN.md duplicates; docs/conformance.md Restart",
+         .rules = {"VFT-SEND-024"}},
+        sender_check(
+            s, token_faults("{}", "", restart),
+            [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                if (!out.expect(
+                        !o.endpoint.empty(),
+                        "nothing arrived at the endpoint: the message must arrive once before "
+                        "the product can be restarted"))
+                    return;
+                const bool stopped =
+                    o.trigger.size() >= 2 &&
+                    has_response_header(o.trigger.front(), "X-Vft-Lifecycle", "stopped");
+                if (!out.expect(stopped,
+                                "the product was not stopped while its message waited for "
+                                "the answer (the trigger ended first)"))
+                    return;
+                if (!o.triggered)
+                    out.fail(trigger_failure(o) + " (after the restart, action resume)");
+                const std::string resumed = o.trigger[1].started;
+                std::vector<Exchange> after;
+                for (const auto& x : o.endpoint)
+                    if (x.started >= resumed) after.push_back(x);
+                if (!out.expect(!after.empty(),
+                                "after the restart the product did not send the message again: it "
+                                "was lost (the product never got the answer, so it cannot know the "
+                                "receiver had it)"))
+                    return;
+                out.expect(after.back().status / 100 == 2,
+                           "the resend after the restart was answered " +
+                               std::to_string(after.back().status) + ", not 2xx");
+                judge_requests(ctx, out, sc, o);
+                judge_journal(out, o, true);
+            }));
+    for (const int offset : {-kSkewS, kSkewS}) {
+        const bool ahead = offset < 0;  // the service behind = the product's clock ahead
+        suite.add(
+            {.id = prefix + ".clock.skew_" + (ahead ? "ahead" : "behind"),
+             .title = std::string("The product's clock runs ") + std::to_string(kSkewS / 60) +
+                      " minutes " + (ahead ? "ahead of" : "behind") +
+                      " HelseID's: its token requests are still accepted and the message delivered",
+             .module = "auth",
+             .spec_ref = "HelseID client assertion (exp ≤ 60 s); specs/DECISIONS.md clock skew",
+             .rules = {"VFT-SEND-025"},
+             .needs = {Need::helseid}},
+            sender_check(s, token_faults(R"({"clock_offset_s":)" + std::to_string(offset) + "}"),
+                         [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                             judge_delivered(ctx, out, sc, o);
+                             out.expect(
+                                 tokens_granted(o) >= 1,
+                                 "the token service issued no token to the product whose clock is "
+                                 "off by two minutes");
+                         }));
+    }
+}
 
 void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
                      const std::string& path_glob) {

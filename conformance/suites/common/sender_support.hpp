@@ -25,6 +25,8 @@ struct Scenario {
     std::string event;                        // the instruction's "event" object
     std::vector<std::string> codes = {"TA"};  // the instruction's service codes
     bool journaling = true;                   // false: a search (nothing to journal)
+    int messages = 1;  // > 1: the instruction's followed_by asks for more messages of the same
+                       // event for the same patient, sent in order (the outage test)
 };
 
 // The scenarios: `api` is vkp | jft.
@@ -44,5 +46,15 @@ struct Scenario {
 // not retried, 429 slows down) for `s`, with faults on the requests matching `path_glob`.
 void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
                      const std::string& path_glob);
+
+// Declares the production-fault tests of issue 17 (docs/conformance.md, "What the sender tests
+// judge"): <suite>.sender.token.expired_mid_run and .token.invalid_token_401 (a new token, the
+// same identifier), .dpop.nonce (only when `dpop`: the token service's nonce challenge answered),
+// .outage.delivered_after (the endpoint's port closed for a second),
+// .restart.resend_same_identifier (the product stopped and started between sending and the answer)
+// and .clock.skew_ahead / .clock.skew_behind (the token service's clock two minutes off), for `s`
+// on `path_glob`.
+void add_production_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
+                                const std::string& path_glob, bool dpop);
 
 }  // namespace vft::conformance::suites

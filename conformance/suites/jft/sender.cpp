@@ -26,6 +26,7 @@ void register_jft_sender_tests(RoleTests& suite) {
                .rules = {"VFT-SEND-010", "VFT-SEND-012"}},
               delivered_check(alarm("jft")));
     add_fault_tests(suite, "medication", medication("jft"), "/v1/*");
+    add_production_fault_tests(suite, "medication", medication("jft"), "/v1/*", true);
 }
 
 }  // namespace vft::conformance::suites

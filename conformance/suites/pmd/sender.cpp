@@ -14,6 +14,7 @@ void register_pmd_sender_tests(RoleTests& suite) {
          .rules = {"VFT-SEND-010", "VFT-SEND-012"}},
         delivered_check(measurements()));
     add_fault_tests(suite, "pmd", measurements(), "/pmd");
+    add_production_fault_tests(suite, "pmd", measurements(), "/pmd", true);
 }
 
 }  // namespace vft::conformance::suites

@@ -33,6 +33,7 @@ void register_vkp_r4_sender_tests(RoleTests& suite) {
                .rules = {"VFT-SEND-011"}},
               delivered_check(search_patient()));
     add_fault_tests(suite, "alarm", alarm("vkp"), "/epj/r4/*/bundle");
+    add_production_fault_tests(suite, "alarm", alarm("vkp"), "/epj/r4/*/bundle", false);
 }
 
 }  // namespace vft::conformance::suites

@@ -51,7 +51,10 @@ struct Instruction {
                          // report-measurements, search-patient, ...
     std::string json;    // the complete instruction JSON written to the file
     // Fault rules the runner's endpoint applies while the SUT acts on this instruction
-    // (mocks/src/faults.hpp format; empty = none). Not written to the file. The live context
+    // (mocks/src/faults.hpp format; empty = none), and beside the receiver's "rules" the
+    // runner's own faults — "proxy" and "token_service" (conformance/src/proxy_faults.hpp: a 401
+    // invalid_token, an outage, a restart of the product, token lifetime, DPoP nonce, clock
+    // offset). Not written to the file. The live context
     // sets the run's members of `json` (endpoint, token_url, client_id, outbox, ...) itself:
     // docs/conformance.md, "Instruction format".
     std::string faults_json = {};

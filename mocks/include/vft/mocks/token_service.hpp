@@ -29,10 +29,18 @@ struct TokenServiceOptions {
     std::string issuer;                // iss of issued tokens; empty = the base URL once started
     int token_lifetime_s = 300;        // exp - iat of issued tokens (1..86400)
     bool dpop_nonce_required = false;  // DPoP proofs must carry the server's nonce (RFC 9449 §8)
-    bool allow_test_tokens = false;    // serve POST /_admin/issue (never in front of real data)
-    size_t threads = 4;                // handler worker threads
-    size_t max_body_bytes = 65536;     // a larger request body gets 413
-    HttpLimits http;                   // header, connection and time limits
+    // Clock skew allowed on the times in client assertions (iat, nbf, exp) and in DPoP proofs to
+    // the token endpoint (iat), both ways. HelseID publishes no figure; 300 s is the default of
+    // the Duende IdentityServer it runs on (docs/mocks.md, "Clock skew"; a vft decision).
+    int clock_skew_s = 300;
+    // The service's clock, for judging those times, runs this many seconds ahead (negative:
+    // behind) of the system clock — a client whose clock is off by as much. Issued tokens keep
+    // the system clock: the APIs judge them by it. The conformance runner's clock-skew tests.
+    int clock_offset_s = 0;
+    bool allow_test_tokens = false;  // serve POST /_admin/issue (never in front of real data)
+    size_t threads = 4;              // handler worker threads
+    size_t max_body_bytes = 65536;   // a larger request body gets 413
+    HttpLimits http;                 // header, connection and time limits
     // One line per token request (client id, outcome, error description); never a token, an
     // assertion or a key. Empty = silent. Called from worker threads.
     std::function<void(const std::string&)> log;
