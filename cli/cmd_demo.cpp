@@ -1,7 +1,8 @@
 // vft demo [--out DIR] [--example-sender PATH] [--jobs N]
 // The whole certification loop on one machine: starts the reference mock receiver and token
 // service in-process, runs every receiver-role suite against the mock receiver and every
-// sender-role suite against the SDK's example sender, writes each report under
+// sender-role suite against the SDK's example sender (the reader role against the example
+// reader beside it), writes each report under
 // DIR/<suite>-<role>/, prints a summary table and where the reports are. Exit 0 when every
 // verdict is pass, 1 otherwise, 2 when the demo could not run (docs/conformance.md, "vft demo").
 #include <unistd.h>
@@ -157,7 +158,8 @@ int demo(const DemoArgs& a) {
     // The runner's own client (role receiver) and the example sender's (role sender).
     auto runner_jwk = new_key_file(out / "sut" / "conformance-client.key");
     auto sender_jwk = new_key_file(out / "sut" / "example-sender.key.pem");
-    if (!runner_jwk || !sender_jwk) {
+    auto reader_jwk = new_key_file(out / "sut" / "example-reader.key.pem");
+    if (!runner_jwk || !sender_jwk || !reader_jwk) {
         std::cerr << "vft demo: cannot create keys\n";
         return kExitCannotRun;
     }
@@ -225,9 +227,22 @@ int demo(const DemoArgs& a) {
         q(shell_word(sender->string()) +
           " --instruction {instruction} --key example-sender.key.pem") +
         "}";
+    // Role reader (jft): the SDK's example EPJ reader, beside the example sender.
+    const fs::path reader_binary = sender->parent_path() / "example_reader";
+    const std::string reader_sut =
+        R"({"name":"vft example_reader","vendor":"vft","version":"0.1.0","orgnr":")" +
+        std::string(kOrgnr) +
+        R"(","service_codes":["TA","MD","DT","DHO"],"auth":{"type":"helseid",)"
+        R"("client_id":"vft-example-reader","private_key":"example-reader.key.pem","dpop":true},)"
+        R"("modules":["auth"],"trigger":)" +
+        q(shell_word(reader_binary.string()) +
+          " --instruction {instruction} --key example-reader.key.pem") +
+        "}";
     const fs::path receiver_file = out / "sut" / "mock-receiver.json";
     const fs::path sender_file = out / "sut" / "example-sender.json";
-    if (!write_text(receiver_file, receiver_sut) || !write_text(sender_file, sender_sut)) {
+    const fs::path reader_file = out / "sut" / "example-reader.json";
+    if (!write_text(receiver_file, receiver_sut) || !write_text(sender_file, sender_sut) ||
+        !write_text(reader_file, reader_sut)) {
         std::cerr << "vft demo: cannot write the SUT files under " << out.string() << "\n";
         return kExitCannotRun;
     }
@@ -240,10 +255,12 @@ int demo(const DemoArgs& a) {
     std::vector<Row> rows;
     bool all_pass = true;
     for (const auto& suite : **suites) {
-        for (const std::string role : {"receiver", "sender"}) {
+        for (const std::string role : {"receiver", "sender", "reader"}) {
             if (std::find(suite.roles.begin(), suite.roles.end(), role) == suite.roles.end())
                 continue;
-            auto sut = conformance::Sut::load(role == "receiver" ? receiver_file : sender_file);
+            auto sut = conformance::Sut::load(role == "receiver" ? receiver_file
+                                              : role == "sender" ? sender_file
+                                                                 : reader_file);
             if (!sut) {
                 std::cerr << "vft demo: " << sut.error().to_string() << "\n";
                 return kExitCannotRun;
