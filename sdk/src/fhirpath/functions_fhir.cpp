@@ -147,7 +147,8 @@ Coll fn_member_of(Evaluator& ev, const Node& call, const Coll& f, const Frame& f
 }
 
 // txt-1: the narrative uses only basic HTML formatting (HTML 4.0 chapters 7-11 and 12, <a>,
-// images, style attributes): no script, forms, frames, objects or event-handler attributes.
+// images, style attributes) and (txt-2, the same htmlChecks() in R4) has some non-whitespace
+// content; no script, forms, frames, objects or event-handler attributes.
 bool html_ok(std::string_view x) {
     static const char* kAllowed[] = {
         "div",    "p",      "br",       "hr",      "span",       "b",       "i",     "u",    "em",
@@ -159,6 +160,7 @@ bool html_ok(std::string_view x) {
         "strike", "center", "font",     "bdo",     "map",        "area"};
     size_t i = 0;
     bool first = true;
+    bool content = false;  // txt-2: some non-whitespace text (or an image)
     while ((i = x.find('<', i)) != std::string_view::npos) {
         ++i;
         if (i < x.size() && (x[i] == '!' || x[i] == '?')) continue;  // comments, declarations
@@ -191,9 +193,12 @@ bool html_ok(std::string_view x) {
             if (word_start && q > p + 2 && q < attrs.size() && attrs[q] == '=') return false;
         }
         if (attrs.find("javascript:") != std::string::npos) return false;
+        if (name == "img" && !closing) content = true;
         i = end + 1;
+        for (size_t t = i; t < x.size() && x[t] != '<' && !content; ++t)
+            content = !std::isspace(static_cast<unsigned char>(x[t]));
     }
-    return !first;
+    return !first && content;
 }
 
 Coll fn_html_checks(Evaluator& ev, const Node&, const Coll& f, const Frame&) {

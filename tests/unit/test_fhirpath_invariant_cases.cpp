@@ -1,0 +1,201 @@
+// Every invariant of base R4 (the compiled model) and of the StructureDefinitions under
+// specs/upstream evaluated on a valid and an invalid instance written from the invariant's
+// meaning: tests/fhirpath/invariant-cases.json. The cases run through the validator's hook
+// (fp::detail::evaluate_invariant) exactly as the walker calls it.
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fhir/model.hpp"
+#include "fhirpath/invariants.hpp"
+
+namespace fp = vft::fhirpath;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string str(const rapidjson::Value& o, const char* name) {
+    auto it = o.FindMember(name);
+    return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+// The element at `path` in type `in` (default: the path's first segment; "MoneyQuantity" holds
+// the path "Quantity").
+const vft::detail::FhirElement* element_at(std::string_view path, std::string_view in) {
+    const auto& model = vft::detail::FhirModel::r4();
+    const auto* t = model.type(in.empty() ? path.substr(0, path.find('.')) : in);
+    if (!t) return nullptr;
+    for (const auto& e : t->elements)
+        if (e.path == path) return &e;
+    return nullptr;
+}
+
+// The constraint `key` as it sits on the element at `path` in the R4 model.
+const vft::detail::FhirConstraint* model_constraint(const vft::detail::FhirElement& el,
+                                                    std::string_view key) {
+    for (const auto* k : el.constraints)
+        if (k->key == key) return k;
+    return nullptr;
+}
+
+// Every constraint of a StructureDefinition: (key, expression).
+void sd_constraints(const rapidjson::Value& v,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+    if (v.IsObject()) {
+        auto c = v.FindMember("constraint");
+        if (c != v.MemberEnd() && c->value.IsArray())
+            for (const auto& k : c->value.GetArray())
+                if (k.IsObject() && k.HasMember("expression") && k["expression"].IsString())
+                    out.emplace_back(str(k, "key"), k["expression"].GetString());
+        for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
+            sd_constraints(m->value, out);
+    } else if (v.IsArray()) {
+        for (const auto& x : v.GetArray())
+            sd_constraints(x, out);
+    }
+}
+
+using Outcome = vft::detail::InvariantOutcome;
+
+const char* name(Outcome o) {
+    switch (o) {
+        case Outcome::pass:
+            return "true";
+        case Outcome::fail:
+            return "false";
+        default:
+            return "unsupported";
+    }
+}
+
+// Runs `k` on `instance` (or on the node the JSON pointer `at` selects in it) as the walker does.
+Outcome run(const vft::detail::FhirConstraint& k, const vft::detail::FhirElement& el,
+            const std::string& type, const rapidjson::Value& instance, const std::string& at) {
+    const rapidjson::Value* node = &instance;
+    if (!at.empty()) node = rapidjson::Pointer(at.c_str()).Get(instance);
+    if (!node) return Outcome::unsupported;
+    const std::function<std::string()> path = [] { return std::string("x"); };
+    vft::detail::InvariantNode n{k, el, type, node, nullptr, instance, instance, path};
+    return fp::detail::evaluate_invariant(n);
+}
+
+}  // namespace
+
+TEST_CASE("fhirpath: every base R4 and upstream invariant is true and false on its cases",
+          "[fhirpath][fhirpath_invariants]") {
+    namespace fs = std::filesystem;
+    const auto& model = vft::detail::FhirModel::r4();
+    const std::string text =
+        slurp(fs::path(VFT_SOURCE_DIR) / "tests/fhirpath/invariant-cases.json");
+    rapidjson::Document cases;
+    cases.Parse(text.c_str());
+    REQUIRE_FALSE(cases.HasParseError());
+
+    // Upstream constraints not in base R4 (same key and expression): (file, key) -> expression;
+    // the same constraint in several profiles needs one case.
+    std::map<std::pair<std::string, std::string>, std::string> upstream;
+    std::set<std::pair<std::string, std::string>> base;
+    for (const auto& c : model.constraints())
+        base.emplace(std::string(c.key), std::string(c.expression));
+    for (const auto& f :
+         fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "specs/upstream")) {
+        if (f.path().extension() != ".json" ||
+            f.path().string().find("/fhirpath/") != std::string::npos)
+            continue;
+        rapidjson::Document d;
+        d.Parse(slurp(f.path()).c_str());
+        if (d.HasParseError()) continue;
+        std::vector<std::pair<std::string, std::string>> all;
+        sd_constraints(d, all);
+        const std::string rel = fs::relative(f.path(), fs::path(VFT_SOURCE_DIR)).generic_string();
+        for (auto& [key, expression] : all)
+            if (!base.count({key, expression})) upstream[{rel, key}] = expression;
+    }
+
+    std::set<const vft::detail::FhirConstraint*> covered;
+    std::set<std::pair<std::string, std::string>> covered_upstream;  // (key, expression)
+    std::vector<vft::detail::FhirConstraint> owned;                  // upstream expressions
+    owned.reserve(64);
+    std::vector<std::string> problems;
+    size_t n_cases = 0, n_impossible = 0;
+    auto one = [&](const rapidjson::Value& c, bool impossible) {
+        const std::string key = str(c, "key"), path = str(c, "path"), src = str(c, "upstream");
+        const std::string id = key + " @ " + path + (src.empty() ? "" : " (" + src + ")");
+        const auto* el = element_at(path, str(c, "in"));
+        if (!el) return problems.push_back(id + ": no element " + path);
+        const vft::detail::FhirConstraint* k = nullptr;
+        if (src.empty()) {
+            k = model_constraint(*el, key);
+            if (!k) return problems.push_back(id + ": the R4 model has no such constraint there");
+            covered.insert(k);
+        } else {
+            auto it = upstream.find({src, key});
+            if (it == upstream.end())
+                return problems.push_back(id + ": not an upstream constraint");
+            owned.push_back({key, "error", "", it->second});
+            k = &owned.back();
+            covered_upstream.insert({key, it->second});
+        }
+        std::string type = str(c, "type");
+        if (type.empty())
+            type = el == el->owner->root || el->types.empty() ? std::string(el->owner->name)
+                                                              : std::string(el->types[0].code);
+        const std::string at = str(c, "at");
+        if (impossible) {
+            ++n_impossible;
+            if (str(c, "reason").empty()) problems.push_back(id + ": impossible without a reason");
+            // the instance that breaks the human text still passes: the expression cannot fail
+            if (c.HasMember("invalid_by_text") &&
+                run(*k, *el, type, c["invalid_by_text"], at) != Outcome::pass)
+                problems.push_back(id + ": listed as impossible but fails on invalid_by_text");
+        } else {
+            ++n_cases;
+            if (!c.HasMember("invalid")) return problems.push_back(id + ": no invalid instance");
+            Outcome o = run(*k, *el, type, c["invalid"], at);
+            if (o != Outcome::fail) problems.push_back(id + ": invalid instance is " + name(o));
+        }
+        if (!c.HasMember("valid")) return problems.push_back(id + ": no valid instance");
+        Outcome o = run(*k, *el, type, c["valid"], at);
+        if (o != Outcome::pass) problems.push_back(id + ": valid instance is " + name(o));
+    };
+    for (const auto& c : cases["cases"].GetArray())
+        one(c, false);
+    for (const auto& c : cases["impossible"].GetArray())
+        one(c, true);
+
+    // Coverage: every constraint of the model and every upstream-only constraint has a case
+    // (or is listed as impossible).
+    for (const auto& c : model.constraints())
+        if (!covered.count(&c))
+            problems.push_back(std::string(c.key) + " (" + std::string(c.expression) +
+                               "): no case");
+    std::set<std::pair<std::string, std::string>> distinct_upstream;
+    for (const auto& [where, expression] : upstream)
+        if (distinct_upstream.insert({where.second, expression}).second &&
+            !covered_upstream.count({where.second, expression}))
+            problems.push_back(where.second + " in " + where.first + " (" + expression +
+                               "): no case");
+
+    INFO(model.constraints().size()
+         << " R4 constraints + " << distinct_upstream.size() << " distinct upstream-only; "
+         << n_cases << " cases, " << n_impossible << " impossible");
+    for (const auto& p : problems)
+        UNSCOPED_INFO(p);
+    CHECK(problems.empty());
+}
