@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +19,7 @@
 
 #include "fhir/model.hpp"
 #include "fhirpath/invariants.hpp"
+#include "validate/r4_walker.hpp"
 
 namespace fp = vft::fhirpath;
 
@@ -92,7 +94,12 @@ Outcome run(const vft::detail::FhirConstraint& k, const vft::detail::FhirElement
     if (!node) return Outcome::unsupported;
     const std::function<std::string()> path = [] { return std::string("x"); };
     vft::detail::InvariantNode n{k, el, type, node, nullptr, instance, instance, path};
-    return fp::detail::evaluate_invariant(n);
+    const Outcome generic = fp::detail::evaluate_invariant_generic(n);
+    // the native answer of the hot invariants, where there is one, is the generic one
+    if (auto native = fp::detail::evaluate_invariant_native(n); native && *native != generic)
+        return Outcome::unsupported;
+    CHECK(fp::detail::evaluate_invariant(n) == generic);
+    return generic;
 }
 
 }  // namespace
@@ -198,4 +205,77 @@ TEST_CASE("fhirpath: every base R4 and upstream invariant is true and false on i
     for (const auto& p : problems)
         UNSCOPED_INFO(p);
     CHECK(problems.empty());
+}
+
+// The hot invariants answered from the JSON (ele-1, ext-1, dom-2..6, ref-1, per-1) give the
+// generic FHIRPath evaluation's result on every node the R4 walker visits in every JSON fixture
+// and in documents made to hit their edges (shadows, nulls, empty arrays).
+TEST_CASE("fhirpath: native invariants equal the generic evaluation",
+          "[fhirpath][fhirpath_invariants]") {
+    namespace fs = std::filesystem;
+    const auto& model = vft::detail::FhirModel::r4();
+    std::map<std::string, std::array<size_t, 2>> compared;  // key -> {pass, fail} answered
+    std::vector<std::string> mismatches;
+    std::string current;
+    vft::detail::set_invariant_evaluator([&](const vft::detail::InvariantNode& n) {
+        const Outcome generic = fp::detail::evaluate_invariant_generic(n);
+        if (auto native = fp::detail::evaluate_invariant_native(n)) {
+            ++compared[std::string(n.constraint.key)][*native == Outcome::pass ? 0 : 1];
+            if (*native != generic)
+                mismatches.push_back(current + " " + n.path() + " " +
+                                     std::string(n.constraint.key) + ": native " + name(*native) +
+                                     ", generic " + name(generic));
+        }
+        return generic;
+    });
+    std::vector<std::string> documents;
+    for (const auto& f : fs::recursive_directory_iterator(fs::path(VFT_SOURCE_DIR) / "fixtures"))
+        if (f.path().extension() == ".json") documents.push_back(slurp(f.path()));
+    // edges: shadows without values, nulls in arrays, empty objects and arrays, contained
+    // resources, local and absolute references, periods with one end, narrative without a div
+    documents.push_back(R"({"resourceType":"Patient","id":"p","text":{"status":"generated"},
+        "name":[{"given":[null,"Kari"],"_given":[{"extension":[{"url":"http://x","valueString":"a"}]},null]},
+                {"_family":{"extension":[{"url":"http://x","_valueString":{"extension":[{"url":"y","valueCode":"z"}]}}]}},
+                {"given":[null],"_given":[{"id":"g"}]},{"id":"n"},{"period":{}},{"given":[]},{}],
+        "_birthDate":{"id":"b"},"_gender":{"extension":[]},"_active":{"extension":[{"url":"http://x","valueBoolean":true}]},
+        "extension":[{"url":"http://a"},{"url":"http://b","valueString":"v","extension":[{"url":"c","valueCode":"d"}]},
+                     {"url":"http://c","_valueString":{"id":"s"}},{"url":"http://d","valueString":"v","_valueString":{"id":"t"}},
+                     {"url":"http://e","extension":[]},{"url":"http://f","valueQuantity":{}}],
+        "contained":[{"resourceType":"Organization","id":"o","name":"O"}],
+        "managingOrganization":{"reference":"#o"},"generalPractitioner":[{"reference":"#x"},{"display":"d"},
+        {"reference":"Practitioner/1"},{"_reference":{"id":"r"}}],
+        "contact":[{"period":{"start":"2024-01-02","end":"2024-01-01"}},{"period":{"start":"2024-01-01"}},
+                   {"period":{"end":"2024"},"name":{"text":"n"}}]})");
+    documents.push_back(R"({"resourceType":"Patient","contained":[],"text":{"div":null}})");
+    documents.push_back(R"({"resourceType":"Patient","text":{"status":"generated",
+        "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Kari</div>"}})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":
+        {"resourceType":"Observation","status":"final","code":{"text":"c"},"contained":[
+        {"resourceType":"Patient","id":"p","contained":[{"resourceType":"Patient"}]}],"subject":{"reference":"#p"},
+        "effectivePeriod":{"start":"2024-01-01T10:00:00Z","end":"2024-01-01T09:00:00Z"}}}]})");
+    for (const auto& text : documents) {
+        rapidjson::Document d;
+        d.Parse(text.c_str());
+        if (d.HasParseError() || !d.IsObject() || !d.HasMember("resourceType")) continue;
+        current = str(d, "resourceType");
+        std::vector<vft::Issue> issues;
+        vft::detail::validate_r4(model, d, issues, nullptr);
+    }
+    vft::detail::set_invariant_evaluator(fp::detail::invariant_evaluator());
+    for (const auto& m : mismatches)
+        UNSCOPED_INFO(m);
+    for (const auto& [key, n] : compared)
+        UNSCOPED_INFO(key << ": native " << n[0] << " true, " << n[1] << " false");
+    CHECK(mismatches.empty());
+    // each native path was exercised, with both answers where it can give both
+    for (const char* key : {"ele-1", "ext-1", "dom-6"}) {
+        INFO(key);
+        CHECK(compared[key][0] > 0);
+        CHECK(compared[key][1] > 0);
+    }
+    for (const char* key : {"dom-2", "dom-3", "dom-4", "dom-5", "ref-1", "per-1"}) {
+        INFO(key);
+        CHECK(compared[key][0] > 0);
+    }
+    CHECK(compared["ele-1"][0] > 1000);
 }
