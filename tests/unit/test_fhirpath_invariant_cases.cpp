@@ -247,6 +247,24 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         "contact":[{"period":{"start":"2024-01-02","end":"2024-01-01"}},{"period":{"start":"2024-01-01"}},
                    {"period":{"end":"2024"},"name":{"text":"n"}}]})");
     documents.push_back(R"({"resourceType":"Patient","contained":[],"text":{"div":null}})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"document","entry":[
+        {"fullUrl":"urn:uuid:1","resource":{"resourceType":"Composition","status":"final","type":{"text":"t"},
+         "date":"2024","author":[{"display":"a"}],"title":"t","section":[{"title":"a"},
+         {"title":"b","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x</script></div>"},
+          "emptyReason":{"text":"e"},"entry":[{"reference":"urn:uuid:2"}]},
+         {"title":"c","section":[{"title":"d","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"> </div>"}}]}]}},
+        {"fullUrl":"http://x/Patient/2/_history/1","resource":{"resourceType":"Patient"}},
+        {"fullUrl":"urn:uuid:3"},{"request":{"method":"GET","url":"Patient"}},
+        {"fullUrl":"urn:uuid:4","resource":{"resourceType":"Patient"},"search":{"mode":"match"}}]})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"collection","entry":[
+        {"fullUrl":"urn:uuid:6","resource":{"resourceType":"Patient","meta":{"versionId":"1"}}},
+        {"fullUrl":"urn:uuid:6","resource":{"resourceType":"Patient","meta":{"versionId":"2"}}},
+        {"fullUrl":"urn:uuid:7","resource":{"resourceType":"Patient"}},
+        {"fullUrl":"urn:uuid:7","resource":{"resourceType":"Patient"},"response":{"status":"200"}}]})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"transaction","entry":[
+        {"fullUrl":"urn:uuid:8","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"searchset","total":2,"entry":[null,
+        {"fullUrl":"urn:uuid:5","resource":{"resourceType":"Patient"},"search":{"mode":"match"}}]})");
     documents.push_back(R"({"resourceType":"Patient","text":{"status":"generated",
         "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Kari</div>"}})");
     documents.push_back(R"({"resourceType":"Bundle","type":"collection","entry":[{"resource":
@@ -268,12 +286,14 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         UNSCOPED_INFO(key << ": native " << n[0] << " true, " << n[1] << " false");
     CHECK(mismatches.empty());
     // each native path was exercised, with both answers where it can give both
-    for (const char* key : {"ele-1", "ext-1", "dom-6"}) {
+    for (const char* key :
+         {"ele-1", "ext-1", "dom-6", "bdl-5", "bdl-8", "cmp-1", "cmp-2", "txt-1", "txt-2"}) {
         INFO(key);
         CHECK(compared[key][0] > 0);
         CHECK(compared[key][1] > 0);
     }
-    for (const char* key : {"dom-2", "dom-3", "dom-4", "dom-5", "ref-1", "per-1"}) {
+    for (const char* key : {"dom-2", "dom-3", "dom-4", "dom-5", "ref-1", "per-1", "bdl-1", "bdl-2",
+                            "bdl-9", "bdl-10", "bdl-11", "bdl-12", "bdl-3", "bdl-4", "bdl-7"}) {
         INFO(key);
         CHECK(compared[key][0] > 0);
     }

@@ -1,10 +1,12 @@
 // FHIR invariants evaluated with vft::fhirpath (see invariants.hpp).
 #include "fhirpath/invariants.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "fhirpath/engine.hpp"
 
@@ -15,7 +17,27 @@ namespace {
 // The invariants the walker meets on nearly every node, answered from the JSON without building
 // collections (the same result as the generic evaluation: proven by the test "fhirpath: native
 // invariants equal the generic evaluation" over every fixture and case instance).
-enum class Native : uint8_t { none, ele1, ext1, no_contained, dom6, ref1, per1 };
+enum class Native : uint8_t {
+    none,
+    ele1,
+    ext1,
+    no_contained,
+    dom6,
+    ref1,
+    per1,
+    bdl1,
+    bdl2,
+    bdl5,
+    bdl8,
+    not_document,
+    not_message,
+    cmp1,
+    cmp2,
+    html,
+    bdl3,
+    bdl4,
+    bdl7
+};
 
 Native native_kind(std::string_view text) {
     static const std::pair<std::string_view, Native> kTexts[] = {
@@ -42,6 +64,27 @@ Native native_kind(std::string_view text) {
          "%rootResource.contained.id.trace('ids'))",
          Native::ref1},
         {"start.hasValue().not() or end.hasValue().not() or (start <= end)", Native::per1},
+        {"total.empty() or (type = 'searchset') or (type = 'history')", Native::bdl1},
+        {"entry.search.empty() or (type = 'searchset')", Native::bdl2},
+        {"resource.exists() or request.exists() or response.exists()", Native::bdl5},
+        {"fullUrl.exists() implies fullUrl.contains('/_history/').not()", Native::bdl8},
+        {"type = 'document' implies (identifier.system.exists() and identifier.value.exists())",
+         Native::not_document},
+        {"type = 'document' implies (timestamp.hasValue())", Native::not_document},
+        {"type = 'document' implies entry.first().resource.is(Composition)", Native::not_document},
+        {"type = 'message' implies entry.first().resource.is(MessageHeader)", Native::not_message},
+        {"text.exists() or entry.exists() or section.exists()", Native::cmp1},
+        {"emptyReason.empty() or entry.empty()", Native::cmp2},
+        {"htmlChecks()", Native::html},
+        {"entry.all(request.exists() = (%resource.type = 'batch' or %resource.type = "
+         "'transaction' or %resource.type = 'history'))",
+         Native::bdl3},
+        {"entry.all(response.exists() = (%resource.type = 'batch-response' or %resource.type = "
+         "'transaction-response' or %resource.type = 'history'))",
+         Native::bdl4},
+        {"(type = 'history') or "
+         "entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
+         Native::bdl7},
     };
     for (const auto& [t, k] : kTexts)
         if (t == text) return k;
@@ -124,6 +167,13 @@ using Outcome = vft::detail::InvariantOutcome;
 
 Outcome of(bool b) {
     return b ? Outcome::pass : Outcome::fail;
+}
+
+// The value of a string property that is exactly one string (no shadow), or nullopt.
+std::optional<std::string_view> single_string(const JValue& obj, std::string_view name) {
+    const JValue* v = member(obj, "", name);
+    if (!v || !v->IsString() || member(obj, "_", name)) return std::nullopt;
+    return std::string_view(v->GetString(), v->GetStringLength());
 }
 
 // The native answer, or nullopt when the node is one the generic evaluation must see.
@@ -209,6 +259,112 @@ std::optional<Outcome> native(Native kind, const vft::detail::InvariantNode& nod
             if (!primitive_value(start) || !primitive_value(end)) return Outcome::pass;
             return std::nullopt;
         }
+        default:
+            break;
+    }
+    if (!v || !v->IsObject()) {
+        if (kind == Native::html && v && v->IsString())
+            return of(html_ok(std::string_view(v->GetString(), v->GetStringLength())));
+        return std::nullopt;
+    }
+    switch (kind) {
+        case Native::bdl1:  // total.empty() or ...: true without a total
+            return named_items(*v, "total") == 0 ? std::optional(Outcome::pass) : std::nullopt;
+        case Native::bdl2: {  // entry.search.empty() or ...: true when no entry has a search
+            const JValue* entries = member(*v, "", "entry");
+            if (member(*v, "_", "entry") || (entries && !entries->IsArray() && !entries->IsNull()))
+                return std::nullopt;
+            if (entries && entries->IsArray())
+                for (const auto& e : entries->GetArray()) {
+                    if (e.IsNull()) continue;
+                    if (!e.IsObject() || named_items(e, "search") > 0) return std::nullopt;
+                }
+            return Outcome::pass;
+        }
+        case Native::bdl5:
+            return of(named_items(*v, "resource") > 0 || named_items(*v, "request") > 0 ||
+                      named_items(*v, "response") > 0);
+        case Native::bdl8: {
+            if (member(*v, "_", "fullUrl")) return std::nullopt;
+            const JValue* url = member(*v, "", "fullUrl");
+            if (!url || url->IsNull()) return Outcome::pass;  // false implies ...: true
+            if (!url->IsString()) return std::nullopt;
+            return of(
+                std::string_view(url->GetString(), url->GetStringLength()).find("/_history/") ==
+                std::string_view::npos);
+        }
+        case Native::not_document:
+        case Native::not_message: {  // type = '...' implies ...: true for another type
+            auto type = single_string(*v, "type");
+            if (!type) return std::nullopt;
+            if (*type != (kind == Native::not_document ? "document" : "message"))
+                return Outcome::pass;
+            return std::nullopt;
+        }
+        case Native::bdl3:
+        case Native::bdl4: {
+            // entry.all(request.exists() = <the Bundle's type is one that needs it>)
+            if (v != &node.resource) return std::nullopt;
+            auto type = single_string(*v, "type");
+            if (!type) return std::nullopt;
+            const bool needs =
+                kind == Native::bdl3
+                    ? *type == "batch" || *type == "transaction" || *type == "history"
+                    : *type == "batch-response" || *type == "transaction-response" ||
+                          *type == "history";
+            const JValue* entries = member(*v, "", "entry");
+            if (member(*v, "_", "entry") || (entries && !entries->IsArray() && !entries->IsNull()))
+                return std::nullopt;
+            if (entries && entries->IsArray())
+                for (const auto& e : entries->GetArray()) {
+                    if (e.IsNull()) continue;
+                    if (!e.IsObject()) return std::nullopt;
+                    if ((named_items(e, kind == Native::bdl3 ? "request" : "response") > 0) !=
+                        needs)
+                        return Outcome::fail;
+                }
+            return Outcome::pass;
+        }
+        case Native::bdl7: {
+            // (type = 'history') or the entries' fullUrl & resource.meta.versionId are distinct
+            auto type = single_string(*v, "type");
+            if (!type) return std::nullopt;
+            if (*type == "history") return Outcome::pass;
+            const JValue* entries = member(*v, "", "entry");
+            if (member(*v, "_", "entry") || (entries && !entries->IsArray() && !entries->IsNull()))
+                return std::nullopt;
+            if (!entries || entries->IsNull()) return Outcome::pass;
+            std::vector<std::string> keys;
+            for (const auto& e : entries->GetArray()) {
+                if (e.IsNull()) continue;
+                if (!e.IsObject()) return std::nullopt;
+                if (named_items(e, "fullUrl") == 0) continue;
+                auto url = single_string(e, "fullUrl");
+                if (!url) return std::nullopt;
+                std::string key(*url);
+                if (const JValue* r = member(e, "", "resource")) {
+                    if (member(e, "_", "resource") || !r->IsObject()) return std::nullopt;
+                    if (const JValue* meta = member(*r, "", "meta")) {
+                        if (member(*r, "_", "meta") || !meta->IsObject()) return std::nullopt;
+                        if (named_items(*meta, "versionId") > 0) {
+                            auto version = single_string(*meta, "versionId");
+                            if (!version) return std::nullopt;
+                            key += *version;
+                        }
+                    }
+                }
+                keys.push_back(std::move(key));
+            }
+            std::sort(keys.begin(), keys.end());
+            return of(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+        }
+        case Native::cmp1:
+            return of(named_items(*v, "text") > 0 || named_items(*v, "entry") > 0 ||
+                      named_items(*v, "section") > 0);
+        case Native::cmp2:
+            return of(named_items(*v, "emptyReason") == 0 || named_items(*v, "entry") == 0);
+        default:
+            break;
     }
     return std::nullopt;
 }
