@@ -405,6 +405,16 @@ TEST_CASE("fhirpath: htmlChecks() needs some non-whitespace content (txt-2)", "[
     const char* image = R"({"resourceType":"Patient","text":{"status":"generated",
         "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src=\"#a\"/></div>"}})";
     CHECK(eval("text.div.htmlChecks()", image) == "[true]");
+    const auto div = [](const std::string& inner) {
+        return R"({"resourceType":"Patient","text":{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+               inner + R"(</div>"}})";
+    };
+    CHECK(eval("text.div.htmlChecks()", div(R"(<p ONClick = \"x()\">a</p>)").c_str()) == "[false]");
+    CHECK(eval("text.div.htmlChecks()", div(R"(<p class=\"icon\">a</p>)").c_str()) == "[true]");
+    CHECK(eval("text.div.htmlChecks()", div(R"(<a href=\"JavaScript:x()\">a</a>)").c_str()) ==
+          "[false]");
+    CHECK(eval("text.div.htmlChecks()", div("<blockquotes>a</blockquotes>").c_str()) == "[false]");
+    CHECK(eval("text.div.htmlChecks()", div("<BLOCKQUOTE>a</BLOCKQUOTE>").c_str()) == "[true]");
 }
 
 TEST_CASE("fhirpath: R4B resource names in dom-r4b are known types no R4 instance has",

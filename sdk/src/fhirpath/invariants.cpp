@@ -2,6 +2,8 @@
 #include "fhirpath/invariants.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -104,16 +106,30 @@ const Compiled& compiled(std::string_view text) {
         Compiled c;
     };
     thread_local std::unordered_map<const char*, Entry> cache;
+    // in front of it, one slot per address hash (no hashing of buckets on the hot path)
+    struct Slot {
+        const char* data;
+        const Entry* entry;
+    };
+    thread_local std::array<Slot, 256> front{};
+    Slot& slot = front[(reinterpret_cast<uintptr_t>(text.data()) >> 3) % front.size()];
+    if (slot.data == text.data() && slot.entry->text == text) return slot.entry->c;
     auto it = cache.find(text.data());
-    if (it != cache.end() && it->second.text == text) return it->second.c;
-    Compiled c;
-    auto r = compile(text);
-    if (r.ok()) c.expr = std::make_shared<const Expression>(std::move(r).value());
-    c.native = native_kind(text);
-    if (cache.size() > 10000) cache.clear();  // bounded: profiles are finite, text is not
-    Entry& e = cache[text.data()];
-    e = Entry{std::string(text), std::move(c)};
-    return e.c;
+    if (it == cache.end() || it->second.text != text) {
+        Compiled c;
+        auto r = compile(text);
+        if (r.ok()) c.expr = std::make_shared<const Expression>(std::move(r).value());
+        c.native = native_kind(text);
+        if (cache.size() > 10000) {  // bounded: profiles are finite, text is not
+            cache.clear();
+            front.fill(Slot{nullptr, nullptr});
+        }
+        Entry& e = cache[text.data()];
+        e = Entry{std::string(text), std::move(c)};
+        it = cache.find(text.data());
+    }
+    slot = Slot{text.data(), &it->second};
+    return it->second.c;
 }
 
 // The member `prefix` + `key` of `obj` (as the evaluator finds it: the first of that name).
