@@ -374,3 +374,53 @@ TEST_CASE("fhirpath: R4 invariants pass and fail on instances", "[fhirpath][fhir
     CHECK(check("txt-1", good_text, "text", "Patient.text") == O::pass);
     CHECK(check("txt-1", script_text, "text", "Patient.text") == O::fail);
 }
+
+// Engine defects the invariant cases (tests/fhirpath/invariant-cases.json) found.
+TEST_CASE("fhirpath: escaped ] - ^ [ inside a character class are literals", "[fhirpath]") {
+    // eld-16: '^[a-zA-Z0-9\\/\\-_\\[\\]\\@]+$'
+    const std::string cls = R"('^[a-zA-Z0-9\\/\\-_\\[\\]\\@]+$')";
+    CHECK(eval("'systolic/a'.matches(" + cls + ")") == "[true]");
+    CHECK(eval("'a[0]@b-c'.matches(" + cls + ")") == "[true]");
+    CHECK(eval("'systolic blood'.matches(" + cls + ")") == "[false]");
+    CHECK(eval("'a^b'.matches(" + cls + ")") == "[false]");  // '^' is not in '/'..'_' here
+    CHECK(eval(R"('a^b'.matches('^[a\\^b]+$'))") == "[true]");
+    CHECK(eval(R"('c'.matches('^[\\^]$'))") == "[false]");
+}
+
+TEST_CASE("fhirpath: counted repetitions in sequence are bounded by the largest, not the product",
+          "[fhirpath]") {
+    // eld-19 has two {1,64} one after the other (64 copies each, not 64 * 64)
+    CHECK(eval("'Patient.name'.matches('^[a-z]{1,64}(\\\\.[a-z]{1,64})*$')") == "[false]");
+    CHECK(eval("'patient.name'.matches('^[a-z]{1,64}(\\\\.[a-z]{1,64})*$')") == "[true]");
+    CHECK(eval("'ab'.matches('^[a-z]{2,}$')") == "[true]");
+    // nested counts multiply: still refused
+    CHECK(eval("'a'.matches('((a{40}){40})')") == "error: VFT-FHIRPATH-1502");
+}
+
+TEST_CASE("fhirpath: htmlChecks() needs some non-whitespace content (txt-2)", "[fhirpath]") {
+    CHECK(eval("text.div.htmlChecks()") == "[true]");
+    const char* blank = R"({"resourceType":"Patient","text":{"status":"generated",
+        "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"> <p> </p>\n</div>"}})";
+    CHECK(eval("text.div.htmlChecks()", blank) == "[false]");
+    const char* image = R"({"resourceType":"Patient","text":{"status":"generated",
+        "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src=\"#a\"/></div>"}})";
+    CHECK(eval("text.div.htmlChecks()", image) == "[true]");
+    const auto div = [](const std::string& inner) {
+        return R"({"resourceType":"Patient","text":{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+               inner + R"(</div>"}})";
+    };
+    CHECK(eval("text.div.htmlChecks()", div(R"(<p ONClick = \"x()\">a</p>)").c_str()) == "[false]");
+    CHECK(eval("text.div.htmlChecks()", div(R"(<p class=\"icon\">a</p>)").c_str()) == "[true]");
+    CHECK(eval("text.div.htmlChecks()", div(R"(<a href=\"JavaScript:x()\">a</a>)").c_str()) ==
+          "[false]");
+    CHECK(eval("text.div.htmlChecks()", div("<blockquotes>a</blockquotes>").c_str()) == "[false]");
+    CHECK(eval("text.div.htmlChecks()", div("<BLOCKQUOTE>a</BLOCKQUOTE>").c_str()) == "[true]");
+}
+
+TEST_CASE("fhirpath: R4B resource names in dom-r4b are known types no R4 instance has",
+          "[fhirpath]") {
+    CHECK(eval("$this is Citation") == "[false]");
+    CHECK(eval("contained.ofType(SubscriptionTopic).count()") == "[0]");
+    CHECK(eval("$this is Patient") ==
+          "[true]");  // (unknown names: the suite, testFHIRPathAsFunction23)
+}

@@ -138,4 +138,7 @@ std::optional<int64_t> integer_arg(Evaluator& ev, const Node& call, size_t i, co
 // The single item of the focus as a system value (nullopt when empty; error when many).
 std::optional<Value> focus_value(Evaluator& ev, const Coll& focus, const char* fn);
 
+// htmlChecks() on the text of a narrative's div (txt-1, txt-2).
+bool html_ok(std::string_view xhtml);
+
 }  // namespace vft::fhirpath::detail

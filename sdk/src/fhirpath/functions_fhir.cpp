@@ -6,6 +6,81 @@
 
 namespace vft::fhirpath::detail {
 
+// txt-1: the narrative uses only basic HTML formatting (HTML 4.0 chapters 7-11 and 12, <a>,
+// images, style attributes) and (txt-2, the same htmlChecks() in R4) has some non-whitespace
+// content; no script, forms, frames, objects or event-handler attributes.
+bool html_ok(std::string_view x) {
+    // (no allocation: the walker runs this on every narrative, twice for txt-1 and txt-2)
+    static constexpr std::string_view kAllowed[] = {
+        "div",    "p",      "br",       "hr",      "span",       "b",       "i",     "u",    "em",
+        "strong", "small",  "big",      "tt",      "sub",        "sup",     "a",     "img",  "h1",
+        "h2",     "h3",     "h4",       "h5",      "h6",         "ul",      "ol",    "li",   "dl",
+        "dt",     "dd",     "table",    "caption", "thead",      "tbody",   "tfoot", "tr",   "th",
+        "td",     "col",    "colgroup", "pre",     "blockquote", "q",       "cite",  "code", "samp",
+        "kbd",    "var",    "dfn",      "abbr",    "acronym",    "address", "ins",   "del",  "s",
+        "strike", "center", "font",     "bdo",     "map",        "area"};
+    const auto lower = [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    };
+    // `a` contains `word` (lower case), ignoring case
+    const auto contains = [&](std::string_view a, std::string_view word) {
+        for (size_t p = 0; p + word.size() <= a.size(); ++p) {
+            size_t k = 0;
+            while (k < word.size() && lower(a[p + k]) == word[k])
+                ++k;
+            if (k == word.size()) return true;
+        }
+        return false;
+    };
+    size_t i = 0;
+    bool first = true;
+    bool content = false;  // txt-2: some non-whitespace text (or an image)
+    while ((i = x.find('<', i)) != std::string_view::npos) {
+        ++i;
+        if (i < x.size() && (x[i] == '!' || x[i] == '?')) continue;  // comments, declarations
+        bool closing = i < x.size() && x[i] == '/';
+        if (closing) ++i;
+        size_t b = i;
+        while (i < x.size() && (std::isalnum(static_cast<unsigned char>(x[i])) || x[i] == ':'))
+            ++i;
+        char buf[16];
+        if (i - b >= sizeof buf) return false;  // longer than any allowed name
+        for (size_t k = b; k < i; ++k)
+            buf[k - b] = lower(x[k]);
+        const std::string_view name(buf, i - b);
+        if (first && !closing && name != "div") return false;
+        first = false;
+        bool ok = false;
+        for (std::string_view a : kAllowed)
+            if (name == a) ok = true;
+        if (!ok) return false;
+        size_t end = x.find('>', i);
+        if (end == std::string_view::npos) return false;
+        const std::string_view attrs = x.substr(i, end - i);
+        // an event-handler attribute: a word starting "on", then letters, spaces and '='
+        for (size_t p = 0; p + 1 < attrs.size();) {
+            if (lower(attrs[p]) != 'o' || lower(attrs[p + 1]) != 'n') {
+                ++p;
+                continue;
+            }
+            bool word_start = p == 0 || std::isspace(static_cast<unsigned char>(attrs[p - 1]));
+            size_t q = p + 2;
+            while (q < attrs.size() && std::isalpha(static_cast<unsigned char>(attrs[q])))
+                ++q;
+            while (q < attrs.size() && attrs[q] == ' ')
+                ++q;
+            if (word_start && q > p + 2 && q < attrs.size() && attrs[q] == '=') return false;
+            p += 2;
+        }
+        if (contains(attrs, "javascript:")) return false;
+        if (name == "img" && !closing) content = true;
+        i = end + 1;
+        for (size_t t = i; t < x.size() && x[t] != '<' && !content; ++t)
+            content = !std::isspace(static_cast<unsigned char>(x[t]));
+    }
+    return !first && content;
+}
+
 namespace {
 
 std::string_view sv(const JValue& v) {
@@ -144,56 +219,6 @@ Coll fn_member_of(Evaluator& ev, const Node& call, const Coll& f, const Frame& f
     }
     if (unknown || codes.empty()) return {};
     return {Value::boolean(false)};
-}
-
-// txt-1: the narrative uses only basic HTML formatting (HTML 4.0 chapters 7-11 and 12, <a>,
-// images, style attributes): no script, forms, frames, objects or event-handler attributes.
-bool html_ok(std::string_view x) {
-    static const char* kAllowed[] = {
-        "div",    "p",      "br",       "hr",      "span",       "b",       "i",     "u",    "em",
-        "strong", "small",  "big",      "tt",      "sub",        "sup",     "a",     "img",  "h1",
-        "h2",     "h3",     "h4",       "h5",      "h6",         "ul",      "ol",    "li",   "dl",
-        "dt",     "dd",     "table",    "caption", "thead",      "tbody",   "tfoot", "tr",   "th",
-        "td",     "col",    "colgroup", "pre",     "blockquote", "q",       "cite",  "code", "samp",
-        "kbd",    "var",    "dfn",      "abbr",    "acronym",    "address", "ins",   "del",  "s",
-        "strike", "center", "font",     "bdo",     "map",        "area"};
-    size_t i = 0;
-    bool first = true;
-    while ((i = x.find('<', i)) != std::string_view::npos) {
-        ++i;
-        if (i < x.size() && (x[i] == '!' || x[i] == '?')) continue;  // comments, declarations
-        bool closing = i < x.size() && x[i] == '/';
-        if (closing) ++i;
-        size_t b = i;
-        while (i < x.size() && (std::isalnum(static_cast<unsigned char>(x[i])) || x[i] == ':'))
-            ++i;
-        std::string name(x.substr(b, i - b));
-        for (auto& c : name)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (first && !closing && name != "div") return false;
-        first = false;
-        bool ok = false;
-        for (const char* a : kAllowed)
-            if (name == a) ok = true;
-        if (!ok) return false;
-        size_t end = x.find('>', i);
-        if (end == std::string_view::npos) return false;
-        std::string attrs(x.substr(i, end - i));
-        for (auto& c : attrs)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        for (size_t p = 0; (p = attrs.find("on", p)) != std::string::npos; p += 2) {
-            bool word_start = p == 0 || std::isspace(static_cast<unsigned char>(attrs[p - 1]));
-            size_t q = p + 2;
-            while (q < attrs.size() && std::isalpha(static_cast<unsigned char>(attrs[q])))
-                ++q;
-            while (q < attrs.size() && attrs[q] == ' ')
-                ++q;
-            if (word_start && q > p + 2 && q < attrs.size() && attrs[q] == '=') return false;
-        }
-        if (attrs.find("javascript:") != std::string::npos) return false;
-        i = end + 1;
-    }
-    return !first;
 }
 
 Coll fn_html_checks(Evaluator& ev, const Node&, const Coll& f, const Frame&) {

@@ -3,8 +3,10 @@
 // from the ECMAScript escapes, on bounded input.
 #include <regex.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <vector>
 
 #include "fhirpath/engine.hpp"
 
@@ -53,22 +55,49 @@ class Regex {
     static std::string translate(const std::string& p, const std::string& fn) {
         std::string out;
         bool in_class = false;
-        int repeat = -1;
-        long copies = 1;  // glibc copies the tree of a counted repetition: bound the product
+        int repeat = -1;      // the count being read inside {m,n}; the bound is its last number
+        int repeat_low = -1;  // m, once the ',' is read
+        bool repeat_of_group = false;
+        // glibc copies the tree of a counted repetition: bound the copies of the most copied
+        // term, the product of the counts along the nesting of groups.
+        std::vector<long> enclosing;  // the most copied term of each enclosing group so far
+        long level_max = 1;           // ... of the current group
+        long last_group = 1;          // ... of the group just closed
+        bool prev_group_close = false;
         bool after_quantifier = false;
         for (size_t i = 0; i < p.size(); ++i) {
             char c = p[i];
+            const bool after_group = prev_group_close;  // (escaped characters are read below)
+            prev_group_close = false;
             if (!in_class) {
                 const bool quantifier = c == '*' || c == '+' || c == '?' || c == '{';
                 if (quantifier && after_quantifier)
                     throw EvalError{fn + "(): stacked quantifiers are not supported"};
-                if (c == '{') repeat = 0;
+                if (c == '(') {
+                    enclosing.push_back(level_max);
+                    level_max = 1;
+                } else if (c == ')' && !enclosing.empty()) {
+                    prev_group_close = true;
+                    last_group = level_max;
+                    level_max = std::max(enclosing.back(), level_max);
+                    enclosing.pop_back();
+                }
+                if (c == '{') {
+                    repeat = 0;
+                    repeat_low = -1;
+                    repeat_of_group = after_group;
+                }
                 if (std::isdigit(static_cast<unsigned char>(c)) && repeat >= 0) {
                     repeat = repeat * 10 + (c - '0');
                     if (repeat > 255) throw EvalError{fn + "(): repetition count too large"};
+                } else if (c == ',' && repeat >= 0) {
+                    repeat_low = repeat;
+                    repeat = 0;
                 } else if (c == '}' && repeat >= 0) {
-                    copies *= repeat > 0 ? repeat : 1;
-                    if (copies > 1000) throw EvalError{fn + "(): repetition counts too large"};
+                    long n = std::max(repeat, std::max(repeat_low, 1));
+                    long term = n * (repeat_of_group ? last_group : 1);
+                    if (term > 1000) throw EvalError{fn + "(): repetition counts too large"};
+                    level_max = std::max(level_max, term);
                     repeat = -1;
                 }
                 after_quantifier = c == '*' || c == '+' || c == '?' || c == '}';
@@ -108,7 +137,15 @@ class Regex {
                         if (std::isdigit(static_cast<unsigned char>(e)))
                             throw EvalError{fn + "(): back-references are not supported"};
                         if (in_class) {
-                            out += e;
+                            // a literal in ECMAScript; POSIX brackets have no escapes, so
+                            // ']', '-', '^' and '[' become collating symbols ("[.-.]")
+                            if (e == ']' || e == '-' || e == '^' || e == '[') {
+                                out += "[.";
+                                out += e;
+                                out += ".]";
+                            } else {
+                                out += e;
+                            }
                         } else {
                             out += '\\';
                             out += e;
