@@ -138,7 +138,7 @@ void add_validate(CLI::App& app, int& exit_code) {
         ->check(CLI::IsMember({"r4", "vkp-r4", "jft", "pmd", "kith"}));
     cmd->add_flag("--list-unchecked", args->list_unchecked,
                   "List the FHIR invariants met but not evaluated (key and element), after the "
-                  "results (--spec r4)");
+                  "results (--spec r4; at the national levels also the published profiles')");
     cmd->add_option("--level", args->level,
                     "strict (what JFT accepts) or lenient (what VKP accepts today)")
         ->check(CLI::IsMember({"strict", "lenient"}));

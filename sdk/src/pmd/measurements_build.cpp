@@ -278,6 +278,20 @@ Result<Resolved> check_batch(const Batch& b) {
     return r;
 }
 
+// The profile an observation claims. The published vital-sign profiles built on R4's vital-sign
+// profiles, and Consciousness, bind performer.identifier.system to VkpPerformerIdentifiersValueSet
+// (FNR only, required: StructureDefinition-vkp-Observation-Bloodpressure.json#Observation.performer
+// .identifier.system, and the same in the others), so an observation naming its organisation (ORG,
+// which PMD always carries: domain §2.8, "opprinnelig dataansvarlig virksomhet") conforms only to
+// the general vkp-Observation, whose performer is sliced into author and organization. The
+// builder claims the most specific published profile the observation conforms to.
+std::string_view claimed_profile(const VitalSignInfo& vs) {
+    const bool org_performer_allowed = vs.profile == "vkp-Observation" ||
+                                       vs.profile == "vkp-Observation-NEWS2score" ||
+                                       vs.profile == "vkp-Observation-CFSscore";
+    return org_performer_allowed ? vs.profile : std::string_view("vkp-Observation");
+}
+
 void write_observation(JsonWriter& w, const Batch& b, const Resolved& r, const Measurement& m) {
     const VitalSignInfo& vs = *info(m.kind);
     w.StartObject();
@@ -286,7 +300,7 @@ void write_observation(JsonWriter& w, const Batch& b, const Resolved& r, const M
     w.StartObject();
     key(w, "profile");
     w.StartArray();
-    string(w, std::string(kProfileBase) + std::string(vs.profile));
+    string(w, std::string(kProfileBase) + std::string(claimed_profile(vs)));
     w.EndArray();
     w.EndObject();
     kv(w, "status", "final");

@@ -18,6 +18,7 @@
 #include "validate/checks.hpp"
 #include "validate/parsed_json.hpp"
 #include "validate/primitives.hpp"
+#include "validate/profiles.hpp"
 #include "validate/r4_walker.hpp"
 #include "validate/rules_engine.hpp"
 #include "vft/core/identifiers.hpp"
@@ -477,6 +478,57 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
 
     RulesEngine engine(spec, pkg->second, sink);
     engine.run(doc, root_type);
+
+    // The published profiles (compiled from specs/upstream): those meta.profile names, else the
+    // package's profile for the type. A hand-written rule that reports the same place as a
+    // compiled-profile check defers to it (the published source wins over the transcription).
+    std::vector<Issue> prf;
+    const Package& package = pkg->second;
+    const std::string pkg_id = report.spec;
+    validate_profiles(
+        ProfileModel::embedded(), doc,
+        [&package, &pkg_id](std::string_view rt) -> std::string_view {
+            auto d = package.default_profiles.find(std::string(rt));
+            if (d != package.default_profiles.end() && ProfileModel::embedded().profile(d->second))
+                return d->second;
+            // PMD names a canonical the published IG does not have (VkpObservation): every
+            // Observation of a PMD batch is a vkp-Observation of the published IG.
+            if (pkg_id == "pmd" && rt == "Observation")
+                return "http://hl7.no/fhir/vkpobservation/StructureDefinition/vkp-Observation";
+            return {};
+        },
+        prf, opts.list_unchecked ? &report.unchecked : nullptr);
+    if (!prf.empty()) {
+        // The same place: the same path, or one step apart (a hand rule on `code` and the
+        // profile's binding on `code.coding`; a hand rule on `subject.identifier.system` and the
+        // profile's fixed value on `subject.identifier`). Not for invariants (FHIR-PRF-008) nor
+        // for resource-level paths, which say nothing about one element.
+        auto near = [](const std::string& a, const std::string& b) {
+            if (a == b) return true;
+            const std::string& s = a.size() < b.size() ? a : b;
+            const std::string& l = a.size() < b.size() ? b : a;
+            const bool resource_level =
+                s.find('.') == std::string::npos ||
+                (s.size() > 9 && s.compare(s.size() - 9, 9, ".resource") == 0);
+            return !resource_level && l.compare(0, s.size(), s) == 0 &&
+                   (l[s.size()] == '.' || l[s.size()] == '[') &&
+                   l.find_first_of(".[", s.size() + 1) == std::string::npos;
+        };
+        auto covered = [&prf, &near](const Issue& i) {
+            if (i.rule.rfind("VKP-", 0) != 0 && i.rule.rfind("PMD-", 0) != 0) return false;
+            for (const Issue& p : prf)
+                if (p.severity <= Severity::error && p.rule != "FHIR-PRF-008" &&
+                    near(p.path, i.path))
+                    return true;
+            return false;
+        };
+        std::vector<Issue> kept;
+        for (Issue& i : report.issues)
+            (covered(i) ? report.deferred : kept).push_back(std::move(i));
+        report.issues.swap(kept);
+        for (Issue& i : prf)
+            report.issues.push_back(std::move(i));
+    }
 }
 
 }  // namespace vft::detail

@@ -215,6 +215,28 @@ bool loinc_code_ok(std::string_view code) {
     return (10 - sum % 10) % 10 == check[0] - '0';
 }
 
+bool sctid_ok(std::string_view code) {
+    static constexpr int d[10][10] = {
+        {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+        {2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+        {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+        {6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+        {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+    static constexpr int p[8][10] = {
+        {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+        {5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+        {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+        {2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+    if (code.size() < 6 || code.size() > 18 || code[0] == '0') return false;
+    int c = 0;
+    for (size_t i = 0; i < code.size(); ++i) {
+        const char ch = code[code.size() - 1 - i];
+        if (ch < '0' || ch > '9') return false;
+        c = d[c][p[i % 8][ch - '0']];
+    }
+    return c == 0;
+}
+
 bool native_format_ok(std::string_view t, std::string_view v) {
     if (t == "code") return code(v);
     if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);

@@ -25,4 +25,10 @@ bool calendar_ok(std::string_view value);
 // are not judged: true.
 bool loinc_code_ok(std::string_view code);
 
+// A SNOMED CT identifier (SCTID, SNOMED CT Technical Implementation Guide 6.1-6.3): 6 to 18
+// digits, no leading zero, the last digit the Verhoeff check digit of the whole identifier.
+// Only all-digit codes are judged (an expression is not an SCTID): false for a wrong length,
+// a leading zero or a wrong check digit.
+bool sctid_ok(std::string_view code);
+
 }  // namespace vft::detail

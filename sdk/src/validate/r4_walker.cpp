@@ -427,9 +427,24 @@ class Walker {
             "", src(e.path));
     }
 
-    // A code that cannot exist in its code system, whatever the binding: LOINC's check digit.
+    // A code that cannot exist in its code system, whatever the binding: LOINC's check digit,
+    // SNOMED CT's Verhoeff check digit.
     void coding_format(const JValue& coding) {
-        if (str_member(coding, "system") != "http://loinc.org") return;
+        const std::string_view system = str_member(coding, "system");
+        if (system == "http://snomed.info/sct") {
+            const std::string_view code = str_member(coding, "code");
+            if (code.empty() || code.find_first_not_of("0123456789") != std::string_view::npos ||
+                sctid_ok(code))
+                return;
+            add(Severity::error, kImpossibleCode, path_.child("code"),
+                "'" + shown(code) +
+                    "' cannot be a SNOMED CT identifier: an SCTID has 6 to 18 digits, no leading "
+                    "zero, and ends with the Verhoeff check digit of the whole identifier",
+                "check the code against a SNOMED CT browser (a typo changes the check digit)",
+                "https://confluence.ihtsdotools.org/display/DOCTIG/6.3+Check-digit");
+            return;
+        }
+        if (system != "http://loinc.org") return;
         const std::string_view code = str_member(coding, "code");
         if (code.empty() || loinc_code_ok(code)) return;
         add(Severity::error, kImpossibleCode, path_.child("code"),

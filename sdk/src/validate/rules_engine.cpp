@@ -6,6 +6,7 @@
 #include <regex>
 #include <unordered_set>
 
+#include "validate/primitives.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
 
@@ -600,6 +601,17 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                     !aliased->second.displays.count(std::string(str(code))))
                     sink_.add("CODE-001", path + ".code",
                               quote(str(code)) + " is not a code of " + cs_url);
+            } else if (const std::string_view c = str(code);
+                       (sys == "http://snomed.info/sct" &&
+                        c.find_first_not_of("0123456789") == std::string_view::npos &&
+                        !sctid_ok(c)) ||
+                       (sys == "http://loinc.org" && !loinc_code_ok(c))) {
+                // a code that cannot exist in SNOMED CT / LOINC (check digit), as --spec r4
+                sink_.add("FHIR-STR-014", path + ".code",
+                          quote(c) + " cannot be a " +
+                              (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
+                                                         : "SNOMED CT identifier (Verhoeff "
+                                                           "check digit, 6-18 digits)"));
             }
         }
         if (const JValue* value = member(v, "value"); value && value->IsString()) {

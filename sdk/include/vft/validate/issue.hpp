@@ -41,6 +41,10 @@ struct ValidationReport {
     std::string resource_type;  // FHIR resourceType or XML root element name
     std::vector<Issue> issues;
     std::vector<UncheckedInvariant> unchecked;  // only with ValidateOptions::list_unchecked
+    // Issues of hand-written national rules (specs/*/rules, profiles) that deferred to a check
+    // of the compiled published profiles (FHIR-PRF-*) reporting the same place: not part of the
+    // verdict, kept so a rule can still be traced to what replaced it (docs/validation.md).
+    std::vector<Issue> deferred;
 
     // No fatal and no error issues.
     [[nodiscard]] bool valid() const;
