@@ -153,7 +153,7 @@ TEST_CASE("defect accepts-invalid-bundles: an invalid bundle is journaled, not r
     auto refused = g.Post((kOrg + "/bundle").c_str(), invalid, kJson);
     REQUIRE(refused);
     CHECK(refused->status == 400);
-    CHECK(refused->body.find("VKP-DI-002") != std::string::npos);
+    CHECK(refused->body.find("FHIR-PRF-003") != std::string::npos);
     CHECK(journaled_for_olga(g, "detectedissue") == 0);
 
     auto bad = receiver({"accepts-invalid-bundles"});

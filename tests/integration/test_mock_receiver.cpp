@@ -154,7 +154,7 @@ TEST_CASE("mock receiver: error contract (2.2 orgnr, 415, 413, 400 with rule IDs
                           slurp("fixtures/messages/invalid/codes/alert-code-4-99.json"), kJson);
     REQUIRE(invalid);
     CHECK(invalid->status == 400);
-    CHECK(invalid->body.find("VKP-DI-002") != std::string::npos);
+    CHECK(invalid->body.find("FHIR-PRF-003") != std::string::npos);
     CHECK(invalid->body.find("\"code\":\"2.4\"") != std::string::npos);
     CHECK(count_of(c, "urn:uuid:") == 0);  // nothing invalid was journaled
     auto none = c.Post("/nowhere", "{}", kJson);

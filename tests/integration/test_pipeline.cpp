@@ -291,7 +291,7 @@ TEST_CASE("Pipeline: a 400 rejection reaches the observer as issues with rule ID
         CHECK_FALSE(i.message.empty());
     }
     CHECK(rules.count("CODE-001") == 1);
-    CHECK(rules.count("VKP-DI-002") == 1);
+    CHECK(rules.count("FHIR-PRF-003") == 1);
     // VKP's own code leads the outcome (2.4 InvalidFormat).
     REQUIRE_FALSE(r.issues.issues.empty());
     CHECK(r.issues.issues[0].rule == "2.4");
@@ -390,7 +390,7 @@ TEST_CASE("Typed clients: a refused message carries every issue of the Operation
         CHECK_FALSE(i.path.empty());
     }
     CHECK(rules.count("CODE-001") == 1);
-    CHECK(rules.count("VKP-DI-002") == 1);
+    CHECK(rules.count("FHIR-PRF-003") == 1);
 
     JftClientOptions j;
     j.api.base_url = mocks.receiver_base;

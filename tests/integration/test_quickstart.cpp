@@ -75,7 +75,7 @@ TEST_CASE("docs: the quick start survives a kill -9 and journals each message on
     CHECK(all.find("delivered vkp:medicationdispense") != std::string::npos);
     CHECK(all.find("delivered jft:Bundle") != std::string::npos);
     CHECK(all.find("jft registered 2") != std::string::npos);
-    CHECK(all.find("rejected VKP-DI-002 ") != std::string::npos);
+    CHECK(all.find("rejected FHIR-PRF-003 ") != std::string::npos);
     CHECK(all.find("rejected CODE-001 ") != std::string::npos);
 
     httplib::Client c(receiver.url());
