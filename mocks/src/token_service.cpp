@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "http/server.hpp"
-#include "json/json_util.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/auth/replay_cache.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/internal/json.hpp"
 
 namespace vft::mocks {
 namespace http = ::vft::detail::http;
@@ -77,7 +77,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
     d.Parse(text.data(), text.size());
     if (d.HasParseError())
         return config_error(label, "", "the clients file is not well-formed JSON");
-    const JValue* list = vft::detail::member(d, "clients");
+    const JValue* list = vft::internal::member(d, "clients");
     if (!list || !list->IsArray() || list->Empty())
         return config_error(label, "clients",
                             "the clients file needs a non-empty \"clients\" array");
@@ -97,14 +97,14 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
                                     "vkp_id, orgnr_parent, require_dpop, name");
         }
         Client client;
-        client.client_id = std::string(vft::detail::str_member(c, "client_id"));
+        client.client_id = std::string(vft::internal::str_member(c, "client_id"));
         if (client.client_id.empty())
             return config_error(label, at + ".client_id", "client_id must be a non-empty string");
         if (out.count(client.client_id))
             return config_error(label, at + ".client_id",
                                 "client_id '" + client.client_id + "' appears twice");
-        const JValue* jwk = vft::detail::member(c, "jwk");
-        const JValue* pem = vft::detail::member(c, "public_key_pem");
+        const JValue* jwk = vft::internal::member(c, "jwk");
+        const JValue* pem = vft::internal::member(c, "public_key_pem");
         if ((jwk != nullptr) == (pem != nullptr))
             return config_error(label, at,
                                 "give exactly one of \"jwk\" (a public JWK object) and "
@@ -112,7 +112,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
         if (jwk) {
             if (!jwk->IsObject())
                 return config_error(label, at + ".jwk", "jwk must be a JSON object");
-            if (vft::detail::member(*jwk, "d"))
+            if (vft::internal::member(*jwk, "d"))
                 return config_error(label, at + ".jwk", "the jwk holds a private key (\"d\")",
                                     "register only the client's public key; replace the exposed "
                                     "key pair");
@@ -123,7 +123,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
             if (!pem->IsString() || pem->GetStringLength() == 0)
                 return config_error(label, at + ".public_key_pem",
                                     "public_key_pem must be a file path");
-            fs::path p(vft::detail::str(pem));
+            fs::path p(vft::internal::str(pem));
             if (p.is_relative()) p = base / p;
             auto key = auth::Key::load_file(p);
             if (!key)
@@ -135,7 +135,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
                                     "register only the public key (openssl pkey -pubout)");
             client.key = std::move(key).value();
         }
-        const JValue* scopes = vft::detail::member(c, "scopes");
+        const JValue* scopes = vft::internal::member(c, "scopes");
         if (!scopes || !scopes->IsArray() || scopes->Empty())
             return config_error(label, at + ".scopes",
                                 "scopes must be a non-empty array of the scopes the client may "
@@ -148,20 +148,20 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
             client.scopes.emplace_back(s.GetString(), s.GetStringLength());
         }
         for (const char* name : {"vkp_id", "orgnr_parent"}) {
-            const JValue* v = vft::detail::member(c, name);
+            const JValue* v = vft::internal::member(c, name);
             if (v && (!v->IsString() || v->GetStringLength() == 0))
                 return config_error(label, at + "." + name,
                                     std::string(name) + " must be a non-empty string");
         }
-        client.vkp_id = std::string(vft::detail::str_member(c, "vkp_id"));
-        client.orgnr_parent = std::string(vft::detail::str_member(c, "orgnr_parent"));
+        client.vkp_id = std::string(vft::internal::str_member(c, "vkp_id"));
+        client.orgnr_parent = std::string(vft::internal::str_member(c, "orgnr_parent"));
         // Test orgnrs fail mod-11 (domain §6 item 10), so only the form is checked.
-        if (vft::detail::member(c, "orgnr_parent") &&
+        if (vft::internal::member(c, "orgnr_parent") &&
             (client.orgnr_parent.size() != 9 ||
              client.orgnr_parent.find_first_not_of("0123456789") != std::string::npos))
             return config_error(label, at + ".orgnr_parent",
                                 "orgnr_parent must be a 9-digit organisation number");
-        if (const JValue* rd = vft::detail::member(c, "require_dpop")) {
+        if (const JValue* rd = vft::internal::member(c, "require_dpop")) {
             if (!rd->IsBool())
                 return config_error(label, at + ".require_dpop",
                                     "require_dpop must be true or false");
@@ -293,7 +293,7 @@ struct TokenService::Impl {
     Result<std::string> sign(const auth::Key& with, const std::string& header_kid,
                              const rapidjson::Document& payload) const {
         const std::string header =
-            R"({"typ":"at+jwt","kid":")" + vft::detail::json_escape(header_kid) + "\"}";
+            R"({"typ":"at+jwt","kid":")" + vft::internal::json_escape(header_kid) + "\"}";
         return auth::sign_jwt(with, header, to_json(payload));
     }
 
@@ -483,26 +483,26 @@ struct TokenService::Impl {
         body.Parse(req.body.data(), req.body.size());
         if (body.HasParseError() || !body.IsObject())
             return refuse(res, {400, "invalid_request", "the body must be a JSON object"}, "");
-        const std::string id(vft::detail::str_member(body, "client_id"));
+        const std::string id(vft::internal::str_member(body, "client_id"));
         auto it = clients.find(id);
         if (it == clients.end())
             return refuse(res, {400, "invalid_request", "client_id must name a registered client"},
                           "");
         const Client& c = it->second;
-        const JValue* scope = vft::detail::member(body, "scope");
+        const JValue* scope = vft::internal::member(body, "scope");
         if (scope && !scope->IsString())
             return refuse(res, {400, "invalid_request", "scope must be a string"}, id);
         const auto scopes = scope ? split_scopes(scope->GetString()) : c.scopes;
         int lifetime = options.token_lifetime_s;
-        if (const JValue* l = vft::detail::member(body, "lifetime_s")) {
+        if (const JValue* l = vft::internal::member(body, "lifetime_s")) {
             if (!l->IsInt())
                 return refuse(res, {400, "invalid_request", "lifetime_s must be an integer"}, id);
             lifetime = l->GetInt();
         }
-        const std::string jkt(vft::detail::str_member(body, "dpop_jkt"));
+        const std::string jkt(vft::internal::str_member(body, "dpop_jkt"));
         rapidjson::Document payload;
         claims(payload, c, scopes, jkt, now_s(), lifetime);
-        if (const JValue* over = vft::detail::member(body, "claims")) {
+        if (const JValue* over = vft::internal::member(body, "claims")) {
             if (!over->IsObject())
                 return refuse(res, {400, "invalid_request", "claims must be a JSON object"}, id);
             auto& a = payload.GetAllocator();
@@ -512,7 +512,7 @@ struct TokenService::Impl {
                     payload.AddMember(JValue(m->name, a), JValue(m->value, a), a);
             }
         }
-        const std::string with(vft::detail::str_member(body, "key"));
+        const std::string with(vft::internal::str_member(body, "key"));
         if (!with.empty() && with != "service" && with != "unknown")
             return refuse(res, {400, "invalid_request", "key must be \"service\" or \"unknown\""},
                           id);
@@ -522,10 +522,10 @@ struct TokenService::Impl {
             if (!fresh) return refuse(res, {500, "server_error", fresh.error().message}, id);
             signer = std::move(fresh).value();
         }
-        const JValue* k = vft::detail::member(body, "kid");
+        const JValue* k = vft::internal::member(body, "kid");
         auto token = sign(signer, k && k->IsString() ? k->GetString() : kid, payload);
         if (!token) return refuse(res, {500, "server_error", token.error().message}, id);
-        const JValue* sc = vft::detail::member(payload, "scope");
+        const JValue* sc = vft::internal::member(payload, "scope");
         json_reply(res, 200,
                    token_response(*token, !jkt.empty(), lifetime,
                                   sc && sc->IsString() ? sc->GetString() : ""));

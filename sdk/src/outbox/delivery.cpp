@@ -10,6 +10,7 @@
 
 #include "json/json_util.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/error.hpp"
 #include "vft/transport/http_error.hpp"
 
 namespace vft {
@@ -24,11 +25,7 @@ int64_t wall_ms() {
 }
 
 Error make_error(std::string_view code, std::string message, std::string hint = {}) {
-    Error e;
-    e.code = code;
-    e.message = std::move(message);
-    e.hint = std::move(hint);
-    return e;
+    return internal::make_error(code, std::move(message), {}, std::move(hint));
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) {

@@ -17,6 +17,7 @@
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/internal/error.hpp"
 
 namespace vft::pmd {
 namespace {
@@ -194,8 +195,7 @@ constexpr std::array<CodeRef, 2> kDiastolicCodes{
 
 Error make_error(std::string_view code, std::string message, std::string location,
                  std::string hint = {}) {
-    return Error{
-        std::string(code), std::move(message), std::move(location), std::move(hint), 0, false};
+    return internal::make_error(code, std::move(message), std::move(location), std::move(hint));
 }
 
 bool all_digits(std::string_view s) {

@@ -12,6 +12,7 @@
 #include "transport/text.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/internal/error.hpp"
 
 namespace vft::transport {
 
@@ -41,12 +42,7 @@ bool curl_ready() {
 
 Error make_error(std::string_view code, std::string message, bool retryable,
                  std::string hint = {}) {
-    Error e;
-    e.code = std::string(code);
-    e.message = mask_person_ids(message);
-    e.hint = std::move(hint);
-    e.retryable = retryable;
-    return e;
+    return internal::make_error(code, mask_person_ids(message), {}, std::move(hint), 0, retryable);
 }
 
 bool is_tchar(char c) {
