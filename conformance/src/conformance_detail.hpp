@@ -41,6 +41,9 @@ namespace vft::conformance::detail {
 
 [[nodiscard]] std::string sha256_hex(std::string_view data);
 
+// `s` as a JSON string literal, quotes included.
+[[nodiscard]] std::string json_string(std::string_view s);
+
 // Replaces invalid UTF-8 by U+FFFD so the report stays valid JSON text.
 [[nodiscard]] std::string utf8_clean(std::string_view s);
 

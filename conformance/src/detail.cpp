@@ -1,6 +1,8 @@
 // Internals of vft::conformance (see conformance_detail.hpp).
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -92,6 +94,13 @@ std::string sha256_hex(std::string_view data) {
         out += hex[c & 15];
     }
     return out;
+}
+
+std::string json_string(std::string_view s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
 }
 
 std::string utf8_clean(std::string_view s) {

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -126,13 +127,6 @@ Result<std::vector<std::pair<std::string, std::vector<std::string>>>> parse_test
     return out;
 }
 
-struct SuiteSpec {
-    const char* id;
-    const char* version;
-    std::vector<std::string> roles;
-    void (*add)(Suite&);
-};
-
 // The packages whose whole catalogue a suite reports (gaps included); requirements of other
 // packages appear when one of the suite's tests checks them.
 std::vector<std::string> suite_packages(const std::string& suite_id) {
@@ -201,21 +195,59 @@ Result<void> attach_requirements(Suite& s, const std::set<std::string>& register
     return {};
 }
 
+// The newest version of a suite: the highest <version> of its tests-<version>.txt lists.
+std::string newest_version(const std::string& dir) {
+    const std::string prefix = dir + "/tests-";
+    std::string best;
+    std::vector<int> best_parts;
+    for (const auto* f = vft::detail::embedded_suite_files(); f->path; ++f) {
+        const std::string path = f->path;
+        if (path.rfind(prefix, 0) != 0 || path.size() < prefix.size() + 5 ||
+            path.substr(path.size() - 4) != ".txt")
+            continue;
+        const std::string version = path.substr(prefix.size(), path.size() - prefix.size() - 4);
+        std::vector<int> parts;
+        size_t at = 0;
+        while (at <= version.size()) {
+            const size_t dot = std::min(version.find('.', at), version.size());
+            parts.push_back(std::atoi(version.substr(at, dot - at).c_str()));
+            at = dot + 1;
+        }
+        if (best.empty() || parts > best_parts) {
+            best = version;
+            best_parts = std::move(parts);
+        }
+    }
+    return best;
+}
+
 Result<std::vector<Suite>> build() {
-    const std::vector<SuiteSpec> specs = {
-        {"vkp-r4", kVkpR4SuiteVersion, {"receiver"}, &add_vkp_r4_tests},
-        {"jft", kJftSuiteVersion, {"receiver"}, &add_jft_tests},
-        {"pmd", kPmdSuiteVersion, {"receiver"}, &add_pmd_tests},
-        {"kith", kKithSuiteVersion, {"receiver"}, &add_kith_tests},
-    };
+    // The suites are the directories with a role file (conformance/suites/<dir>/<role>.cpp);
+    // the suite ID is the directory name with '_' -> '-' (CONTRIBUTING.md, "Suite names").
     std::vector<Suite> suites;
-    for (const auto& spec : specs) {
-        Suite s;
-        s.id = spec.id;
-        s.version = spec.version;
-        s.roles = spec.roles;
-        spec.add(s);
-        add_sender_tests(s);
+    for (const auto& file : role_files()) {
+        std::string id = file.suite_dir;
+        std::replace(id.begin(), id.end(), '_', '-');
+        if (suites.empty() || suites.back().id != id) {
+            Suite s;
+            s.id = id;
+            s.version = newest_version(file.suite_dir);
+            if (s.version.empty())
+                return Error{
+                    std::string(errc::conf_registry), "suite " + id + " has no test list",
+                    std::string("conformance/suites/") + file.suite_dir + "/tests-<version>.txt",
+                    "check in the list of its tests with the requirements each checks"};
+            suites.push_back(std::move(s));
+        }
+        Suite& s = suites.back();
+        const size_t before = s.tests.size();
+        RoleTests role(s, file.role);
+        file.register_tests(role);
+        if (s.tests.size() > before &&
+            std::find(s.roles.begin(), s.roles.end(), file.role) == s.roles.end())
+            s.roles.emplace_back(file.role);
+    }
+    for (auto& s : suites) {
         std::set<std::string> ids;
         for (const auto& t : s.tests) {
             if (auto ok = detail::check_test_id(t.id, s.id); !ok) return ok.error();
@@ -243,7 +275,6 @@ Result<std::vector<Suite>> build() {
                              "conformance/suites/" + list, "remove it or register the test"};
         s.mandatory = std::move(*mandatory);
         if (auto ok = attach_requirements(s, ids); !ok) return ok.error();
-        suites.push_back(std::move(s));
     }
     return suites;
 }
@@ -272,6 +303,65 @@ Result<void> check_mandatory_shall(const std::vector<std::string>& mandatory,
 }
 
 }  // namespace detail
+
+std::string unmet(Need need, const Sut& sut) {
+    const bool helseid = sut.auth.type == "helseid";
+    switch (need) {
+        case Need::helseid:
+            return helseid ? ""
+                           : "needs auth.type helseid in the SUT file: without credentials the "
+                             "refusal of bad ones cannot be checked";
+        case Need::test_tokens:
+            if (!helseid) return unmet(Need::helseid, sut);
+            return sut.auth.test_token_url.empty()
+                       ? "needs auth.test_token_url (a token service that issues expired, "
+                         "wrong-scope and other-client tokens)"
+                       : "";
+        case Need::test_patient:
+            return sut.test_patients.empty()
+                       ? "needs test_patients in the SUT file: a patient the SUT knows"
+                       : "";
+        case Need::test_patient_service_codes:
+            for (const auto& p : sut.test_patients)
+                if (!p.service_codes.empty()) return "";
+            return "needs a test patient with service_codes in the SUT file";
+    }
+    return {};
+}
+
+std::string group_of(std::string_view id, std::string_view role) {
+    std::vector<std::string_view> segments;
+    size_t at = 0;
+    while (at <= id.size()) {
+        const size_t dot = std::min(id.find('.', at), id.size());
+        segments.push_back(id.substr(at, dot - at));
+        at = dot + 1;
+    }
+    size_t i = 1;
+    if (role != "receiver" && segments.size() > 2 && segments[1] == role) i = 2;
+    if (segments.size() <= i) return {};
+    if (segments[i] == "journal") return "journaling";
+    return std::string(segments[i]);
+}
+
+void RoleTests::add(TestSpec spec, TestFn run) {
+    TestCase t;
+    t.group = group_of(spec.id, role_);
+    t.id = std::move(spec.id);
+    t.module = std::move(spec.module);
+    t.role = role_;
+    t.title = std::move(spec.title);
+    t.spec_ref = std::move(spec.spec_ref);
+    t.rules = std::move(spec.rules);
+    t.run = std::move(run);
+    if (!spec.needs.empty())
+        t.precondition = [needs = std::move(spec.needs)](const Sut& sut) -> std::string {
+            for (const Need n : needs)
+                if (auto why = unmet(n, sut); !why.empty()) return why;
+            return {};
+        };
+    suite_.tests.push_back(std::move(t));
+}
 
 Result<const std::vector<Suite>*> all_suites() {
     static const Result<std::vector<Suite>> suites = build();

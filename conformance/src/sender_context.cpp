@@ -1,28 +1,20 @@
 // The role-sender live context: mock receiver + recording proxies per test, the trigger command.
 #include "sender_context.hpp"
 
-#include "conformance_detail.hpp"
-
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <httplib.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <ctime>
 #include <fstream>
 #include <thread>
 
-#include "vft/auth/dpop.hpp"
-#include "vft/auth/jwt.hpp"
+#include "command_runner.hpp"
+#include "conformance_detail.hpp"
+#include "recording_proxy.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
@@ -36,355 +28,6 @@ using Clock = std::chrono::system_clock;
 
 using detail::rfc3339_ms;
 using detail::sha256_hex;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string json_string(std::string_view s) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return std::string(b.GetString(), b.GetSize());
-}
-
-// What a JWT says, without its signature: {"header":{...},"claims":{...},"check":"..."}.
-std::string jwt_facts(std::string_view jwt, const std::string& check) {
-    auto header = auth::jwt_header(jwt);
-    auto payload = auth::jwt_payload(jwt);
-    return std::string(R"({"header":)") + (header ? *header : "null") + R"(,"claims":)" +
-           (payload ? *payload : "null") + R"(,"check":)" + json_string(check) + "}";
-}
-
-// Authorization: "<scheme> <token>" → "[redacted] {"scheme":..,"header":..,"claims":..}".
-std::string redact_authorization(std::string_view value) {
-    const auto sp = value.find(' ');
-    const std::string scheme(value.substr(0, sp == std::string_view::npos ? 0 : sp));
-    const std::string_view token =
-        sp == std::string_view::npos ? std::string_view{} : value.substr(sp + 1);
-    std::string facts = jwt_facts(token, "not checked by the recorder");
-    facts.insert(1, R"("scheme":)" + json_string(scheme) + ",");
-    return "[redacted] " + facts;
-}
-
-std::string token_of(std::string_view authorization) {
-    const auto sp = authorization.find(' ');
-    return sp == std::string_view::npos ? std::string() : std::string(authorization.substr(sp + 1));
-}
-
-// A DPoP proof, checked where it arrived (htm, htu as the SUT addressed it, ath, signature, iat)
-// and recorded as its facts; reuse is judged by the tests from the recorded jti values.
-std::string redact_dpop(std::string_view proof, const std::string& method, const std::string& url,
-                        const std::string& access_token) {
-    auth::DpopExpect expect;
-    expect.htm = method;
-    expect.htu = url;
-    expect.access_token = access_token;
-    auto verified = auth::verify_dpop_proof(proof, expect);
-    return "[redacted] " +
-           jwt_facts(proof,
-                     verified ? "ok" : verified.error().code + " " + verified.error().message);
-}
-
-std::string form_value(std::string_view body, std::string_view name) {
-    size_t at = 0;
-    while (at <= body.size()) {
-        const size_t amp = std::min(body.find('&', at), body.size());
-        const std::string_view pair = body.substr(at, amp - at);
-        const size_t eq = pair.find('=');
-        if (eq != std::string_view::npos && pair.substr(0, eq) == name)
-            return httplib::detail::decode_url(std::string(pair.substr(eq + 1)), true);
-        at = amp + 1;
-    }
-    return {};
-}
-
-std::string replace_form_value(const std::string& body, std::string_view name,
-                               std::string_view with) {
-    const std::string key = std::string(name) + "=";
-    size_t at = 0;
-    while ((at = body.find(key, at)) != std::string::npos) {
-        if (at == 0 || body[at - 1] == '&') {
-            const size_t end = std::min(body.find('&', at), body.size());
-            return body.substr(0, at + key.size()) + std::string(with) + body.substr(end);
-        }
-        at += key.size();
-    }
-    return body;
-}
-
-// "access_token":"..." in a token response → "[redacted]".
-std::string redact_token_response(const std::string& body) {
-    rapidjson::Document d;
-    d.Parse(body.c_str());
-    if (d.HasParseError() || !d.IsObject()) return body;
-    for (auto& m : d.GetObject()) {
-        const std::string name = m.name.GetString();
-        if (name == "access_token" || name == "refresh_token" || name == "id_token")
-            m.value.SetString("[redacted]", d.GetAllocator());
-    }
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    d.Accept(w);
-    return b.GetString();
-}
-
-// ---- the recording reverse proxy ------------------------------------------------------------
-
-// Forwards every request to `upstream` and records it as the SUT sent it. A connection the
-// upstream dropped is dropped towards the SUT too, so faults reach the SUT unchanged.
-class Proxy {
-  public:
-    // `secrets`: where every credential passing through is remembered (tokens the runner's
-    // token service issues, the SUT's assertions and proofs), so finish() scrubs any echo.
-    Proxy(std::string kind, std::mutex& mu, std::vector<reports::Exchange>& out, Secrets& secrets)
-        : kind_(std::move(kind)), mu_(mu), out_(out), secrets_(secrets) {}
-    ~Proxy() { stop(); }
-
-    Result<std::string> start() {
-        server_.set_tcp_nodelay(true);
-        server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
-        server_.set_payload_max_length(64u << 20);
-        auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-            forward(req, res);
-        };
-        server_.Get(".*", handler);
-        server_.Post(".*", handler);
-        server_.Put(".*", handler);
-        server_.Delete(".*", handler);
-        server_.Patch(".*", handler);
-        const int port = server_.bind_to_any_port("127.0.0.1");
-        if (port <= 0)
-            return Error{std::string(errc::mock_listen),
-                         "the recording proxy cannot bind",
-                         "127.0.0.1",
-                         "",
-                         0,
-                         true};
-        base_ = "http://127.0.0.1:" + std::to_string(port);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        return base_;
-    }
-    void set_upstream(const std::string& host, int port) {
-        host_ = host;
-        port_ = port;
-    }
-    void stop() {
-        if (thread_.joinable()) {
-            server_.stop();
-            thread_.join();
-        }
-    }
-    const std::string& base() const { return base_; }
-
-  private:
-    void forward(const httplib::Request& req, httplib::Response& res) {
-        reports::Exchange x;
-        x.direction = "inbound";
-        x.method = req.method;
-        x.url = base_ + req.target;
-        x.note = kind_;
-        const auto t0 = Clock::now();
-        x.started = rfc3339_ms(t0);
-        const std::string authorization = req.get_header_value("Authorization");
-        for (const auto& [name, value] : req.headers)
-            if (iequals(name, "Authorization") || iequals(name, "DPoP") ||
-                iequals(name, "Cookie") || iequals(name, "Proxy-Authorization"))
-                secrets_.add(value);
-        for (const auto& [name, value] : req.headers) {
-            if (iequals(name, "Authorization"))
-                x.request_headers.push_back({name, redact_authorization(value)});
-            else if (iequals(name, "DPoP"))
-                x.request_headers.push_back(
-                    {name, redact_dpop(value, req.method, x.url, token_of(authorization))});
-            else if (iequals(name, "Cookie") || iequals(name, "Proxy-Authorization"))
-                x.request_headers.push_back({name, "[redacted]"});
-            else if (!iequals(name, "REMOTE_ADDR") && !iequals(name, "REMOTE_PORT") &&
-                     !iequals(name, "LOCAL_ADDR") && !iequals(name, "LOCAL_PORT"))
-                x.request_headers.push_back({name, value});
-        }
-        x.request_body = req.body;
-        const std::string assertion = form_value(req.body, "client_assertion");
-        if (!assertion.empty()) {
-            secrets_.add(assertion);
-            x.request_body = replace_form_value(req.body, "client_assertion", "[redacted]");
-            x.request_headers.push_back(
-                {"X-Vft-Recorded-Client-Assertion",
-                 "[redacted] " +
-                     jwt_facts(assertion, "checked by the token service: see its answer")});
-        }
-
-        httplib::Client client(host_, port_);
-        client.set_connection_timeout(5);
-        client.set_read_timeout(60);
-        httplib::Request up;
-        up.method = req.method;
-        up.path = req.target;
-        // Host is kept, as reverse proxies do: the receiver and the token service check DPoP
-        // htu and audiences against the URL the SUT addressed, which is the proxy's.
-        for (const auto& [name, value] : req.headers)
-            if (!iequals(name, "Content-Length") && !iequals(name, "REMOTE_ADDR") &&
-                !iequals(name, "REMOTE_PORT") && !iequals(name, "LOCAL_ADDR") &&
-                !iequals(name, "LOCAL_PORT"))
-                up.headers.emplace(name, value);
-        up.body = req.body;
-        auto result = client.send(up);
-        x.elapsed_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
-        // The mock marks a drop-after fault with X-Vft-Drop; a response without a body can
-        // reach the proxy complete even so, and the SUT must see the connection drop.
-        if (!result || result->has_header("X-Vft-Drop")) {
-            x.error =
-                "the connection was dropped before a response (" +
-                (result ? std::string("fault drop-after") : httplib::to_string(result.error())) +
-                ")";
-            res.status = 200;  // never sent: the content provider fails, the connection closes
-            res.set_content_provider(
-                1024, "application/fhir+json",
-                [](size_t, size_t, httplib::DataSink&) { return false; }, nullptr);
-        } else {
-            x.status = result->status;
-            // A Location on the upstream's origin (the JFT status URL of a 202) is rewritten to
-            // the proxy's, as a reverse proxy does: a SUT that polls it goes through the proxy
-            // and is recorded and judged.
-            const std::string upstream_origin = "http://" + host_ + ":" + std::to_string(port_);
-            for (const auto& [name, header_value] : result->headers) {
-                if (iequals(name, "Content-Length") || iequals(name, "Keep-Alive") ||
-                    iequals(name, "Connection"))
-                    continue;
-                std::string value = header_value;
-                if (iequals(name, "Location") && value.rfind(upstream_origin, 0) == 0 &&
-                    (value.size() == upstream_origin.size() ||
-                     value[upstream_origin.size()] == '/'))
-                    value = base_ + value.substr(upstream_origin.size());
-                x.response_headers.push_back({name, value});
-                if (!iequals(name, "Content-Type")) res.set_header(name, value);
-            }
-            if (kind_ == "token service")
-                for (const char* member : {"access_token", "refresh_token", "id_token"})
-                    if (auto t = auth::json_string_member(result->body, member)) secrets_.add(*t);
-            x.response_body =
-                kind_ == "token service" ? redact_token_response(result->body) : result->body;
-            res.status = result->status;
-            res.set_content(result->body, result->get_header_value("Content-Type").empty()
-                                              ? "application/octet-stream"
-                                              : result->get_header_value("Content-Type"));
-        }
-        std::lock_guard lock(mu_);
-        out_.push_back(std::move(x));
-    }
-
-    std::string kind_;
-    std::mutex& mu_;
-    std::vector<reports::Exchange>& out_;
-    Secrets& secrets_;
-    httplib::Server server_;
-    std::thread thread_;
-    std::string base_, host_ = "127.0.0.1";
-    int port_ = 0;
-};
-
-int port_of(const std::string& url) {
-    const auto colon = url.rfind(':');
-    return colon == std::string::npos ? 0 : std::atoi(url.c_str() + colon + 1);
-}
-
-// Runs `command` through /bin/sh in `dir` with a deadline; the tail of stderr is kept.
-struct CommandResult {
-    int exit_code = -1;
-    std::string error;  // set when it did not exit by itself
-    std::string stderr_tail;
-    int64_t elapsed_ms = 0;
-};
-
-CommandResult run_command(const std::string& command, const std::filesystem::path& dir,
-                          std::chrono::seconds timeout) {
-    CommandResult r;
-    int err[2];
-    if (pipe(err) != 0) {
-        r.error = "could not start: no pipe";
-        return r;
-    }
-    const auto t0 = std::chrono::steady_clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) {
-        close(err[0]);
-        close(err[1]);
-        r.error = "could not start: fork failed";
-        return r;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);  // its own process group, so a timeout ends everything it started
-        dup2(err[1], STDERR_FILENO);
-        const int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-        }
-        close(err[0]);
-        close(err[1]);
-        if (!dir.empty() && chdir(dir.c_str()) != 0) _exit(126);
-        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(err[1]);
-    const auto until = t0 + timeout;
-    bool open_pipe = true;
-    int status = 0;
-    bool exited = false;
-    while (true) {
-        if (open_pipe) {
-            pollfd p{err[0], POLLIN, 0};
-            if (poll(&p, 1, 50) > 0) {
-                char buf[4096];
-                const ssize_t n = read(err[0], buf, sizeof buf);
-                if (n <= 0) {
-                    open_pipe = false;
-                } else {
-                    r.stderr_tail.append(buf, static_cast<size_t>(n));
-                    if (r.stderr_tail.size() > 8192)
-                        r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
-                }
-            }
-        }
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            exited = true;
-            break;
-        }
-        if (!open_pipe) {
-            pollfd none{-1, 0, 0};
-            poll(&none, 0, 20);  // waiting for the child to be reaped; bounded by the deadline
-        }
-        if (std::chrono::steady_clock::now() >= until) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            r.error = "timed out after " + std::to_string(timeout.count()) + " s (killed)";
-            break;
-        }
-    }
-    // What is left in the pipe (the command has ended).
-    char buf[4096];
-    ssize_t n;
-    fcntl(err[0], F_SETFL, O_NONBLOCK);
-    while ((n = read(err[0], buf, sizeof buf)) > 0)
-        r.stderr_tail.append(buf, static_cast<size_t>(n));
-    close(err[0]);
-    if (r.stderr_tail.size() > 4096) r.stderr_tail.erase(0, r.stderr_tail.size() - 4096);
-    if (exited) {
-        if (WIFEXITED(status))
-            r.exit_code = WEXITSTATUS(status);
-        else if (WIFSIGNALED(status))
-            r.error = "killed by signal " + std::to_string(WTERMSIG(status));
-    }
-    r.elapsed_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-            .count();
-    return r;
-}
 
 std::string safe_name(std::string_view id) {
     std::string out;
@@ -481,8 +124,8 @@ struct SenderContext::Impl {
     Secrets secrets;  // credentials seen by the proxies; scrubbed in finish()
     std::unique_ptr<mocks::Receiver> receiver;
     std::string receiver_url;
-    std::unique_ptr<Proxy> receiver_proxy;
-    std::unique_ptr<Proxy> token_proxy;
+    std::unique_ptr<RecordingProxy> receiver_proxy;
+    std::unique_ptr<RecordingProxy> token_proxy;
     std::unique_ptr<mocks::TokenService> token_service;
     uint64_t uuid_counter = 0;
     int triggers = 0;
@@ -497,7 +140,7 @@ struct SenderContext::Impl {
     // issuer is the proxy's URL (the SUT's assertions name it as aud), and every token request
     // of the test is recorded with it even when tests run in parallel.
     Result<std::string> start_token_service() {
-        token_proxy = std::make_unique<Proxy>("token service", mu, recorded, secrets);
+        token_proxy = std::make_unique<RecordingProxy>("token service", mu, recorded, secrets);
         auto proxy_url = token_proxy->start();
         if (!proxy_url) return proxy_url.error();
         const Sut& sut = run.sut;
@@ -534,7 +177,7 @@ struct SenderContext::Impl {
         ro.faults_json = faults_json;
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
-        receiver_proxy = std::make_unique<Proxy>("endpoint", mu, recorded, secrets);
+        receiver_proxy = std::make_unique<RecordingProxy>("endpoint", mu, recorded, secrets);
         auto proxy_url = receiver_proxy->start();
         if (!proxy_url) return proxy_url.error();
         ro.public_url = *proxy_url;

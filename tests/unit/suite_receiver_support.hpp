@@ -37,7 +37,8 @@ inline const conformance::Suite& suite_named(const std::string& id) {
 inline void check_suite_shape(const std::string& id, const std::set<std::string>& modules,
                               const std::set<std::string>& optional) {
     const auto& s = suite_named(id);
-    CHECK(s.roles.front() == "receiver");  // and "sender" where suites/sender/ adds tests
+    CHECK(s.roles.front() ==
+          "receiver");  // and "sender" where suites/<suite>/sender.cpp adds tests
     const std::set<std::string> mandatory(s.mandatory.begin(), s.mandatory.end());
     for (const auto& t : s.tests) {
         if (t.role == "sender") continue;  // the sender tests: tests/integration/test_sender_*

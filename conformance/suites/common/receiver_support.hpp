@@ -275,44 +275,6 @@ inline std::string normalised(std::string_view json) {
     return d ? to_text(*d) : std::string(json);
 }
 
-// ---- declaring tests --------------------------------------------------------------------------
-
-inline TestCase receiver_test(std::string id, std::string group, std::string module,
-                              std::string title, std::string spec_ref,
-                              std::vector<std::string> requirements,  // rule IDs
-                              std::function<void(TestContext&, Outcome&)> run) {
-    TestCase t;
-    t.id = std::move(id);
-    t.group = std::move(group);
-    t.module = std::move(module);
-    t.role = "receiver";
-    t.title = std::move(title);
-    t.spec_ref = std::move(spec_ref);
-    t.rules = std::move(requirements);  // the registry sets the requirement IDs
-    t.run = std::move(run);
-    return t;
-}
-
-// Preconditions (TestCase::precondition): the reason a test cannot run with this SUT file, or "".
-inline std::string needs_helseid(const Sut& sut) {
-    return sut.auth.type == "helseid"
-               ? ""
-               : "needs auth.type helseid in the SUT file: without credentials the refusal of "
-                 "bad ones cannot be checked";
-}
-inline std::string needs_test_tokens(const Sut& sut) {
-    if (auto why = needs_helseid(sut); !why.empty()) return why;
-    return sut.auth.test_token_url.empty()
-               ? "needs auth.test_token_url (a token service that issues expired and "
-                 "wrong-scope tokens)"
-               : "";
-}
-inline std::string needs_test_patient(const Sut& sut) {
-    return sut.test_patients.empty()
-               ? "needs test_patients in the SUT file: a patient the SUT knows"
-               : "";
-}
-
 // A builder failure is the harness's error, never the product's.
 inline bool built(Outcome& out, const Result<Message>& m) {
     if (!m) out.error("the harness could not build its message: " + m.error().to_string());

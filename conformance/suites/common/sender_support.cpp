@@ -1,8 +1,8 @@
-// Sender-role tests (see sender_tests.hpp). Every judgement reads only the exchanges the context
-// recorded: the trigger run, the requests at the endpoint and the token service, and the journal
-// read-back. The choices where the specifications are silent (tolerances, the minimum backoff)
-// are in docs/conformance.md, "Role sender: what is judged".
-#include "sender_tests.hpp"
+// Sender-role test support (see sender_support.hpp). Every judgement reads only the exchanges the
+// context recorded: the trigger run, the requests at the endpoint and the token service, and the
+// journal read-back. The choices where the specifications are silent (tolerances, the minimum
+// backoff) are in docs/conformance.md, "Role sender: what is judged".
+#include "sender_support.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -106,89 +106,6 @@ std::set<std::string> split_codes(const std::string& text) {
         }
     }
     return out;
-}
-
-// What one scenario asks of the SUT and where it must arrive.
-struct Scenario {
-    std::string action;
-    std::string api;                          // vkp | jft | pmd
-    std::string spec;                         // validator package the message must satisfy strictly
-    std::string path;                         // after the endpoint; {orgnr} is replaced
-    std::string scope;                        // the token must carry it
-    std::string event;                        // the instruction's "event" object
-    std::vector<std::string> codes = {"TA"};  // the instruction's service codes
-    bool journaling = true;                   // false: a search (nothing to journal)
-};
-
-Scenario alarm(const std::string& api) {
-    Scenario s{"report-alarm",
-               api,
-               api == "jft" ? "jft" : "vkp-r4",
-               api == "jft" ? "/v1/Bundle" : "/epj/r4/{orgnr}/bundle",
-               api == "jft" ? "nhn:jft/api" : "nhn:vkp/api/user/bundle.write",
-               R"({"alert_code":"3","severity":"30","triage":"Y","time":"2026-03-12T07:15:00Z",)"
-               R"("text":"Brukeren trykket på alarmen; hjemmetjenesten varslet.",)"
-               R"("device":{"system":"https://fhir.trygghet.example/serial","value":"TA-0042",)"
-               R"("display":"Trygghetsalarm T3"},"operator":{"hpr":"9144900",)"
-               R"("name":"Operatør Ødegård"}})"};
-    return s;
-}
-Scenario medication(const std::string& api) {
-    return {"report-medication-dispense",
-            api,
-            api == "jft" ? "jft" : "vkp-r4",
-            api == "jft" ? "/v1/MedicationDispense" : "/epj/r4/{orgnr}/bundle",
-            api == "jft" ? "nhn:jft/api" : "nhn:vkp/api/user/bundle.write",
-            R"({"event":"1.1","time":"2026-03-12T08:00:00Z","medication":"Multidose",)"
-            R"("device":{"system":"https://fhir.evondos.com/e300-codes/serialnumber",)"
-            R"("value":"E300-123456","display":"Evondos E300"}})",
-            {"MD"}};
-}
-Scenario supervision() {
-    return {"report-supervision",
-            "vkp",
-            "vkp-r4",
-            "/epj/r4/{orgnr}/bundle",
-            "nhn:vkp/api/user/bundle.write",
-            R"({"digital":true,"reason":"1","mode":"0","time":"2026-03-12T22:00:00Z",)"
-            R"("device":{"system":"https://fhir.trygghet.example/serial","value":"CAM-7",)"
-            R"("display":"Kamera rom 24"}})",
-            {"DT"}};
-}
-Scenario dho_note() {
-    return {"report-dho-note",
-            "jft",
-            "jft",
-            "/v1/Bundle",
-            "nhn:jft/api",
-            R"({"time":"2026-03-12T09:30:00Z","text":"Blodtrykket er høyere enn vanlig; )"
-            R"(ringte brukeren.","operator":{"hpr":"9144900","name":"Sykepleier Åse"}})",
-            {"DHO"}};
-}
-Scenario measurements() {
-    // PMD takes the JFT scope (docs/mocks.md, "Token checks": PMD sits behind the JFT gateway).
-    return {"report-measurements",
-            "pmd",
-            "pmd",
-            "/pmd",
-            "nhn:jft/api",
-            R"({"performer_orgnr":"921000006","measurements":[)"
-            R"({"kind":"heart_rate","value":72,"time":"2026-03-12T07:00:00Z"},)"
-            R"({"kind":"blood_pressure","systolic":142,"diastolic":91,)"
-            R"("time":"2026-03-12T07:01:00Z"},)"
-            R"({"kind":"oxygen_saturation","value":96,"time":"2026-03-12T07:02:00Z"}]})",
-            {"DHO"}};
-}
-Scenario search_patient() {
-    Scenario s{"search-patient",
-               "vkp",
-               "",
-               "/epj/r4/{orgnr}/patient/_search",
-               "nhn:vkp/api/user/patient.read",
-               "{}",
-               {"RT"},
-               false};
-    return s;
 }
 
 // The recorded run of one scenario, split by what each exchange was.
@@ -408,19 +325,9 @@ using Judge = std::function<void(TestContext&, Outcome&, const Scenario&, const 
 
 void judge_polls(TestContext& ctx, Outcome& out, const Observed& o);
 
-TestCase make(std::string id, std::string group, std::string module, std::string title,
-              std::string spec_ref, std::vector<std::string> reqs, Scenario s, std::string faults,
-              Judge judge) {
-    TestCase t;
-    t.id = std::move(id);
-    t.group = std::move(group);
-    t.module = std::move(module);
-    t.role = "sender";
-    t.title = std::move(title);
-    t.spec_ref = std::move(spec_ref);
-    t.rules = std::move(reqs);
-    t.run = [s = std::move(s), faults = std::move(faults), judge = std::move(judge)](
-                TestContext& ctx, Outcome& out) {
+TestFn sender_check(Scenario s, std::string faults, Judge judge) {
+    return [s = std::move(s), faults = std::move(faults), judge = std::move(judge)](
+               TestContext& ctx, Outcome& out) {
         if (ctx.sut().trigger.empty()) {
             out.skip("the SUT file has no trigger command");
             return;
@@ -430,7 +337,6 @@ TestCase make(std::string id, std::string group, std::string module, std::string
         judge_polls(ctx, out, o);
         if (!out.decided()) out.pass();
     };
-    return t;
 }
 
 // Status polls through the endpoint (JFT: GET the URL the 202's Location names, which points at
@@ -494,28 +400,38 @@ void judge_resent(TestContext& ctx, Outcome& out, const Scenario& s, const Obser
     judge_journal(out, o, true);
 }
 
-std::vector<TestCase> fault_tests(const std::string& prefix, const std::string& module,
-                                  const Scenario& s, const std::string& path_glob) {
-    std::vector<TestCase> t;
-    t.push_back(make(
-        prefix + ".faults.unavailable_retried_same_identifier", "faults", module,
-        "After 503 Service Unavailable the message is resent with the same identifier, backing "
-        "off",
-        "DESIGN.md duplicates; docs/transport.md retries", {"VFT-SEND-001", "VFT-SEND-002"}, s,
-        status_fault(path_glob, 2, 503),
-        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
-            judge_resent(ctx, out, sc, o, 3);
-            const auto g = gaps(o.endpoint);
-            for (size_t i = 0; i < g.size(); ++i)
-                out.expect(g[i] >= kMinBackoffMs,
-                           "resend " + std::to_string(i + 1) + " came " + std::to_string(g[i]) +
-                               " ms after the 503; a sender backs off (at least " +
-                               std::to_string(kMinBackoffMs) + " ms)");
-        }));
-    t.push_back(make(prefix + ".faults.retry_after_honoured", "faults", module,
-                     "A 503 with Retry-After: 1 is resent no sooner than the server asked",
-                     "RFC 9110 §10.2.3; docs/transport.md retries", {"VFT-SEND-003"}, s,
-                     status_fault(path_glob, 1, 503, "1"),
+}  // namespace
+
+void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
+                     const std::string& path_glob) {
+    std::string prefix = suite.suite_id() + ".sender";
+    std::replace(prefix.begin(), prefix.end(), '-', '_');
+    suite.add(
+        {.id = prefix + ".faults.unavailable_retried_same_identifier",
+         .title = "After 503 Service Unavailable the message is resent with the same identifier, "
+                  "backing "
+                  "off",
+         .module = module,
+         .spec_ref = "DESIGN.md duplicates; docs/transport.md retries",
+         .rules = {"VFT-SEND-001", "VFT-SEND-002"}},
+        sender_check(s, status_fault(path_glob, 2, 503),
+                     [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                         judge_resent(ctx, out, sc, o, 3);
+                         const auto g = gaps(o.endpoint);
+                         for (size_t i = 0; i < g.size(); ++i)
+                             out.expect(g[i] >= kMinBackoffMs,
+                                        "resend " + std::to_string(i + 1) + " came " +
+                                            std::to_string(g[i]) +
+                                            " ms after the 503; a sender backs off (at least " +
+                                            std::to_string(kMinBackoffMs) + " ms)");
+                     }));
+    suite.add(
+        {.id = prefix + ".faults.retry_after_honoured",
+         .title = "A 503 with Retry-After: 1 is resent no sooner than the server asked",
+         .module = module,
+         .spec_ref = "RFC 9110 §10.2.3; docs/transport.md retries",
+         .rules = {"VFT-SEND-003"}},
+        sender_check(s, status_fault(path_glob, 1, 503, "1"),
                      [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
                          judge_resent(ctx, out, sc, o, 2);
                          const auto g = gaps(o.endpoint);
@@ -525,38 +441,47 @@ std::vector<TestCase> fault_tests(const std::string& prefix, const std::string& 
                                             " ms after a 503 with Retry-After: 1 (at least " +
                                             std::to_string(1000 - kToleranceMs) + " ms expected)");
                      }));
-    t.push_back(make(
-        prefix + ".faults.dropped_connection_retried", "faults", module,
-        "When the connection drops after the receiver stored the message, the resend reuses the "
-        "identifier and nothing is journaled twice",
-        "DESIGN.md duplicates", {"VFT-SEND-001", "VFT-SEND-004"}, s, drop_fault(path_glob),
-        [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
-            judge_resent(ctx, out, sc, o, 2);
-        }));
-    t.push_back(
-        make(prefix + ".faults.rejection_not_retried", "faults", module,
-             "A message rejected with 400 is not sent again", "docs/transport.md retries",
-             {"VFT-SEND-005"}, s, status_fault(path_glob, 1, 400),
-             [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
-                 if (!out.expect(!o.endpoint.empty(),
-                                 "nothing was sent: the message must arrive once (the runner "
-                                 "answers it 400) before a resend can be judged"))
-                     return;
-                 out.expect(o.endpoint.size() == 1,
-                            std::to_string(o.endpoint.size()) +
-                                " requests arrived; a message rejected with 400 must not be resent "
-                                "unchanged");
-                 if (o.triggered)
-                     out.note(
-                         "the trigger command exited 0 although the message was rejected; "
-                         "a product should report the rejection");
-                 judge_requests(ctx, out, sc, o);
-                 judge_journal(out, o, false);
-             }));
-    t.push_back(make(prefix + ".faults.too_many_requests_slows_down", "faults", module,
-                     "After 429 Too Many Requests the sender waits longer before each new attempt",
-                     "RFC 6585 §4; docs/transport.md retries", {"VFT-SEND-006"}, s,
-                     status_fault(path_glob, 2, 429),
+    suite.add({.id = prefix + ".faults.dropped_connection_retried",
+               .title = "When the connection drops after the receiver stored the message, the "
+                        "resend reuses the "
+                        "identifier and nothing is journaled twice",
+               .module = module,
+               .spec_ref = "DESIGN.md duplicates",
+               .rules = {"VFT-SEND-001", "VFT-SEND-004"}},
+              sender_check(s, drop_fault(path_glob),
+                           [](TestContext& ctx, Outcome& out, const Scenario& sc,
+                              const Observed& o) { judge_resent(ctx, out, sc, o, 2); }));
+    suite.add({.id = prefix + ".faults.rejection_not_retried",
+               .title = "A message rejected with 400 is not sent again",
+               .module = module,
+               .spec_ref = "docs/transport.md retries",
+               .rules = {"VFT-SEND-005"}},
+              sender_check(
+                  s, status_fault(path_glob, 1, 400),
+                  [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
+                      if (!out.expect(!o.endpoint.empty(),
+                                      "nothing was sent: the message must arrive once (the runner "
+                                      "answers it 400) before a resend can be judged"))
+                          return;
+                      out.expect(
+                          o.endpoint.size() == 1,
+                          std::to_string(o.endpoint.size()) +
+                              " requests arrived; a message rejected with 400 must not be resent "
+                              "unchanged");
+                      if (o.triggered)
+                          out.note(
+                              "the trigger command exited 0 although the message was rejected; "
+                              "a product should report the rejection");
+                      judge_requests(ctx, out, sc, o);
+                      judge_journal(out, o, false);
+                  }));
+    suite.add(
+        {.id = prefix + ".faults.too_many_requests_slows_down",
+         .title = "After 429 Too Many Requests the sender waits longer before each new attempt",
+         .module = module,
+         .spec_ref = "RFC 6585 §4; docs/transport.md retries",
+         .rules = {"VFT-SEND-006"}},
+        sender_check(s, status_fault(path_glob, 2, 429),
                      [](TestContext& ctx, Outcome& out, const Scenario& sc, const Observed& o) {
                          judge_resent(ctx, out, sc, o, 3);
                          const auto g = gaps(o.endpoint);
@@ -572,77 +497,81 @@ std::vector<TestCase> fault_tests(const std::string& prefix, const std::string& 
                                             std::to_string(g[0]) +
                                             " ms): the sender did not slow down");
                      }));
-    return t;
 }
 
-TestCase delivered_test(const std::string& id, const std::string& module, const std::string& title,
-                        const std::string& spec_ref, std::vector<std::string> reqs, Scenario s) {
-    return make(id, module == "search" ? "search" : "journaling", module, title, spec_ref,
-                std::move(reqs), std::move(s), "", judge_delivered);
+TestFn delivered_check(Scenario s) {
+    return sender_check(std::move(s), "", judge_delivered);
 }
 
-}  // namespace
-
-std::vector<TestCase> sender_tests(std::string_view suite) {
-    std::vector<TestCase> t;
-    if (suite == "vkp-r4") {
-        t.push_back(delivered_test(
-            "vkp_r4.sender.alarm.delivered", "alarm",
-            "An instructed alarm arrives once as a valid VKP document bundle, with the right "
-            "scope, service codes and identifier",
-            "domain §2.1, §3.1", {"VFT-SEND-010"}, alarm("vkp")));
-        t.push_back(delivered_test("vkp_r4.sender.supervision.delivered", "supervision",
-                                   "An instructed supervision arrives once as a valid VKP bundle",
-                                   "domain §2.4, §3.1", {"VFT-SEND-010"}, supervision()));
-        t.push_back(
-            delivered_test("vkp_r4.sender.medication.delivered", "medication",
-                           "An instructed medication dispense arrives once as a valid VKP bundle",
-                           "domain §2.5, §3.1", {"VFT-SEND-010"}, medication("vkp")));
-        t.push_back(delivered_test(
-            "vkp_r4.sender.search.patient_by_fnr", "search",
-            "An instructed patient search is a form POST with the patient's identifier, the "
-            "read scope and the service codes",
-            "domain §3.1", {"VFT-SEND-011"}, search_patient()));
-        for (auto& f : fault_tests("vkp_r4.sender", "alarm", alarm("vkp"), "/epj/r4/*/bundle"))
-            t.push_back(std::move(f));
-    } else if (suite == "jft") {
-        t.push_back(delivered_test(
-            "jft.sender.medication.delivered", "medication",
-            "An instructed medication dispense arrives once as a valid JFT MedicationDispense, "
-            "with a DPoP-bound token and a fresh proof",
-            "domain §3.2, §3.3", {"VFT-SEND-010", "VFT-SEND-012"}, medication("jft")));
-        t.push_back(
-            delivered_test("jft.sender.dho.delivered", "dho",
-                           "An instructed DHO note arrives once as a valid JFT document bundle",
-                           "domain §3.2", {"VFT-SEND-010", "VFT-SEND-012"}, dho_note()));
-        t.push_back(
-            delivered_test("jft.sender.alarm.delivered", "alarm",
-                           "An instructed alarm arrives once as a valid JFT document bundle",
-                           "domain §3.2", {"VFT-SEND-010", "VFT-SEND-012"}, alarm("jft")));
-        for (auto& f : fault_tests("jft.sender", "medication", medication("jft"), "/v1/*"))
-            t.push_back(std::move(f));
-    } else if (suite == "pmd") {
-        t.push_back(delivered_test(
-            "pmd.sender.measurements.delivered", "pmd",
-            "Instructed measurements arrive once as a valid PMD batch with a DPoP-bound token",
-            "domain §2.8, §3.3", {"VFT-SEND-010", "VFT-SEND-012"}, measurements()));
-        for (auto& f : fault_tests("pmd.sender", "pmd", measurements(), "/pmd"))
-            t.push_back(std::move(f));
-    }
-    return t;
+Scenario alarm(const std::string& api) {
+    Scenario s{"report-alarm",
+               api,
+               api == "jft" ? "jft" : "vkp-r4",
+               api == "jft" ? "/v1/Bundle" : "/epj/r4/{orgnr}/bundle",
+               api == "jft" ? "nhn:jft/api" : "nhn:vkp/api/user/bundle.write",
+               R"({"alert_code":"3","severity":"30","triage":"Y","time":"2026-03-12T07:15:00Z",)"
+               R"("text":"Brukeren trykket på alarmen; hjemmetjenesten varslet.",)"
+               R"("device":{"system":"https://fhir.trygghet.example/serial","value":"TA-0042",)"
+               R"("display":"Trygghetsalarm T3"},"operator":{"hpr":"9144900",)"
+               R"("name":"Operatør Ødegård"}})"};
+    return s;
+}
+Scenario medication(const std::string& api) {
+    return {"report-medication-dispense",
+            api,
+            api == "jft" ? "jft" : "vkp-r4",
+            api == "jft" ? "/v1/MedicationDispense" : "/epj/r4/{orgnr}/bundle",
+            api == "jft" ? "nhn:jft/api" : "nhn:vkp/api/user/bundle.write",
+            R"({"event":"1.1","time":"2026-03-12T08:00:00Z","medication":"Multidose",)"
+            R"("device":{"system":"https://fhir.evondos.com/e300-codes/serialnumber",)"
+            R"("value":"E300-123456","display":"Evondos E300"}})",
+            {"MD"}};
+}
+Scenario supervision() {
+    return {"report-supervision",
+            "vkp",
+            "vkp-r4",
+            "/epj/r4/{orgnr}/bundle",
+            "nhn:vkp/api/user/bundle.write",
+            R"({"digital":true,"reason":"1","mode":"0","time":"2026-03-12T22:00:00Z",)"
+            R"("device":{"system":"https://fhir.trygghet.example/serial","value":"CAM-7",)"
+            R"("display":"Kamera rom 24"}})",
+            {"DT"}};
+}
+Scenario dho_note() {
+    return {"report-dho-note",
+            "jft",
+            "jft",
+            "/v1/Bundle",
+            "nhn:jft/api",
+            R"({"time":"2026-03-12T09:30:00Z","text":"Blodtrykket er høyere enn vanlig; )"
+            R"(ringte brukeren.","operator":{"hpr":"9144900","name":"Sykepleier Åse"}})",
+            {"DHO"}};
+}
+Scenario measurements() {
+    // PMD takes the JFT scope (docs/mocks.md, "Token checks": PMD sits behind the JFT gateway).
+    return {"report-measurements",
+            "pmd",
+            "pmd",
+            "/pmd",
+            "nhn:jft/api",
+            R"({"performer_orgnr":"921000006","measurements":[)"
+            R"({"kind":"heart_rate","value":72,"time":"2026-03-12T07:00:00Z"},)"
+            R"({"kind":"blood_pressure","systolic":142,"diastolic":91,)"
+            R"("time":"2026-03-12T07:01:00Z"},)"
+            R"({"kind":"oxygen_saturation","value":96,"time":"2026-03-12T07:02:00Z"}]})",
+            {"DHO"}};
+}
+Scenario search_patient() {
+    Scenario s{"search-patient",
+               "vkp",
+               "",
+               "/epj/r4/{orgnr}/patient/_search",
+               "nhn:vkp/api/user/patient.read",
+               "{}",
+               {"RT"},
+               false};
+    return s;
 }
 
 }  // namespace vft::conformance::suites
-
-namespace vft::conformance {
-
-void add_sender_tests(Suite& suite) {
-    auto tests = suites::sender_tests(suite.id);
-    if (tests.empty()) return;
-    if (std::find(suite.roles.begin(), suite.roles.end(), "sender") == suite.roles.end())
-        suite.roles.push_back("sender");
-    for (auto& t : tests)
-        suite.tests.push_back(std::move(t));
-}
-
-}  // namespace vft::conformance

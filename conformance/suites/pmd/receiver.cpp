@@ -194,8 +194,6 @@ bool stored_once(TestContext& ctx, Outcome& out, const std::vector<Measurement>&
     return true;
 }
 
-constexpr auto test = receiver_test;
-
 bool auth_applicable(TestContext& ctx, Outcome& out) {
     if (sut_has_helseid(ctx)) return true;
     out.skip("the SUT file declares no HelseID auth (auth.type is '" + ctx.sut().auth.type +
@@ -203,74 +201,82 @@ bool auth_applicable(TestContext& ctx, Outcome& out) {
     return false;
 }
 
-std::vector<TestCase> make_tests() {
-    std::vector<TestCase> t;
+// A batch sent with a deliberately bad credential is refused (401).
+TestFn token_check(TokenKind kind, bool dpop, std::string what) {
+    return [=](TestContext& ctx, Outcome& out) {
+        if (!auth_applicable(ctx, out)) return;
+        auto m = pmd::build_batch(four(ctx));
+        if (!built(out, m)) return;
+        auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+                          "submit with " + what, kind, kScopes, dpop);
+        if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
+        if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
+        out.pass();
+    };
+}
 
+// A valid DPoP-bound token with a proof broken as `fault` says is refused (401).
+TestFn dpop_check(DpopFault fault, std::string what) {
+    return [=](TestContext& ctx, Outcome& out) {
+        if (!auth_applicable(ctx, out)) return;
+        auto m = pmd::build_batch(four(ctx));
+        if (!built(out, m)) return;
+        const auto request = make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson);
+        if (fault == DpopFault::replayed) {
+            // The original must be accepted, or the replay proves nothing.
+            auto first = ctx.send(request, "submit with a fresh DPoP proof", TokenKind::valid,
+                                  kScopes, true);
+            if (!first) return no_answer(out, first.error(), "submit with a fresh proof", kRefAuth);
+            if (!expect_status(out, *first, 200,
+                               "submit with a valid DPoP-bound token and a fresh proof", kRefBatch))
+                return;
+        }
+        auto r = ctx.send_dpop_fault(request, "submit with " + what, kScopes, fault);
+        if (!r && r.error().code == errc::conf_dpop_fault_unsupported)
+            return out.skip("the runner cannot send a broken DPoP proof here: " +
+                            r.error().message);
+        if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
+        if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
+        out.pass();
+    };
+}
+
+}  // namespace
+
+void register_pmd_receiver_tests(RoleTests& suite) {
     // Auth: HelseID with DPoP.
-    auto token_test = [](std::string id, std::string title, TokenKind kind, bool dpop,
-                         std::string req, std::string what) {
-        return test(std::move(id), "auth", "auth", std::move(title), kRefAuth, {std::move(req)},
-                    [=](TestContext& ctx, Outcome& out) {
-                        if (!auth_applicable(ctx, out)) return;
-                        auto m = pmd::build_batch(four(ctx));
-                        if (!built(out, m)) return;
-                        auto r = ctx.send(
-                            make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
-                            "submit with " + what, kind, kScopes, dpop);
-                        if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
-                        if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
-                        out.pass();
-                    });
-    };
-    t.push_back(token_test("pmd.auth.no_token_refused",
-                           "A batch without any token is refused (401)", TokenKind::none, false,
-                           "AUTH-TOKEN-001", "no Authorization header"));
-    auto dpop_test = [](std::string id, std::string title, DpopFault fault, std::string req,
-                        std::string what) {
-        return test(
-            std::move(id), "auth", "auth", std::move(title), kRefAuth, {std::move(req)},
-            [=](TestContext& ctx, Outcome& out) {
-                if (!auth_applicable(ctx, out)) return;
-                auto m = pmd::build_batch(four(ctx));
-                if (!built(out, m)) return;
-                const auto request =
-                    make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson);
-                if (fault == DpopFault::replayed) {
-                    // The original must be accepted, or the replay proves nothing.
-                    auto first = ctx.send(request, "submit with a fresh DPoP proof",
-                                          TokenKind::valid, kScopes, true);
-                    if (!first)
-                        return no_answer(out, first.error(), "submit with a fresh proof", kRefAuth);
-                    if (!expect_status(out, *first, 200,
-                                       "submit with a valid DPoP-bound token and a fresh proof",
-                                       kRefBatch))
-                        return;
-                }
-                auto r = ctx.send_dpop_fault(request, "submit with " + what, kScopes, fault);
-                if (!r && r.error().code == errc::conf_dpop_fault_unsupported)
-                    return out.skip("the runner cannot send a broken DPoP proof here: " +
-                                    r.error().message);
-                if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
-                if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
-                out.pass();
-            });
-    };
-    t.push_back(dpop_test("pmd.auth.bearer_without_dpop_refused",
-                          "A valid token sent as a plain Bearer token without a DPoP proof is "
-                          "refused (401)",
-                          DpopFault::missing, "AUTH-DPOP-001", "a Bearer token and no DPoP proof"));
-    t.push_back(dpop_test("pmd.auth.dpop_replay_refused",
-                          "A DPoP proof used a second time (replay) is refused (401)",
-                          DpopFault::replayed, "AUTH-DPOP-002", "a replayed DPoP proof"));
-
-    for (auto& a : t)
-        a.precondition = needs_helseid;  // every test so far is an auth test
+    suite.add({.id = "pmd.auth.no_token_refused",
+               .title = "A batch without any token is refused (401)",
+               .module = "auth",
+               .spec_ref = kRefAuth,
+               .rules = {"AUTH-TOKEN-001"},
+               .needs = {Need::helseid}},
+              token_check(TokenKind::none, false, "no Authorization header"));
+    suite.add({.id = "pmd.auth.bearer_without_dpop_refused",
+               .title = "A valid token sent as a plain Bearer token without a DPoP proof is "
+                        "refused (401)",
+               .module = "auth",
+               .spec_ref = kRefAuth,
+               .rules = {"AUTH-DPOP-001"},
+               .needs = {Need::helseid}},
+              dpop_check(DpopFault::missing, "a Bearer token and no DPoP proof"));
+    suite.add({.id = "pmd.auth.dpop_replay_refused",
+               .title = "A DPoP proof used a second time (replay) is refused (401)",
+               .module = "auth",
+               .spec_ref = kRefAuth,
+               .rules = {"AUTH-DPOP-002"},
+               .needs = {Need::helseid}},
+              dpop_check(DpopFault::replayed, "a replayed DPoP proof"));
 
     // Batch: one response entry per request entry, in order, 201 each.
-    t.push_back(test(
-        "pmd.batch.all_entries_created_in_order", "batch", "pmd",
-        "A batch of four measurements is answered entry by entry, in order, each 201 Created",
-        kRefBatch, {"PMD-API-001"}, [](TestContext& ctx, Outcome& out) {
+    suite.add(
+        {.id = "pmd.batch.all_entries_created_in_order",
+         .title =
+             "A batch of four measurements is answered entry by entry, in order, each 201 Created",
+         .module = "pmd",
+         .spec_ref = kRefBatch,
+         .rules = {"PMD-API-001"}},
+        [](TestContext& ctx, Outcome& out) {
             const Batch b = four(ctx);
             auto m = pmd::build_batch(b);
             if (!built(out, m)) return;
@@ -280,12 +286,15 @@ std::vector<TestCase> make_tests() {
             if (!a || !in_order(out, *a, b, "batch of 4") || !all_created(out, *a, "batch of 4"))
                 return;
             out.pass();
-        }));
-    t.push_back(test(
-        "pmd.batch.partial_failure_per_entry", "batch", "pmd",
-        "In a batch with one invalid measurement only that one is refused (400 with an "
-        "OperationOutcome); the others are stored (201)",
-        kRefPartial, {"PMD-API-002", "FHIR-STR-002"}, [](TestContext& ctx, Outcome& out) {
+        });
+    suite.add(
+        {.id = "pmd.batch.partial_failure_per_entry",
+         .title = "In a batch with one invalid measurement only that one is refused (400 with an "
+                  "OperationOutcome); the others are stored (201)",
+         .module = "pmd",
+         .spec_ref = kRefPartial,
+         .rules = {"PMD-API-002", "FHIR-STR-002"}},
+        [](TestContext& ctx, Outcome& out) {
             const Batch b = batch(ctx, {measurement(ctx, VitalSign::heart_rate, 71, 30min),
                                         measurement(ctx, VitalSign::heart_rate, 75, 20min),
                                         measurement(ctx, VitalSign::body_weight, 81.5, 10min)});
@@ -323,124 +332,129 @@ std::vector<TestCase> make_tests() {
                 return;
             if (!stored_once(ctx, out, {b.measurements[0], b.measurements[2]}, kRefPartial)) return;
             out.pass();
-        }));
-    t.push_back(test("pmd.batch.invalid_batch_refused_400", "batch", "pmd",
-                     "A batch that is not of type 'batch' is refused as a whole (400 + "
-                     "OperationOutcome)",
-                     kRefBatch, {"PMD-001"}, [](TestContext& ctx, Outcome& out) {
-                         auto m = pmd::build_batch(four(ctx));
-                         if (!built(out, m)) return;
-                         const std::string body = mutate(m->json, [](rapidjson::Document& d) {
-                             if (str_member(d, "type") != "batch") return false;
-                             d["type"].SetString("transaction", d.GetAllocator());
-                             return true;
-                         });
-                         auto r = submit(ctx, out, body, "submit a Bundle of type transaction");
-                         if (!r) return;
-                         if (!expect_refusal(out, *r, 400, "submit a Bundle of type transaction",
-                                             kRefBatch))
-                             return;
-                         out.pass();
-                     }));
+        });
+    suite.add(
+        {.id = "pmd.batch.invalid_batch_refused_400",
+         .title = "A batch that is not of type 'batch' is refused as a whole (400 + "
+                  "OperationOutcome)",
+         .module = "pmd",
+         .spec_ref = kRefBatch,
+         .rules = {"PMD-001"}},
+        [](TestContext& ctx, Outcome& out) {
+            auto m = pmd::build_batch(four(ctx));
+            if (!built(out, m)) return;
+            const std::string body = mutate(m->json, [](rapidjson::Document& d) {
+                if (str_member(d, "type") != "batch") return false;
+                d["type"].SetString("transaction", d.GetAllocator());
+                return true;
+            });
+            auto r = submit(ctx, out, body, "submit a Bundle of type transaction");
+            if (!r) return;
+            if (!expect_refusal(out, *r, 400, "submit a Bundle of type transaction", kRefBatch))
+                return;
+            out.pass();
+        });
 
     // Read-back: what was stored is readable through the SUT's own search.
-    t.push_back(
-        test("pmd.read.stored_observations_searchable", "read", "pmd",
-             "Stored measurements (notes with Norwegian letters) read back unchanged through "
-             "Observation/_search",
-             kRefRead, {"PMD-API-003"}, [](TestContext& ctx, Outcome& out) {
-                 const Batch b = four(ctx);
-                 auto m = pmd::build_batch(b);
-                 if (!built(out, m)) return;
-                 auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
-                 if (!r) return;
-                 auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
-                 if (!a || !all_created(out, *a, "batch of 4")) return;
-                 if (!stored_once(ctx, out, b.measurements, kRefRead, true)) return;
-                 out.pass();
-             }));
+    suite.add(
+        {.id = "pmd.read.stored_observations_searchable",
+         .title = "Stored measurements (notes with Norwegian letters) read back unchanged through "
+                  "Observation/_search",
+         .module = "pmd",
+         .spec_ref = kRefRead,
+         .rules = {"PMD-API-003"}},
+        [](TestContext& ctx, Outcome& out) {
+            const Batch b = four(ctx);
+            auto m = pmd::build_batch(b);
+            if (!built(out, m)) return;
+            auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
+            if (!r) return;
+            auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
+            if (!a || !all_created(out, *a, "batch of 4")) return;
+            if (!stored_once(ctx, out, b.measurements, kRefRead, true)) return;
+            out.pass();
+        });
 
     // Duplicates.
-    t.push_back(
-        test("pmd.duplicates.batch_resubmitted_same_answer_stored_once", "duplicates", "pmd",
+    suite.add(
+        {.id = "pmd.duplicates.batch_resubmitted_same_answer_stored_once",
+         .title =
              "A resubmitted batch gets the same answer for every entry and each measurement is "
              "stored once",
-             kRefDuplicates, {"PMD-API-004"}, [](TestContext& ctx, Outcome& out) {
-                 const Batch b = four(ctx);
-                 auto m = pmd::build_batch(b);
-                 if (!built(out, m)) return;
-                 for (const char* what : {"submit a batch of 4", "the same batch again"}) {
-                     auto r = submit(ctx, out, m->json, what, kRefDuplicates);
-                     if (!r) return;
-                     auto a = batch_response(out, *r, 4, what, kRefDuplicates);
-                     if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
-                 }
-                 if (!stored_once(ctx, out, b.measurements, kRefDuplicates)) return;
-                 out.pass();
-             }));
+         .module = "pmd",
+         .spec_ref = kRefDuplicates,
+         .rules = {"PMD-API-004"}},
+        [](TestContext& ctx, Outcome& out) {
+            const Batch b = four(ctx);
+            auto m = pmd::build_batch(b);
+            if (!built(out, m)) return;
+            for (const char* what : {"submit a batch of 4", "the same batch again"}) {
+                auto r = submit(ctx, out, m->json, what, kRefDuplicates);
+                if (!r) return;
+                auto a = batch_response(out, *r, 4, what, kRefDuplicates);
+                if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
+            }
+            if (!stored_once(ctx, out, b.measurements, kRefDuplicates)) return;
+            out.pass();
+        });
 
-    t.push_back(
-        test("pmd.duplicates.concurrent_batches_same_answer_stored_once", "duplicates", "pmd",
+    suite.add(
+        {.id = "pmd.duplicates.concurrent_batches_same_answer_stored_once",
+         .title =
              "A batch submitted by eight clients at the same moment (one identifier) gets the same "
              "answer for every entry and each measurement is stored once",
-             kRefDuplicatesConcurrent, {"PMD-API-004"}, [](TestContext& ctx, Outcome& out) {
-                 const Batch b = four(ctx);
-                 auto m = pmd::build_batch(b);
-                 if (!built(out, m)) return;
-                 const std::string what = "submit one batch of 4";
-                 auto answers = send_at_once(
-                     ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
-                     kClientsAtOnce, what, kScopes, true);
-                 auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
-                                                    kRefDuplicatesConcurrent);
-                 if (!got_all) return;
-                 for (size_t i = 0; i < got_all->size(); ++i) {
-                     const std::string who = what + ", client " + std::to_string(i + 1);
-                     auto a = batch_response(out, (*got_all)[i], 4, who, kRefDuplicatesConcurrent);
-                     if (!a || !in_order(out, *a, b, who) || !all_created(out, *a, who)) return;
-                 }
-                 if (!stored_once(ctx, out, b.measurements, kRefDuplicatesConcurrent)) return;
-                 out.pass();
-             }));
+         .module = "pmd",
+         .spec_ref = kRefDuplicatesConcurrent,
+         .rules = {"PMD-API-004"}},
+        [](TestContext& ctx, Outcome& out) {
+            const Batch b = four(ctx);
+            auto m = pmd::build_batch(b);
+            if (!built(out, m)) return;
+            const std::string what = "submit one batch of 4";
+            auto answers = send_at_once(
+                ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+                kClientsAtOnce, what, kScopes, true);
+            auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
+                                               kRefDuplicatesConcurrent);
+            if (!got_all) return;
+            for (size_t i = 0; i < got_all->size(); ++i) {
+                const std::string who = what + ", client " + std::to_string(i + 1);
+                auto a = batch_response(out, (*got_all)[i], 4, who, kRefDuplicatesConcurrent);
+                if (!a || !in_order(out, *a, b, who) || !all_created(out, *a, who)) return;
+            }
+            if (!stored_once(ctx, out, b.measurements, kRefDuplicatesConcurrent)) return;
+            out.pass();
+        });
 
     // Robustness.
-    t.push_back(test("pmd.robustness.malformed_json_400", "robustness", "pmd",
-                     "A body that is not well-formed JSON is refused (400 + OperationOutcome)",
-                     kRefBatch, {"PMD-API-005", "FHIR-JSON-001"},
-                     [](TestContext& ctx, Outcome& out) {
-                         auto r = submit(ctx, out, R"({"resourceType":"Bundle","type":"batch",)",
-                                         "submit truncated JSON");
-                         if (!r) return;
-                         if (!expect_refusal(out, *r, 400, "submit truncated JSON", kRefBatch))
-                             return;
-                         out.pass();
-                     }));
-    t.push_back(test("pmd.robustness.wrong_content_type_415", "robustness", "pmd",
-                     "A batch sent as text/plain is refused as an unsupported media type (415)",
-                     "RFC 9110 §15.5.16; PMD submit takes application/fhir+json, domain §2.8",
-                     {"PMD-API-005"}, [](TestContext& ctx, Outcome& out) {
-                         auto m = pmd::build_batch(four(ctx));
-                         if (!built(out, m)) return;
-                         auto r = submit(ctx, out, m->json, "submit as text/plain", kRefBatch,
-                                         "text/plain");
-                         if (!r) return;
-                         if (!expect_refusal(out, *r, 415, "submit a valid batch as text/plain",
-                                             "RFC 9110 §15.5.16"))
-                             return;
-                         out.pass();
-                     }));
-    return t;
+    suite.add({.id = "pmd.robustness.malformed_json_400",
+               .title = "A body that is not well-formed JSON is refused (400 + OperationOutcome)",
+               .module = "pmd",
+               .spec_ref = kRefBatch,
+               .rules = {"PMD-API-005", "FHIR-JSON-001"}},
+              [](TestContext& ctx, Outcome& out) {
+                  auto r = submit(ctx, out, R"({"resourceType":"Bundle","type":"batch",)",
+                                  "submit truncated JSON");
+                  if (!r) return;
+                  if (!expect_refusal(out, *r, 400, "submit truncated JSON", kRefBatch)) return;
+                  out.pass();
+              });
+    suite.add({.id = "pmd.robustness.wrong_content_type_415",
+               .title = "A batch sent as text/plain is refused as an unsupported media type (415)",
+               .module = "pmd",
+               .spec_ref = "RFC 9110 §15.5.16; PMD submit takes application/fhir+json, domain §2.8",
+               .rules = {"PMD-API-005"}},
+              [](TestContext& ctx, Outcome& out) {
+                  auto m = pmd::build_batch(four(ctx));
+                  if (!built(out, m)) return;
+                  auto r =
+                      submit(ctx, out, m->json, "submit as text/plain", kRefBatch, "text/plain");
+                  if (!r) return;
+                  if (!expect_refusal(out, *r, 415, "submit a valid batch as text/plain",
+                                      "RFC 9110 §15.5.16"))
+                      return;
+                  out.pass();
+              });
 }
-
-}  // namespace
 
 }  // namespace vft::conformance::suites
-
-namespace vft::conformance {
-
-void add_pmd_tests(Suite& suite) {
-    for (auto& t : suites::make_tests())
-        suite.tests.push_back(std::move(t));
-}
-
-}  // namespace vft::conformance

@@ -1,0 +1,47 @@
+// The recording reverse proxy of the role-sender live context (sender_context.hpp): it stands in
+// front of the runner's mock receiver or token service, forwards every request the SUT sends and
+// records it as an inbound reports::Exchange, credentials redacted to their facts (a JWT's header
+// and claims, a DPoP proof checked where it arrived) and remembered in Secrets so an echo is
+// scrubbed later. A connection the upstream dropped is dropped towards the SUT too.
+// Internal to the conformance library (vft::conformance::detail).
+// Thread-safety: the proxy records from its own threads under the mutex it is given; start(),
+// set_upstream() and stop() from one thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "conformance_detail.hpp"
+#include "vft/core/result.hpp"
+#include "vft/reports/report.hpp"
+
+namespace vft::conformance::detail {
+
+class RecordingProxy {
+  public:
+    // `kind`: the exchange note ("endpoint", "token service"); token-service answers have their
+    // tokens redacted. `out`: where exchanges are appended under `mu`. `secrets`: where every
+    // credential passing through is remembered.
+    RecordingProxy(std::string kind, std::mutex& mu, std::vector<reports::Exchange>& out,
+                   Secrets& secrets);
+    ~RecordingProxy();
+    RecordingProxy(const RecordingProxy&) = delete;
+    RecordingProxy& operator=(const RecordingProxy&) = delete;
+
+    // Listens on 127.0.0.1 port 0; the proxy's base URL. Errors: VFT-MOCK listen code.
+    [[nodiscard]] Result<std::string> start();
+    void set_upstream(const std::string& host, int port);
+    void stop();
+    [[nodiscard]] const std::string& base() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The port of "http://host:port" (0 when none).
+[[nodiscard]] int port_of(const std::string& url);
+
+}  // namespace vft::conformance::detail
