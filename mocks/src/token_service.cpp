@@ -215,7 +215,7 @@ void put(Writer& w, const char* name, std::string_view v) {
 
 }  // namespace
 
-struct TokenService::Impl {
+struct TokenService::State {
     TokenServiceOptions options;
     std::map<std::string, Client> clients;
     std::optional<auth::Key> key;  // the signing key (private)
@@ -229,7 +229,10 @@ struct TokenService::Impl {
     std::string token_endpoint;
 
     void log(const std::string& line) const {
-        if (options.log) options.log(line);
+        if (!options.log) return;
+        transport::LogRecord record;
+        record.message = line;
+        options.log(record);
     }
 
     static void json_reply(http::Response& res, int status, const std::string& body) {
@@ -583,7 +586,7 @@ struct TokenService::Impl {
     }
 };
 
-TokenService::TokenService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TokenService::TokenService(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 
 TokenService::~TokenService() {
     stop();
@@ -615,7 +618,7 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
         return config_error(
             "--token-lifetime", "",
             "the token lifetime must be 1 to " + std::to_string(kMaxTokenLifetimeS) + " s");
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->clients = std::move(clients).value();
     if (options.key_pem.empty()) {
         auto key = auth::Key::generate(auth::Algorithm::es256);
@@ -641,7 +644,7 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
 }
 
 Result<std::string> TokenService::start() {
-    Impl& i = *impl_;
+    State& i = *impl_;
     std::string why;
     const int port = i.server.start(i.options.host, i.options.port, why);
     if (port <= 0)

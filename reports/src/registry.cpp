@@ -76,13 +76,13 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-struct Registry::Impl {
+struct Registry::State {
     sqlite3* db = nullptr;
     std::filesystem::path file;
-    ~Impl() { sqlite3_close(db); }
+    ~State() { sqlite3_close(db); }
 };
 
-Registry::Registry(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Registry::Registry(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Registry::Registry(Registry&&) noexcept = default;
 Registry& Registry::operator=(Registry&&) noexcept = default;
 Registry::~Registry() = default;
@@ -96,7 +96,7 @@ std::filesystem::path default_registry_file() {
 }
 
 Result<Registry> Registry::open(const RegistryOptions& options) {
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->file = options.file;
     std::error_code ec;
     if (options.file.has_parent_path())

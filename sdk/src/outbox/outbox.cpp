@@ -158,7 +158,7 @@ OutboxMessage read_message(sqlite3_stmt* s) {
 
 }  // namespace
 
-struct Outbox::Impl {
+struct Outbox::State {
     OutboxOptions opts;
     sqlite3* db = nullptr;
 
@@ -195,7 +195,7 @@ struct Outbox::Impl {
         sqlite3_stmt *follow_ups = nullptr, *set_status = nullptr;
     } st;
 
-    ~Impl() {
+    ~State() {
         for (sqlite3_stmt* s :
              {st.begin,       st.commit,     st.rollback,      st.savepoint,   st.release,
               st.rollback_to, st.insert,     st.seq_of,        st.state_of,    st.promote,
@@ -402,7 +402,7 @@ struct Outbox::Impl {
     }
 };
 
-Outbox::Outbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Outbox::Outbox(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Outbox::Outbox(Outbox&&) noexcept = default;
 Outbox& Outbox::operator=(Outbox&&) noexcept = default;
 Outbox::~Outbox() = default;
@@ -410,7 +410,7 @@ Outbox::~Outbox() = default;
 Result<Outbox> Outbox::open(OutboxOptions options) {
     if (options.path.empty())
         return outbox_error(errc::outbox_open, "cannot open the outbox: no file given");
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->opts = std::move(options);
     const std::string& path = impl->opts.path;
     auto open_error = [&](const std::string& why, bool retryable = false) {
@@ -492,7 +492,7 @@ Result<int64_t> Outbox::enqueue(const OutboxEntry& entry) {
             errc::outbox_invalid_entry,
             "cannot enqueue message '" + entry.identifier + "' without an endpoint");
     const int64_t now = wall_ms();
-    Impl& im = *impl_;
+    State& im = *impl_;
     return im.write([&im, &entry, now]() -> Result<int64_t> {
         {
             Stmt u(im.st.insert);
@@ -514,7 +514,7 @@ Result<int64_t> Outbox::enqueue(const OutboxEntry& entry) {
 
 Result<std::vector<OutboxMessage>> Outbox::due(size_t max, int64_t now_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::vector<OutboxMessage> out;
     if (max == 0) return out;
     std::lock_guard dl(im.db_mu);
@@ -541,14 +541,14 @@ Result<void> Outbox::mark_delivered(int64_t seq, int status) {
 
 Result<void> Outbox::mark_delivered(int64_t seq, int status, std::string location) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&im, seq, status, now, &location]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state < 0) return State::unknown(seq);
         if (row->state == kDelivered) return 0;  // marked before: nothing to change
-        if (row->state == kDead) return Impl::not_pending(seq, row->state);
+        if (row->state == kDead) return State::not_pending(seq, row->state);
         Stmt u(im.st.delivered);
         u.bind(1, seq);
         u.bind(2, status);
@@ -567,12 +567,12 @@ Result<void> Outbox::mark_delivered(int64_t seq, int status, std::string locatio
 Result<void> Outbox::mark_retry(int64_t seq, int64_t next_attempt_ms, std::string error,
                                 int status) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kPending) return Impl::not_pending(seq, row->state);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kPending) return State::not_pending(seq, row->state);
         Stmt u(im.st.retry);
         u.bind(1, seq);
         u.bind(2, next_attempt_ms);
@@ -588,13 +588,13 @@ Result<void> Outbox::mark_retry(int64_t seq, int64_t next_attempt_ms, std::strin
 
 Result<void> Outbox::mark_dead(int64_t seq, int status, std::string outcome_json) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kPending) return Impl::not_pending(seq, row->state);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kPending) return State::not_pending(seq, row->state);
         {
             Stmt u(im.st.dead);
             u.bind(1, seq);
@@ -620,7 +620,7 @@ Result<void> Outbox::mark_dead(int64_t seq, int status, std::string outcome_json
 
 Result<OutboxCounts> Outbox::counts() {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::lock_guard dl(im.db_mu);
     OutboxCounts c;
     {
@@ -655,7 +655,7 @@ Result<OutboxCounts> Outbox::counts() {
 
 Result<std::vector<OutboxMessage>> Outbox::list(OutboxState state, size_t limit) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::lock_guard dl(im.db_mu);
     Stmt u(state == OutboxState::delivered ? im.st.list_desc : im.st.list_asc);
     u.bind(1, state_value(state));
@@ -670,7 +670,7 @@ Result<std::vector<OutboxMessage>> Outbox::list(OutboxState state, size_t limit)
 
 Result<size_t> Outbox::retry_dead(std::optional<int64_t> seq) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         {
@@ -695,7 +695,7 @@ Result<size_t> Outbox::retry_dead(std::optional<int64_t> seq) {
 
 Result<size_t> Outbox::drop(int64_t seq) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
@@ -716,7 +716,7 @@ Result<size_t> Outbox::drop(int64_t seq) {
 
 Result<size_t> Outbox::purge_delivered(int64_t before_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(im.db, "DELETE FROM messages WHERE state = 1 AND delivered_ms < ?1",
@@ -744,7 +744,7 @@ namespace vft {
 
 Result<std::vector<OutboxMessage>> Outbox::follow_ups(size_t max, int64_t polled_before_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::vector<OutboxMessage> out;
     if (max == 0) return out;
     std::lock_guard dl(im.db_mu);
@@ -760,13 +760,13 @@ Result<std::vector<OutboxMessage>> Outbox::follow_ups(size_t max, int64_t polled
 
 Result<void> Outbox::record_status(int64_t seq, std::string status_json, bool final) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kDelivered) return Impl::not_pending(seq, row->state);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kDelivered) return State::not_pending(seq, row->state);
         Stmt u(im.st.set_status);
         u.bind(1, seq);
         u.bind(2, status_json, Stmt::keep);

@@ -14,6 +14,7 @@
 
 #include "vft/core/result.hpp"
 #include "vft/mocks/http_limits.hpp"
+#include "vft/transport/log.hpp"
 
 namespace vft::mocks {
 
@@ -33,9 +34,10 @@ struct TokenServiceOptions {
     size_t threads = 4;                // handler worker threads
     size_t max_body_bytes = 65536;     // a larger request body gets 413
     HttpLimits http;                   // header, connection and time limits
-    // One line per token request (client id, outcome, error description); never a token, an
-    // assertion or a key. Empty = silent. Called from worker threads.
-    std::function<void(const std::string&)> log;
+    // One record per token request (LogRecord::message: client id, outcome, error description);
+    // never a token, an assertion or a key. Empty = silent. Called from worker threads. The same
+    // sink type as the SDK's transport (vft/transport/log.hpp).
+    transport::LogSink log;
 };
 
 class TokenService {
@@ -53,11 +55,11 @@ class TokenService {
     [[nodiscard]] std::string issuer() const;
     [[nodiscard]] std::string token_endpoint() const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit TokenService(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit TokenService(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 }  // namespace vft::mocks
