@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Wall time of each sender-role suite (`vft run --role sender`: vkp-r4, jft, pmd) against the SDK's
+# Wall time of each sender-role suite (`vft run --role sender`: vkp-r4, jft, pmd, kith) against the SDK's
 # example sender, with --jobs 1 and --jobs 4, each repeated RUNS times (median and min reported).
 # The SUT file is fixtures/sut/example-sender.json with a fresh key and the given example_sender;
 # every test starts its own mock receiver and token service, runs the example sender as a process
@@ -17,7 +17,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/examp
 sed "s|\"example_sender --instruction|\"$sender --instruction|" fixtures/sut/example-sender.json > "$work/sut.json"
 
 printf '%-8s %-8s %s\n' suite jobs "median ms (min ms) over $runs runs"
-for suite in vkp-r4 jft pmd; do
+for suite in vkp-r4 jft pmd kith; do
     for jobs in 1 4; do
         times=()
         for i in $(seq 1 "$runs"); do

@@ -223,7 +223,7 @@ int demo(const DemoArgs& a) {
         std::string(kOrgnr) +
         R"(","service_codes":["TA","MD","DT","DHO","RT"],"auth":{"type":"helseid",)"
         R"("client_id":"vft-example-sender","private_key":"example-sender.key.pem","dpop":true},)"
-        R"("modules":["alarm","medication","supervision","dho","pmd","search","auth"],)"
+        R"("modules":["alarm","medication","supervision","dho","pmd","search","kith","auth"],)"
         R"("trigger":)" +
         q(shell_word(sender->string()) +
           " --instruction {instruction} --key example-sender.key.pem") +

@@ -3,9 +3,12 @@
 // Pre-flight first (problems → exit 2 with the reasons), then the run; writes DIR/report.json
 // and prints the verdict, the counts and where the report is. Exit 0 pass, 1 fail or
 // incomplete, 2 could not run (DESIGN.md "vft run").
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -130,6 +133,57 @@ int list_tests(const RunArgs& a) {
     return kExitOk;
 }
 
+// Operator mode ("trigger": "manual"; docs/conformance.md, "Operator mode"): the task on the
+// terminal, what the runner waits for, a countdown with the requests that arrived so far, and
+// Enter to confirm. Input typed before the task was shown is discarded, so an early Enter never
+// confirms the next task. End of input (stdin closed) is "not done".
+bool ask_operator(const conformance::OperatorTask& t) {
+    tcflush(STDIN_FILENO, TCIFLUSH);
+    std::cout << "\n=== operator task: " << printable(t.test_id) << " ===\n"
+              << printable(t.task) << "\n"
+              << "  send to: " << printable(t.endpoint) << "\n";
+    if (!t.token_url.empty()) std::cout << "  token service: " << printable(t.token_url) << "\n";
+    std::cout << "  waiting for: " << printable(t.waiting_for) << "\n"
+              << "  instruction: " << printable(t.instruction_path) << "\n"
+              << "Press Enter when the product has acted (" << t.timeout.count() << " s to go).\n"
+              << std::flush;
+    const auto until = std::chrono::steady_clock::now() + t.timeout;
+    long shown = -1;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              until - std::chrono::steady_clock::now())
+                              .count();
+        if (left <= 0) {
+            std::cout << "\r\033[K  no confirmation in " << t.timeout.count()
+                      << " s: judged as it is\n"
+                      << std::flush;
+            return false;
+        }
+        if (left / 1000 != shown) {
+            shown = left / 1000;
+            std::cout << "\r\033[K  " << shown + 1
+                      << " s left; requests arrived so far: " << (t.arrived ? t.arrived() : 0)
+                      << std::flush;
+        }
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        const int wait = static_cast<int>(std::min<long>(left % 1000 + 1, 1000));
+        if (poll(&p, 1, wait) <= 0) continue;
+        char buf[256];
+        const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n <= 0) {
+            std::cout << "\r\033[K  input closed: not confirmed\n" << std::flush;
+            return false;
+        }
+        for (ssize_t k = 0; k < n; ++k)
+            if (buf[k] == '\n' || buf[k] == '\r') {
+                std::cout << "\r\033[K  confirmed; requests arrived: "
+                          << (t.arrived ? t.arrived() : 0) << "\n"
+                          << std::flush;
+                return true;
+            }
+    }
+}
+
 // DIR/report.json, junit.xml, report.html, and with --sign the signature and certification record.
 Result<void> write_outputs(const reports::Report& report, const std::filesystem::path& dir,
                            const std::string& sign_key) {
@@ -161,6 +215,8 @@ int run(const RunArgs& a) {
     o.only = a.only;
     o.jobs = a.jobs;
     o.seed = a.seed;
+    // Operator mode needs a person at a terminal; without one pre-flight refuses the run.
+    if (sut->manual() && isatty(STDIN_FILENO)) o.operator_prompt = ask_operator;
     auto pf = conformance::preflight(*sut, o);
     if (!pf) {
         std::cerr << "vft run: " << printable(pf.error().to_string()) << "\n";
@@ -209,6 +265,7 @@ int run(const RunArgs& a) {
             std::cout << " " << m;
         std::cout << "\n";
     }
+    if (rep->operator_driven) std::cout << "operator-driven run (trigger manual)\n";
     std::cout << "report: " << (dir / "report.json").string()
               << (a.sign.empty() ? "" : " (signed: report.json.sig)") << "\n";
     return rep->verdict == reports::Verdict::pass ? kExitOk : kExitFail;

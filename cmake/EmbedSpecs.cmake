@@ -18,8 +18,12 @@ function(vft_embed_files out_cpp dir function header)
   endforeach()
   file(GLOB_RECURSE spec_files CONFIGURE_DEPENDS RELATIVE ${dir} ${globs})
   # specs/upstream (the published artifacts, vendored) is input to the spec compiler, never
-  # read at run time: only its compiled form (specs/compiled) ships.
+  # read at run time: only its compiled form (specs/compiled) ships. The exception is the
+  # official KITH XSDs (upstream/kith-xsd), which libxml2 compiles as they are published.
+  set(kith_xsd ${spec_files})
+  list(FILTER kith_xsd INCLUDE REGEX "^upstream/kith-xsd/[^/]+\\.xsd$")
   list(FILTER spec_files EXCLUDE REGEX "^upstream/")
+  list(APPEND spec_files ${kith_xsd})
   list(SORT spec_files)
   set(abs_files "")
   foreach(f IN LISTS spec_files)

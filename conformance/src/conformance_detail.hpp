@@ -23,6 +23,12 @@
 
 namespace vft::conformance::detail {
 
+// Suite names (CONTRIBUTING.md, "Suite names"): the suite ID users see and reports carry is
+// DESIGN.md's (vkp-r4, jft, pmd, kith); its directory conformance/suites/<dir> and the first
+// segment of its test IDs write '-' as '_' (vkp_r4). These two are the only conversions.
+[[nodiscard]] std::string suite_dir(std::string_view suite_id);   // vkp-r4 -> vkp_r4
+[[nodiscard]] std::string suite_id_of_dir(std::string_view dir);  // vkp_r4 -> vkp-r4
+
 // '*' any run (also across dots), '?' one character (vft/internal/glob.hpp: fnmatch(3)).
 using internal::glob_match;
 

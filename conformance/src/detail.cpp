@@ -16,11 +16,21 @@
 
 namespace vft::conformance::detail {
 
+std::string suite_dir(std::string_view suite_id) {
+    std::string dir(suite_id);
+    std::replace(dir.begin(), dir.end(), '-', '_');
+    return dir;
+}
+
+std::string suite_id_of_dir(std::string_view dir) {
+    std::string id(dir);
+    std::replace(id.begin(), id.end(), '_', '-');
+    return id;
+}
+
 Result<void> check_test_id(std::string_view id, std::string_view suite_id) {
     static const std::regex shape("^[a-z0-9_]+(\\.[a-z0-9_]+)+$");
-    std::string prefix(suite_id);
-    for (auto& c : prefix)
-        if (c == '-') c = '_';
+    const std::string prefix = suite_dir(suite_id);
     if (!std::regex_match(id.begin(), id.end(), shape))
         return Error{std::string(errc::conf_registry),
                      "test ID '" + std::string(id) + "' is not a dotted lower_snake name",

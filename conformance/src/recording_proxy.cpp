@@ -121,7 +121,7 @@ class Proxy {
         : kind_(std::move(kind)), mu_(mu), out_(out), secrets_(secrets) {}
     ~Proxy() { stop(); }
 
-    Result<std::string> start() {
+    Result<std::string> start(const std::string& host, int fixed_port) {
         server_.set_tcp_nodelay(true);
         server_.new_task_queue = [] { return new httplib::ThreadPool(4); };
         server_.set_payload_max_length(64u << 20);
@@ -133,15 +133,17 @@ class Proxy {
         server_.Put(".*", handler);
         server_.Delete(".*", handler);
         server_.Patch(".*", handler);
-        const int port = server_.bind_to_any_port("127.0.0.1");
+        const int port = fixed_port > 0 ? (server_.bind_to_port(host, fixed_port) ? fixed_port : -1)
+                                        : server_.bind_to_any_port(host);
         if (port <= 0)
-            return Error{std::string(errc::mock_listen),
-                         "the recording proxy cannot bind",
-                         "127.0.0.1",
-                         "",
-                         0,
-                         true};
-        base_ = "http://127.0.0.1:" + std::to_string(port);
+            return Error{
+                std::string(errc::mock_listen),
+                "the recording proxy cannot bind",
+                host + (fixed_port > 0 ? ":" + std::to_string(fixed_port) : ""),
+                fixed_port > 0 ? "is the port free and the address one of this machine's?" : "",
+                0,
+                true};
+        base_ = "http://" + host + ":" + std::to_string(port);
         thread_ = std::thread([this] { server_.listen_after_bind(); });
         return base_;
     }
@@ -276,8 +278,8 @@ RecordingProxy::RecordingProxy(std::string kind, std::mutex& mu,
                                std::vector<reports::Exchange>& out, Secrets& secrets)
     : impl_(std::make_unique<Impl>(std::move(kind), mu, out, secrets)) {}
 RecordingProxy::~RecordingProxy() = default;
-Result<std::string> RecordingProxy::start() {
-    return impl_->proxy.start();
+Result<std::string> RecordingProxy::start(const std::string& host, int port) {
+    return impl_->proxy.start(host, port);
 }
 void RecordingProxy::set_upstream(const std::string& host, int port) {
     impl_->proxy.set_upstream(host, port);

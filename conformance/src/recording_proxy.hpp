@@ -30,8 +30,9 @@ class RecordingProxy {
     RecordingProxy(const RecordingProxy&) = delete;
     RecordingProxy& operator=(const RecordingProxy&) = delete;
 
-    // Listens on 127.0.0.1 port 0; the proxy's base URL. Errors: VFT-MOCK listen code.
-    [[nodiscard]] Result<std::string> start();
+    // Listens on `host` (an address of this machine), on `port` or, when 0, on a free port; the
+    // proxy's base URL ("http://host:port"). Errors: VFT-MOCK listen code.
+    [[nodiscard]] Result<std::string> start(const std::string& host = "127.0.0.1", int port = 0);
     void set_upstream(const std::string& host, int port);
     void stop();
     [[nodiscard]] const std::string& base() const;

@@ -32,13 +32,6 @@ const vft::detail::EmbeddedFile* suite_file(const std::string& path) {
     return nullptr;
 }
 
-std::string suite_dir(std::string_view suite_id) {
-    std::string dir(suite_id);
-    for (auto& c : dir)
-        if (c == '-') c = '_';
-    return dir;
-}
-
 Result<std::vector<Requirement>> load_catalogue() {
     std::vector<Requirement> all;
     std::set<std::string> ids;
@@ -143,7 +136,7 @@ Result<void> attach_requirements(Suite& s, const std::set<std::string>& register
     auto listed = test_list(s.id, s.version);
     if (!listed) return listed.error();
     const std::string where =
-        "conformance/suites/" + suite_dir(s.id) + "/tests-" + s.version + ".txt";
+        "conformance/suites/" + detail::suite_dir(s.id) + "/tests-" + s.version + ".txt";
     std::map<std::string, std::vector<std::string>> reqs;
     std::set<std::string> used;
     for (auto& [id, list] : *listed) {
@@ -226,8 +219,7 @@ Result<std::vector<Suite>> build() {
     // the suite ID is the directory name with '_' -> '-' (CONTRIBUTING.md, "Suite names").
     std::vector<Suite> suites;
     for (const auto& file : role_files()) {
-        std::string id = file.suite_dir;
-        std::replace(id.begin(), id.end(), '_', '-');
+        const std::string id = detail::suite_id_of_dir(file.suite_dir);
         if (suites.empty() || suites.back().id != id) {
             Suite s;
             s.id = id;
@@ -258,7 +250,7 @@ Result<std::vector<Suite>> build() {
                 return Error{std::string(errc::conf_registry),
                              "test '" + t.id + "' has no function", t.id, ""};
         }
-        const std::string dir = suite_dir(s.id);
+        const std::string dir = detail::suite_dir(s.id);
         const std::string list = dir + "/mandatory-" + s.version + ".txt";
         const vft::detail::EmbeddedFile* file = suite_file(list);
         if (!file)
@@ -389,7 +381,8 @@ Result<const std::vector<Requirement>*> requirements_catalogue() {
 
 Result<std::vector<std::pair<std::string, std::vector<std::string>>>> test_list(
     std::string_view suite_id, std::string_view version) {
-    const std::string list = suite_dir(suite_id) + "/tests-" + std::string(version) + ".txt";
+    const std::string list =
+        detail::suite_dir(suite_id) + "/tests-" + std::string(version) + ".txt";
     const auto* file = suite_file(list);
     if (!file)
         return req_error(

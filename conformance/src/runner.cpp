@@ -478,6 +478,8 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
         so.scratch = scratch;
         so.fnr_salt = rep.fnr_salt;
         so.seed = rep.seed;
+        so.operator_prompt = options.operator_prompt;
+        rep.operator_driven = sut.manual();
         auto started_run = detail::SenderRun::start(sut, so);
         if (!started_run) return started_run.error();
         sender = std::move(*started_run);
@@ -520,7 +522,10 @@ Result<reports::Report> run(const Sut& sut, const RunOptions& options) {
             if (options.progress) options.progress(res, done, tests.size());
         }
     };
-    const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(tests.size())));
+    // Operator mode: one person, one task at a time.
+    const int jobs = sut.manual() && options.role == "sender"
+                         ? 1
+                         : std::max(1, std::min<int>(options.jobs, static_cast<int>(tests.size())));
     std::vector<std::thread> pool;
     for (int j = 1; j < jobs; ++j)
         pool.emplace_back(worker);
@@ -605,6 +610,11 @@ Result<Preflight> preflight(const Sut& sut, const RunOptions& options) {
     if (options.role == "sender") {
         if (sut.trigger.empty()) {
             p.problems.push_back("role sender needs 'trigger' in the SUT file");
+        } else if (sut.manual()) {
+            if (!options.operator_prompt)
+                p.problems.push_back(
+                    "\"trigger\": \"manual\" needs an operator at a terminal: run vft run "
+                    "interactively (operator mode, docs/conformance.md)");
         } else {
             std::istringstream in(sut.trigger);
             std::string program;

@@ -14,6 +14,7 @@
 
 #include "command_runner.hpp"
 #include "conformance_detail.hpp"
+#include "operator_mode.hpp"
 #include "recording_proxy.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
@@ -28,6 +29,31 @@ using Clock = std::chrono::system_clock;
 
 using detail::rfc3339_ms;
 using detail::sha256_hex;
+
+// What the trigger command printed on stdout (an adapter's reports, e.g. the KITH AppRec line),
+// recorded right after its run: method STDOUT, the trigger's url, response body = stdout.
+reports::Exchange stdout_exchange(const reports::Exchange& trigger, const CommandResult& r) {
+    reports::Exchange x;
+    x.direction = "outbound";
+    x.method = kStdoutMethod;
+    x.url = trigger.url;
+    x.note = "trigger stdout";
+    // Sorted after the requests the command made: its end, not its start.
+    x.started = rfc3339_ms(Clock::now());
+    x.status = trigger.status;
+    x.response_headers.push_back({"Content-Type", "text/plain"});
+    x.response_body = mask_person_ids(r.stdout_text);
+    if (r.stdout_cut) x.error = "stdout cut at " + std::to_string(kMaxStdout) + " bytes";
+    return x;
+}
+
+// Operator mode with a fixed address (Sut::manual_endpoint, manual_token_service): where a proxy
+// listens; {"127.0.0.1", 0} (a free loopback port) otherwise.
+std::pair<std::string, int> listen_of(const Sut& sut, const std::string& url) {
+    if (!sut.manual() || url.empty()) return {"127.0.0.1", 0};
+    const auto colon = url.rfind(':');
+    return {url.substr(7, colon - 7), std::atoi(url.c_str() + colon + 1)};
+}
 
 std::string safe_name(std::string_view id) {
     std::string out;
@@ -45,7 +71,13 @@ Result<void> trigger_result(const reports::Exchange& recorded) {
     for (const auto& h : recorded.response_headers)
         if (h.name == "X-Exit-Code") exit_code = h.value;
     if (recorded.error.empty() && exit_code == "0") return {};
+    bool manual = false;  // operator mode: a person, not a command, was asked
+    for (const auto& h : recorded.request_headers)
+        manual = manual || (h.name == "X-Vft-Operator" && h.value == "manual");
     std::string why = !recorded.error.empty() ? recorded.error : "exited with " + exit_code;
+    if (manual)
+        return Error{
+            std::string(errc::conf_trigger), "operator mode: " + why, recorded.url, "", 0, false};
     std::string tail = recorded.response_body;
     if (tail.size() > 600) tail = "…" + tail.substr(tail.size() - 600);
     return Error{std::string(errc::conf_trigger),
@@ -141,13 +173,14 @@ struct SenderContext::Impl {
     // of the test is recorded with it even when tests run in parallel.
     Result<std::string> start_token_service() {
         token_proxy = std::make_unique<RecordingProxy>("token service", mu, recorded, secrets);
-        auto proxy_url = token_proxy->start();
+        const auto [token_host, token_port] = listen_of(run.sut, run.sut.manual_token_service);
+        auto proxy_url = token_proxy->start(token_host, token_port);
         if (!proxy_url) return proxy_url.error();
         const Sut& sut = run.sut;
         std::string scopes;
         for (const char* scope : {"nhn:vkp/api/user/bundle.write", "nhn:vkp/api/user/patient.read",
                                   "nhn:vkp/api/user/episodeofcare.read",
-                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api"})
+                                  "nhn:vkp/api/user/careplan.read", "nhn:jft/api", "nhn:kith/api"})
             scopes += std::string(scopes.empty() ? "" : ",") + json_string(scope);
         mocks::TokenServiceOptions to;
         to.clients_json = R"({"clients":[{"client_id":)" + json_string(sut.auth.client_id) +
@@ -178,7 +211,8 @@ struct SenderContext::Impl {
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
         receiver_proxy = std::make_unique<RecordingProxy>("endpoint", mu, recorded, secrets);
-        auto proxy_url = receiver_proxy->start();
+        const auto [host, port] = listen_of(run.sut, run.sut.manual_endpoint);
+        auto proxy_url = receiver_proxy->start(host, port);
         if (!proxy_url) return proxy_url.error();
         ro.public_url = *proxy_url;
         auto receiver_or = mocks::Receiver::create(ro);
@@ -348,7 +382,25 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     x.request_headers.push_back({"Content-Type", "application/json"});
     x.request_body = *json;
     x.started = rfc3339_ms(Clock::now());
-    const CommandResult r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    CommandResult r;
+    if (i.run.sut.manual()) {  // operator mode: a person makes the product act
+        x.request_headers.push_back({"X-Vft-Operator", "manual"});
+        OperatorTask task =
+            operator_task(*json, file.string(), std::chrono::seconds(i.run.sut.manual_timeout_s));
+        task.arrived = [&i] {
+            std::lock_guard lock(i.mu);
+            return static_cast<size_t>(
+                std::count_if(i.recorded.begin(), i.recorded.end(),
+                              [](const reports::Exchange& e) { return e.note == "endpoint"; }));
+        };
+        const OperatorOutcome o = operator_run(i.run.options.operator_prompt, task);
+        r.exit_code = o.confirmed ? 0 : -1;
+        r.error = o.error;
+        r.stderr_tail = o.text;
+        r.elapsed_ms = o.elapsed_ms;
+    } else {
+        r = run_command(command, i.run.sut.dir, i.run.options.trigger_timeout);
+    }
     x.elapsed_ms = r.elapsed_ms;
     x.error = r.error;
     if (r.error.empty()) {
@@ -361,6 +413,7 @@ Result<void> SenderContext::trigger(const Instruction& instruction) {
     {
         std::lock_guard lock(i.mu);
         i.recorded.push_back(x);
+        if (!r.stdout_text.empty()) i.recorded.push_back(stdout_exchange(x, r));
     }
     i.read_back_journal();
     return result;

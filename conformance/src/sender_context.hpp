@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "vft/conformance/runner.hpp"
 #include "vft/conformance/suite.hpp"
 #include "vft/conformance/sut.hpp"
 #include "vft/core/result.hpp"
@@ -31,6 +32,9 @@ namespace vft::conformance::detail {
 // the tail of its stderr; `error` says "timed out after N s" / "killed by signal N" / "could not
 // start" when it did not exit by itself. A replaying context answers trigger() from it.
 inline constexpr const char* kTriggerMethod = "TRIGGER";
+// What the command printed on stdout, when anything: a second exchange right after the run,
+// method "STDOUT", the same url, response body = stdout (up to 1 MiB, person numbers masked).
+inline constexpr const char* kStdoutMethod = "STDOUT";
 [[nodiscard]] Result<void> trigger_result(const reports::Exchange& recorded);
 
 struct SenderRunOptions {
@@ -38,6 +42,7 @@ struct SenderRunOptions {
     std::chrono::seconds trigger_timeout{120};  // a trigger command running longer is killed
     std::string fnr_salt;                       // person numbers in the evidence: Privacy
     uint64_t seed = 1;                          // new_uuid() is derived from it and the test id
+    OperatorPrompt operator_prompt;             // operator mode (Sut::manual()): asks the person
 };
 
 class SenderContext;

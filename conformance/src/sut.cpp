@@ -212,6 +212,33 @@ Result<Sut> Sut::parse(std::string_view json, std::filesystem::path dir) {
         }
     }
     VFT_TRY(get_string(d, "trigger", "", s.trigger, false));
+    if (d.HasMember("manual_timeout_s")) {
+        const auto& v = d["manual_timeout_s"];
+        if (!v.IsInt() || v.GetInt() < 1 || v.GetInt() > 86400)
+            return invalid("manual_timeout_s", "expected a whole number of seconds, 1 to 86400",
+                           "how long the runner waits for the operator per instruction");
+        s.manual_timeout_s = v.GetInt();
+    }
+    for (auto [name, out] : {std::pair{"manual_endpoint", &s.manual_endpoint},
+                             std::pair{"manual_token_service", &s.manual_token_service}}) {
+        VFT_TRY(get_string(d, name, "", *out, false));
+        if (out->empty()) continue;
+        while (out->back() == '/')
+            out->pop_back();
+        const auto colon = out->rfind(':');
+        const std::string port = colon == std::string::npos ? "" : out->substr(colon + 1);
+        const bool ok =
+            out->rfind("http://", 0) == 0 && colon > 7 && !port.empty() && port.size() <= 5 &&
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::stoi(port) > 0 && std::stoi(port) <= 65535 &&
+            out->find('/', 7) == std::string::npos;
+        if (!ok)
+            return invalid(name, "'" + *out + "' is not http://HOST:PORT",
+                           "an address of the runner's machine the product can reach, with a "
+                           "port, e.g. http://192.0.2.10:8443 (operator mode)");
+        if (!s.manual())
+            return invalid(name, "only for operator mode", "give \"trigger\": \"manual\"");
+    }
     return s;
 }
 

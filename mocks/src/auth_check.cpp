@@ -335,7 +335,7 @@ struct AuthChecker::Impl {
         if (dpop_scheme) www += ", algs=\"" + std::string(kDpopAlgs) + "\"";
         r.www_authenticate = www;
         const bool expired = why.code == errc::auth_expired;
-        r.outcome = outcome(api, expired ? "expired" : "login", "1.5", "NotAuthorized", why.message,
+        r.outcome = outcome(api, expired ? "expired" : "login", "1.5", "ikke tilgang", why.message,
                             why.code + (why.location.empty() ? "" : " at " + why.location));
         return r;
     }
@@ -524,7 +524,7 @@ struct AuthChecker::Impl {
             });
             if (!ok)
                 return forbidden(
-                    api, dpop_scheme, "1.4", "NoAccess",
+                    api, dpop_scheme, "1.4", "ikke tilgang",
                     "the token's scopes do not cover this request; it needs " + wanted[0],
                     wanted[0]);
         }
@@ -533,14 +533,14 @@ struct AuthChecker::Impl {
             if (api == Api::vkp && served(orgnr)) {
                 const std::string vkp_id(vft::internal::str_member(claims, kVkpIdClaim));
                 if (vkp_id.empty())
-                    return forbidden(api, false, "1.2", "NotAllowed",
+                    return forbidden(api, false, "1.2", "ikke tillatt",
                                      std::string("the token has no ") + kVkpIdClaim +
                                          " claim, so no municipality can be authorised",
                                      "");
                 if (authz) {
                     auto it = authz->find(vkp_id);
                     if (it == authz->end() || !it->second.count(std::string(orgnr)))
-                        return forbidden(api, false, "1.2", "NotAllowed",
+                        return forbidden(api, false, "1.2", "ikke tillatt",
                                          "vkp-id '" + vkp_id +
                                              "' is not authorised to send to organisation " +
                                              std::string(orgnr),

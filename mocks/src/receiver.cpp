@@ -88,7 +88,8 @@ std::string with_jft_meta(const detail::Journal::Found& f) {
     return std::string(b.GetString(), b.GetSize());
 }
 
-// An OperationOutcome with one issue carrying a VKP error code (vkp-operation-outcome-v090).
+// An OperationOutcome with one issue carrying a VKP error code (vkp-operation-outcome-v090) and
+// its official display (specs/upstream/vkp-r4/CodeSystem, vkp-operation-outcome-v090).
 std::string vkp_outcome(std::string_view vkp_code, std::string_view display, std::string_view text,
                         std::string_view issue_code = "invalid") {
     return std::string(
@@ -102,7 +103,7 @@ std::string vkp_outcome(std::string_view vkp_code, std::string_view display, std
 std::string invalid_outcome(const ValidationReport& report) {
     std::string oo = report.to_operation_outcome();
     const std::string lead =
-        vkp_outcome("2.4", "InvalidFormat", "the message does not conform; see the issues");
+        vkp_outcome("2.4", "ugyldig format", "the message does not conform; see the issues");
     const size_t at = oo.find("\"issue\":[");
     const size_t lead_at = lead.find("\"issue\":[");
     const std::string first =
@@ -334,7 +335,7 @@ struct Receiver::Impl {
         if (!json_content_type(req) && !defects.has("accepts-wrong-content-type")) {
             reply(res, 415,
                   vkp_outcome(
-                      "2.4", "InvalidFormat",
+                      "2.4", "ugyldig format",
                       "Content-Type must be application/fhir+json (or application/json), got '" +
                           req.get_header_value("Content-Type") + "'",
                       "not-supported"));
@@ -359,7 +360,7 @@ struct Receiver::Impl {
                  options.served_orgnrs.end())) {
             reply(
                 res, 400,
-                vkp_outcome("2.2", "InvalidOrg",
+                vkp_outcome("2.2", "ugyldig systemidentifikator",
                             "organisation number '" + orgnr + "' is malformed or not served here"));
             return false;
         }
@@ -514,7 +515,7 @@ struct Receiver::Impl {
             };
             const Why why =
                 res.status == 413
-                    ? Why{"2.4", "InvalidFormat", "the body is larger than this receiver accepts",
+                    ? Why{"2.4", "ugyldig format", "the body is larger than this receiver accepts",
                           "too-costly"}
                 : res.status == 404 ? Why{"3", "annen feil", "no such endpoint", "not-found"}
                 : res.status == 431
@@ -656,7 +657,7 @@ struct Receiver::Impl {
         if (count == 1 && ok) return false;
         res.set_header("Connection", "close");
         reply(res, 400,
-              vkp_outcome("2.4", "InvalidFormat",
+              vkp_outcome("2.4", "ugyldig format",
                           count == 0  ? "the request has no Host header"
                           : count > 1 ? "the request has more than one Host header"
                                       : "the Host header is not host[:port]",
@@ -722,7 +723,7 @@ struct Receiver::Impl {
             if (!t || (v.compare(0, 2, "ge") != 0 && v.compare(0, 2, "le") != 0)) {
                 reply(
                     res, 400,
-                    vkp_outcome("2.4", "InvalidFormat",
+                    vkp_outcome("2.4", "ugyldig format",
                                 "date must be geYYYY-MM-DD or leYYYY-MM-DD (or a dateTime), got '" +
                                     v + "'"));
                 return false;
@@ -740,14 +741,14 @@ struct Receiver::Impl {
         if (ident.empty() || parse_person_id(ident) || defects.has("invalid-fnr-accepted"))
             return true;
         reply(res, 400,
-              vkp_outcome("2.1", "InvalidSsn",
+              vkp_outcome("2.1", "ugyldig personidentifikator",
                           "the patient identifier is not a valid fødselsnummer or D-nummer"));
         return false;
     }
 
     static void missing_service(const http::Request& req, http::Response& res) {
         reply(res, 403,
-              vkp_outcome("1.3", "MissingActiveService",
+              vkp_outcome("1.3", "ikke oppfylt tjenstlig behov",
                           "no active service for this patient matches the ServiceCodes header ('" +
                               req.get_header_value("ServiceCodes") + "')",
                           "forbidden"));
@@ -828,7 +829,7 @@ struct Receiver::Impl {
                 ident = person_param(it->second);
         if (ident.empty())
             return reply(res, 400,
-                         vkp_outcome("2.3", "InvalidParameterCount",
+                         vkp_outcome("2.3", "ugyldig antall parametere",
                                      "patient.identifier is required (the patient's "
                                      "fødselsnummer or D-nummer)"));
         if (!person_ok(ident, res)) return;
@@ -872,8 +873,8 @@ struct Receiver::Impl {
         if (base != "application/xml" && base != "text/xml" &&
             !defects.has("accepts-wrong-content-type"))
             return reply(res, 415,
-                         vkp_outcome("2.4", "InvalidFormat", "Content-Type must be application/xml",
-                                     "not-supported"));
+                         vkp_outcome("2.4", "ugyldig format",
+                                     "Content-Type must be application/xml", "not-supported"));
         const auto report = validator.validate(req.body, {options.level, "kith"});
         std::vector<kith::AppRecError> errors;
         std::string first;  // the first finding, for OT
@@ -993,7 +994,7 @@ struct Receiver::Impl {
         for (const auto& [name, value] : params)
             if (name != "_count" && name != "cursor" && name != "_sort" && name != "_lastUpdated" &&
                 name != "_tag" && name != "_tag:not" && name != "_format")
-                return bad("2.4", "InvalidFormat",
+                return bad("2.4", "ugyldig format",
                            "unknown search parameter '" + name +
                                "'; JFT takes _count, cursor, _sort, _lastUpdated, _tag, _tag:not");
         bool descending = false;
@@ -1001,21 +1002,21 @@ struct Receiver::Impl {
             if (*sort == "-_lastUpdated")
                 descending = true;
             else if (*sort != "_lastUpdated")
-                return bad("2.4", "InvalidFormat", "_sort must be _lastUpdated or -_lastUpdated");
+                return bad("2.4", "ugyldig format", "_sort must be _lastUpdated or -_lastUpdated");
         }
         size_t count = 10;
         if (const auto* c = one("_count")) {
             if (c->empty() || c->size() > 3 ||
                 c->find_first_not_of("0123456789") != std::string::npos || std::stoul(*c) == 0 ||
                 std::stoul(*c) > 100)
-                return bad("2.3", "InvalidParameterCount", "_count must be 1..100");
+                return bad("2.3", "ugyldig antall parametere", "_count must be 1..100");
             count = std::stoul(*c);
         }
         int64_t after = descending ? INT64_MAX : 0;
         if (const auto* c = one("cursor")) {
             if (c->size() < 2 || c->size() > 19 || (*c)[0] != 'c' ||
                 c->find_first_not_of("0123456789", 1) != std::string::npos)
-                return bad("2.4", "InvalidFormat", "unknown cursor");
+                return bad("2.4", "ugyldig format", "unknown cursor");
             after = std::stoll(c->substr(1));
         }
         detail::Journal::SearchFilter filter;
@@ -1032,7 +1033,7 @@ struct Receiver::Impl {
             auto t = parse_fhir_time(v);
             if (!t || (prefix != "eq" && prefix != "gt" && prefix != "ge" && prefix != "lt" &&
                        prefix != "le"))
-                return bad("2.4", "InvalidFormat",
+                return bad("2.4", "ugyldig format",
                            "_lastUpdated must be [eq|gt|ge|lt|le] followed by a date or an instant "
                            "with a zone, e.g. ge2026-11-28T08:00:00+01:00");
             // The value stands for the interval of its precision: a day or a second.
@@ -1152,7 +1153,7 @@ struct Receiver::Impl {
                             : "";
                     out +=
                         (i ? "," : "") + std::string(R"({"fullUrl":)") + escape(full_url) +
-                        R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId","valueUri":)" +
+                        R"(,"response":{"extension":[{"url":"http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryIdExtension","valueUri":)" +
                         escape(full_url) + "}],";
                     auto bad = by_entry.find(i);
                     if (bad == by_entry.end()) {

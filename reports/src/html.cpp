@@ -374,6 +374,11 @@ std::string render_html(const Report& r, const HtmlOptions& o) {
          h(r.role) + (r.role == "receiver" ? " (the product is an EPJ or hub: vft sent to it)"
                       : r.role == "sender" ? " (the product sends: vft received from it)"
                                            : ""));
+    if (r.operator_driven)
+        fact("Driven by",
+             "<strong id=\"operator-driven\">an operator</strong> (operator mode: a person caused "
+             "each event on the product as the runner asked; what arrived was judged as for a "
+             "scripted sender)");
     fact("Modules claimed", h(join(sut.modules, "(not stated)")));
     fact("Modules passed", h(join(r.modules_passed, "none")));
     fact("Run", h(r.started) + " &#8594; " + h(r.finished) + " <span class=\"muted\">(run id " +

@@ -304,6 +304,10 @@ std::string to_json(const Report& report) {
         kv(w, path.c_str(), hash);
     w.EndObject();
     kv(w, "role", report.role);
+    if (report.operator_driven) {
+        key(w, "operator_driven");
+        w.Bool(true);
+    }
     key(w, "sut");
     {
         // The SUT file is an object; one that does not parse (never written by the runner) is
@@ -399,6 +403,7 @@ Result<Report> from_json(std::string_view json) {
         }
     }
     r.string("role", rep.role);
+    if (r.get("operator_driven", false)) r.boolean("operator_driven", rep.operator_driven);
     if (const JValue* sut = r.get("sut")) {
         if (!sut->IsObject()) {
             err = bad(errc::report_member, "sut", "expected an object (the SUT file)");

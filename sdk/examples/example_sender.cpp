@@ -17,7 +17,18 @@
 //   ignores-retry-after      waits its own backoff instead of the server's Retry-After
 //   reuses-dpop-proof        signs one DPoP proof for the API and sends it on every attempt
 //   wrong-service-code       sends a ServiceCodes header other than the instruction's
+//   resends-rejected-apprec  (KITH) sends a message again after its AppRec said Avvist
+//   ignores-apprec-errors    (KITH) reports every AppRec as OK, without its errors
+//
+// KITH (`api` `kith`, action `report-dialog-note`): the Dialogmelding in a MsgHead goes to
+// {endpoint}/kith/messages through the same outbox (the MsgId is the outbox identifier, so a
+// resend carries it unchanged); the AppRec in the answer is printed on stdout as one JSON line,
+// {"apprec":{"msg_id","original_msg_id","status","errors":[{"code","text","detail"}]}}, and the
+// exit code is 0 for status 1 or 3, 1 for status 2 (Avvist): docs/conformance.md, "Role sender,
+// suite kith".
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,6 +48,8 @@
 #include <vft/core/error_codes.hpp>
 #include <vft/core/time.hpp>
 #include <vft/core/uuid.hpp>
+#include <vft/kith/apprec.hpp>
+#include <vft/kith/dialog_message.hpp>
 #include <vft/messages/alarm.hpp>
 #include <vft/messages/dho_note.hpp>
 #include <vft/messages/medication.hpp>
@@ -54,8 +67,10 @@ using Json = rapidjson::Value;
 using namespace std::chrono;
 
 constexpr int kDelivered = 0, kNotDelivered = 1, kCannotRun = 2;
-constexpr const char* kDefects[] = {"ignores-retry-after", "new-identifier-on-retry", "retries-400",
-                                    "reuses-dpop-proof", "wrong-service-code"};
+constexpr const char* kDefects[] = {
+    "ignores-apprec-errors",   "ignores-retry-after", "new-identifier-on-retry",
+    "resends-rejected-apprec", "retries-400",         "reuses-dpop-proof",
+    "wrong-service-code"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -156,6 +171,26 @@ vft::Result<vft::Message> build(const std::string& action, const std::string& ap
         n.note.sections = {{"1.3", "Kommentar", str(event, "text", "Målinger vurdert.")}};
         return api == "jft" ? vft::build_jft_document(n) : vft::build_dho_note(n);
     }
+    if (action == "report-dialog-note") {  // KITH: Dialogmelding 1.1 in MsgHead 1.2
+        vft::kith::DialogMessage k;
+        k.msg_id = id;  // empty: build_dialog_message makes a new GUID
+        const Json& from = member(event, "sender");
+        const Json& to = member(event, "receiver");
+        // This product's own identity in Adresseregisteret (fixtures/persons: a response
+        // centre); an instruction may name another.
+        k.sender = {str(from, "name", "Responssenter Vest"), str(from, "orgnr", "812345672"),
+                    str(from, "her_id", "8143063"), std::nullopt};
+        k.receiver = {str(to, "name"), str(to, "orgnr"), str(to, "her_id"), std::nullopt};
+        const Json& op = member(event, "operator");
+        if (!str(op, "name").empty())
+            k.sender_professional =
+                vft::kith::HealthcareProfessional{str(op, "name"), str(op, "hpr"), "", ""};
+        k.patient = patient;
+        k.tema_code = str(event, "tema_code", "6");
+        k.tema_text = str(event, "tema_text");
+        k.note_text = str(event, "text", "Hendelse håndtert.");
+        return vft::kith::build_dialog_message(k);
+    }
     if (action == "report-measurements") {
         vft::pmd::Batch b;
         b.identifier = id;
@@ -193,6 +228,7 @@ vft::Result<vft::Message> build(const std::string& action, const std::string& ap
 std::string endpoint_for(const std::string& api, const vft::Message& m) {
     if (api == "jft") return "jft:" + m.resource_type;
     if (api == "pmd") return "pmd:batch";
+    if (api == "kith") return "kith:messages";
     return "vkp:bundle";
 }
 
@@ -204,7 +240,8 @@ struct Delivery {
     vft::transport::HttpClient http;
     vft::client::Auth auth = vft::client::Auth::none();  // Bearer (VKP), DPoP (JFT, PMD)
     std::string api, action, orgnr, scope;
-    std::string saved_proof;  // reuses-dpop-proof only
+    std::string saved_proof;                 // reuses-dpop-proof only
+    std::optional<vft::DeliveryEvent> last;  // the last attempt's event (KITH: its AppRec)
 
     std::string service_codes() const {
         std::string codes;
@@ -320,6 +357,7 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
         return kCannotRun;
     }
     auto idle = deliverer->run_until_idle(steady_clock::now() + seconds(90));
+    d.last = last;
     if (!idle) {
         std::cerr << idle.error().to_string() << "\n";
         return kNotDelivered;
@@ -346,6 +384,54 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
     std::cerr << "not delivered before the deadline ("
               << (last && last->error ? last->error->to_string() : "no answer")
               << "); the message stays in the outbox\n";
+    return kNotDelivered;
+}
+
+// KITH: hands the AppRec to the product — here, one JSON line on stdout the runner records — and
+// says by the exit code whether the receiver took the message (status 1 or 3) or not (2).
+int report_apprec(Delivery& d, const vft::OutboxEntry& entry) {
+    vft::kith::AppRec a = *d.last->apprec;
+    if (d.args.has("ignores-apprec-errors")) {  // defect: every receipt is "OK"
+        a.status = vft::kith::AppRecStatus::ok;
+        a.errors.clear();
+    }
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.StartObject();
+    w.Key("apprec");
+    w.StartObject();
+    w.Key("msg_id");
+    w.String(entry.identifier.c_str());
+    w.Key("original_msg_id");
+    w.String(a.original_msg_id.c_str());
+    w.Key("status");
+    w.Int(static_cast<int>(a.status));
+    w.Key("errors");
+    w.StartArray();
+    for (const auto& e : a.errors) {
+        w.StartObject();
+        w.Key("code");
+        w.String(e.code.c_str());
+        w.Key("text");
+        w.String(e.text.c_str());
+        w.Key("detail");
+        w.String(e.detail.c_str());
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+    std::cout << b.GetString() << std::endl;
+    if (a.status != vft::kith::AppRecStatus::rejected) return kDelivered;
+    if (d.args.has("resends-rejected-apprec")) {  // defect: the same message again, twice
+        for (int again = 0; again < 2; ++again)
+            (void)d.send(str(d.in, "endpoint") + "/kith/messages", "application/xml; charset=utf-8",
+                         entry.body);
+    }
+    std::cerr << "rejected: AppRec status 2 (Avvist)";
+    for (const auto& e : d.last->apprec->errors)
+        std::cerr << " " << e.code << " " << e.text;
+    std::cerr << "\n";
     return kNotDelivered;
 }
 
@@ -401,10 +487,12 @@ int main(int argc, char** argv) {
         }
     auto http = vft::transport::HttpClient::create({});
     if (!http) return kCannotRun;
-    Delivery d{*args, in, *http, vft::client::Auth::none(), api, action, str(in, "orgnr"), "", ""};
+    Delivery d{*args, in, *http,       vft::client::Auth::none(), api, action, str(in, "orgnr"),
+               "",    "", std::nullopt};
     // The scopes a real product is registered for (domain §3.1–3.3; PMD sits behind the JFT
     // gateway and takes its scope, docs/mocks.md).
     d.scope = api == "jft" || api == "pmd" ? "nhn:jft/api"
+              : api == "kith"              ? "nhn:kith/api"
               : action == "search-patient" ? "nhn:vkp/api/user/patient.read"
                                            : "nhn:vkp/api/user/bundle.write";
     if (!str(in, "token_url").empty()) {  // HelseID: client_credentials + private_key_jwt
@@ -418,7 +506,7 @@ int main(int argc, char** argv) {
         t.client_id = str(in, "client_id");
         t.client_key = *key;
         t.kid = args->kid;
-        if (api != "vkp") {  // DPoP with a key of its own, fresh per process
+        if (api == "jft" || api == "pmd") {  // DPoP with a key of its own, fresh per process
             auto dpop_key = vft::auth::Key::generate(vft::auth::Algorithm::es256);
             if (!dpop_key) {
                 std::cerr << dpop_key.error().to_string() << "\n";
@@ -427,9 +515,9 @@ int main(int argc, char** argv) {
             t.dpop_key = *dpop_key;
         }
         auto tokens = vft::client::TokenClient::create(t);
-        auto auth = !tokens        ? vft::Result<vft::client::Auth>(tokens.error())
-                    : api == "vkp" ? vft::client::Auth::bearer(*tokens)
-                                   : vft::client::Auth::dpop(*tokens);
+        auto auth = !tokens                         ? vft::Result<vft::client::Auth>(tokens.error())
+                    : api == "vkp" || api == "kith" ? vft::client::Auth::bearer(*tokens)
+                                                    : vft::client::Auth::dpop(*tokens);
         if (!auth) {
             std::cerr << auth.error().to_string() << "\n";
             return kCannotRun;
@@ -450,12 +538,14 @@ int main(int argc, char** argv) {
         std::cerr << outbox.error().to_string() << "\n";
         return kCannotRun;
     }
-    const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
-                                 endpoint_for(api, *message), "application/fhir+json",
-                                 message->json};
+    const vft::OutboxEntry entry{
+        message->identifier, str(member(in, "patient"), "fnr"), endpoint_for(api, *message),
+        api == "kith" ? "application/xml; charset=utf-8" : "application/fhir+json", message->json};
     if (auto seq = outbox->enqueue(entry); !seq) {
         std::cerr << seq.error().to_string() << "\n";
         return kCannotRun;
     }
-    return deliver(d, *outbox, entry);
+    const int delivered = deliver(d, *outbox, entry);
+    if (api != "kith" || !d.last || !d.last->apprec) return delivered;
+    return report_apprec(d, entry);
 }

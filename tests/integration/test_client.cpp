@@ -243,11 +243,12 @@ TEST_CASE("PmdClient: one bad entry of a batch fails alone", "[integration][clie
     pmd::assign_missing_ids(b);
     auto built = pmd::build_batch(b);
     REQUIRE(built.ok());
-    // Made invalid after building (°F where PMD wants Cel, PMD-008): only that entry is bad.
+    // Made invalid after building (kelvin, which the Bodytemp profile's required ucum-bodytemp
+    // binding does not hold: PMD-008): only that entry is bad.
     std::string json = built->json;
     const auto cel = json.find("\"Cel\"");
     REQUIRE(cel != std::string::npos);
-    json.replace(cel, 5, "\"[degF]\"");
+    json.replace(cel, 5, "\"K\"");
     auto mixed = pmd_client->send_json(json);
     INFO((mixed ? std::string() : mixed.error().to_string()));
     REQUIRE(mixed.ok());

@@ -306,6 +306,17 @@ TEST_CASE("mock receiver: KITH dialog notes get an AppRec (1, T01, T02, E35), on
     CHECK(again->get_header_value("X-Vft-Duplicate") == "2");
     CHECK(vft::kith::read_apprec(again->body)->id == ok.id);
 
+    // The same note in Dialogmelding 1.0 (a published KITH standard, dialogmelding-v1.0.xsd) and
+    // with a new MsgId: accepted too.
+    std::string note10 = note;
+    const std::string ns11 = "http://www.kith.no/xmlstds/dialog/2013-01-23";
+    note10.replace(note10.find(ns11), ns11.size(), "http://www.kith.no/xmlstds/dialog/2006-10-11");
+    note10.replace(note10.find(original->msg_id), original->msg_id.size(),
+                   "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+    auto ok10 = post(note10);
+    CHECK(ok10.status == vft::kith::AppRecStatus::ok);
+    CHECK(ok10.errors.empty());
+
     auto broken =
         post("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\"><MsgInfo>");
     CHECK(broken.status == vft::kith::AppRecStatus::rejected);

@@ -157,7 +157,7 @@ void require_all_pass(const std::string& suite) {
 }
 
 void require_defect_caught(const std::string& defect) {
-    for (const std::string suite : {"vkp-r4", "jft", "pmd"}) {
+    for (const std::string suite : {"vkp-r4", "jft", "pmd", "kith"}) {
         const auto table = expected_failures(suite);
         const auto it = table.find(defect);
         const std::set<std::string> expected =
@@ -189,13 +189,16 @@ TEST_CASE("sender jft: every test passes against the example sender", "[sender][
 TEST_CASE("sender pmd: every test passes against the example sender", "[sender][pmd]") {
     require_all_pass("pmd");
 }
+TEST_CASE("sender kith: every test passes against the example sender", "[sender][kith]") {
+    require_all_pass("kith");
+}
 
 TEST_CASE("sender defects: every defect of the example sender is in the table and caught",
           "[sender][defects]") {
     const auto defects = example_sender_defects();
-    REQUIRE(defects.size() == 5);
+    REQUIRE(defects.size() == 7);
     std::set<std::string> caught;
-    for (const std::string suite : {"vkp-r4", "jft", "pmd"})
+    for (const std::string suite : {"vkp-r4", "jft", "pmd", "kith"})
         for (const auto& [defect, ids] : expected_failures(suite))
             if (!ids.empty()) caught.insert(defect);
     for (const auto& d : defects) {
@@ -218,4 +221,10 @@ TEST_CASE("sender defect reuses-dpop-proof is caught", "[sender][defects]") {
 }
 TEST_CASE("sender defect wrong-service-code is caught", "[sender][defects]") {
     require_defect_caught("wrong-service-code");
+}
+TEST_CASE("sender defect resends-rejected-apprec is caught", "[sender][defects][kith]") {
+    require_defect_caught("resends-rejected-apprec");
+}
+TEST_CASE("sender defect ignores-apprec-errors is caught", "[sender][defects][kith]") {
+    require_defect_caught("ignores-apprec-errors");
 }

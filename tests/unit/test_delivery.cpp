@@ -20,6 +20,8 @@
 
 #include "../support/closed_port.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/core/time.hpp"
+#include "vft/kith/dialog_message.hpp"
 #include "vft/outbox/delivery.hpp"
 #include "vft/outbox/outbox.hpp"
 
@@ -637,4 +639,95 @@ TEST_CASE("Deliverer options are checked", "[delivery]") {
     auto z = Deliverer::create(ob.box, zero);
     REQUIRE_FALSE(z.ok());
     CHECK(z.error().code == errc::outbox_delivery_config);
+}
+
+namespace {
+
+// A KITH dialog note (MsgHead + Dialogmelding) built by the SDK, and the AppRec a receiver
+// answers it with.
+kith::DialogMessage kith_note() {
+    kith::DialogMessage m;
+    m.msg_id = "3f0c1c56-8a51-4c39-9d5e-0e3b2f7a9c10";
+    m.sender = {"Responssenter Vest", "812345672", "8143063", std::nullopt};
+    m.receiver = {"Testkommune Nord helse og omsorg", "921000006", "8143061", std::nullopt};
+    m.patient = Patient{"12854812341", "Kåre Nordmann Testesen"};
+    m.tema_code = "6";
+    m.note_text = "Brukeren falt på badet; hjemmetjenesten er varslet.";
+    m.generated = *parse_fhir_time("2026-03-12T07:15:00Z");
+    return m;
+}
+
+std::string kith_apprec(const kith::DialogMessage& m, kith::AppRecStatus status,
+                        std::vector<kith::AppRecError> errors = {}) {
+    auto a = kith::build_apprec(kith::apprec_for(m, status, std::move(errors)));
+    REQUIRE(a.ok());
+    return a->json;
+}
+
+}  // namespace
+
+TEST_CASE("KITH: an AppRec Avvist is delivered with its status and errors and never resent",
+          "[delivery][kith]") {
+    const kith::DialogMessage m = kith_note();
+    auto msg = kith::build_dialog_message(m);
+    REQUIRE(msg.ok());
+    Receiver r;
+    const std::string answer = kith_apprec(m, kith::AppRecStatus::rejected,
+                                           {{"E35", "", "the patient is not known here"}});
+    r.respond = [&](const httplib::Request&, httplib::Response& res, size_t) {
+        res.status = 200;
+        res.set_content(answer, "application/xml; charset=utf-8");
+    };
+    TempOutbox ob("kith-rejected");
+    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->json}).ok());
+    Events ev;
+    Deliverer d = make(ob.box, options_for(r, ev));
+    REQUIRE(*d.run_once(wall_ms()) == 1);
+    REQUIRE(ev.all().size() == 1);
+    const DeliveryEvent e = ev.all()[0];
+    CHECK(e.verdict == DeliveryVerdict::delivered);
+    REQUIRE(e.apprec.has_value());
+    CHECK(e.apprec->status == kith::AppRecStatus::rejected);
+    REQUIRE(e.apprec->errors.size() == 1);
+    CHECK(e.apprec->errors[0].code == "E35");
+    CHECK(e.apprec->original_msg_id == m.msg_id);
+    CHECK(r.requests().at(0).path == "/kith/messages");
+    CHECK(r.requests().at(0).content_type == "application/xml; charset=utf-8");
+    // Later rounds find nothing due: an Avvist message is the receiver's verdict, not resent.
+    CHECK(*d.run_once(wall_ms() + 3'600'000) == 0);
+    CHECK(r.requests().size() == 1);
+}
+
+TEST_CASE("KITH: a 200 without an AppRec is retried with the same MsgId until one comes",
+          "[delivery][kith]") {
+    const kith::DialogMessage m = kith_note();
+    auto msg = kith::build_dialog_message(m);
+    REQUIRE(msg.ok());
+    Receiver r;
+    const std::string ok = kith_apprec(m, kith::AppRecStatus::ok);
+    r.respond = [&](const httplib::Request&, httplib::Response& res, size_t n) {
+        res.status = 200;
+        if (n == 1)
+            res.set_content("<html>gateway says hello</html>", "text/html");
+        else
+            res.set_content(ok, "application/xml");
+    };
+    TempOutbox ob("kith-no-apprec");
+    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->json}).ok());
+    Events ev;
+    Deliverer d = make(ob.box, options_for(r, ev));
+    const int64_t t0 = wall_ms();
+    REQUIRE(*d.run_once(t0) == 1);
+    REQUIRE(ev.all().size() == 1);
+    CHECK(ev.all()[0].verdict == DeliveryVerdict::retry);
+    CHECK_FALSE(ev.all()[0].apprec.has_value());
+    REQUIRE(ev.all()[0].error.has_value());
+    CHECK(ev.all()[0].error->message.find("without a readable AppRec") != std::string::npos);
+    REQUIRE(*d.run_once(t0 + 60'000) == 1);
+    REQUIRE(ev.all().size() == 2);
+    CHECK(ev.all()[1].verdict == DeliveryVerdict::delivered);
+    REQUIRE(ev.all()[1].apprec.has_value());
+    CHECK(ev.all()[1].apprec->status == kith::AppRecStatus::ok);
+    REQUIRE(r.requests().size() == 2);
+    CHECK(r.requests()[0].body == r.requests()[1].body);  // the same MsgId, byte for byte
 }

@@ -77,9 +77,7 @@ TEST_CASE("conformance requirements: every mandatory test of every suite and rol
 TEST_CASE("conformance_tests_list: the registry holds exactly the tests of tests-<version>.txt",
           "[conformance][requirements]") {
     for (const auto& s : suites()) {
-        std::string dir = s.id;
-        for (auto& c : dir)
-            if (c == '-') c = '_';
+        const std::string dir = vft::conformance::detail::suite_dir(s.id);
         const auto path = std::filesystem::path(VFT_SOURCE_DIR) / "conformance" / "suites" / dir /
                           ("tests-" + s.version + ".txt");
         INFO(path.string());

@@ -354,7 +354,7 @@ TEST_CASE("400 with a VKP OperationOutcome is not retried and maps to VFT-VKP-02
         res.set_content(R"({"resourceType":"OperationOutcome","issue":[{
             "severity":"error","code":"invalid",
             "details":{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-operation-outcome-v090",
-                                  "code":"2.1","display":"InvalidSsn"}],
+                                  "code":"2.1","display":"ugyldig personidentifikator"}],
                        "text":"Ugyldig fødselsnummer 12854812341"},
             "expression":["Bundle.entry[1].resource.subject"]}]})",
                         "application/fhir+json");

@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 
+#include "conformance_detail.hpp"
 #include "vft/auth/key.hpp"
 
 namespace vft::conformance::suites {
@@ -404,13 +405,11 @@ void judge_resent(TestContext& ctx, Outcome& out, const Scenario& s, const Obser
 
 void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario& s,
                      const std::string& path_glob) {
-    std::string prefix = suite.suite_id() + ".sender";
-    std::replace(prefix.begin(), prefix.end(), '-', '_');
+    const std::string prefix = detail::suite_dir(suite.suite_id()) + ".sender";
     suite.add(
         {.id = prefix + ".faults.unavailable_retried_same_identifier",
          .title = "After 503 Service Unavailable the message is resent with the same identifier, "
-                  "backing "
-                  "off",
+                  "backing off",
          .module = module,
          .spec_ref = "DESIGN.md duplicates; docs/transport.md retries",
          .rules = {"VFT-SEND-001", "VFT-SEND-002"}},
@@ -443,8 +442,7 @@ void add_fault_tests(RoleTests& suite, const std::string& module, const Scenario
                      }));
     suite.add({.id = prefix + ".faults.dropped_connection_retried",
                .title = "When the connection drops after the receiver stored the message, the "
-                        "resend reuses the "
-                        "identifier and nothing is journaled twice",
+                        "resend reuses the identifier and nothing is journaled twice",
                .module = module,
                .spec_ref = "DESIGN.md duplicates",
                .rules = {"VFT-SEND-001", "VFT-SEND-004"}},

@@ -6,15 +6,13 @@
 namespace vft::conformance::suites {
 
 void register_jft_sender_tests(RoleTests& suite) {
-    suite.add(
-        {.id = "jft.sender.medication.delivered",
-         .title =
-             "An instructed medication dispense arrives once as a valid JFT MedicationDispense, "
-             "with a DPoP-bound token and a fresh proof",
-         .module = "medication",
-         .spec_ref = "domain §3.2, §3.3",
-         .rules = {"VFT-SEND-010", "VFT-SEND-012"}},
-        delivered_check(medication("jft")));
+    suite.add({.id = "jft.sender.medication.delivered",
+               .title = "An instructed medication dispense arrives once as a valid JFT "
+                        "MedicationDispense, with a DPoP-bound token and a fresh proof",
+               .module = "medication",
+               .spec_ref = "domain §3.2, §3.3",
+               .rules = {"VFT-SEND-010", "VFT-SEND-012"}},
+              delivered_check(medication("jft")));
     suite.add({.id = "jft.sender.dho.delivered",
                .title = "An instructed DHO note arrives once as a valid JFT document bundle",
                .module = "dho",

@@ -135,6 +135,12 @@ bool built_xml(Outcome& out, const Result<Message>& m) {
 
 // ---- auth -------------------------------------------------------------------------------------
 
+constexpr const char* kRefNoToken = "RFC 6750 §3.1 (invalid_request / no token: 401)";
+constexpr const char* kRefExpired = "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token";
+constexpr const char* kRefBadSignature = "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token";
+constexpr const char* kRefScope =
+    "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision (docs/mocks.md)";
+
 // A valid note sent with a deliberately bad credential must be refused before it is read: HTTP
 // `status` (401, or for a token without the scope 403/401). The KITH endpoint takes HelseID
 // Bearer tokens (no DPoP) with scope nhn:kith/api (docs/mocks.md). The body of the refusal is
@@ -163,40 +169,34 @@ void register_kith_receiver_tests(RoleTests& suite) {
     suite.add({.id = "kith.auth.no_token_rejected",
                .title = "A note sent without an access token is refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 6750 §3.1 (invalid_request / no token: 401)",
+               .spec_ref = kRefNoToken,
                .rules = {"AUTH-TOKEN-001"},
                .needs = {Need::helseid}},
-              auth_check(TokenKind::none, 401, "no Authorization header",
-                         "RFC 6750 §3.1 (invalid_request / no token: 401)"));
+              auth_check(TokenKind::none, 401, "no Authorization header", kRefNoToken));
     suite.add({.id = "kith.auth.expired_token_rejected",
                .title = "A note sent with an expired access token is refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token",
+               .spec_ref = kRefExpired,
                .rules = {"AUTH-TOKEN-002"},
                .needs = {Need::test_tokens}},
-              auth_check(TokenKind::expired, 401, "an expired token",
-                         "RFC 7519 §4.1.4; RFC 6750 §3.1 invalid_token"));
+              auth_check(TokenKind::expired, 401, "an expired token", kRefExpired));
     suite.add({.id = "kith.auth.bad_signature_rejected",
-               .title = "A note sent with a token whose signature does not verify is "
-                        "refused (401)",
+               .title = "A note sent with a token whose signature does not verify is refused (401)",
                .module = "auth",
-               .spec_ref = "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token",
+               .spec_ref = kRefBadSignature,
                .rules = {"AUTH-TOKEN-003"},
                .needs = {Need::test_tokens}},
               auth_check(TokenKind::bad_signature, 401, "a token whose signature does not verify",
-                         "RFC 7515 §5.2; RFC 6750 §3.1 invalid_token"));
-    suite.add({.id = "kith.auth.wrong_scope_rejected",
-               .title = "A note sent with a token without the scope nhn:kith/api is refused (403, "
-                        "or 401 for a "
-                        "token of another API)",
-               .module = "auth",
-               .spec_ref = "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision "
-                           "(docs/mocks.md)",
-               .rules = {"AUTH-SCOPE-001"},
-               .needs = {Need::test_tokens}},
-              auth_check(TokenKind::wrong_scope, 403, "a token without scope nhn:kith/api",
-                         "RFC 6750 §3.1 insufficient_scope; scope nhn:kith/api is a vft decision "
-                         "(docs/mocks.md)"));
+                         kRefBadSignature));
+    suite.add(
+        {.id = "kith.auth.wrong_scope_rejected",
+         .title = "A note sent with a token without the scope nhn:kith/api is refused (403, or 401 "
+                  "for a token of another API)",
+         .module = "auth",
+         .spec_ref = kRefScope,
+         .rules = {"AUTH-SCOPE-001"},
+         .needs = {Need::test_tokens}},
+        auth_check(TokenKind::wrong_scope, 403, "a token without scope nhn:kith/api", kRefScope));
 
     suite.add({.id = "kith.apprec.valid_note_status_ok",
                .title = "A valid Dialogmelding note is acknowledged with AppRec status 1 (OK) for "
@@ -290,29 +290,27 @@ void register_kith_receiver_tests(RoleTests& suite) {
             if (!expect_original(out, *a, msg.msg_id, "note about an unknown patient")) return;
             out.pass();
         });
-    suite.add(
-        {.id = "kith.apprec.original_msgid_matches_each_message",
-         .title =
-             "Each AppRec names the message it acknowledges (OriginalMsgId), also when two arrive "
-             "one after the other",
-         .module = "kith",
-         .spec_ref = kRefOriginal,
-         .rules = {"KITH-RCV-005"},
-         .needs = {Need::test_patient}},
-        [](TestContext& ctx, Outcome& out) {
-            if (!known_patient(ctx, out)) return;
-            for (int i = 1; i <= 2; ++i) {
-                const auto msg = note(ctx, test_patient(ctx));
-                auto m = kith::build_dialog_message(msg);
-                if (!built_xml(out, m)) return;
-                const std::string what = "note " + std::to_string(i) + " of 2";
-                auto r = send_xml(ctx, out, m->json, "send " + what, kRefOriginal);
-                if (!r) return;
-                auto a = apprec(ctx, out, *r, what);
-                if (!a || !expect_original(out, *a, msg.msg_id, what)) return;
-            }
-            out.pass();
-        });
+    suite.add({.id = "kith.apprec.original_msgid_matches_each_message",
+               .title = "Each AppRec names the message it acknowledges (OriginalMsgId), also when "
+                        "two arrive one after the other",
+               .module = "kith",
+               .spec_ref = kRefOriginal,
+               .rules = {"KITH-RCV-005"},
+               .needs = {Need::test_patient}},
+              [](TestContext& ctx, Outcome& out) {
+                  if (!known_patient(ctx, out)) return;
+                  for (int i = 1; i <= 2; ++i) {
+                      const auto msg = note(ctx, test_patient(ctx));
+                      auto m = kith::build_dialog_message(msg);
+                      if (!built_xml(out, m)) return;
+                      const std::string what = "note " + std::to_string(i) + " of 2";
+                      auto r = send_xml(ctx, out, m->json, "send " + what, kRefOriginal);
+                      if (!r) return;
+                      auto a = apprec(ctx, out, *r, what);
+                      if (!a || !expect_original(out, *a, msg.msg_id, what)) return;
+                  }
+                  out.pass();
+              });
     suite.add(
         {.id = "kith.duplicates.same_msgid_same_apprec",
          .title = "A note resent with the same MsgId gets the same AppRec (status, errors, "
@@ -348,8 +346,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
         });
     suite.add({.id = "kith.duplicates.concurrent_same_msgid_one_apprec",
                .title = "A note sent by eight clients at the same moment (one MsgId) gets one "
-                        "AppRec: the same "
-                        "AppRec (Id, status, errors) to every client",
+                        "AppRec: the same AppRec (Id, status, errors) to every client",
                .module = "kith",
                .spec_ref = kRefDuplicatesConcurrent,
                .rules = {"KITH-RCV-006"},
@@ -392,24 +389,24 @@ void register_kith_receiver_tests(RoleTests& suite) {
                   }
                   out.pass();
               });
-    suite.add({.id = "kith.robustness.wrong_content_type_415",
-               .title = "A KITH message sent as text/plain is refused as an unsupported media "
-                        "type (415)",
-               .module = "kith",
-               .spec_ref = "RFC 9110 §15.5.16",
-               .rules = {"KITH-RCV-007"}},
-              [](TestContext& ctx, Outcome& out) {
-                  const auto msg = note(ctx, test_patient(ctx));
-                  auto m = kith::build_dialog_message(msg);
-                  if (!built_xml(out, m)) return;
-                  auto r = send_xml(ctx, out, m->json, "send as text/plain", "RFC 9110 §15.5.16",
-                                    "text/plain");
-                  if (!r) return;
-                  if (!expect_status(out, *r, 415, "send a valid MsgHead as text/plain",
-                                     "RFC 9110 §15.5.16"))
-                      return;
-                  out.pass();
-              });
+    suite.add(
+        {.id = "kith.robustness.wrong_content_type_415",
+         .title = "A KITH message sent as text/plain is refused as an unsupported media type (415)",
+         .module = "kith",
+         .spec_ref = "RFC 9110 §15.5.16",
+         .rules = {"KITH-RCV-007"}},
+        [](TestContext& ctx, Outcome& out) {
+            const auto msg = note(ctx, test_patient(ctx));
+            auto m = kith::build_dialog_message(msg);
+            if (!built_xml(out, m)) return;
+            auto r = send_xml(ctx, out, m->json, "send as text/plain", "RFC 9110 §15.5.16",
+                              "text/plain");
+            if (!r) return;
+            if (!expect_status(out, *r, 415, "send a valid MsgHead as text/plain",
+                               "RFC 9110 §15.5.16"))
+                return;
+            out.pass();
+        });
 }
 
 }  // namespace vft::conformance::suites

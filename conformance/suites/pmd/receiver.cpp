@@ -252,14 +252,15 @@ void register_pmd_receiver_tests(RoleTests& suite) {
                .rules = {"AUTH-TOKEN-001"},
                .needs = {Need::helseid}},
               token_check(TokenKind::none, false, "no Authorization header"));
-    suite.add({.id = "pmd.auth.bearer_without_dpop_refused",
-               .title = "A valid token sent as a plain Bearer token without a DPoP proof is "
-                        "refused (401)",
-               .module = "auth",
-               .spec_ref = kRefAuth,
-               .rules = {"AUTH-DPOP-001"},
-               .needs = {Need::helseid}},
-              dpop_check(DpopFault::missing, "a Bearer token and no DPoP proof"));
+    suite.add(
+        {.id = "pmd.auth.bearer_without_dpop_refused",
+         .title =
+             "A valid token sent as a plain Bearer token without a DPoP proof is refused (401)",
+         .module = "auth",
+         .spec_ref = kRefAuth,
+         .rules = {"AUTH-DPOP-001"},
+         .needs = {Need::helseid}},
+        dpop_check(DpopFault::missing, "a Bearer token and no DPoP proof"));
     suite.add({.id = "pmd.auth.dpop_replay_refused",
                .title = "A DPoP proof used a second time (replay) is refused (401)",
                .module = "auth",
@@ -335,8 +336,8 @@ void register_pmd_receiver_tests(RoleTests& suite) {
         });
     suite.add(
         {.id = "pmd.batch.invalid_batch_refused_400",
-         .title = "A batch that is not of type 'batch' is refused as a whole (400 + "
-                  "OperationOutcome)",
+         .title =
+             "A batch that is not of type 'batch' is refused as a whole (400 + OperationOutcome)",
          .module = "pmd",
          .spec_ref = kRefBatch,
          .rules = {"PMD-001"}},
@@ -356,75 +357,70 @@ void register_pmd_receiver_tests(RoleTests& suite) {
         });
 
     // Read-back: what was stored is readable through the SUT's own search.
-    suite.add(
-        {.id = "pmd.read.stored_observations_searchable",
-         .title = "Stored measurements (notes with Norwegian letters) read back unchanged through "
-                  "Observation/_search",
-         .module = "pmd",
-         .spec_ref = kRefRead,
-         .rules = {"PMD-API-003"}},
-        [](TestContext& ctx, Outcome& out) {
-            const Batch b = four(ctx);
-            auto m = pmd::build_batch(b);
-            if (!built(out, m)) return;
-            auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
-            if (!r) return;
-            auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
-            if (!a || !all_created(out, *a, "batch of 4")) return;
-            if (!stored_once(ctx, out, b.measurements, kRefRead, true)) return;
-            out.pass();
-        });
+    suite.add({.id = "pmd.read.stored_observations_searchable",
+               .title = "Stored measurements (notes with Norwegian letters) read back unchanged "
+                        "through Observation/_search",
+               .module = "pmd",
+               .spec_ref = kRefRead,
+               .rules = {"PMD-API-003"}},
+              [](TestContext& ctx, Outcome& out) {
+                  const Batch b = four(ctx);
+                  auto m = pmd::build_batch(b);
+                  if (!built(out, m)) return;
+                  auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
+                  if (!r) return;
+                  auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
+                  if (!a || !all_created(out, *a, "batch of 4")) return;
+                  if (!stored_once(ctx, out, b.measurements, kRefRead, true)) return;
+                  out.pass();
+              });
 
     // Duplicates.
-    suite.add(
-        {.id = "pmd.duplicates.batch_resubmitted_same_answer_stored_once",
-         .title =
-             "A resubmitted batch gets the same answer for every entry and each measurement is "
-             "stored once",
-         .module = "pmd",
-         .spec_ref = kRefDuplicates,
-         .rules = {"PMD-API-004"}},
-        [](TestContext& ctx, Outcome& out) {
-            const Batch b = four(ctx);
-            auto m = pmd::build_batch(b);
-            if (!built(out, m)) return;
-            for (const char* what : {"submit a batch of 4", "the same batch again"}) {
-                auto r = submit(ctx, out, m->json, what, kRefDuplicates);
-                if (!r) return;
-                auto a = batch_response(out, *r, 4, what, kRefDuplicates);
-                if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
-            }
-            if (!stored_once(ctx, out, b.measurements, kRefDuplicates)) return;
-            out.pass();
-        });
+    suite.add({.id = "pmd.duplicates.batch_resubmitted_same_answer_stored_once",
+               .title = "A resubmitted batch gets the same answer for every entry and each "
+                        "measurement is stored once",
+               .module = "pmd",
+               .spec_ref = kRefDuplicates,
+               .rules = {"PMD-API-004"}},
+              [](TestContext& ctx, Outcome& out) {
+                  const Batch b = four(ctx);
+                  auto m = pmd::build_batch(b);
+                  if (!built(out, m)) return;
+                  for (const char* what : {"submit a batch of 4", "the same batch again"}) {
+                      auto r = submit(ctx, out, m->json, what, kRefDuplicates);
+                      if (!r) return;
+                      auto a = batch_response(out, *r, 4, what, kRefDuplicates);
+                      if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
+                  }
+                  if (!stored_once(ctx, out, b.measurements, kRefDuplicates)) return;
+                  out.pass();
+              });
 
-    suite.add(
-        {.id = "pmd.duplicates.concurrent_batches_same_answer_stored_once",
-         .title =
-             "A batch submitted by eight clients at the same moment (one identifier) gets the same "
-             "answer for every entry and each measurement is stored once",
-         .module = "pmd",
-         .spec_ref = kRefDuplicatesConcurrent,
-         .rules = {"PMD-API-004"}},
-        [](TestContext& ctx, Outcome& out) {
-            const Batch b = four(ctx);
-            auto m = pmd::build_batch(b);
-            if (!built(out, m)) return;
-            const std::string what = "submit one batch of 4";
-            auto answers = send_at_once(
-                ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
-                kClientsAtOnce, what, kScopes, true);
-            auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
-                                               kRefDuplicatesConcurrent);
-            if (!got_all) return;
-            for (size_t i = 0; i < got_all->size(); ++i) {
-                const std::string who = what + ", client " + std::to_string(i + 1);
-                auto a = batch_response(out, (*got_all)[i], 4, who, kRefDuplicatesConcurrent);
-                if (!a || !in_order(out, *a, b, who) || !all_created(out, *a, who)) return;
-            }
-            if (!stored_once(ctx, out, b.measurements, kRefDuplicatesConcurrent)) return;
-            out.pass();
-        });
+    suite.add({.id = "pmd.duplicates.concurrent_batches_same_answer_stored_once",
+               .title = "A batch submitted by eight clients at the same moment (one identifier) "
+                        "gets the same answer for every entry and each measurement is stored once",
+               .module = "pmd",
+               .spec_ref = kRefDuplicatesConcurrent,
+               .rules = {"PMD-API-004"}},
+              [](TestContext& ctx, Outcome& out) {
+                  const Batch b = four(ctx);
+                  auto m = pmd::build_batch(b);
+                  if (!built(out, m)) return;
+                  const std::string what = "submit one batch of 4";
+                  auto answers = send_at_once(
+                      ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+                      kClientsAtOnce, what, kScopes, true);
+                  auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
+                                                     kRefDuplicatesConcurrent);
+                  if (!got_all) return;
+                  for (size_t i = 0; i < got_all->size(); ++i) {
+                      const std::string who = what + ", client " + std::to_string(i + 1);
+                      auto a = batch_response(out, (*got_all)[i], 4, who, kRefDuplicatesConcurrent);
+                      if (!a || !in_order(out, *a, b, who) || !all_created(out, *a, who)) return;
+                  }
+                  if (!stored_once(ctx, out, b.measurements, kRefDuplicatesConcurrent)) return;
+                  out.pass();
+              });
 
     // Robustness.
     suite.add({.id = "pmd.robustness.malformed_json_400",

@@ -6,14 +6,13 @@
 namespace vft::conformance::suites {
 
 void register_vkp_r4_sender_tests(RoleTests& suite) {
-    suite.add(
-        {.id = "vkp_r4.sender.alarm.delivered",
-         .title = "An instructed alarm arrives once as a valid VKP document bundle, with the right "
-                  "scope, service codes and identifier",
-         .module = "alarm",
-         .spec_ref = "domain §2.1, §3.1",
-         .rules = {"VFT-SEND-010"}},
-        delivered_check(alarm("vkp")));
+    suite.add({.id = "vkp_r4.sender.alarm.delivered",
+               .title = "An instructed alarm arrives once as a valid VKP document bundle, with the "
+                        "right scope, service codes and identifier",
+               .module = "alarm",
+               .spec_ref = "domain §2.1, §3.1",
+               .rules = {"VFT-SEND-010"}},
+              delivered_check(alarm("vkp")));
     suite.add({.id = "vkp_r4.sender.supervision.delivered",
                .title = "An instructed supervision arrives once as a valid VKP bundle",
                .module = "supervision",
@@ -26,14 +25,13 @@ void register_vkp_r4_sender_tests(RoleTests& suite) {
                .spec_ref = "domain §2.5, §3.1",
                .rules = {"VFT-SEND-010"}},
               delivered_check(medication("vkp")));
-    suite.add(
-        {.id = "vkp_r4.sender.search.patient_by_fnr",
-         .title = "An instructed patient search is a form POST with the patient's identifier, the "
-                  "read scope and the service codes",
-         .module = "search",
-         .spec_ref = "domain §3.1",
-         .rules = {"VFT-SEND-011"}},
-        delivered_check(search_patient()));
+    suite.add({.id = "vkp_r4.sender.search.patient_by_fnr",
+               .title = "An instructed patient search is a form POST with the patient's "
+                        "identifier, the read scope and the service codes",
+               .module = "search",
+               .spec_ref = "domain §3.1",
+               .rules = {"VFT-SEND-011"}},
+              delivered_check(search_patient()));
     add_fault_tests(suite, "alarm", alarm("vkp"), "/epj/r4/*/bundle");
 }
 

@@ -137,6 +137,7 @@ struct Pipeline::State {
                 f.fate = Fate::delivered;
                 f.location = ev.location;
                 f.outcome = ev.outcome.empty() ? ev.response : ev.outcome;
+                f.apprec = ev.apprec;
                 break;
             case DeliveryVerdict::retry:
                 f.fate = Fate::retrying;

@@ -1,6 +1,6 @@
 // AppRec 1.0 / 1.1 with libxml2's tree API. Element names, order, code system OIDs and display
-// texts follow specs/kith/xsd/AppRec-v1_*.xsd and the valid AppRec fixtures in
-// fixtures/messages/valid/kith/.
+// texts follow the official specs/upstream/kith-xsd/apprec-v1.*.xsd and the valid AppRec
+// fixtures in fixtures/messages/valid/kith/.
 #include "vft/kith/apprec.hpp"
 
 #include <string>

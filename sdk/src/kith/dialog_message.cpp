@@ -1,5 +1,5 @@
 // MsgHead 1.2 + Dialogmelding 1.1 Notat with libxml2's tree API. Element names, order, code
-// system OIDs and display texts follow specs/kith/xsd and the valid fixture
+// system OIDs and display texts follow specs/upstream/kith-xsd and the valid fixture
 // fixtures/messages/valid/kith/msghead-dialog-notat.xml.
 #include "vft/kith/dialog_message.hpp"
 
@@ -362,24 +362,23 @@ Result<DialogMessage> read_dialog_message(std::string_view xml) {
         }
     }
 
+    // Dialogmelding 1.1, or 1.0: both are published KITH standards
+    // (specs/upstream/kith-xsd/dialogmelding-v1.*.xsd) with the same Notat.
     const xmlNode* dialog = nullptr;
-    bool dialog10 = false;
     for (const xmlNode* d : children(root, "Document")) {
         const xmlNode* c = child(child(d, "RefDoc"), "Content");
         for (const xmlNode* e = c ? c->children : nullptr; e && !dialog; e = e->next) {
             if (!is(e, "Dialogmelding")) continue;
-            if (ns_of(e) == kDialog11Ns) dialog = e;
-            dialog10 = dialog10 || ns_of(e) == kDialog10Ns;
+            if (ns_of(e) == kDialog11Ns || ns_of(e) == kDialog10Ns) dialog = e;
         }
         if (dialog) break;
     }
     if (!dialog)
-        return make_error(
-            errc::xml_unsupported, "/MsgHead/Document", "the MsgHead carries no Dialogmelding 1.1",
-            dialog10 ? "Dialogmelding 1.0 is not supported; send Dialogmelding 1.1 (" +
-                           std::string(kDialog11Ns) + ")"
-                     : "expected Document/RefDoc/Content/Dialogmelding in namespace " +
-                           std::string(kDialog11Ns));
+        return make_error(errc::xml_unsupported, "/MsgHead/Document",
+                          "the MsgHead carries no Dialogmelding 1.0 or 1.1",
+                          "expected Document/RefDoc/Content/Dialogmelding in namespace " +
+                              std::string(kDialog11Ns) + " (1.1) or " + std::string(kDialog10Ns) +
+                              " (1.0)");
     const xmlNode* notat = child(dialog, "Notat");
     if (!notat)
         return read_invalid(path_of(dialog) + "/Notat", "the Dialogmelding has no Notat",

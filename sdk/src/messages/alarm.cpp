@@ -66,7 +66,13 @@ Result<Message> build_alarm(const AlarmReport& r) {
         if (!r.severity.empty()) {
             JValue e = j.obj();
             j.set(e, "url", kSeverityUrl);
-            j.set(e, "valueCodeableConcept", j.vkp_concept("vkp-severity-level-v090", r.severity));
+            // The published extension fixes coding.system to the ValueSet URL
+            // (vkp-severitylevel-v090.structuredefinition-extension.xml); codes and displays are
+            // the CodeSystem's.
+            const std::string cs = std::string(kCs) + "vkp-severity-level-v090";
+            j.set(e, "valueCodeableConcept",
+                  j.codeable(std::string(kVs) + "vkp-severity-level-v090", r.severity,
+                             code_display(cs, r.severity).value_or("")));
             j.push(ext, std::move(e));
         }
         if (!r.triage.empty()) {
@@ -123,9 +129,14 @@ Result<AlarmReport> read_alarm(std::string_view json) {
     r.alert_code = code_in(member(*di, "code"), std::string(kCs) + "vkp-alert-code-v090");
     if (const JValue* ext = member(*di, "extension"); ext && ext->IsArray())
         for (const auto& e : ext->GetArray()) {
-            if (str_member(e, "url") == kSeverityUrl)
+            if (str_member(e, "url") == kSeverityUrl) {
+                // The published ValueSet URL, or the CodeSystem URL many senders write.
                 r.severity = code_in(member(e, "valueCodeableConcept"),
-                                     std::string(kCs) + "vkp-severity-level-v090");
+                                     std::string(kVs) + "vkp-severity-level-v090");
+                if (r.severity.empty())
+                    r.severity = code_in(member(e, "valueCodeableConcept"),
+                                         std::string(kCs) + "vkp-severity-level-v090");
+            }
             if (str_member(e, "url") == kTriageUrl)
                 r.triage = code_in(member(e, "valueCodeableConcept"),
                                    std::string(kCs) + "vkp-triage-v090");

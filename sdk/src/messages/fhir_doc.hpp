@@ -18,6 +18,7 @@ namespace vft::detail {
 
 inline constexpr std::string_view kCs = "http://ehelse.no/fhir/CodeSystem/";
 inline constexpr std::string_view kSd = "http://ehelse.no/fhir/StructureDefinition/";
+inline constexpr std::string_view kVs = "http://ehelse.no/fhir/ValueSet/";
 
 // Display of `code` in the embedded code system `url`, or nullopt when the code is not defined.
 std::optional<std::string> code_display(std::string_view url, std::string_view code);

@@ -282,6 +282,21 @@ struct Deliverer::State {
             return notify(ev);
         }
         ev.status = resp->status;
+        if (resp->status >= 200 && resp->status < 300 && kith) {
+            // KITH: the AppRec in the answer is the receipt. Without one the receiver's verdict
+            // is unknown, as after a dropped connection: the same bytes (MsgId) go again.
+            auto apprec = kith::read_apprec(resp->body);
+            if (!apprec) {
+                Error e = apprec.error();
+                e.message = "HTTP " + std::to_string(resp->status) +
+                            " without a readable AppRec: " + e.message;
+                e.http_status = resp->status;
+                e.retryable = true;
+                retry(std::move(e), std::nullopt);
+                return notify(ev);
+            }
+            ev.apprec = std::move(apprec).value();
+        }
         if (resp->status >= 200 && resp->status < 300) {
             ev.verdict = DeliveryVerdict::delivered;
             ev.location = resp->header("Location");

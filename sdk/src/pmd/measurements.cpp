@@ -31,7 +31,11 @@ constexpr std::string_view kProfileBase = "http://hl7.no/fhir/vkpobservation/Str
 constexpr std::string_view kBundleIdSystem = "https://www.nhn.no/komlink/bundle-identifier";
 constexpr std::string_view kKommuneSystem =
     "https://register.geonorge.no/sosi-kodelister/inndelinger/inndelingsbase/kommunenummer";
+// The published extension (StructureDefinition-PmdBundleResponseEntryIdExtension.json); the
+// reader also accepts the URL without the "Extension" suffix that earlier vft versions wrote.
 constexpr std::string_view kEntryIdExtension =
+    "http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryIdExtension";
+constexpr std::string_view kEntryIdExtensionOld =
     "http://hl7.no/fhir/vkpobservation/StructureDefinition/PmdBundleResponseEntryId";
 constexpr std::string_view kCategorySystem =
     "http://terminology.hl7.org/CodeSystem/observation-category";
@@ -49,7 +53,7 @@ struct Range {
 
 struct VitalSignInfo {
     VitalSign kind;
-    std::string_view profile;      // the Id after kProfileBase
+    std::string_view profile;      // the Id after kProfileBase (the published IG's canonicals)
     std::string_view name;         // for error messages
     std::array<CodeRef, 3> codes;  // unused slots have an empty system
     std::string_view ucum;         // UCUM code; empty = no quantity (ACVPU)
@@ -62,7 +66,7 @@ struct VitalSignInfo {
 // Order = enum order (checked by index in info()).
 constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
     {VitalSign::blood_pressure,
-     "Bloodpressure",
+     "vkp-Observation-Bloodpressure",
      "blood pressure",
      {{{kLoinc, "85354-9", "Blood pressure panel with all children optional"},
        {kSnomed, "75367002", "Blood pressure"},
@@ -73,7 +77,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::heart_rate,
-     "Heartrate",
+     "vkp-Observation-Heartrate",
      "heart rate",
      {{{kLoinc, "8867-4", "Heart rate"}, {kSnomed, "364075005", "Heart rate"}, {}}},
      "/min",
@@ -82,7 +86,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::oxygen_saturation,
-     "Oxygensat",
+     "vkp-Observation-Oxygensat",
      "oxygen saturation",
      {{{kLoinc, "2708-6", "Oxygen saturation in Arterial blood"},
        {kSnomed, "431314004", "Peripheral oxygen saturation"},
@@ -93,7 +97,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::blood_glucose,
-     "Bloodglucose",
+     "vkp-Observation",  // no published profile of its own (vkp-Observation IG)
      "blood glucose",
      {{{kLoinc, "15074-8", "Glucose [Moles/volume] in Blood"},
        {kSnomed, "434912009", "Blood glucose concentration"},
@@ -104,7 +108,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::body_temperature,
-     "Bodytemp",
+     "vkp-Observation-Bodytemp",
      "body temperature",
      {{{kLoinc, "8310-5", "Body temperature"},
        {kSnomed, "276885007", "Core body temperature"},
@@ -116,7 +120,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::body_weight,
-     "Bodyweight",
+     "vkp-Observation-Bodyweight",
      "body weight",
      {{{kLoinc, "29463-7", "Body weight"}, {kSnomed, "27113001", "Body weight"}, {}}},
      "kg",
@@ -125,7 +129,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::respiratory_rate,
-     "Resprate",
+     "vkp-Observation-Resprate",
      "respiratory rate",
      {{{kLoinc, "9279-1", "Respiratory rate"}, {kSnomed, "86290005", "Respiratory rate"}, {}}},
      "/min",
@@ -134,7 +138,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::news2,
-     "NEWS2score",
+     "vkp-Observation-NEWS2score",
      "NEWS2 score",
      {{{kSnomed, "1104051000000101",
         "Royal College of Physicians NEWS2 (National Early Warning Score 2) total score"},
@@ -146,7 +150,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      true,
      false},
     {VitalSign::consciousness_acvpu,
-     "Consciousness",
+     "vkp-Observation-Consciousness",
      "ACVPU consciousness",
      {{{kSnomed, "1104441000000107", "Alert Confusion Voice Pain Unresponsive scale score"},
        {},
@@ -157,7 +161,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      false,
      false},
     {VitalSign::clinical_frailty,
-     "CFSscore",
+     "vkp-Observation-CFSscore",
      "Clinical Frailty Scale score",
      {{{kSnomed, "763264000", "Canadian Study of Health and Aging Clinical Frailty Scale score"},
        {},
@@ -168,7 +172,7 @@ constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      true,
      false},
     {VitalSign::questionnaire_score,
-     "Questionnairescore",
+     "vkp-Observation",  // no published profile of its own (vkp-Observation IG)
      "questionnaire score",
      {{{kLoinc, "74465-6", "Questionnaire score"}, {}, {}}},
      "{score}",
@@ -698,11 +702,21 @@ Result<double> read_quantity(const JValue* q, const VitalSignInfo& vs, const std
     const auto system = str(member(q, "system"));
     auto code = str(member(q, "code"));
     if (!member(q, "code")) code = str(member(q, "unit"));  // unit text when no UCUM code
-    if ((!system.empty() && system != kUcum) || code != vs.ucum)
-        return make_error(errc::read_invalid_value,
-                          std::string(vs.name) + " is not in the UCUM unit " + std::string(vs.ucum),
-                          where, "vft::pmd values are in the unit of their kind");
-    return v->GetDouble();
+    const double x = v->GetDouble();
+    if (system.empty() || system == kUcum) {
+        if (code == vs.ucum) return x;
+        // Other units the published profiles allow (R4's ucum-bodytemp and ucum-bodyweight),
+        // converted to the unit of the kind.
+        if (vs.ucum == "Cel" && code == "[degF]") return (x - 32.0) * 5.0 / 9.0;
+        if (vs.ucum == "kg" && code == "g") return x / 1000.0;
+        if (vs.ucum == "kg" && code == "[lb_av]") return x * 0.45359237;
+        // The score profiles constrain no unit: a unitless quantity is the score itself.
+        if (vs.ucum == "{score}" && (code.empty() || code == "1")) return x;
+    }
+    return make_error(errc::read_invalid_value,
+                      std::string(vs.name) + " is not in a UCUM unit vft::pmd reads (" +
+                          std::string(vs.ucum) + ")",
+                      where, "vft::pmd values are in the unit of their kind");
 }
 
 struct Performers {
@@ -805,9 +819,15 @@ Result<ReadEntry> read_observation(const JValue& entry, const std::string& where
     each(member(member(obs, "meta"), "profile"), [&](const JValue& p, rapidjson::SizeType) {
         const auto url_text = str(&p);
         if (url_text.substr(0, kProfileBase.size()) != kProfileBase) return;
+        // The published canonical ("vkp-Observation-Heartrate") or the Id earlier vft versions
+        // wrote ("Heartrate"); the general vkp-Observation names no vital sign.
         const auto id = url_text.substr(kProfileBase.size());
+        constexpr std::string_view kPrefix = "vkp-Observation-";
         for (const auto& other : kVitalSigns)
-            if (other.profile == id && other.kind != kind) profile_conflict = true;
+            if (other.profile != "vkp-Observation" && other.kind != kind &&
+                (other.profile == id || (other.profile.substr(kPrefix.size()) == id &&
+                                         other.profile.substr(0, kPrefix.size()) == kPrefix)))
+                profile_conflict = true;
     });
     if (profile_conflict)
         return make_error(
@@ -1044,7 +1064,8 @@ Result<std::vector<EntryResult>> read_batch_response(std::string_view json) {
         EntryResult r;
         const JValue* response = member(&entry, "response");
         each(member(response, "extension"), [&](const JValue& x, rapidjson::SizeType) {
-            if (r.measurement_id.empty() && str(member(&x, "url")) == kEntryIdExtension)
+            if (r.measurement_id.empty() && (str(member(&x, "url")) == kEntryIdExtension ||
+                                             str(member(&x, "url")) == kEntryIdExtensionOld))
                 r.measurement_id = std::string(str(member(&x, "valueUri")));
         });
         if (r.measurement_id.empty())

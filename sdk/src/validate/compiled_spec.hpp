@@ -105,6 +105,9 @@ struct VitalSign {
     std::vector<std::pair<std::string, std::string>> codes;  // (system, code)
     VitalSignValue value;
     std::vector<VitalSignComponent> components;
+    // Based on one of R4's vital-signs profiles: effective[x] 1..1 and vs-2 (a value, a
+    // component or a dataAbsentReason) hold; the score profiles constrain only the code.
+    bool r4_vital = false;
 };
 
 struct XmlSchemaDeleter {
@@ -128,8 +131,9 @@ struct Spec {
     std::unique_ptr<valijson::Schema> schema;
     StructureIndex structure;
     std::vector<VitalSign> vital_signs;
-    std::map<std::string, std::unique_ptr<xmlSchema, XmlSchemaDeleter>> xsd;  // namespace -> schema
-    std::map<std::string, std::string> xsd_names;  // namespace -> "MsgHead-v1_2.xsd"
+    // The official KITH XSDs compiled as one set (every root namespace, their imports).
+    std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;
+    std::map<std::string, std::string> xsd_names;  // root namespace -> "MsgHead-v1_2.xsd"
     // Rules the validator applies by itself (parsing, structure, codes, identifiers, KITH):
     // their severity, message and hint still come from the spec files.
     std::unordered_map<std::string, Rule> builtins;

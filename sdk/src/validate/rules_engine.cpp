@@ -492,7 +492,8 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
         } else if (c == "vital-sign-value") {
             const auto present = value_members(holder);
             if (present.empty()) {
-                if (!member(holder, "dataAbsentReason"))
+                // vs-2 of R4's vital-signs profiles; the score profiles do not require a value.
+                if (vs->r4_vital && !member(holder, "dataAbsentReason"))
                     sink_.add(rule, path + ".value[x]", what + " has no value");
                 return;
             }
@@ -525,11 +526,15 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
                           "'s code");
         return;
     }
-    if (!vs) {
-        if (c == "vital-sign-value" && value_members(obs).empty() && !member(obs, "component") &&
-            !member(obs, "dataAbsentReason") && !member(obs, "hasMember"))
-            sink_.add(rule, root.path + ".value[x]",
-                      "Observation has no value, component or dataAbsentReason");
+    // An Observation of no vital-sign profile is judged by vkp-Observation alone, which requires
+    // neither a value nor effective[x].
+    if (!vs) return;
+    if (c == "vital-sign-effective") {
+        if (!vs->r4_vital) return;
+        for (const char* e : {"effectiveDateTime", "effectivePeriod"})
+            if (member(obs, e)) return;
+        sink_.add(rule, root.path + ".effective[x]",
+                  vs->name + " needs effective[x]: when it was measured");
         return;
     }
     if (vs->components.empty()) {
@@ -580,8 +585,9 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                 } else if (const JValue* disp = member(v, "display");
                            disp && disp->IsString() && str(disp) != d->second) {
                     sink_.add("CODE-002", path + ".display",
-                              "display " + quote(str(disp)) + " differs from the code system's " +
-                                  quote(d->second));
+                              "display " + quote(str(disp)) +
+                                  " differs from the official display " + quote(d->second) +
+                                  " of " + sys + " code " + quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {

@@ -1,5 +1,6 @@
 // Reads the spec packages (embedded or from a directory) and compiles them into detail::Spec.
 #include <libxml/parser.h>
+#include <libxml/xmlIO.h>
 #include <libxml/xmlschemas.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -7,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include <valijson/adapters/rapidjson_adapter.hpp>
@@ -49,8 +51,10 @@ Result<Files> read_files(const ValidatorOptions& options) {
         if (!it->is_regular_file()) continue;
         const auto ext = it->path().extension();
         if (ext != ".json" && ext != ".xsd") continue;
-        if (it->path().lexically_relative(root).generic_string().rfind("upstream/", 0) == 0)
-            continue;  // the vendored published artifacts: compiler input, not loaded
+        const std::string rel = it->path().lexically_relative(root).generic_string();
+        if (rel.rfind("upstream/", 0) == 0 && rel.rfind("upstream/kith-xsd/", 0) != 0)
+            continue;  // the vendored published artifacts: compiler input, not loaded (the
+                       // official KITH XSDs excepted: libxml2 compiles them as published)
         std::ifstream in(it->path(), std::ios::binary);
         std::ostringstream ss;
         ss << in.rdbuf();
@@ -238,6 +242,84 @@ struct XmlErrors {
         if (err && err->message && self->text.size() < 2000) self->text += err->message;
     }
 };
+
+// ---- KITH XSDs ------------------------------------------------------------------------------
+// The official KITH schemas import each other by relative schemaLocation (MsgHead imports
+// xmldsig and kith-base64, Dialogmelding imports kith.xsd and felleskomponent1). libxml2 2.9
+// resolves imports only through its process-wide external entity loader, so while the set
+// compiles, a loader is installed that serves files of `root` from the spec files by name and
+// refuses every other URL: nothing is read from the disk outside the specs and nothing from the
+// network. Other threads parsing at the same moment fall through to the previous loader.
+
+struct XsdServe {
+    const Files* files = nullptr;
+    std::string root;
+    std::string missing;  // the first URL that could not be served
+};
+thread_local XsdServe* t_xsd_serve = nullptr;
+xmlExternalEntityLoader g_previous_loader = nullptr;
+std::mutex g_loader_mutex;
+
+xmlParserInputPtr serve_xsd(const char* url, const char* id, xmlParserCtxtPtr ctxt) {
+    XsdServe* serve = t_xsd_serve;
+    if (!serve) return g_previous_loader ? g_previous_loader(url, id, ctxt) : nullptr;
+    std::string name = url ? url : "";
+    if (auto slash = name.find_last_of('/'); slash != std::string::npos)
+        name = name.substr(slash + 1);
+    auto it = serve->files->find(serve->root + "/" + name);
+    if (name.empty() || it == serve->files->end()) {
+        if (serve->missing.empty()) serve->missing = url ? url : "(no URL)";
+        return nullptr;
+    }
+    xmlParserInputBufferPtr buf = xmlParserInputBufferCreateMem(
+        it->second.data(), static_cast<int>(it->second.size()), XML_CHAR_ENCODING_NONE);
+    if (!buf) return nullptr;
+    xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+    if (!in) {
+        xmlFreeParserInputBuffer(buf);
+        return nullptr;
+    }
+    // The name is the base its own relative imports resolve against.
+    in->filename =
+        reinterpret_cast<char*>(xmlStrdup(reinterpret_cast<const xmlChar*>(name.c_str())));
+    return in;
+}
+
+Result<xmlSchema*> compile_kith_xsd(const Files& files, const std::string& root,
+                                    const std::vector<std::pair<std::string, std::string>>& roots) {
+    // One wrapper schema importing every root schema: a MsgHead's RefDoc/Content is a strict
+    // wildcard, so the embedded Dialogmelding or AppRec must be declared in the same set.
+    std::string wrapper =
+        "<?xml version=\"1.0\"?>\n<schema xmlns=\"http://www.w3.org/2001/XMLSchema\" "
+        "targetNamespace=\"urn:vft:kith-schema-set\">\n";
+    for (const auto& [ns, name] : roots)
+        wrapper += "<import namespace=\"" + ns + "\" schemaLocation=\"" + name + "\"/>\n";
+    wrapper += "</schema>\n";
+    XsdServe serve{&files, root, {}};
+    XmlErrors errors;
+    xmlSchemaPtr schema = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(g_loader_mutex);
+        g_previous_loader = xmlGetExternalEntityLoader();
+        xmlSetExternalEntityLoader(&serve_xsd);
+        t_xsd_serve = &serve;
+        xmlSchemaParserCtxtPtr pctxt =
+            xmlSchemaNewMemParserCtxt(wrapper.data(), static_cast<int>(wrapper.size()));
+        xmlSchemaSetParserStructuredErrors(pctxt, &XmlErrors::collect, &errors);
+        schema = xmlSchemaParse(pctxt);
+        xmlSchemaFreeParserCtxt(pctxt);
+        t_xsd_serve = nullptr;
+        xmlSetExternalEntityLoader(g_previous_loader);
+    }
+    if (!serve.missing.empty()) {
+        if (schema) xmlSchemaFree(schema);
+        return spec_error(errc::spec_not_found, "XSD import not among the spec files",
+                          root + "/" + serve.missing);
+    }
+    if (!schema)
+        return spec_error(errc::spec_xsd_invalid, "XSD does not compile: " + errors.text, root);
+    return schema;
+}
 
 }  // namespace
 
@@ -442,6 +524,25 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
         build_structure_index(*d, spec->structure);
     }
 
+    // A Coding.system a published profile fixes to another URL than its CodeSystem's (the
+    // severity-level extension fixes the ValueSet URL, domain §6 item 4): the package's
+    // "codingSystemAliases" maps it to the CodeSystem, whose codes and displays it then has.
+    for (const auto& [pkg, manifest] : manifests) {
+        const JValue* aliases = member(manifest, "codingSystemAliases");
+        if (!aliases || !aliases->IsObject()) continue;
+        for (const auto& a : aliases->GetObject()) {
+            auto target = spec->codesystems.find(std::string(str(&a.value)));
+            if (target == spec->codesystems.end())
+                return spec_error(errc::spec_malformed,
+                                  "codingSystemAliases names an unknown CodeSystem '" +
+                                      std::string(str(&a.value)) + "'",
+                                  pkg + "/package.json");
+            CodeSystem alias = target->second;
+            alias.url = a.name.GetString();
+            spec->codesystems[alias.url] = std::move(alias);
+        }
+    }
+
     // PMD vital signs.
     if (auto it = files.find("pmd/vital-signs.json"); it != files.end()) {
         auto d = parse(it->first, it->second);
@@ -455,6 +556,8 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
                 vs.profile_url = base + vs.id;
                 vs.codes = codings(member(v, "codes"));
                 vs.value = parse_vs_value(member(v, "value"));
+                if (const JValue* r4 = member(v, "r4VitalSign"); r4 && r4->IsBool())
+                    vs.r4_vital = r4->GetBool();
                 if (const JValue* comps = member(v, "components"); comps && comps->IsArray())
                     for (const auto& c : comps->GetArray())
                         vs.components.push_back({std::string(str_member(c, "name")),
@@ -465,27 +568,25 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
         }
     }
 
-    // KITH XSDs: the manifest maps each namespace to its schema file.
+    // KITH XSDs: the manifest maps each namespace to its official schema file (in `xsdRoot`,
+    // specs/upstream/kith-xsd). They import one another, so they are compiled together as one
+    // schema set (compile_kith_xsd), every import served from the spec files.
     if (auto m = manifests.find("kith"); m != manifests.end()) {
         if (const JValue* xsd = member(m->second, "xsd"); xsd && xsd->IsObject()) {
+            std::string root(str_member(m->second, "xsdRoot"));
+            if (root.empty()) root = "kith";
+            std::vector<std::pair<std::string, std::string>> roots;  // namespace, file name
             for (const auto& entry : xsd->GetObject()) {
                 const std::string ns = entry.name.GetString();
-                const std::string file = "kith/" + std::string(str(&entry.value));
-                auto f = files.find(file);
-                if (f == files.end())
-                    return spec_error(errc::spec_not_found, "XSD file missing", file);
-                XmlErrors errors;
-                xmlSchemaParserCtxtPtr pctxt =
-                    xmlSchemaNewMemParserCtxt(f->second.data(), static_cast<int>(f->second.size()));
-                xmlSchemaSetParserStructuredErrors(pctxt, &XmlErrors::collect, &errors);
-                xmlSchemaPtr schema = xmlSchemaParse(pctxt);
-                xmlSchemaFreeParserCtxt(pctxt);
-                if (!schema)
-                    return spec_error(errc::spec_xsd_invalid,
-                                      "XSD does not compile: " + errors.text, file);
-                spec->xsd[ns].reset(schema);
-                spec->xsd_names[ns] = std::string(str(&entry.value));
+                const std::string name(str(&entry.value));
+                if (files.find(root + "/" + name) == files.end())
+                    return spec_error(errc::spec_not_found, "XSD file missing", root + "/" + name);
+                roots.emplace_back(ns, name);
+                spec->xsd_names[ns] = name;
             }
+            auto schema = compile_kith_xsd(files, root, roots);
+            if (!schema) return schema.error();
+            spec->kith_xsd.reset(*schema);
         }
     }
     return std::shared_ptr<const Spec>(std::move(spec));

@@ -40,6 +40,7 @@ struct ErrorList {
         std::string message;
         int line;
         std::string path;
+        std::string ns;  // namespace of the element the error is about
     };
     std::vector<Item> items;
     static void collect(void* ctx, xmlErrorPtr err) {
@@ -48,8 +49,10 @@ struct ErrorList {
         std::string msg = err->message ? err->message : "XML error";
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
             msg.pop_back();
+        const auto* node = static_cast<const xmlNode*>(err->node);
+        const bool element = node && node->type == XML_ELEMENT_NODE;
         self->items.push_back(
-            {std::move(msg), err->line, path_of(static_cast<const xmlNode*>(err->node))});
+            {std::move(msg), err->line, path_of(node), element ? ns_of(node) : std::string()});
     }
 };
 
@@ -88,22 +91,35 @@ class KithChecker {
         return it == spec_.codesystems.end() || it->second.displays.count(code) > 0;
     }
 
-    // Validates `root` against the XSD for `ns`; each error becomes an issue with `rule`.
-    bool xsd(const xmlNode* root, xmlDoc* doc, const std::string& ns, const char* rule) {
-        auto it = spec_.xsd.find(ns);
-        if (it == spec_.xsd.end()) return true;
+    // Validates the document against the official XSD set (one pass: a MsgHead's RefDoc/Content
+    // is a strict wildcard, so an embedded Dialogmelding or AppRec is validated with it). An
+    // error inside RefDoc/Content is KITH-MSG-005 (the embedded document), any other
+    // KITH-XSD-001. Each names the schema of the element's namespace.
+    void xsd(const xmlNode* root, xmlDoc* doc) {
+        if (!spec_.kith_xsd) return;
         ErrorList errors;
-        xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(it->second.get());
+        xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(spec_.kith_xsd.get());
+        if (!v) {
+            sink_.add("KITH-XSD-001", path_of(root), "out of memory creating the XSD validator");
+            return;
+        }
         xmlSchemaSetValidStructuredErrors(v, &ErrorList::collect, &errors);
         const int rc = xmlSchemaValidateDoc(v, doc);
         xmlSchemaFreeValidCtxt(v);
-        for (const auto& e : errors.items)
-            sink_.add(rule, e.path.empty() ? path_of(root) : e.path,
-                      "does not validate against " + spec_.xsd_names.at(ns) + ": " + e.message, {},
-                      e.line, 0);
+        const std::string root_ns = ns_of(root);
+        for (const auto& e : errors.items) {
+            const bool embedded = e.path.find("/RefDoc/Content/") != std::string::npos;
+            const std::string ns = e.ns.empty() ? root_ns : e.ns;
+            auto name = spec_.xsd_names.find(embedded ? ns : root_ns);
+            const std::string schema =
+                name != spec_.xsd_names.end() ? name->second : "the KITH XSDs";
+            sink_.add(embedded ? "KITH-MSG-005" : "KITH-XSD-001",
+                      e.path.empty() ? path_of(root) : e.path,
+                      "does not validate against " + schema + ": " + e.message, {}, e.line, 0);
+        }
         if (rc != 0 && errors.items.empty())
-            sink_.add(rule, path_of(root), "does not validate against " + spec_.xsd_names.at(ns));
-        return rc == 0;
+            sink_.add("KITH-XSD-001", path_of(root),
+                      "does not validate against " + spec_.xsd_names.at(root_ns));
     }
 
     void idents(const xmlNode* n) {
@@ -138,10 +154,15 @@ class KithChecker {
     void dialog(const xmlNode* root) {
         for (const xmlNode* notat = root->children; notat; notat = notat->next) {
             if (!is(notat, "Notat")) continue;
+            // TemaKodet is a kith:CV: S names its code system. Only a code of 7322 is checked
+            // against vft's list of 7322; another system (or none) is not vft's to judge.
             if (const xmlNode* tk = child(notat, "TemaKodet")) {
                 const std::string v = attr(tk, "V");
-                if (!in_code_system(kOid7322, v))
-                    add("KITH-DLG-001", tk, "TemaKodet '" + v + "' is not in kodeverk 7322");
+                const std::string s = attr(tk, "S");
+                if (s == std::string(kOid7322).substr(8) && !in_code_system(kOid7322, v))
+                    add("KITH-DLG-001", tk,
+                        "TemaKodet '" + v +
+                            "' is not among the codes of kodeverk 7322 vft knows (6, 7, 8, 9)");
             }
         }
     }
@@ -151,24 +172,22 @@ class KithChecker {
         if (const xmlNode* type = child(info, "Type")) {
             const std::string v = attr(type, "V");
             if (!in_code_system(kOid8279, v))
-                add("KITH-MSG-001", type, "MsgInfo/Type '" + v + "' is not in kodeverk 8279");
+                add("KITH-MSG-001", type,
+                    "MsgInfo/Type '" + v + "' is not among the codes of kodeverk 8279 vft knows");
         }
         if (const xmlNode* mig = child(info, "MIGversion"); mig && token(mig) != "v1.2 2006-05-24")
             add("KITH-MSG-006", mig,
                 "MIGversion is '" + token(mig) + "', expected 'v1.2 2006-05-24'");
         idents(info);
-        // Embedded content: a Dialogmelding is validated as a document of its own.
+        // Embedded content (validated by the XSD pass with the MsgHead): a Dialogmelding's
+        // code lists.
         for (const xmlNode* doc = root->children; doc; doc = doc->next) {
             if (!is(doc, "Document")) continue;
             const xmlNode* content = child(child(doc, "RefDoc"), "Content");
             for (const xmlNode* c = content ? content->children : nullptr; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE || ns_of(c) != kDialog11) continue;
-                DocPtr sub(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
-                xmlNodePtr copy = xmlDocCopyNode(const_cast<xmlNodePtr>(c), sub.get(), 1);
-                xmlDocSetRootElement(sub.get(), copy);
-                xmlReconciliateNs(sub.get(), copy);
-                xsd(c, sub.get(), kDialog11, "KITH-MSG-005");
-                dialog(c);
+                if (c->type != XML_ELEMENT_NODE) continue;
+                const std::string ns = ns_of(c);
+                if ((ns == kDialog11 || ns == kDialog10) && is(c, "Dialogmelding")) dialog(c);
             }
         }
     }
@@ -240,7 +259,7 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
         return;
     }
     if (!doc || !errors.items.empty()) {
-        const auto& first = errors.items.empty() ? ErrorList::Item{"not well-formed XML", 0, {}}
+        const auto& first = errors.items.empty() ? ErrorList::Item{"not well-formed XML", 0, {}, {}}
                                                  : errors.items.front();
         sink.add("KITH-XML-001", {}, "not well-formed XML: " + first.message, {}, first.line, 0);
         return;
@@ -260,22 +279,18 @@ void validate_xml(const Spec& spec, const ValidatorOptions& vopts, std::string_v
     KithChecker k(spec, sink);
     const bool known = (ns == kMsgHead && is(root, "MsgHead")) ||
                        ((ns == kAppRec10 || ns == kAppRec11) && is(root, "AppRec")) ||
-                       (ns == kDialog11 && is(root, "Dialogmelding"));
+                       ((ns == kDialog11 || ns == kDialog10) && is(root, "Dialogmelding"));
     if (!known) {
-        std::string hint = ns == kDialog10
-                               ? "Dialogmelding 1.0 is not supported; send Dialogmelding 1.1 (" +
-                                     std::string(kDialog11) + ")"
-                               : "supported: MsgHead 1.2, Dialogmelding 1.1, AppRec 1.0 and 1.1";
         sink.add("KITH-XML-002", "/" + report.resource_type,
                  "root element {" + ns + "}" + report.resource_type +
                      " is not a supported KITH standard",
-                 hint);
+                 "supported: MsgHead 1.2, Dialogmelding 1.0 and 1.1, AppRec 1.0 and 1.1");
         return;
     }
-    k.xsd(root, doc.get(), ns, "KITH-XSD-001");
+    k.xsd(root, doc.get());
     if (ns == kMsgHead)
         k.msghead(root);
-    else if (ns == kDialog11)
+    else if (ns == kDialog11 || ns == kDialog10)
         k.dialog(root);
     else
         k.apprec(root);

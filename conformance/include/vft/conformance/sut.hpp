@@ -42,7 +42,14 @@ struct Sut {
     SutAuth auth;
     std::set<std::string> modules;  // alarm medication supervision dho pmd search kith auth
     std::vector<TestPatient> test_patients;
-    std::string trigger;        // role sender: command with {instruction}
+    std::string trigger;  // role sender: command with {instruction}, or "manual"
+    // Operator mode ("trigger": "manual"): how long the runner waits for the person to carry out
+    // one instruction and press Enter, in seconds (SUT member manual_timeout_s, 1..86400).
+    int manual_timeout_s = 300;
+    // Operator mode: fixed addresses the runner listens on for every test, "http://HOST:PORT"
+    // (HOST an address of the runner's machine the product can reach), so a device is set up
+    // once (SUT members manual_endpoint, manual_token_service). Empty: loopback, a port per test.
+    std::string manual_endpoint, manual_token_service;
     std::filesystem::path dir;  // folder of the SUT file (relative paths resolve against it)
     std::string json;           // the file as read
 
@@ -50,6 +57,9 @@ struct Sut {
     // auth type helseid without token_url/client_id/private_key, ...).
     [[nodiscard]] static Result<Sut> parse(std::string_view json, std::filesystem::path dir);
     [[nodiscard]] static Result<Sut> load(const std::filesystem::path& file);
+
+    // Operator mode: a person, not a command, makes the product act (docs/conformance.md).
+    [[nodiscard]] bool manual() const { return trigger == "manual"; }
 
     [[nodiscard]] bool claims(std::string_view module) const {
         return modules.count(std::string(module)) > 0;

@@ -112,6 +112,9 @@ struct Report {
     std::vector<SpecPackage> spec_packages;
     std::map<std::string, std::string> fixture_hashes;  // fixture path -> sha256
     std::string role;                                   // receiver | sender
+    // Role sender with "trigger": "manual": a person caused each event on the product as the
+    // runner asked (operator mode, docs/conformance.md). Written only when true.
+    bool operator_driven = false;
     // The SUT file as given, secrets removed (private key paths, client secrets) and fødselsnummer
     // hashed; a JSON object text.
     std::string sut_json;

@@ -102,6 +102,9 @@ struct MessageFate {
     int64_t next_attempt_ms = 0;          // retrying: when it is due again (Unix ms)
     std::optional<JftStatus> jft_status;  // status: what $status said
     bool final = false;                   // status: journaled or failed
+    // delivered KITH message: the AppRec read from the answer (status 1 OK, 2 Avvist with its
+    // errors, 3 OK with errors in a part). An Avvist message is not resent.
+    std::optional<kith::AppRec> apprec = std::nullopt;
 };
 
 struct PipelineOptions {

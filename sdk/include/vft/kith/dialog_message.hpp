@@ -76,10 +76,11 @@ struct DialogMessage {
 // the field, e.g. "DialogMessage.sender.orgnr".
 [[nodiscard]] vft::Result<vft::Message> build_dialog_message(const DialogMessage& message);
 
-// Reads a MsgHead 1.2 carrying a Dialogmelding 1.1 Notat. Never loads DTDs or the network; a
-// DOCTYPE is refused. Free text is returned verbatim; identifiers and codes are trimmed.
-// Errors: VFT-XML-0501 (not well-formed, DOCTYPE), VFT-XML-0502 (not a MsgHead 1.2 or no
-// Dialogmelding 1.1 in it), VFT-XML-0506 (a required element is missing or invalid).
+// Reads a MsgHead 1.2 carrying a Dialogmelding 1.1 (or 1.0: the same Notat) Notat. Never loads
+// DTDs or the network; a DOCTYPE is refused. Free text is returned verbatim; identifiers and
+// codes are trimmed. Errors: VFT-XML-0501 (not well-formed, DOCTYPE), VFT-XML-0502 (not a
+// MsgHead 1.2 or no Dialogmelding 1.0/1.1 in it), VFT-XML-0506 (a required element is missing or
+// invalid).
 [[nodiscard]] vft::Result<DialogMessage> read_dialog_message(std::string_view xml);
 
 }  // namespace vft::kith

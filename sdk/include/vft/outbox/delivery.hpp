@@ -23,6 +23,7 @@
 
 #include "vft/core/error.hpp"
 #include "vft/core/result.hpp"
+#include "vft/kith/apprec.hpp"
 #include "vft/outbox/outbox.hpp"
 #include "vft/transport/http_client.hpp"
 #include "vft/transport/retry.hpp"
@@ -66,6 +67,11 @@ struct DeliveryEvent {
                            // leased, then is due again and resent with the same identifier)
     std::string response = {};  // delivered: the response body (e.g. VKP's OperationOutcome)
     int requests = 0;           // HTTP requests in this attempt (auth resends included)
+    // delivered kith:messages: the AppRec the receiver answered with, read (status and errors,
+    // kodeverk 8258/8221). An AppRec is the receiver's verdict: Avvist (2) is delivered too and
+    // never resent — the sender corrects the message and sends it as a new one (new MsgId). A
+    // 2xx without a readable AppRec counts as no answer: retried with the same MsgId.
+    std::optional<kith::AppRec> apprec = std::nullopt;
 };
 
 struct DeliveryStats {

@@ -31,14 +31,14 @@ enum class VitalSign {
     blood_pressure,       // profile Bloodpressure: LOINC 85354-9, SNOMED 75367002 (components)
     heart_rate,           // Heartrate: LOINC 8867-4, SNOMED 364075005
     oxygen_saturation,    // Oxygensat: LOINC 2708-6, SNOMED 431314004
-    blood_glucose,        // Bloodglucose: LOINC 15074-8, SNOMED 434912009, NPU02187
+    blood_glucose,        // vkp-Observation: LOINC 15074-8, SNOMED 434912009, NPU02187
     body_temperature,     // Bodytemp: LOINC 8310-5, SNOMED 276885007
     body_weight,          // Bodyweight: LOINC 29463-7, SNOMED 27113001
     respiratory_rate,     // Resprate: LOINC 9279-1, SNOMED 86290005
     news2,                // NEWS2score: SNOMED 1104051000000101
     consciousness_acvpu,  // Consciousness: SNOMED 1104441000000107
     clinical_frailty,     // CFSscore: SNOMED 763264000
-    questionnaire_score,  // Questionnairescore: LOINC 74465-6 (category survey)
+    questionnaire_score,  // vkp-Observation: LOINC 74465-6 (category survey)
 };
 
 // One Observation of the batch.
@@ -128,8 +128,9 @@ struct EntryResult {
 [[nodiscard]] Result<std::vector<EntryResult>> read_batch_response(std::string_view json,
                                                                    const Batch& request);
 
-// The profile Id (".../StructureDefinition/<Id>", e.g. "Heartrate") and the UCUM unit code
-// ("/min"; empty for ACVPU) of a vital sign.
+// The profile Id (".../StructureDefinition/<Id>" of the published vkp-Observation IG, e.g.
+// "vkp-Observation-Heartrate"; "vkp-Observation" for blood glucose and questionnaire score, which
+// have no profile of their own) and the UCUM unit code ("/min"; empty for ACVPU) of a vital sign.
 [[nodiscard]] std::string_view profile_id(VitalSign kind);
 [[nodiscard]] std::string_view ucum_unit(VitalSign kind);
 
