@@ -23,6 +23,7 @@
 #include "terminal.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/conformance/runner.hpp"
+#include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/mocks/receiver.hpp"
 #include "vft/mocks/token_service.hpp"
@@ -84,7 +85,9 @@ Result<void> write_text(const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
-    if (!out) return Error{"VFT-IO-0601", "cannot write " + p.string(), p.string(), "check --out"};
+    if (!out)
+        return Error{std::string(errc::io_write), "cannot write " + p.string(), p.string(),
+                     "check --out"};
     return {};
 }
 

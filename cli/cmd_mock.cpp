@@ -174,7 +174,7 @@ int run_token_service(const TokenServiceArgs& a) {
     o.dpop_nonce_required = a.dpop_nonce == "required";
     o.allow_test_tokens = a.allow_test_tokens;
     // Log lines quote what clients sent (client_id, scopes): control characters escaped.
-    o.log = [](const std::string& line) { std::cerr << printable(line) << "\n"; };
+    o.log = [](const transport::LogRecord& r) { std::cerr << printable(r.message) << "\n"; };
     if (a.allow_test_tokens)
         std::cerr << "WARNING: --allow-test-tokens: POST /_admin/issue mints tokens with any "
                      "claims. For conformance tests only.\n";

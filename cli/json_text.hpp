@@ -1,29 +1,16 @@
-// JSON string escaping for the CLI's --format json output (the SDK keeps its own internal one).
+// JSON string escaping for the CLI's --format json output: the one vft_internal escaper
+// (RapidJSON's Writer).
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "vft/internal/json.hpp"
 
 namespace vft::cli {
 
 inline std::string esc(std::string_view s) {
-    std::string o;
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            o += '\\';
-            o += static_cast<char>(c);
-        } else if (c == '\n') {
-            o += "\\n";
-        } else if (c < 0x20) {
-            char b[8];
-            std::snprintf(b, sizeof b, "\\u%04x", c);
-            o += b;
-        } else {
-            o += static_cast<char>(c);
-        }
-    }
-    return o;
+    return internal::json_escape(s);
 }
 
 }  // namespace vft::cli

@@ -15,6 +15,10 @@
 #include <vector>
 
 #include "vft/core/result.hpp"
+#include "vft/internal/glob.hpp"
+#include "vft/internal/hash.hpp"
+#include "vft/internal/json.hpp"
+#include "vft/internal/time.hpp"
 #include "vft/reports/report.hpp"
 
 namespace vft::conformance::detail {
@@ -25,8 +29,8 @@ namespace vft::conformance::detail {
 [[nodiscard]] std::string suite_dir(std::string_view suite_id);   // vkp-r4 -> vkp_r4
 [[nodiscard]] std::string suite_id_of_dir(std::string_view dir);  // vkp_r4 -> vkp-r4
 
-// '*' any run (also across dots), '?' one character; everything else literal.
-[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
+// '*' any run (also across dots), '?' one character (vft/internal/glob.hpp: fnmatch(3)).
+using internal::glob_match;
 
 // A permanent test ID: ^[a-z0-9_]+(\.[a-z0-9_]+)+$ whose first segment is the suite id with
 // '-' -> '_'. Errors: VFT-CONF-1406.
@@ -45,18 +49,24 @@ namespace vft::conformance::detail {
     const std::map<std::string, std::vector<std::string>>& reqs,
     const std::map<std::string, std::string>& levels, const std::string& where);
 
-[[nodiscard]] std::string sha256_hex(std::string_view data);
+using internal::sha256_hex;
 
-// `s` as a JSON string literal, quotes included.
-[[nodiscard]] std::string json_string(std::string_view s);
+// `s` as a JSON string literal, quotes included (RapidJSON's Writer).
+[[nodiscard]] inline std::string json_string(std::string_view s) {
+    return internal::json_quote(s);
+}
 
 // Replaces invalid UTF-8 by U+FFFD so the report stays valid JSON text.
 [[nodiscard]] std::string utf8_clean(std::string_view s);
 
 // RFC 3339 UTC with milliseconds: 2026-11-28T10:00:00.123Z
-[[nodiscard]] std::string rfc3339_ms(std::chrono::system_clock::time_point t);
+[[nodiscard]] inline std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
+    return internal::utc_millis(t);
+}
 // Milliseconds since the epoch of such a text; nullopt when it is not one.
-[[nodiscard]] std::optional<int64_t> parse_rfc3339_ms(std::string_view s);
+[[nodiscard]] inline std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
+    return internal::parse_utc_millis(s);
+}
 
 // True for headers whose values never go into a report: Authorization, DPoP, Cookie,
 // Set-Cookie, Proxy-Authorization, and any name containing key, secret or token.

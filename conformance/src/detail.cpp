@@ -1,6 +1,5 @@
 // Internals of vft::conformance (see conformance_detail.hpp).
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -17,27 +16,6 @@
 #include "vft/core/identifiers.hpp"
 
 namespace vft::conformance::detail {
-
-bool glob_match(std::string_view p, std::string_view t) {
-    size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-    while (ti < t.size()) {
-        if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-            ++pi;
-            ++ti;
-        } else if (pi < p.size() && p[pi] == '*') {
-            star = pi++;
-            mark = ti;
-        } else if (star != std::string_view::npos) {
-            pi = star + 1;
-            ti = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (pi < p.size() && p[pi] == '*')
-        ++pi;
-    return pi == p.size();
-}
 
 std::string suite_dir(std::string_view suite_id) {
     std::string dir(suite_id);
@@ -94,26 +72,6 @@ Result<std::vector<std::string>> parse_mandatory(std::string_view text, std::str
     return ids;
 }
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(64);
-    for (unsigned char c : md) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
-}
-
-std::string json_string(std::string_view s) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return std::string(b.GetString(), b.GetSize());
-}
-
 std::string utf8_clean(std::string_view s) {
     std::string out;
     out.reserve(s.size());
@@ -142,35 +100,6 @@ std::string utf8_clean(std::string_view s) {
         }
     }
     return out;
-}
-
-std::string rfc3339_ms(std::chrono::system_clock::time_point t) {
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
-    return buf;
-}
-
-std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
-    int y, mo, d, h, mi, sec, ms = 0;
-    std::string text(s);
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &y, &mo, &d, &h, &mi, &sec, &ms) <
-        6)
-        return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
 bool secret_header(std::string_view name) {

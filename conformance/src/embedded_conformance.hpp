@@ -3,7 +3,7 @@
 // (fixtures/messages, fixtures/persons, fixtures/epj).
 #pragma once
 
-#include "validate/embedded_specs.hpp"  // vft::detail::EmbeddedFile
+#include "vft/internal/embedded.hpp"  // vft::detail::EmbeddedFile
 
 namespace vft::detail {
 const EmbeddedFile* embedded_suite_files();    // paths relative to conformance/suites/

@@ -14,8 +14,8 @@
 #include "conformance_detail.hpp"
 #include "embedded_conformance.hpp"
 #include "suites.hpp"
-#include "validate/embedded_specs.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/embedded.hpp"
 
 namespace vft::conformance {
 

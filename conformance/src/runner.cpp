@@ -20,9 +20,9 @@
 #include "conformance_detail.hpp"
 #include "sender_context.hpp"
 #include "tokens.hpp"
-#include "validate/embedded_specs.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/embedded.hpp"
 
 namespace vft::conformance {
 

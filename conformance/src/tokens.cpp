@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "client/client_util.hpp"
 #include "vft/auth/client_assertion.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/form.hpp"
 
 namespace vft::conformance::detail {
 
@@ -67,7 +67,7 @@ std::string_view to_string(TokenKind kind) {
 }
 
 std::string form_encode(std::string_view s) {
-    return client::detail::form_encode(s);  // the SDK's: one encoding for every form body
+    return internal::form_encode(s);  // one encoding for every form body
 }
 
 Result<auth::Key> Tokens::key() {

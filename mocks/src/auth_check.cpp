@@ -14,13 +14,13 @@
 #include <shared_mutex>
 #include <thread>
 
-#include "json/json_util.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/auth/replay_cache.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/internal/json.hpp"
 #include "vft/mocks/defects.hpp"
 #include "vft/transport/http_client.hpp"
 
@@ -78,19 +78,19 @@ Result<std::map<std::string, std::set<std::string>>> load_register(const std::st
     rapidjson::Document d;
     d.Parse(text.data(), text.size());
     if (d.HasParseError()) return register_error(label, "", "not well-formed JSON");
-    const JValue* list = vft::detail::member(d, "authorizations");
+    const JValue* list = vft::internal::member(d, "authorizations");
     if (!list || !list->IsArray())
         return register_error(label, "authorizations", "needs an \"authorizations\" array");
     std::map<std::string, std::set<std::string>> out;
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
         const JValue& a = (*list)[i];
         const std::string at = "authorizations[" + std::to_string(i) + "]";
-        const std::string id(vft::detail::str_member(a, "vkp_id"));
+        const std::string id(vft::internal::str_member(a, "vkp_id"));
         if (!a.IsObject() || id.empty())
             return register_error(label, at + ".vkp_id", "every entry needs a non-empty vkp_id");
         if (out.count(id))
             return register_error(label, at + ".vkp_id", "vkp_id '" + id + "' appears twice");
-        const JValue* orgnrs = vft::detail::member(a, "orgnrs");
+        const JValue* orgnrs = vft::internal::member(a, "orgnrs");
         if (!orgnrs || !orgnrs->IsArray())
             return register_error(label, at + ".orgnrs", "orgnrs must be an array");
         auto& set = out[id];
@@ -110,7 +110,7 @@ Result<std::map<std::string, auth::Key>> parse_jwks(const std::string& text,
                                                     const std::string& source) {
     rapidjson::Document d;
     d.Parse(text.data(), text.size());
-    const JValue* keys = d.HasParseError() ? nullptr : vft::detail::member(d, "keys");
+    const JValue* keys = d.HasParseError() ? nullptr : vft::internal::member(d, "keys");
     if (!keys || !keys->IsArray())
         return Error{std::string(errc::auth_key_invalid),
                      "the JWKS from " + source + " is not a JSON object with a \"keys\" array",
@@ -121,7 +121,7 @@ Result<std::map<std::string, auth::Key>> parse_jwks(const std::string& text,
     std::map<std::string, auth::Key> out;
     std::string skipped;
     for (const auto& k : keys->GetArray()) {
-        const std::string_view use = vft::detail::str_member(k, "use");
+        const std::string_view use = vft::internal::str_member(k, "use");
         if (!use.empty() && use != "sig") continue;
         rapidjson::StringBuffer b;
         rapidjson::Writer<rapidjson::StringBuffer> w(b);
@@ -131,7 +131,7 @@ Result<std::map<std::string, auth::Key>> parse_jwks(const std::string& text,
             skipped = key.error().message;
             continue;
         }
-        out.emplace(std::string(vft::detail::str_member(k, "kid")), std::move(key).value());
+        out.emplace(std::string(vft::internal::str_member(k, "kid")), std::move(key).value());
     }
     if (out.empty())
         return Error{std::string(errc::auth_key_invalid),
@@ -150,9 +150,9 @@ std::string trim_slash(std::string s) {
     return s;
 }
 
-// A JSON string literal (json_escape escapes; the quotes are ours).
+// A JSON string literal.
 std::string escape(std::string_view s) {
-    return "\"" + vft::detail::json_escape(s) + "\"";
+    return vft::internal::json_quote(s);
 }
 
 }  // namespace
@@ -253,8 +253,8 @@ struct AuthChecker::Impl {
             rapidjson::Document d;
             d.Parse(doc->body.data(), doc->body.size());
             if (!d.HasParseError() && d.IsObject()) {
-                jwks_uri = std::string(vft::detail::str_member(d, "jwks_uri"));
-                if (issuer.empty()) issuer = std::string(vft::detail::str_member(d, "issuer"));
+                jwks_uri = std::string(vft::internal::str_member(d, "jwks_uri"));
+                if (issuer.empty()) issuer = std::string(vft::internal::str_member(d, "issuer"));
             }
         }
         if (jwks_uri.empty()) jwks_uri = base + "/jwks";
@@ -270,7 +270,7 @@ struct AuthChecker::Impl {
             return e;
         }
         if (r->status != 200)
-            return Error{"VFT-HTTP-0" + std::to_string(r->status),
+            return Error{errc::http_status_code(r->status),
                          "the JWKS at " + jwks_uri + " answered HTTP " + std::to_string(r->status),
                          jwks_uri,
                          "give --auth the token service's base URL",
@@ -466,8 +466,8 @@ struct AuthChecker::Impl {
 
         rapidjson::Document claims;
         claims.Parse(verified->payload_json.data(), verified->payload_json.size());
-        const JValue* amr = vft::detail::member(claims, "client_amr");
-        bool amr_ok = vft::detail::str(amr) == "private_key_jwt";
+        const JValue* amr = vft::internal::member(claims, "client_amr");
+        bool amr_ok = vft::internal::str(amr) == "private_key_jwt";
         if (amr && amr->IsArray())
             for (const auto& a : amr->GetArray())
                 amr_ok = amr_ok ||
@@ -480,8 +480,8 @@ struct AuthChecker::Impl {
 
         // DPoP: a bound token needs its proof; a bound token as Bearer is refused (RFC 9449
         // §7.1), since a stolen token would otherwise work without the key.
-        const JValue* cnf = vft::detail::member(claims, "cnf");
-        const std::string jkt(cnf ? vft::detail::str_member(*cnf, "jkt") : std::string_view());
+        const JValue* cnf = vft::internal::member(claims, "cnf");
+        const std::string jkt(cnf ? vft::internal::str_member(*cnf, "jkt") : std::string_view());
         if (!defects.has(Defect::no_dpop_check)) {
             if (!dpop_scheme && !jkt.empty())
                 return unauthorized(
@@ -531,7 +531,7 @@ struct AuthChecker::Impl {
 
         if (!defects.has(Defect::ignores_orgnr_authorization)) {
             if (api == Api::vkp && served(orgnr)) {
-                const std::string vkp_id(vft::detail::str_member(claims, kVkpIdClaim));
+                const std::string vkp_id(vft::internal::str_member(claims, kVkpIdClaim));
                 if (vkp_id.empty())
                     return forbidden(api, false, "1.2", "ikke tillatt",
                                      std::string("the token has no ") + kVkpIdClaim +
@@ -547,7 +547,7 @@ struct AuthChecker::Impl {
                                          "");
                 }
             }
-            if (dpop_api && vft::detail::str_member(claims, kOrgnrParentClaim).empty())
+            if (dpop_api && vft::internal::str_member(claims, kOrgnrParentClaim).empty())
                 return forbidden(api, dpop_scheme, "", "",
                                  std::string("the token has no ") + kOrgnrParentClaim +
                                      " claim (the municipality's main-entity orgnr)",

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "vft/core/headers.hpp"
 #include "vft/core/result.hpp"
 
 namespace vft::mocks::detail {
@@ -73,7 +74,7 @@ struct AuthCheckerOptions {
 
 class AuthChecker {
   public:
-    using Headers = std::vector<std::pair<std::string, std::string>>;
+    using Headers = vft::Headers;
 
     // Loads the register and the keys (fetching them, retried until fetch_deadline).
     // Errors: VFT-MOCK-1206 (register invalid), VFT-MOCK-1205 (unknown defect), VFT-NET-10xx or

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "vft/core/error_codes.hpp"
+
 namespace vft::mocks {
 
 namespace {
@@ -173,7 +175,7 @@ Result<Defects> Defects::parse(const std::vector<std::string>& names) {
             std::string list;
             for (const auto& i : all)
                 list += (list.empty() ? "" : ", ") + std::string(i.name);
-            return Error{"VFT-MOCK-1205", "unknown defect '" + n + "'", "--defect",
+            return Error{std::string(errc::mock_defect), "unknown defect '" + n + "'", "--defect",
                          "known defects: " + list};
         }
         d.on_.set(static_cast<size_t>(it->id));

@@ -1,7 +1,7 @@
 // The synthetic municipality data (fixtures/epj) compiled into the mocks.
 #pragma once
 
-#include "validate/embedded_specs.hpp"  // vft::detail::EmbeddedFile
+#include "vft/internal/embedded.hpp"  // vft::detail::EmbeddedFile
 
 namespace vft::detail {
 const EmbeddedFile* embedded_epj_files();

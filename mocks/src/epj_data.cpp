@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "embedded_epj.hpp"
+#include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
 
 namespace vft::mocks::detail {
@@ -28,7 +29,7 @@ Result<EpjData> load_epj(std::string_view json) {
     rapidjson::Document d;
     d.Parse(json.data(), json.size());
     if (d.HasParseError() || !d.IsObject() || !d.HasMember("patients") || !d["patients"].IsArray())
-        return Error{"VFT-MOCK-1203",
+        return Error{std::string(errc::mock_epj_data),
                      "EPJ data is not valid: expected {\"orgnr\", \"patients\": [...]}",
                      {},
                      {},
@@ -58,7 +59,7 @@ Result<EpjData> load_epj(std::string_view json) {
 Result<EpjData> builtin_epj() {
     for (const vft::detail::EmbeddedFile* f = vft::detail::embedded_epj_files(); f->path; ++f)
         if (std::string_view(f->path) == "municipality.json") return load_epj({f->data, f->size});
-    return Error{"VFT-MOCK-1203", "built-in EPJ data missing", {}, {}, 0, false};
+    return Error{std::string(errc::mock_epj_data), "built-in EPJ data missing", {}, {}, 0, false};
 }
 
 }  // namespace vft::mocks::detail

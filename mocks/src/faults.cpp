@@ -2,33 +2,13 @@
 
 #include <rapidjson/document.h>
 
-namespace vft::mocks::detail {
+#include "vft/core/error_codes.hpp"
 
-bool glob_match(std::string_view p, std::string_view t) {
-    // '*' matches any run of characters (also '/'); everything else literally.
-    size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-    while (ti < t.size()) {
-        if (pi < p.size() && p[pi] == '*') {
-            star = pi++;
-            mark = ti;
-        } else if (pi < p.size() && p[pi] == t[ti]) {
-            ++pi;
-            ++ti;
-        } else if (star != std::string_view::npos) {
-            pi = star + 1;
-            ti = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (pi < p.size() && p[pi] == '*')
-        ++pi;
-    return pi == p.size();
-}
+namespace vft::mocks::detail {
 
 Result<std::unique_ptr<Faults>> Faults::parse(std::string_view json) {
     auto bad = [](std::string m) {
-        return Error{"VFT-MOCK-1204",
+        return Error{std::string(errc::mock_faults),
                      "faults file: " + m,
                      {},
                      "see mocks/src/faults.hpp for the format",

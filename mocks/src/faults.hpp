@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "vft/core/result.hpp"
+#include "vft/internal/glob.hpp"
 
 namespace vft::mocks::detail {
 
@@ -57,6 +58,7 @@ class Faults {
     std::mutex mu_;
 };
 
-bool glob_match(std::string_view pattern, std::string_view text);
+// Paths match by shell glob (vft/internal/glob.hpp: fnmatch(3), '*' also matches '/').
+using internal::glob_match;
 
 }  // namespace vft::mocks::detail

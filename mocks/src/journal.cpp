@@ -3,31 +3,25 @@
 #include <chrono>
 #include <cstdio>
 
+#include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/internal/error.hpp"
+#include "vft/internal/sqlite.hpp"
 
 namespace vft::mocks::detail {
 namespace {
 
-constexpr const char* kCode = "VFT-MOCK-1201";
+constexpr std::string_view kCode = errc::mock_journal;
+using internal::Stmt;
 
 Error db_error(sqlite3* db, const std::string& what) {
-    return Error{kCode, what + ": " + (db ? sqlite3_errmsg(db) : "no database"), {}, {}, 0, false};
+    return internal::make_error(kCode, what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
 }
-
-struct Stmt {
-    sqlite3_stmt* s = nullptr;
-    ~Stmt() { sqlite3_finalize(s); }
-};
 
 std::string now_text() {
     return format_fhir_time(
         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-}
-
-std::string col(sqlite3_stmt* s, int i) {
-    const unsigned char* t = sqlite3_column_text(s, i);
-    return t ? reinterpret_cast<const char*>(t) : "";
 }
 
 }  // namespace
@@ -92,7 +86,7 @@ Result<void> Journal::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "";
         sqlite3_free(err);
-        return Error{kCode, "journal: " + msg, {}, {}, 0, false};
+        return internal::make_error(kCode, "journal: " + msg);
     }
     return {};
 }
@@ -157,13 +151,11 @@ Result<StoredOutcome> Journal::record_once(
 
 Result<bool> Journal::contains(const std::string& api, const std::string& identifier) {
     std::lock_guard lock(mu_);
-    Stmt q;
-    if (sqlite3_prepare_v2(db_, "SELECT 1 FROM journal WHERE api = ?1 AND identifier = ?2 LIMIT 1",
-                           -1, &q.s, nullptr) != SQLITE_OK)
-        return db_error(db_, "journal query");
-    sqlite3_bind_text(q.s, 1, api.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q.s, 2, identifier.c_str(), -1, SQLITE_TRANSIENT);
-    const int rc = sqlite3_step(q.s);
+    Stmt q(db_, "SELECT 1 FROM journal WHERE api = ?1 AND identifier = ?2 LIMIT 1");
+    if (!q.ok()) return db_error(db_, "journal query");
+    sqlite3_bind_text(q.get(), 1, api.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q.get(), 2, identifier.c_str(), -1, SQLITE_TRANSIENT);
+    const int rc = sqlite3_step(q.get());
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_, "journal query");
     return rc == SQLITE_ROW;
 }
@@ -219,7 +211,8 @@ Result<StoredOutcome> Journal::write_one(const Write& w) {
         sqlite3_bind_text(up, 2, identifier.c_str(), -1, SQLITE_STATIC);
         const int stepped = sqlite3_step(up);
         if (stepped == SQLITE_ROW) {
-            StoredOutcome o{sqlite3_column_int(up, 0), col(up, 1), col(up, 2), col(up, 3),
+            StoredOutcome o{sqlite3_column_int(up, 0), Stmt::column_text(up, 1),
+                            Stmt::column_text(up, 2), Stmt::column_text(up, 3),
                             sqlite3_column_int(up, 4)};
             sqlite3_reset(up);
             return o;
@@ -293,7 +286,7 @@ Result<std::vector<std::string>> Journal::records(const std::string& api, const 
     std::vector<std::string> out;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        out.push_back(col(q, 0));
+        out.push_back(Stmt::column_text(q, 0));
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) return db_error(db_, "record query");
     return out;
@@ -301,26 +294,23 @@ Result<std::vector<std::string>> Journal::records(const std::string& api, const 
 
 Result<std::vector<JournalEntry>> Journal::entries() {
     std::lock_guard lock(mu_);
-    Stmt q;
-    if (sqlite3_prepare_v2(
-            db_,
-            "SELECT api, identifier, resource_type, orgnr, count, received, resource_id, read_at,"
-            " journaled_at FROM journal ORDER BY seq",
-            -1, &q.s, nullptr) != SQLITE_OK)
-        return db_error(db_, "journal query");
+    Stmt q(db_,
+           "SELECT api, identifier, resource_type, orgnr, count, received, resource_id, read_at,"
+           " journaled_at FROM journal ORDER BY seq");
+    if (!q.ok()) return db_error(db_, "journal query");
     std::vector<JournalEntry> out;
-    while (sqlite3_step(q.s) == SQLITE_ROW) {
+    while (sqlite3_step(q.get()) == SQLITE_ROW) {
         JournalEntry e;
-        e.api = col(q.s, 0);
-        e.identifier = col(q.s, 1);
-        e.resource_type = col(q.s, 2);
-        e.orgnr = col(q.s, 3);
-        e.count = sqlite3_column_int(q.s, 4);
-        e.received = col(q.s, 5);
-        e.resource_id = col(q.s, 6);
+        e.api = Stmt::column_text(q.get(), 0);
+        e.identifier = Stmt::column_text(q.get(), 1);
+        e.resource_type = Stmt::column_text(q.get(), 2);
+        e.orgnr = Stmt::column_text(q.get(), 3);
+        e.count = sqlite3_column_int(q.get(), 4);
+        e.received = Stmt::column_text(q.get(), 5);
+        e.resource_id = Stmt::column_text(q.get(), 6);
         e.status_registered = e.received;
-        e.status_read = col(q.s, 7);
-        e.status_journaled = col(q.s, 8);
+        e.status_read = Stmt::column_text(q.get(), 7);
+        e.status_journaled = Stmt::column_text(q.get(), 8);
         out.push_back(std::move(e));
     }
     return out;
@@ -339,16 +329,16 @@ Result<std::optional<JournalEntry>> Journal::by_resource_id(const std::string& t
     std::optional<JournalEntry> out;
     if (sqlite3_step(q) == SQLITE_ROW) {
         JournalEntry e;
-        e.api = col(q, 0);
-        e.identifier = col(q, 1);
-        e.resource_type = col(q, 2);
-        e.orgnr = col(q, 3);
+        e.api = Stmt::column_text(q, 0);
+        e.identifier = Stmt::column_text(q, 1);
+        e.resource_type = Stmt::column_text(q, 2);
+        e.orgnr = Stmt::column_text(q, 3);
         e.count = sqlite3_column_int(q, 4);
-        e.received = col(q, 5);
-        e.resource_id = col(q, 6);
+        e.received = Stmt::column_text(q, 5);
+        e.resource_id = Stmt::column_text(q, 6);
         e.status_registered = e.received;
-        e.status_read = col(q, 7);
-        e.status_journaled = col(q, 8);
+        e.status_read = Stmt::column_text(q, 7);
+        e.status_journaled = Stmt::column_text(q, 8);
         out = std::move(e);
     }
     sqlite3_reset(q);
@@ -359,13 +349,12 @@ Result<bool> Journal::mark(const std::string& type, const std::string& id, const
     std::lock_guard lock(mu_);
     const std::string sql = std::string("UPDATE journal SET ") + column + " = COALESCE(" + column +
                             ", ?1) WHERE api = 'jft' AND resource_type = ?2 AND resource_id = ?3";
-    Stmt s;
-    sqlite3_prepare_v2(db_, sql.c_str(), -1, &s.s, nullptr);
+    Stmt s(db_, sql.c_str());
     const std::string now = now_text();
-    sqlite3_bind_text(s.s, 1, now.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s.s, 2, type.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s.s, 3, id.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s.s) != SQLITE_DONE) return db_error(db_, "journal update");
+    sqlite3_bind_text(s.get(), 1, now.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.get(), 2, type.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s.get(), 3, id.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s.get()) != SQLITE_DONE) return db_error(db_, "journal update");
     return sqlite3_changes(db_) > 0;
 }
 
@@ -374,7 +363,6 @@ Result<std::vector<Journal::Found>> Journal::search(const std::string& type, int
                                                     const SearchFilter& filter) {
     if (filter.none) return std::vector<Found>{};
     std::lock_guard lock(mu_);
-    Stmt q;
     // `received` is always "YYYY-MM-DDThh:mm:ssZ", so text order is time order.
     std::string sql =
         "SELECT seq, resource_id, body, received, journaled_at FROM journal WHERE api = 'jft' AND "
@@ -386,20 +374,21 @@ Result<std::vector<Journal::Found>> Journal::search(const std::string& type, int
     if (filter.acknowledged == 1) sql += " AND journaled_at IS NOT NULL";
     sql += descending ? " ORDER BY seq DESC" : " ORDER BY seq";
     sql += " LIMIT ?3";
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &q.s, nullptr) != SQLITE_OK)
-        return db_error(db_, "journal search");
-    sqlite3_bind_text(q.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q.s, 2, after);
-    sqlite3_bind_int64(q.s, 3, static_cast<int64_t>(count));
+    Stmt q(db_, sql.c_str());
+    if (!q.ok()) return db_error(db_, "journal search");
+    sqlite3_bind_text(q.get(), 1, type.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q.get(), 2, after);
+    sqlite3_bind_int64(q.get(), 3, static_cast<int64_t>(count));
     if (!filter.received_from.empty())
-        sqlite3_bind_text(q.s, 4, filter.received_from.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q.get(), 4, filter.received_from.c_str(), -1, SQLITE_TRANSIENT);
     if (!filter.received_to.empty())
-        sqlite3_bind_text(q.s, 5, filter.received_to.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q.get(), 5, filter.received_to.c_str(), -1, SQLITE_TRANSIENT);
     std::vector<Found> out;
     int rc;
-    while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
-        out.push_back(
-            {sqlite3_column_int64(q.s, 0), col(q.s, 1), col(q.s, 2), col(q.s, 3), col(q.s, 4)});
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(q.get(), 0), Stmt::column_text(q.get(), 1),
+                       Stmt::column_text(q.get(), 2), Stmt::column_text(q.get(), 3),
+                       Stmt::column_text(q.get(), 4)});
     if (rc != SQLITE_DONE) return db_error(db_, "journal search");
     return out;
 }

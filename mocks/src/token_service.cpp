@@ -18,13 +18,13 @@
 #include <vector>
 
 #include "http/server.hpp"
-#include "json/json_util.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/auth/replay_cache.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/internal/json.hpp"
 
 namespace vft::mocks {
 namespace http = ::vft::detail::http;
@@ -78,7 +78,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
     d.Parse(text.data(), text.size());
     if (d.HasParseError())
         return config_error(label, "", "the clients file is not well-formed JSON");
-    const JValue* list = vft::detail::member(d, "clients");
+    const JValue* list = vft::internal::member(d, "clients");
     if (!list || !list->IsArray() || list->Empty())
         return config_error(label, "clients",
                             "the clients file needs a non-empty \"clients\" array");
@@ -98,14 +98,14 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
                                     "vkp_id, orgnr_parent, require_dpop, name");
         }
         Client client;
-        client.client_id = std::string(vft::detail::str_member(c, "client_id"));
+        client.client_id = std::string(vft::internal::str_member(c, "client_id"));
         if (client.client_id.empty())
             return config_error(label, at + ".client_id", "client_id must be a non-empty string");
         if (out.count(client.client_id))
             return config_error(label, at + ".client_id",
                                 "client_id '" + client.client_id + "' appears twice");
-        const JValue* jwk = vft::detail::member(c, "jwk");
-        const JValue* pem = vft::detail::member(c, "public_key_pem");
+        const JValue* jwk = vft::internal::member(c, "jwk");
+        const JValue* pem = vft::internal::member(c, "public_key_pem");
         if ((jwk != nullptr) == (pem != nullptr))
             return config_error(label, at,
                                 "give exactly one of \"jwk\" (a public JWK object) and "
@@ -113,7 +113,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
         if (jwk) {
             if (!jwk->IsObject())
                 return config_error(label, at + ".jwk", "jwk must be a JSON object");
-            if (vft::detail::member(*jwk, "d"))
+            if (vft::internal::member(*jwk, "d"))
                 return config_error(label, at + ".jwk", "the jwk holds a private key (\"d\")",
                                     "register only the client's public key; replace the exposed "
                                     "key pair");
@@ -124,7 +124,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
             if (!pem->IsString() || pem->GetStringLength() == 0)
                 return config_error(label, at + ".public_key_pem",
                                     "public_key_pem must be a file path");
-            fs::path p(vft::detail::str(pem));
+            fs::path p(vft::internal::str(pem));
             if (p.is_relative()) p = base / p;
             auto key = auth::Key::load_file(p);
             if (!key)
@@ -136,7 +136,7 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
                                     "register only the public key (openssl pkey -pubout)");
             client.key = std::move(key).value();
         }
-        const JValue* scopes = vft::detail::member(c, "scopes");
+        const JValue* scopes = vft::internal::member(c, "scopes");
         if (!scopes || !scopes->IsArray() || scopes->Empty())
             return config_error(label, at + ".scopes",
                                 "scopes must be a non-empty array of the scopes the client may "
@@ -149,20 +149,20 @@ Result<std::map<std::string, Client>> load_clients(const std::string& text, cons
             client.scopes.emplace_back(s.GetString(), s.GetStringLength());
         }
         for (const char* name : {"vkp_id", "orgnr_parent"}) {
-            const JValue* v = vft::detail::member(c, name);
+            const JValue* v = vft::internal::member(c, name);
             if (v && (!v->IsString() || v->GetStringLength() == 0))
                 return config_error(label, at + "." + name,
                                     std::string(name) + " must be a non-empty string");
         }
-        client.vkp_id = std::string(vft::detail::str_member(c, "vkp_id"));
-        client.orgnr_parent = std::string(vft::detail::str_member(c, "orgnr_parent"));
+        client.vkp_id = std::string(vft::internal::str_member(c, "vkp_id"));
+        client.orgnr_parent = std::string(vft::internal::str_member(c, "orgnr_parent"));
         // Test orgnrs fail mod-11 (domain §6 item 10), so only the form is checked.
-        if (vft::detail::member(c, "orgnr_parent") &&
+        if (vft::internal::member(c, "orgnr_parent") &&
             (client.orgnr_parent.size() != 9 ||
              client.orgnr_parent.find_first_not_of("0123456789") != std::string::npos))
             return config_error(label, at + ".orgnr_parent",
                                 "orgnr_parent must be a 9-digit organisation number");
-        if (const JValue* rd = vft::detail::member(c, "require_dpop")) {
+        if (const JValue* rd = vft::internal::member(c, "require_dpop")) {
             if (!rd->IsBool())
                 return config_error(label, at + ".require_dpop",
                                     "require_dpop must be true or false");
@@ -216,7 +216,7 @@ void put(Writer& w, const char* name, std::string_view v) {
 
 }  // namespace
 
-struct TokenService::Impl {
+struct TokenService::State {
     TokenServiceOptions options;
     std::map<std::string, Client> clients;
     std::optional<auth::Key> key;  // the signing key (private)
@@ -230,7 +230,10 @@ struct TokenService::Impl {
     std::string token_endpoint;
 
     void log(const std::string& line) const {
-        if (options.log) options.log(line);
+        if (!options.log) return;
+        transport::LogRecord record;
+        record.message = line;
+        options.log(record);
     }
 
     // The service's clock for judging what clients send (assertion and proof times).
@@ -297,7 +300,7 @@ struct TokenService::Impl {
     Result<std::string> sign(const auth::Key& with, const std::string& header_kid,
                              const rapidjson::Document& payload) const {
         const std::string header =
-            R"({"typ":"at+jwt","kid":")" + vft::detail::json_escape(header_kid) + "\"}";
+            R"({"typ":"at+jwt","kid":")" + vft::internal::json_escape(header_kid) + "\"}";
         return auth::sign_jwt(with, header, to_json(payload));
     }
 
@@ -497,26 +500,26 @@ struct TokenService::Impl {
         body.Parse(req.body.data(), req.body.size());
         if (body.HasParseError() || !body.IsObject())
             return refuse(res, {400, "invalid_request", "the body must be a JSON object"}, "");
-        const std::string id(vft::detail::str_member(body, "client_id"));
+        const std::string id(vft::internal::str_member(body, "client_id"));
         auto it = clients.find(id);
         if (it == clients.end())
             return refuse(res, {400, "invalid_request", "client_id must name a registered client"},
                           "");
         const Client& c = it->second;
-        const JValue* scope = vft::detail::member(body, "scope");
+        const JValue* scope = vft::internal::member(body, "scope");
         if (scope && !scope->IsString())
             return refuse(res, {400, "invalid_request", "scope must be a string"}, id);
         const auto scopes = scope ? split_scopes(scope->GetString()) : c.scopes;
         int lifetime = options.token_lifetime_s;
-        if (const JValue* l = vft::detail::member(body, "lifetime_s")) {
+        if (const JValue* l = vft::internal::member(body, "lifetime_s")) {
             if (!l->IsInt())
                 return refuse(res, {400, "invalid_request", "lifetime_s must be an integer"}, id);
             lifetime = l->GetInt();
         }
-        const std::string jkt(vft::detail::str_member(body, "dpop_jkt"));
+        const std::string jkt(vft::internal::str_member(body, "dpop_jkt"));
         rapidjson::Document payload;
         claims(payload, c, scopes, jkt, now_s(), lifetime);
-        if (const JValue* over = vft::detail::member(body, "claims")) {
+        if (const JValue* over = vft::internal::member(body, "claims")) {
             if (!over->IsObject())
                 return refuse(res, {400, "invalid_request", "claims must be a JSON object"}, id);
             auto& a = payload.GetAllocator();
@@ -526,7 +529,7 @@ struct TokenService::Impl {
                     payload.AddMember(JValue(m->name, a), JValue(m->value, a), a);
             }
         }
-        const std::string with(vft::detail::str_member(body, "key"));
+        const std::string with(vft::internal::str_member(body, "key"));
         if (!with.empty() && with != "service" && with != "unknown")
             return refuse(res, {400, "invalid_request", "key must be \"service\" or \"unknown\""},
                           id);
@@ -536,10 +539,10 @@ struct TokenService::Impl {
             if (!fresh) return refuse(res, {500, "server_error", fresh.error().message}, id);
             signer = std::move(fresh).value();
         }
-        const JValue* k = vft::detail::member(body, "kid");
+        const JValue* k = vft::internal::member(body, "kid");
         auto token = sign(signer, k && k->IsString() ? k->GetString() : kid, payload);
         if (!token) return refuse(res, {500, "server_error", token.error().message}, id);
-        const JValue* sc = vft::detail::member(payload, "scope");
+        const JValue* sc = vft::internal::member(payload, "scope");
         json_reply(res, 200,
                    token_response(*token, !jkt.empty(), lifetime,
                                   sc && sc->IsString() ? sc->GetString() : ""));
@@ -597,7 +600,7 @@ struct TokenService::Impl {
     }
 };
 
-TokenService::TokenService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TokenService::TokenService(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 
 TokenService::~TokenService() {
     stop();
@@ -635,7 +638,7 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
             "the allowed clock skew must be 0 to " + std::to_string(kMaxClockSkewS) + " s");
     if (options.clock_offset_s < -86400 || options.clock_offset_s > 86400)
         return config_error("clock_offset_s", "", "the clock offset must be within a day");
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->clients = std::move(clients).value();
     if (options.key_pem.empty()) {
         auto key = auth::Key::generate(auth::Algorithm::es256);
@@ -661,7 +664,7 @@ Result<std::unique_ptr<TokenService>> TokenService::create(TokenServiceOptions o
 }
 
 Result<std::string> TokenService::start() {
-    Impl& i = *impl_;
+    State& i = *impl_;
     std::string why;
     const int port = i.server.start(i.options.host, i.options.port, why);
     if (port <= 0)

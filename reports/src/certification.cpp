@@ -7,10 +7,10 @@
 
 #include <chrono>
 
-#include "json/json_util.hpp"
 #include "reports_util.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
+#include "vft/internal/json.hpp"
 #include "vft/reports/schema.hpp"
 #include "vft/reports/signature.hpp"
 
@@ -26,7 +26,7 @@ std::string member(const std::string& sut_json, const char* name) {
     rapidjson::Document d;
     size_t offset = 0;
     if (!detail::parse_json(sut_json, d, offset) || !d.IsObject()) return {};
-    return std::string(vft::detail::str_member(d, name));
+    return std::string(vft::internal::str_member(d, name));
 }
 
 }  // namespace
@@ -102,7 +102,7 @@ Result<Certification> certification_from_json(std::string_view json) {
     size_t offset = 0;
     if (!detail::parse_json(json, d, offset))
         return bad("not JSON", "offset " + std::to_string(offset));
-    auto s = [&d](const char* name) { return std::string(vft::detail::str_member(d, name)); };
+    auto s = [&d](const char* name) { return std::string(vft::internal::str_member(d, name)); };
     Certification c;
     c.format = s("format");
     c.product = s("product");

@@ -1,7 +1,7 @@
 // The JSON Schemas of reports/schema compiled into vft::reports (generated table).
 #pragma once
 
-#include "validate/embedded_specs.hpp"  // vft::detail::EmbeddedFile
+#include "vft/internal/embedded.hpp"  // vft::detail::EmbeddedFile
 
 namespace vft::detail {
 const EmbeddedFile* embedded_report_schemas();

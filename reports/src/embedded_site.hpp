@@ -2,7 +2,7 @@
 // (generated table, cmake/EmbedSpecs.cmake).
 #pragma once
 
-#include "validate/embedded_specs.hpp"  // vft::detail::EmbeddedFile
+#include "vft/internal/embedded.hpp"  // vft::detail::EmbeddedFile
 
 namespace vft::detail {
 const EmbeddedFile* embedded_site_files();

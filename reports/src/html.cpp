@@ -14,10 +14,10 @@
 #include <map>
 #include <set>
 
-#include "json/json_util.hpp"
 #include "markup.hpp"
 #include "reports_util.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/internal/json.hpp"
 
 namespace vft::reports {
 namespace {
@@ -250,11 +250,11 @@ SutFacts sut_facts(const std::string& sut_json) {
     rapidjson::Document d;
     size_t offset = 0;
     if (!detail::parse_json(sut_json, d, offset) || !d.IsObject()) return f;
-    f.name = vft::detail::str_member(d, "name");
-    f.vendor = vft::detail::str_member(d, "vendor");
-    f.version = vft::detail::str_member(d, "version");
-    f.base_url = vft::detail::str_member(d, "base_url");
-    if (const auto* m = vft::detail::member(d, "modules"); m && m->IsArray())
+    f.name = vft::internal::str_member(d, "name");
+    f.vendor = vft::internal::str_member(d, "vendor");
+    f.version = vft::internal::str_member(d, "version");
+    f.base_url = vft::internal::str_member(d, "base_url");
+    if (const auto* m = vft::internal::member(d, "modules"); m && m->IsArray())
         for (const auto& v : m->GetArray())
             if (v.IsString()) f.modules.emplace_back(v.GetString());
     return f;

@@ -12,6 +12,7 @@
 #include "reports_util.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
+#include "vft/internal/sqlite.hpp"
 #include "vft/reports/signature.hpp"
 
 namespace vft::reports {
@@ -55,33 +56,7 @@ Error refused(std::string message, std::string location = {}) {
                                 std::move(location), "`vft registry list` shows the records");
 }
 
-// RAII statement.
-class Stmt {
-  public:
-    Stmt(sqlite3* db, const char* sql) {
-        ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK;
-    }
-    ~Stmt() { sqlite3_finalize(s_); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    [[nodiscard]] bool ok() const { return ok_; }
-    void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-    void bind(int i, std::string_view v) {
-        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    int step() { return sqlite3_step(s_); }
-    std::string text(int i) const {
-        const auto* p = sqlite3_column_text(s_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<size_t>(sqlite3_column_bytes(s_, i)))
-                 : std::string();
-    }
-    int64_t integer(int i) const { return sqlite3_column_int64(s_, i); }
-
-  private:
-    sqlite3_stmt* s_ = nullptr;
-    bool ok_ = false;
-};
+using internal::Stmt;
 
 // "2027-01-01" or any RFC 3339 date-time → "YYYY-MM-DDTHH:MM:SSZ" (UTC), the form records use.
 std::optional<std::string> normalise_time(std::string_view at) {
@@ -101,13 +76,13 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-struct Registry::Impl {
+struct Registry::State {
     sqlite3* db = nullptr;
     std::filesystem::path file;
-    ~Impl() { sqlite3_close(db); }
+    ~State() { sqlite3_close(db); }
 };
 
-Registry::Registry(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Registry::Registry(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Registry::Registry(Registry&&) noexcept = default;
 Registry& Registry::operator=(Registry&&) noexcept = default;
 Registry::~Registry() = default;
@@ -121,7 +96,7 @@ std::filesystem::path default_registry_file() {
 }
 
 Result<Registry> Registry::open(const RegistryOptions& options) {
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->file = options.file;
     std::error_code ec;
     if (options.file.has_parent_path())

@@ -96,7 +96,7 @@ Result<void> validate(std::string_view json, const Compiled& schema, std::string
     rapidjson::Document doc;
     size_t offset = 0;
     if (!detail::parse_json(json, doc, offset))
-        return detail::report_error("VFT-REPORT-1301",
+        return detail::report_error(errc::report_syntax,
                                     std::string(what) + " is not valid JSON: " +
                                         rapidjson::GetParseError_En(doc.GetParseError()),
                                     "offset " + std::to_string(offset),

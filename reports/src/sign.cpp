@@ -1,12 +1,12 @@
 // Detached Ed25519 signatures (signature.hpp): the .sig format, signing and checking.
-#include <openssl/evp.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "json/json_util.hpp"
 #include "reports_util.hpp"
 #include "vft/auth/jwt.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/hash.hpp"
+#include "vft/internal/json.hpp"
 #include "vft/reports/signature.hpp"
 
 namespace vft::reports {
@@ -21,23 +21,13 @@ Error malformed(std::string message, std::string location = {}) {
 }
 
 std::string field(const rapidjson::Value& obj, const char* name) {
-    return std::string(vft::detail::str_member(obj, name));
+    return std::string(vft::internal::str_member(obj, name));
 }
 
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
+    return internal::sha256_hex(bytes);
 }
 
 Result<std::string> sign_bytes(std::string_view bytes, const auth::Key& key,
@@ -96,7 +86,7 @@ Result<SignatureInfo> parse_signature(std::string_view sig_text) {
     for (const char* name : {"kid", "sha256", "signature"})
         if (field(d, name).empty())
             return malformed(std::string("'") + name + "' is missing", name);
-    if (const auto* jwk = vft::detail::member(d, "public_key"); jwk && jwk->IsObject()) {
+    if (const auto* jwk = vft::internal::member(d, "public_key"); jwk && jwk->IsObject()) {
         rapidjson::StringBuffer buf;
         rapidjson::Writer<rapidjson::StringBuffer> w(buf);
         jwk->Accept(w);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "embedded_site.hpp"
+#include "markup.hpp"
 #include "reports_util.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/reports/html.hpp"
@@ -37,30 +38,7 @@ std::string_view asset(std::string_view name) {
 }
 
 std::string html_escape(std::string_view s) {
-    std::string o;
-    o.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                o += "&amp;";
-                break;
-            case '<':
-                o += "&lt;";
-                break;
-            case '>':
-                o += "&gt;";
-                break;
-            case '"':
-                o += "&quot;";
-                break;
-            case '\'':
-                o += "&#39;";
-                break;
-            default:
-                o += c;
-        }
-    }
-    return o;
+    return detail::escape_markup(s);
 }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {

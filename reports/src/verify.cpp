@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "json/json_util.hpp"
 #include "reports_util.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/json.hpp"
 #include "vft/reports/schema.hpp"
 #include "vft/reports/signature.hpp"
 
@@ -45,7 +45,7 @@ std::optional<std::set<std::string>> claimed_modules(const std::string& sut_json
     rapidjson::Document d;
     size_t offset = 0;
     if (!detail::parse_json(sut_json, d, offset) || !d.IsObject()) return std::nullopt;
-    const auto* m = vft::detail::member(d, "modules");
+    const auto* m = vft::internal::member(d, "modules");
     if (!m || !m->IsArray()) return std::nullopt;
     std::set<std::string> out;
     for (const auto& v : m->GetArray())

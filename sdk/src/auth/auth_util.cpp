@@ -90,13 +90,6 @@ std::string shown(std::string_view untrusted) {
     return out;
 }
 
-std::string sha256(std::string_view data) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
-    return std::string(reinterpret_cast<const char*>(md), len);
-}
-
 bool split_jws(std::string_view token, JwsParts& parts) {
     const size_t d1 = token.find('.');
     if (d1 == std::string_view::npos) return false;

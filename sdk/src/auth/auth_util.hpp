@@ -10,17 +10,14 @@
 #include <string_view>
 
 #include "vft/core/error.hpp"
+#include "vft/internal/error.hpp"
+#include "vft/internal/hash.hpp"
 
 namespace vft::auth::detail {
 
 inline Error auth_error(std::string_view code, std::string message, std::string location = {},
                         std::string hint = {}) {
-    Error e;
-    e.code = std::string(code);
-    e.message = std::move(message);
-    e.location = std::move(location);
-    e.hint = std::move(hint);
-    return e;
+    return internal::make_error(code, std::move(message), std::move(location), std::move(hint));
 }
 
 inline int64_t now_or_clock(int64_t now) {
@@ -43,7 +40,7 @@ std::optional<int64_t> as_int64(const rapidjson::Value* v);
 std::string shown(std::string_view untrusted);
 
 // Raw SHA-256 digest (32 bytes).
-std::string sha256(std::string_view data);
+using internal::sha256;
 
 // The three segments of a compact JWS; false unless there are exactly three.
 struct JwsParts {

@@ -143,7 +143,7 @@ std::optional<Algorithm> algorithm_from_string(std::string_view alg) noexcept {
     return std::nullopt;
 }
 
-struct Key::Impl {
+struct Key::State {
     PkeyPtr pkey;
     Algorithm alg = Algorithm::rs256;
     bool has_private = false;
@@ -154,7 +154,7 @@ struct Key::Impl {
 // Builds Keys from an EVP_PKEY after checking that it is a type and size vft supports.
 struct KeyAccess {
     static Result<Key> adopt(PkeyPtr pkey) {
-        auto impl = std::make_shared<Key::Impl>();
+        auto impl = std::make_shared<Key::State>();
         EVP_PKEY* pk = pkey.get();
         std::string canonical;
         if (EVP_PKEY_is_a(pk, "RSA")) {

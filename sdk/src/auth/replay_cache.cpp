@@ -10,7 +10,7 @@
 
 namespace vft::auth {
 
-struct ReplayCache::Impl {
+struct ReplayCache::State {
     Options options;
     mutable std::mutex mu;
     std::multimap<int64_t, std::string> by_expiry;
@@ -24,7 +24,7 @@ struct ReplayCache::Impl {
 
 ReplayCache::ReplayCache() : ReplayCache(Options{}) {}
 
-ReplayCache::ReplayCache(Options options) : impl_(std::make_unique<Impl>()) {
+ReplayCache::ReplayCache(Options options) : impl_(std::make_unique<State>()) {
     impl_->options = options;
     if (impl_->options.max_entries == 0) impl_->options.max_entries = 1;
 }
@@ -33,7 +33,7 @@ ReplayCache::~ReplayCache() = default;
 
 bool ReplayCache::seen_before(std::string_view id, int64_t expires_at, int64_t now) {
     now = detail::now_or_clock(now);
-    Impl& s = *impl_;
+    State& s = *impl_;
     const std::lock_guard lock(s.mu);
     while (!s.by_expiry.empty() && s.by_expiry.begin()->first <= now)
         s.erase(s.by_expiry.begin());

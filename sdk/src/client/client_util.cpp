@@ -8,49 +8,10 @@
 
 namespace vft::client::detail {
 
-std::string form_encode(std::string_view value) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(value.size() * 3 / 2);
-    for (unsigned char c : value) {
-        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                                (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                                c == '~';
-        if (unreserved) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
-
-std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
-    std::string out;
-    for (const auto& [k, v] : fields) {
-        if (!out.empty()) out += '&';
-        out += form_encode(k) + "=" + form_encode(v);
-    }
-    return out;
-}
-
 int64_t system_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-Error make_error(std::string_view code, std::string message, std::string hint, int http_status,
-                 bool retryable) {
-    Error e;
-    e.code = std::string(code);
-    e.message = std::move(message);
-    e.hint = std::move(hint);
-    e.http_status = http_status;
-    e.retryable = retryable;
-    return e;
 }
 
 void remove_header(transport::HttpRequest& request, std::string_view name) {

@@ -7,21 +7,23 @@
 #include <vector>
 
 #include "vft/core/error.hpp"
+#include "vft/internal/error.hpp"
+#include "vft/internal/form.hpp"
 #include "vft/transport/http_client.hpp"
 
 namespace vft::client::detail {
 
-// application/x-www-form-urlencoded value: unreserved bytes as is, everything else %XX (a space
-// is %20, which every form parser reads).
-std::string form_encode(std::string_view value);
-
-// "k1=v1&k2=v2" with both sides encoded.
-std::string form(const std::vector<std::pair<std::string, std::string>>& fields);
+// application/x-www-form-urlencoded (vft/internal/form.hpp: libcurl's encoding).
+using internal::form;
+using internal::form_encode;
 
 int64_t system_now();
 
-Error make_error(std::string_view code, std::string message, std::string hint = {},
-                 int http_status = 0, bool retryable = false);
+inline Error make_error(std::string_view code, std::string message, std::string hint = {},
+                        int http_status = 0, bool retryable = false) {
+    return internal::make_error(code, std::move(message), {}, std::move(hint), http_status,
+                                retryable);
+}
 
 // Replaces every header named `name` (case-insensitive) by one with `value`.
 void set_header(transport::HttpRequest& request, std::string_view name, std::string value);

@@ -57,7 +57,7 @@ std::string jft_id_from_status_url(std::string_view url) {
     return std::string(url.substr(slash + 1));
 }
 
-struct JftClient::Impl {
+struct JftClient::State {
     JftClientOptions options;
     detail::Caller caller;
 
@@ -154,7 +154,7 @@ Result<JftClient> JftClient::create(JftClientOptions options, Auth auth) {
     auto caller = detail::Caller::create(options.api, std::move(auth));
     if (!caller) return caller.error();
     return JftClient(
-        std::make_shared<const Impl>(Impl{std::move(options), std::move(caller).value()}));
+        std::make_shared<const State>(State{std::move(options), std::move(caller).value()}));
 }
 
 Result<Reply<std::string>> JftClient::submit(std::string_view type, std::string_view json) const {

@@ -6,7 +6,7 @@
 
 namespace vft::client {
 
-struct KithClient::Impl {
+struct KithClient::State {
     KithClientOptions options;
     detail::Caller caller;
 };
@@ -15,7 +15,7 @@ Result<KithClient> KithClient::create(KithClientOptions options, Auth auth) {
     auto caller = detail::Caller::create(options.api, std::move(auth));
     if (!caller) return caller.error();
     return KithClient(
-        std::make_shared<const Impl>(Impl{std::move(options), std::move(caller).value()}));
+        std::make_shared<const State>(State{std::move(options), std::move(caller).value()}));
 }
 
 Result<Reply<kith::AppRec>> KithClient::send(std::string_view xml) const {

@@ -95,7 +95,7 @@ std::vector<std::string> scopes_for(const PipelineEndpoints& e, std::string_view
     return {};
 }
 
-struct Pipeline::Impl {
+struct Pipeline::State {
     PipelineOptions options;
     Outbox outbox;
     Auth bearer = Auth::none();
@@ -108,7 +108,7 @@ struct Pipeline::Impl {
     bool stopping = false;
     std::thread status_thread;
 
-    Impl(PipelineOptions o, Outbox box) : options(std::move(o)), outbox(std::move(box)) {}
+    State(PipelineOptions o, Outbox box) : options(std::move(o)), outbox(std::move(box)) {}
 
     const Auth& auth_for(std::string_view endpoint) const {
         return starts_with(endpoint, "jft:") || endpoint == "pmd:batch" ? dpop : bearer;
@@ -216,7 +216,7 @@ struct Pipeline::Impl {
     }
 };
 
-Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pipeline::Pipeline(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&& other) noexcept {
     if (this != &other) {
@@ -267,10 +267,10 @@ Result<Pipeline> Pipeline::create(PipelineOptions options) {
 
     auto box = Outbox::open(OutboxOptions{options.outbox_path});
     if (!box) return box.error();
-    auto impl = std::make_unique<Impl>(options, std::move(box).value());
+    auto impl = std::make_unique<State>(options, std::move(box).value());
     impl->bearer = *bearer;
     impl->dpop = *dpop;
-    Impl* im = impl.get();
+    State* im = impl.get();
 
     if (!e.jft_base_url.empty()) {
         JftClientOptions j;
@@ -363,7 +363,7 @@ Result<void> Pipeline::start() {
         return detail::make_error(errc::outbox_delivery_config, "the pipeline is already started",
                                   "call stop() first");
     if (auto r = impl_->deliverer->start(); !r) return r;
-    Impl* im = impl_.get();
+    State* im = impl_.get();
     impl_->status_thread = std::thread([im] { im->status_loop(); });
     return {};
 }

@@ -7,7 +7,7 @@
 
 namespace vft::client {
 
-struct PmdClient::Impl {
+struct PmdClient::State {
     PmdClientOptions options;
     detail::Caller caller;
 };
@@ -16,7 +16,7 @@ Result<PmdClient> PmdClient::create(PmdClientOptions options, Auth auth) {
     auto caller = detail::Caller::create(options.api, std::move(auth));
     if (!caller) return caller.error();
     return PmdClient(
-        std::make_shared<const Impl>(Impl{std::move(options), std::move(caller).value()}));
+        std::make_shared<const State>(State{std::move(options), std::move(caller).value()}));
 }
 
 namespace {

@@ -61,7 +61,7 @@ struct Entry {
 
 }  // namespace
 
-struct TokenClient::Impl {
+struct TokenClient::State {
     TokenClientOptions options;
     transport::RetryingClient http;
     std::mutex mutex;
@@ -69,7 +69,7 @@ struct TokenClient::Impl {
     std::map<std::string, Entry> cache;
     std::string nonce;  // the token endpoint's last DPoP-Nonce (guarded by mutex)
 
-    Impl(TokenClientOptions o, transport::RetryingClient h)
+    State(TokenClientOptions o, transport::RetryingClient h)
         : options(std::move(o)), http(std::move(h)) {}
 
     int64_t now() const { return options.now ? options.now() : detail::system_now(); }
@@ -239,11 +239,11 @@ Result<TokenClient> TokenClient::create(TokenClientOptions options) {
     auto http = transport::HttpClient::create(options.http);
     if (!http) return http.error();
     transport::RetryingClient retrying(std::move(http).value(), options.retry);
-    return TokenClient(std::make_shared<Impl>(std::move(options), std::move(retrying)));
+    return TokenClient(std::make_shared<State>(std::move(options), std::move(retrying)));
 }
 
 Result<AccessToken> TokenClient::token(const std::vector<std::string>& scopes) const {
-    Impl& i = *impl_;
+    State& i = *impl_;
     const std::string key = scope_key(scopes);
     std::unique_lock lock(i.mutex);
     for (;;) {

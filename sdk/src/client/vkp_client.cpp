@@ -37,7 +37,7 @@ std::string join(const std::vector<std::string>& codes) {
 
 }  // namespace
 
-struct VkpClient::Impl {
+struct VkpClient::State {
     VkpClientOptions options;
     detail::Caller caller;
 
@@ -127,7 +127,7 @@ Result<VkpClient> VkpClient::create(VkpClientOptions options, Auth auth) {
     auto caller = detail::Caller::create(options.api, std::move(auth));
     if (!caller) return caller.error();
     return VkpClient(
-        std::make_shared<const Impl>(Impl{std::move(options), std::move(caller).value()}));
+        std::make_shared<const State>(State{std::move(options), std::move(caller).value()}));
 }
 
 std::string VkpClient::url(std::string_view resource) const {

@@ -11,6 +11,7 @@
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/time.hpp"
+#include "vft/internal/error.hpp"
 
 namespace vft::kith::detail {
 namespace {
@@ -41,12 +42,7 @@ const char* display_of(const Code* begin, const Code* end, std::string_view code
 
 Error make_error(std::string_view code, std::string location, std::string message,
                  std::string hint) {
-    Error e;
-    e.code = std::string(code);
-    e.location = std::move(location);
-    e.message = std::move(message);
-    e.hint = std::move(hint);
-    return e;
+    return internal::make_error(code, std::move(message), std::move(location), std::move(hint));
 }
 Error missing(std::string location, std::string message, std::string hint) {
     return make_error(errc::xml_build_missing, std::move(location), std::move(message),

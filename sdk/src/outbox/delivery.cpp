@@ -10,6 +10,7 @@
 
 #include "json/json_util.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/error.hpp"
 #include "vft/transport/http_error.hpp"
 
 namespace vft {
@@ -24,11 +25,7 @@ int64_t wall_ms() {
 }
 
 Error make_error(std::string_view code, std::string message, std::string hint = {}) {
-    Error e;
-    e.code = code;
-    e.message = std::move(message);
-    e.hint = std::move(hint);
-    return e;
+    return internal::make_error(code, std::move(message), {}, std::move(hint));
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) {
@@ -114,7 +111,7 @@ Result<std::string> delivery_url(std::string_view base_url, std::string_view org
     return unknown();
 }
 
-struct Deliverer::Impl {
+struct Deliverer::State {
     Outbox* outbox;
     DeliveryOptions options;
     transport::HttpClient http;
@@ -171,7 +168,7 @@ struct Deliverer::Impl {
     bool stopping = false;
     std::vector<std::thread> threads;
 
-    Impl(Outbox& o, DeliveryOptions opts, transport::HttpClient client)
+    State(Outbox& o, DeliveryOptions opts, transport::HttpClient client)
         : outbox(&o), options(std::move(opts)), http(std::move(client)) {}
 
     void notify(const DeliveryEvent& ev) const {
@@ -414,7 +411,7 @@ struct Deliverer::Impl {
     }
 };
 
-Deliverer::Deliverer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Deliverer::Deliverer(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Deliverer::Deliverer(Deliverer&&) noexcept = default;
 Deliverer& Deliverer::operator=(Deliverer&& other) noexcept {
     if (this != &other) {
@@ -436,7 +433,8 @@ Result<Deliverer> Deliverer::create(Outbox& outbox, DeliveryOptions options) {
                           "workers and batch_size must be at least 1");
     auto client = transport::HttpClient::create(options.http);
     if (!client) return client.error();
-    return Deliverer(std::make_unique<Impl>(outbox, std::move(options), std::move(client).value()));
+    return Deliverer(
+        std::make_unique<State>(outbox, std::move(options), std::move(client).value()));
 }
 
 Result<size_t> Deliverer::run_once(int64_t now_ms) {
@@ -444,7 +442,7 @@ Result<size_t> Deliverer::run_once(int64_t now_ms) {
 }
 
 Result<IdleReport> Deliverer::run_until_idle(Clock::time_point deadline) {
-    Impl& im = *impl_;
+    State& im = *impl_;
     const DeliveryStats before = im.counters.snapshot();
     {
         std::lock_guard lock(im.retry_mu);
@@ -458,7 +456,7 @@ Result<IdleReport> Deliverer::run_until_idle(Clock::time_point deadline) {
     };
     im.deadline_ticks = deadline.time_since_epoch().count();
     struct Clear {
-        Impl& im;
+        State& im;
         ~Clear() { im.deadline_ticks = 0; }
     } clear{im};
     for (bool first = true;; first = false) {
@@ -508,7 +506,7 @@ Result<IdleReport> Deliverer::run_until_idle(Clock::time_point deadline) {
 }
 
 Result<void> Deliverer::start() {
-    Impl& im = *impl_;
+    State& im = *impl_;
     if (!im.threads.empty())
         return make_error(errc::outbox_delivery_config, "the deliverer is already started",
                           "call stop() first");

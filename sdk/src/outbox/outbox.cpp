@@ -33,9 +33,12 @@
 #include <unordered_map>
 
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/sqlite.hpp"
 
 namespace vft {
 namespace {
+
+using internal::Stmt;
 
 constexpr int kPending = 0;
 constexpr int kDelivered = 1;
@@ -120,16 +123,6 @@ Error storage_error(sqlite3* db, const std::string& what) {
         transient(rc));
 }
 
-std::string text_col(sqlite3_stmt* s, int i) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
-}
-
-std::string blob_col(sqlite3_stmt* s, int i) {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
-}
-
 OutboxState state_of(int v) {
     return v == kDelivered ? OutboxState::delivered
            : v == kDead    ? OutboxState::dead
@@ -143,53 +136,29 @@ int state_value(OutboxState s) {
 OutboxMessage read_message(sqlite3_stmt* s) {
     OutboxMessage m;
     m.seq = sqlite3_column_int64(s, 0);
-    m.entry.identifier = text_col(s, 1);
-    m.entry.ordering_key = text_col(s, 2);
-    m.entry.endpoint = text_col(s, 3);
-    m.entry.content_type = text_col(s, 4);
-    m.entry.body = blob_col(s, 5);
+    m.entry.identifier = Stmt::column_text(s, 1);
+    m.entry.ordering_key = Stmt::column_text(s, 2);
+    m.entry.endpoint = Stmt::column_text(s, 3);
+    m.entry.content_type = Stmt::column_text(s, 4);
+    m.entry.body = Stmt::column_blob(s, 5);
     m.state = state_of(sqlite3_column_int(s, 6));
     m.attempts = sqlite3_column_int(s, 7);
-    m.last_error = text_col(s, 8);
+    m.last_error = Stmt::column_text(s, 8);
     m.last_status = sqlite3_column_int(s, 9);
     m.created_ms = sqlite3_column_int64(s, 10);
     m.next_attempt_ms = sqlite3_column_int64(s, 11);
     m.delivered_ms = sqlite3_column_int64(s, 12);
-    m.outcome = text_col(s, 13);
-    m.location = text_col(s, 14);
-    m.status = text_col(s, 15);
+    m.outcome = Stmt::column_text(s, 13);
+    m.location = Stmt::column_text(s, 14);
+    m.status = Stmt::column_text(s, 15);
     m.status_final = sqlite3_column_int(s, 16) != 0;
     m.status_ms = sqlite3_column_int64(s, 17);
     return m;
 }
 
-// A prepared statement in use: reset and unbound when the scope ends, ready for the next call.
-class Use {
-  public:
-    explicit Use(sqlite3_stmt* s) : s_(s) {}
-    ~Use() {
-        sqlite3_reset(s_);
-        sqlite3_clear_bindings(s_);
-    }
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-    sqlite3_stmt* operator*() const { return s_; }
-    void text(int i, std::string_view v) {
-        sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
-    }
-    void blob(int i, std::string_view v) {
-        sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_STATIC);
-    }
-    void i64(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-    int step() { return sqlite3_step(s_); }
-
-  private:
-    sqlite3_stmt* s_;
-};
-
 }  // namespace
 
-struct Outbox::Impl {
+struct Outbox::State {
     OutboxOptions opts;
     sqlite3* db = nullptr;
 
@@ -226,7 +195,7 @@ struct Outbox::Impl {
         sqlite3_stmt *follow_ups = nullptr, *set_status = nullptr;
     } st;
 
-    ~Impl() {
+    ~State() {
         for (sqlite3_stmt* s :
              {st.begin,       st.commit,     st.rollback,      st.savepoint,   st.release,
               st.rollback_to, st.insert,     st.seq_of,        st.state_of,    st.promote,
@@ -314,7 +283,7 @@ struct Outbox::Impl {
 
     // Runs a statement that returns no rows.
     Result<void> run(sqlite3_stmt* s, const char* what) {
-        Use u(s);
+        Stmt u(s);
         if (u.step() != SQLITE_DONE) return storage_error(db, what);
         return {};
     }
@@ -399,18 +368,19 @@ struct Outbox::Impl {
     };
 
     Result<Row> row(int64_t seq) {
-        Use u(st.state_of);
-        u.i64(1, seq);
+        Stmt u(st.state_of);
+        u.bind(1, seq);
         const int rc = u.step();
         if (rc == SQLITE_DONE) return Row{};
         if (rc != SQLITE_ROW) return storage_error(db, "read message state");
-        return Row{sqlite3_column_int(*u, 0), sqlite3_column_int(*u, 1) != 0, text_col(*u, 2)};
+        return Row{sqlite3_column_int(*u, 0), sqlite3_column_int(*u, 1) != 0,
+                   Stmt::column_text(*u, 2)};
     }
 
     // The next pending message of `key` becomes its head (after the head left pending).
     Result<void> promote(const std::string& key) {
-        Use u(st.promote);
-        u.text(1, key);
+        Stmt u(st.promote);
+        u.bind(1, key, Stmt::keep);
         if (u.step() != SQLITE_DONE) return storage_error(db, "promote next message");
         return {};
     }
@@ -432,7 +402,7 @@ struct Outbox::Impl {
     }
 };
 
-Outbox::Outbox(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Outbox::Outbox(std::unique_ptr<State> impl) : impl_(std::move(impl)) {}
 Outbox::Outbox(Outbox&&) noexcept = default;
 Outbox& Outbox::operator=(Outbox&&) noexcept = default;
 Outbox::~Outbox() = default;
@@ -440,7 +410,7 @@ Outbox::~Outbox() = default;
 Result<Outbox> Outbox::open(OutboxOptions options) {
     if (options.path.empty())
         return outbox_error(errc::outbox_open, "cannot open the outbox: no file given");
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<State>();
     impl->opts = std::move(options);
     const std::string& path = impl->opts.path;
     auto open_error = [&](const std::string& why, bool retryable = false) {
@@ -522,21 +492,21 @@ Result<int64_t> Outbox::enqueue(const OutboxEntry& entry) {
             errc::outbox_invalid_entry,
             "cannot enqueue message '" + entry.identifier + "' without an endpoint");
     const int64_t now = wall_ms();
-    Impl& im = *impl_;
+    State& im = *impl_;
     return im.write([&im, &entry, now]() -> Result<int64_t> {
         {
-            Use u(im.st.insert);
-            u.text(1, entry.identifier);
-            u.text(2, entry.ordering_key);
-            u.text(3, entry.endpoint);
-            u.text(4, entry.content_type);
-            u.blob(5, entry.body);
-            u.i64(6, now);
+            Stmt u(im.st.insert);
+            u.bind(1, entry.identifier, Stmt::keep);
+            u.bind(2, entry.ordering_key, Stmt::keep);
+            u.bind(3, entry.endpoint, Stmt::keep);
+            u.bind(4, entry.content_type, Stmt::keep);
+            u.bind_blob(5, entry.body, Stmt::keep);
+            u.bind(6, now);
             if (u.step() != SQLITE_DONE) return storage_error(im.db, "insert message");
             if (sqlite3_changes(im.db) == 1) return sqlite3_last_insert_rowid(im.db);
         }
-        Use u(im.st.seq_of);  // already present: the idempotent producer gets the first seq
-        u.text(1, entry.identifier);
+        Stmt u(im.st.seq_of);  // already present: the idempotent producer gets the first seq
+        u.bind(1, entry.identifier, Stmt::keep);
         if (u.step() != SQLITE_ROW) return storage_error(im.db, "find existing message");
         return sqlite3_column_int64(*u, 0);
     });
@@ -544,14 +514,14 @@ Result<int64_t> Outbox::enqueue(const OutboxEntry& entry) {
 
 Result<std::vector<OutboxMessage>> Outbox::due(size_t max, int64_t now_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::vector<OutboxMessage> out;
     if (max == 0) return out;
     std::lock_guard dl(im.db_mu);
     std::erase_if(im.leases, [now_ms](const auto& l) { return l.second <= now_ms; });
-    Use u(im.st.due);
-    u.i64(1, now_ms);
-    u.i64(2, static_cast<int64_t>(max + im.leases.size()));
+    Stmt u(im.st.due);
+    u.bind(1, now_ms);
+    u.bind(2, static_cast<int64_t>(max + im.leases.size()));
     int rc;
     while (out.size() < max && (rc = u.step()) == SQLITE_ROW) {
         const int64_t seq = sqlite3_column_int64(*u, 0);
@@ -571,19 +541,19 @@ Result<void> Outbox::mark_delivered(int64_t seq, int status) {
 
 Result<void> Outbox::mark_delivered(int64_t seq, int status, std::string location) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&im, seq, status, now, &location]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
+        if (row->state < 0) return State::unknown(seq);
         if (row->state == kDelivered) return 0;  // marked before: nothing to change
-        if (row->state == kDead) return Impl::not_pending(seq, row->state);
-        Use u(im.st.delivered);
-        u.i64(1, seq);
-        u.i64(2, status);
-        u.i64(3, now);
-        u.text(4, location);
+        if (row->state == kDead) return State::not_pending(seq, row->state);
+        Stmt u(im.st.delivered);
+        u.bind(1, seq);
+        u.bind(2, status);
+        u.bind(3, now);
+        u.bind(4, location, Stmt::keep);
         if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark delivered");
         if (row->head)
             if (auto p = im.promote(row->key); !p) return p.error();
@@ -597,17 +567,17 @@ Result<void> Outbox::mark_delivered(int64_t seq, int status, std::string locatio
 Result<void> Outbox::mark_retry(int64_t seq, int64_t next_attempt_ms, std::string error,
                                 int status) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kPending) return Impl::not_pending(seq, row->state);
-        Use u(im.st.retry);
-        u.i64(1, seq);
-        u.i64(2, next_attempt_ms);
-        u.text(3, error);
-        u.i64(4, status);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kPending) return State::not_pending(seq, row->state);
+        Stmt u(im.st.retry);
+        u.bind(1, seq);
+        u.bind(2, next_attempt_ms);
+        u.bind(3, error, Stmt::keep);
+        u.bind(4, status);
         if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark retry");
         return 0;
     });
@@ -618,25 +588,25 @@ Result<void> Outbox::mark_retry(int64_t seq, int64_t next_attempt_ms, std::strin
 
 Result<void> Outbox::mark_dead(int64_t seq, int status, std::string outcome_json) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kPending) return Impl::not_pending(seq, row->state);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kPending) return State::not_pending(seq, row->state);
         {
-            Use u(im.st.dead);
-            u.i64(1, seq);
-            u.i64(2, status);
+            Stmt u(im.st.dead);
+            u.bind(1, seq);
+            u.bind(2, status);
             if (u.step() != SQLITE_DONE) return storage_error(im.db, "mark dead");
         }
         {
-            Use u(im.st.dead_letter);
-            u.i64(1, seq);
-            u.i64(2, status);
-            u.text(3, outcome_json);
-            u.i64(4, now);
+            Stmt u(im.st.dead_letter);
+            u.bind(1, seq);
+            u.bind(2, status);
+            u.bind(3, outcome_json, Stmt::keep);
+            u.bind(4, now);
             if (u.step() != SQLITE_DONE) return storage_error(im.db, "store dead letter");
         }
         if (row->head)
@@ -650,11 +620,11 @@ Result<void> Outbox::mark_dead(int64_t seq, int status, std::string outcome_json
 
 Result<OutboxCounts> Outbox::counts() {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::lock_guard dl(im.db_mu);
     OutboxCounts c;
     {
-        Use u(im.st.count);
+        Stmt u(im.st.count);
         int rc;
         while ((rc = u.step()) == SQLITE_ROW) {
             const auto n = static_cast<size_t>(sqlite3_column_int64(*u, 1));
@@ -674,7 +644,7 @@ Result<OutboxCounts> Outbox::counts() {
         }
         if (rc != SQLITE_DONE) return storage_error(im.db, "count messages");
     }
-    Use u(im.st.oldest);
+    Stmt u(im.st.oldest);
     const int rc = u.step();
     if (rc == SQLITE_ROW)
         c.oldest_pending_ms = sqlite3_column_int64(*u, 0);
@@ -685,11 +655,11 @@ Result<OutboxCounts> Outbox::counts() {
 
 Result<std::vector<OutboxMessage>> Outbox::list(OutboxState state, size_t limit) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::lock_guard dl(im.db_mu);
-    Use u(state == OutboxState::delivered ? im.st.list_desc : im.st.list_asc);
-    u.i64(1, state_value(state));
-    u.i64(2, limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit));
+    Stmt u(state == OutboxState::delivered ? im.st.list_desc : im.st.list_asc);
+    u.bind(1, state_value(state));
+    u.bind(2, limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit));
     std::vector<OutboxMessage> out;
     int rc;
     while ((rc = u.step()) == SQLITE_ROW)
@@ -700,16 +670,16 @@ Result<std::vector<OutboxMessage>> Outbox::list(OutboxState state, size_t limit)
 
 Result<size_t> Outbox::retry_dead(std::optional<int64_t> seq) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         {
-            Use u(seq ? im.st.revive_one : im.st.revive_all);
+            Stmt u(seq ? im.st.revive_one : im.st.revive_all);
             if (seq) {
-                u.i64(1, *seq);
-                u.i64(2, now);
+                u.bind(1, *seq);
+                u.bind(2, now);
             } else {
-                u.i64(1, now);
+                u.bind(1, now);
             }
             if (u.step() != SQLITE_DONE) return storage_error(im.db, "retry dead messages");
         }
@@ -725,14 +695,14 @@ Result<size_t> Outbox::retry_dead(std::optional<int64_t> seq) {
 
 Result<size_t> Outbox::drop(int64_t seq) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
         if (row->state < 0 || row->state == kDelivered) return 0;
         for (sqlite3_stmt* s : {im.st.drop_letter, im.st.drop_message}) {
-            Use u(s);
-            u.i64(1, seq);
+            Stmt u(s);
+            u.bind(1, seq);
             if (u.step() != SQLITE_DONE) return storage_error(im.db, "drop message");
         }
         if (row->head)
@@ -746,7 +716,7 @@ Result<size_t> Outbox::drop(int64_t seq) {
 
 Result<size_t> Outbox::purge_delivered(int64_t before_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     auto r = im.write([&]() -> Result<int64_t> {
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(im.db, "DELETE FROM messages WHERE state = 1 AND delivered_ms < ?1",
@@ -774,13 +744,13 @@ namespace vft {
 
 Result<std::vector<OutboxMessage>> Outbox::follow_ups(size_t max, int64_t polled_before_ms) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     std::vector<OutboxMessage> out;
     if (max == 0) return out;
     std::lock_guard dl(im.db_mu);
-    Use u(im.st.follow_ups);
-    u.i64(1, polled_before_ms);
-    u.i64(2, static_cast<int64_t>(max));
+    Stmt u(im.st.follow_ups);
+    u.bind(1, polled_before_ms);
+    u.bind(2, static_cast<int64_t>(max));
     int rc;
     while ((rc = u.step()) == SQLITE_ROW)
         out.push_back(read_message(*u));
@@ -790,18 +760,18 @@ Result<std::vector<OutboxMessage>> Outbox::follow_ups(size_t max, int64_t polled
 
 Result<void> Outbox::record_status(int64_t seq, std::string status_json, bool final) {
     if (!impl_) return moved_from();
-    Impl& im = *impl_;
+    State& im = *impl_;
     const int64_t now = wall_ms();
     auto r = im.write([&]() -> Result<int64_t> {
         auto row = im.row(seq);
         if (!row) return row.error();
-        if (row->state < 0) return Impl::unknown(seq);
-        if (row->state != kDelivered) return Impl::not_pending(seq, row->state);
-        Use u(im.st.set_status);
-        u.i64(1, seq);
-        u.text(2, status_json);
-        u.i64(3, final ? 1 : 0);
-        u.i64(4, now);
+        if (row->state < 0) return State::unknown(seq);
+        if (row->state != kDelivered) return State::not_pending(seq, row->state);
+        Stmt u(im.st.set_status);
+        u.bind(1, seq);
+        u.bind(2, status_json, Stmt::keep);
+        u.bind(3, final ? 1 : 0);
+        u.bind(4, now);
         if (u.step() != SQLITE_DONE) return storage_error(im.db, "record status");
         return 0;
     });

@@ -12,6 +12,7 @@
 #include "transport/text.hpp"
 #include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/internal/error.hpp"
 
 namespace vft::transport {
 
@@ -41,12 +42,7 @@ bool curl_ready() {
 
 Error make_error(std::string_view code, std::string message, bool retryable,
                  std::string hint = {}) {
-    Error e;
-    e.code = std::string(code);
-    e.message = mask_person_ids(message);
-    e.hint = std::move(hint);
-    e.retryable = retryable;
-    return e;
+    return internal::make_error(code, mask_person_ids(message), {}, std::move(hint), 0, retryable);
 }
 
 bool is_tchar(char c) {
@@ -210,7 +206,7 @@ std::string HttpResponse::header(std::string_view name) const {
     return {};
 }
 
-struct HttpClient::Impl {
+struct HttpClient::State {
     HttpOptions options;
     std::mutex pool_mutex;
     std::vector<EasyHandle> idle;
@@ -242,7 +238,7 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
                           "HttpOptions::ca_file must name a readable PEM file");
     if (options.connect_timeout < milliseconds(1)) options.connect_timeout = milliseconds(1);
     if (options.total_timeout < milliseconds(1)) options.total_timeout = milliseconds(1);
-    auto impl = std::make_shared<Impl>();
+    auto impl = std::make_shared<State>();
     impl->options = std::move(options);
     // Fail now, not on the first send, if handles cannot be made at all.
     EasyHandle probe = impl->acquire();
@@ -256,7 +252,7 @@ const HttpOptions& HttpClient::options() const {
 }
 
 Result<HttpResponse> HttpClient::send(const HttpRequest& request) const {
-    detail::HttpAttempt attempt;
+    HttpAttempt attempt;
     return send_attempt(request, attempt);
 }
 
@@ -283,7 +279,7 @@ void add_logged_headers(LogRecord& rec, std::string_view prefix,
 }  // namespace
 
 Result<HttpResponse> HttpClient::send_attempt(const HttpRequest& request,
-                                              detail::HttpAttempt& attempt) const {
+                                              HttpAttempt& attempt) const {
     const HttpOptions& opt = impl_->options;
     attempt.request_sent = false;
     if (auto bad = check_request(request)) return std::move(*bad);

@@ -8,6 +8,7 @@
 
 #include "json/json_util.hpp"
 #include "transport/text.hpp"
+#include "vft/core/error_codes.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/transport/retry.hpp"
 
@@ -200,9 +201,7 @@ std::optional<VkpCode> issue_vkp_code(const JValue& issue) {
 Error error_from_response(const HttpResponse& response) {
     Error e;
     const int status = response.status;
-    char code[32];
-    std::snprintf(code, sizeof code, "VFT-HTTP-%04d", status >= 0 && status <= 9999 ? status : 0);
-    e.code = code;
+    e.code = errc::http_status_code(status);
     e.http_status = status;
     e.retryable = retryable_status(status);
     StatusText st = describe_status(response);
@@ -245,8 +244,7 @@ Error error_from_response(const HttpResponse& response) {
             if (auto t = issue_text(issue); !t.empty()) more += (more.empty() ? "" : "; ") + t;
     }
     if (vkp) {
-        std::snprintf(code, sizeof code, "VFT-VKP-%02d%02d", vkp->major, vkp->minor);
-        e.code = code;
+        e.code = errc::vkp_code(vkp->major, vkp->minor);
         const std::string vkp_name = std::to_string(vkp->major) + "." + std::to_string(vkp->minor);
         if (text.empty()) text = st.message;
         text += " (VKP " + vkp_name + ", HTTP " + std::to_string(status) + ")";

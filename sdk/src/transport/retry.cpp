@@ -219,7 +219,7 @@ Result<RetryingClient::Outcome> RetryingClient::send(const HttpRequest& request,
 
     for (int attempt = 1;; ++attempt) {
         const milliseconds remaining = policy_.deadline - used();
-        detail::HttpAttempt info;
+        HttpAttempt info;
         info.attempt = attempt;
         info.timeout = remaining;
         if (remaining <= milliseconds(0)) {

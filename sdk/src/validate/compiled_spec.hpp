@@ -148,7 +148,7 @@ RulePath parse_rule_path(std::string_view text);
 
 }  // namespace vft::detail
 
-struct vft::Validator::Impl {
+struct vft::Validator::State {
     std::shared_ptr<const vft::detail::Spec> spec;
     ValidatorOptions options;
 };

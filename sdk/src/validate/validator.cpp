@@ -106,7 +106,7 @@ bool IssueSink::has_fatal() const {
 
 }  // namespace detail
 
-Validator::Validator(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+Validator::Validator(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
 Validator::Validator(Validator&&) noexcept = default;
 Validator& Validator::operator=(Validator&&) noexcept = default;
 Validator::~Validator() = default;
@@ -114,7 +114,7 @@ Validator::~Validator() = default;
 Result<Validator> Validator::create(ValidatorOptions options) {
     auto spec = detail::compile_spec(options);
     if (!spec) return spec.error();
-    auto impl = std::make_shared<Impl>();
+    auto impl = std::make_shared<State>();
     impl->spec = std::move(spec).value();
     impl->options = std::move(options);
     return Validator(std::move(impl));

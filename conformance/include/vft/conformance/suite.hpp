@@ -14,6 +14,7 @@
 
 #include "vft/conformance/sut.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/core/headers.hpp"
 #include "vft/core/result.hpp"
 #include "vft/reports/report.hpp"
 #include "vft/transport/http_client.hpp"
@@ -21,7 +22,7 @@
 
 namespace vft::conformance {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = vft::Headers;  // vft/core/headers.hpp
 
 // Which token a request should carry (role receiver). `valid` follows the SUT file's auth; the
 // others ask the test-token endpoint (SutAuth::test_token_url) for a deliberately bad one.

@@ -14,6 +14,7 @@
 
 #include "vft/core/result.hpp"
 #include "vft/mocks/http_limits.hpp"
+#include "vft/transport/log.hpp"
 
 namespace vft::mocks {
 
@@ -37,13 +38,14 @@ struct TokenServiceOptions {
     // behind) of the system clock — a client whose clock is off by as much. Issued tokens keep
     // the system clock: the APIs judge them by it. The conformance runner's clock-skew tests.
     int clock_offset_s = 0;
-    bool allow_test_tokens = false;  // serve POST /_admin/issue (never in front of real data)
-    size_t threads = 4;              // handler worker threads
-    size_t max_body_bytes = 65536;   // a larger request body gets 413
-    HttpLimits http;                 // header, connection and time limits
-    // One line per token request (client id, outcome, error description); never a token, an
-    // assertion or a key. Empty = silent. Called from worker threads.
-    std::function<void(const std::string&)> log;
+    bool allow_test_tokens = false;    // serve POST /_admin/issue (never in front of real data)
+    size_t threads = 4;                // handler worker threads
+    size_t max_body_bytes = 65536;     // a larger request body gets 413
+    HttpLimits http;                   // header, connection and time limits
+    // One record per token request (LogRecord::message: client id, outcome, error description);
+    // never a token, an assertion or a key. Empty = silent. Called from worker threads. The same
+    // sink type as the SDK's transport (vft/transport/log.hpp).
+    transport::LogSink log;
 };
 
 class TokenService {
@@ -61,11 +63,11 @@ class TokenService {
     [[nodiscard]] std::string issuer() const;
     [[nodiscard]] std::string token_endpoint() const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit TokenService(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit TokenService(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 }  // namespace vft::mocks

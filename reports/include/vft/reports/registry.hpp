@@ -111,9 +111,9 @@ class Registry {
     [[nodiscard]] Result<CheckAnswer> check(const CheckQuery& query) const;
 
   private:
-    struct Impl;
-    explicit Registry(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    struct State;
+    explicit Registry(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 // A record's standing on a date, as the published site and `vft registry list` show it:

@@ -70,9 +70,9 @@ class Key {
     [[nodiscard]] bool verify(std::string_view data, std::string_view sig) const;
 
   private:
-    struct Impl;
-    explicit Key(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<const Impl> impl_;
+    struct State;
+    explicit Key(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const State> impl_;
     friend struct KeyAccess;
 };
 

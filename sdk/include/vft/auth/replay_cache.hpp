@@ -32,8 +32,8 @@ class ReplayCache {
     [[nodiscard]] std::size_t size() const;
 
   private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    struct State;
+    std::unique_ptr<State> impl_;
 };
 
 }  // namespace vft::auth

@@ -17,12 +17,13 @@
 #include <vector>
 
 #include "vft/client/token_client.hpp"
+#include "vft/core/headers.hpp"
 #include "vft/core/result.hpp"
 #include "vft/transport/http_client.hpp"
 
 namespace vft::client {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = vft::Headers;  // vft/core/headers.hpp
 
 class Auth {
   public:

@@ -72,11 +72,11 @@ class JftClient {
     [[nodiscard]] Result<Reply<JftPage>> search_all(std::string_view resource_type,
                                                     const JftSearch& query) const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit JftClient(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<const Impl> impl_;
+    explicit JftClient(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const State> impl_;
 };
 
 // The resource id in a JFT status URL (".../v1/{type}/{id}/$status") — "" when not one.

@@ -35,11 +35,11 @@ class KithClient {
     // Builds the dialog message (kith::build_dialog_message) and sends it.
     [[nodiscard]] Result<Reply<kith::AppRec>> send(const kith::DialogMessage& message) const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit KithClient(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<const Impl> impl_;
+    explicit KithClient(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const State> impl_;
 };
 
 }  // namespace vft::client

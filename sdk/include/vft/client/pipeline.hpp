@@ -168,11 +168,11 @@ class Pipeline {
 
     [[nodiscard]] Outbox& outbox();
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit Pipeline(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit Pipeline(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 // The HelseID scopes the pipeline asks for an outbox endpoint ("vkp:bundle" →

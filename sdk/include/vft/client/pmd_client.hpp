@@ -58,11 +58,11 @@ class PmdClient {
     [[nodiscard]] Result<Reply<std::vector<pmd::EntryResult>>> send_json(
         std::string_view bundle_json) const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit PmdClient(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<const Impl> impl_;
+    explicit PmdClient(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const State> impl_;
 };
 
 }  // namespace vft::client

@@ -81,11 +81,11 @@ class TokenClient {
     // Seconds since the epoch by the injected clock.
     [[nodiscard]] int64_t now() const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit TokenClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<Impl> impl_;
+    explicit TokenClient(std::shared_ptr<State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<State> impl_;
 };
 
 // The scope set as the cache and the request see it: sorted, duplicates and empties removed,

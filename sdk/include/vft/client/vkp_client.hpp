@@ -79,11 +79,11 @@ class VkpClient {
     // The URL of a resource endpoint: {base}/epj/r4/{orgnr}/{resource}.
     [[nodiscard]] std::string url(std::string_view resource) const;
 
-    struct Impl;
+    struct State;
 
   private:
-    explicit VkpClient(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
-    std::shared_ptr<const Impl> impl_;
+    explicit VkpClient(std::shared_ptr<const State> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<const State> impl_;
 };
 
 }  // namespace vft::client

@@ -5,6 +5,8 @@
 // VKP error code of the OperationOutcome (2.1 -> VFT-VKP-0201).
 #pragma once
 
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace vft::errc {
@@ -171,5 +173,17 @@ inline constexpr std::string_view fhirpath_runtime = "VFT-FHIRPATH-1502";  // ru
 // The JFT reader's state file (vft::client::JftReader): 17xx.
 inline constexpr std::string_view reader_open = "VFT-READER-1701";     // cannot open/create
 inline constexpr std::string_view reader_storage = "VFT-READER-1702";  // read/write failed
+// The two computed families: an HTTP status ("VFT-HTTP-0429", 0 when out of range) and a VKP
+// error code of an OperationOutcome ("VFT-VKP-0201" for 2.1).
+[[nodiscard]] inline std::string http_status_code(int status) {
+    char code[24];
+    std::snprintf(code, sizeof code, "VFT-HTTP-%04d", status >= 0 && status <= 9999 ? status : 0);
+    return code;
+}
+[[nodiscard]] inline std::string vkp_code(int major, int minor) {
+    char code[32];
+    std::snprintf(code, sizeof code, "VFT-VKP-%02d%02d", major, minor);
+    return code;
+}
 
 }  // namespace vft::errc

@@ -165,9 +165,9 @@ class Deliverer {
     [[nodiscard]] DeliveryStats stats() const;  // since create
 
   private:
-    struct Impl;
-    explicit Deliverer(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    struct State;
+    explicit Deliverer(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 }  // namespace vft

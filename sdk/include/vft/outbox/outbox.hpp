@@ -135,9 +135,9 @@ class Outbox {
     [[nodiscard]] OutboxStats stats() const;
 
   private:
-    struct Impl;
-    explicit Outbox(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    struct State;
+    explicit Outbox(std::unique_ptr<State> impl);
+    std::unique_ptr<State> impl_;
 };
 
 }  // namespace vft

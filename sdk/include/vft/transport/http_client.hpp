@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "vft/core/headers.hpp"
 #include "vft/core/result.hpp"
 #include "vft/transport/log.hpp"
 
@@ -21,13 +22,13 @@ namespace vft::transport {
 struct HttpRequest {
     std::string method;  // "GET", "POST", ... (an HTTP token; anything else is refused)
     std::string url;     // absolute http:// or https:// URL
-    std::vector<std::pair<std::string, std::string>> headers;  // sent in this order
-    std::string body;                                          // sent as is (may be empty)
+    Headers headers;     // sent in this order
+    std::string body;    // sent as is (may be empty)
 };
 
 struct HttpResponse {
-    int status = 0;  // the final status line's code; 3xx are reported, never followed
-    std::vector<std::pair<std::string, std::string>> headers;  // in arrival order, names as sent
+    int status = 0;   // the final status line's code; 3xx are reported, never followed
+    Headers headers;  // in arrival order, names as sent
     std::string body;
     std::chrono::milliseconds elapsed{0};  // wall time of the exchange
 
@@ -47,14 +48,13 @@ struct HttpOptions {
 };
 
 class RetryingClient;
-namespace detail {
-// What the retry layer tells the client about one attempt, and learns back from it.
+// What the retry layer (RetryingClient) tells the client about one attempt, and learns back from
+// it; callers of send() never need it.
 struct HttpAttempt {
     int attempt = 1;                                   // 1-based, for the log
     std::optional<std::chrono::milliseconds> timeout;  // overrides total_timeout when shorter
     bool request_sent = true;  // out: false when the request provably never left (no connection)
 };
-}  // namespace detail
 
 // Thread-safety: send() may be called from any number of threads at once. Copies share one
 // connection pool. Connection reuse: a small pool of curl easy handles — a thread takes an idle
@@ -68,23 +68,25 @@ class HttpClient {
     [[nodiscard]] static Result<HttpClient> create(HttpOptions options);
 
     // Sends one request. ok() for every response, whatever its status. Errors (no response):
-    // VFT-NET-1001 connect, 1002 timeout, 1003 TLS, 1004 resolve, 1005 connection dropped,
-    // 1007 response over max_response_bytes, 1008 reply not HTTP; `retryable` says whether the
-    // same request may succeed. A request that cannot go on the wire as given (method not an
-    // HTTP token, CR/LF in a header, URL not http(s)) is refused unsent with VFT-NET-1009.
+    // VFT-NET-1001 connect (also: no curl handle or no memory for the request), 1002 timeout,
+    // 1003 TLS, 1004 resolve, 1005 connection dropped (or an empty reply), 1007 response over
+    // max_response_bytes, 1008 reply not HTTP; `retryable` says whether the same request may
+    // succeed. A request that cannot go on the wire as given (method not an HTTP token, CR/LF in
+    // a header, URL not http(s)) is refused unsent with VFT-NET-1009. The deadline code
+    // (VFT-NET-1006) and the status codes (VFT-HTTP-*, VFT-VKP-*) come from the layers above
+    // (retry.hpp, http_error.hpp), never from send().
     [[nodiscard]] Result<HttpResponse> send(const HttpRequest& request) const;
 
     [[nodiscard]] const HttpOptions& options() const;
 
   private:
-    struct Impl;
-    explicit HttpClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-    Result<HttpResponse> send_attempt(const HttpRequest& request,
-                                      detail::HttpAttempt& attempt) const;
+    struct State;
+    explicit HttpClient(std::shared_ptr<State> impl) : impl_(std::move(impl)) {}
+    Result<HttpResponse> send_attempt(const HttpRequest& request, HttpAttempt& attempt) const;
     void log(const LogRecord& record) const;
     friend class RetryingClient;
 
-    std::shared_ptr<Impl> impl_;
+    std::shared_ptr<State> impl_;
 };
 
 }  // namespace vft::transport

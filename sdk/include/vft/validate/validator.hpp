@@ -65,11 +65,12 @@ class Validator {
     Validator& operator=(Validator&&) noexcept;
     ~Validator();
 
-    struct Impl;  // vft::detail; public only so the implementation files can name it
+    struct State;  // defined in sdk/src/validate/compiled_spec.hpp; public only so it can be named
+                   // there
 
   private:
-    explicit Validator(std::shared_ptr<const Impl> impl);
-    std::shared_ptr<const Impl> impl_;
+    explicit Validator(std::shared_ptr<const State> impl);
+    std::shared_ptr<const State> impl_;
 };
 
 }  // namespace vft
