@@ -38,10 +38,10 @@ struct TokenServiceOptions {
     // behind) of the system clock — a client whose clock is off by as much. Issued tokens keep
     // the system clock: the APIs judge them by it. The conformance runner's clock-skew tests.
     int clock_offset_s = 0;
-    bool allow_test_tokens = false;    // serve POST /_admin/issue (never in front of real data)
-    size_t threads = 4;                // handler worker threads
-    size_t max_body_bytes = 65536;     // a larger request body gets 413
-    HttpLimits http;                   // header, connection and time limits
+    bool allow_test_tokens = false;  // serve POST /_admin/issue (never in front of real data)
+    size_t threads = 4;              // handler worker threads
+    size_t max_body_bytes = 65536;   // a larger request body gets 413
+    HttpLimits http;                 // header, connection and time limits
     // One record per token request (LogRecord::message: client id, outcome, error description);
     // never a token, an assertion or a key. Empty = silent. Called from worker threads. The same
     // sink type as the SDK's transport (vft/transport/log.hpp).
