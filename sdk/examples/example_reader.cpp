@@ -16,6 +16,7 @@
 //   acks-twice                  acknowledges every document a second time
 //   imports-twice-after-crash   does not look in its journal for a document it may have imported
 //   ignores-retry-after         retries at once instead of waiting the server's Retry-After
+//   truncates-long-notes        stores at most 4,000 bytes of a note (a journal column's limit)
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -42,8 +43,9 @@
 namespace {
 
 constexpr int kSynced = 0, kFailed = 1, kCannotRun = 2, kCrashed = 3;
-constexpr const char* kDefects[] = {"ack-before-import", "acks-twice", "ignores-retry-after",
-                                    "imports-twice-after-crash", "skips-page"};
+constexpr const char* kDefects[] = {"ack-before-import",   "acks-twice",
+                                    "ignores-retry-after", "imports-twice-after-crash",
+                                    "skips-page",          "truncates-long-notes"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -256,7 +258,14 @@ int main(int argc, char** argv) {
         if (crash && crash_point == "before-store") std::_Exit(kCrashed);
         rapidjson::Document r;
         r.Parse(d.json.c_str());
-        if (!skipped && !journal.store(d, r.HasParseError() ? std::string() : note_text(r)))
+        std::string text = r.HasParseError() ? std::string() : note_text(r);
+        if (args.has("truncates-long-notes") && text.size() > 4000) {
+            size_t cut = 4000;  // defect: the note cut to a column's size (at a UTF-8 boundary)
+            while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+                --cut;
+            text.resize(cut);
+        }
+        if (!skipped && !journal.store(d, text))
             return vft::Error{
                 "VFT-READER-1702", "the journal could not store the note", {}, {}, 0, true};
         if (crash) std::_Exit(kCrashed);  // after-store: stored, nothing recorded or acknowledged

@@ -166,7 +166,7 @@ TEST_CASE("reader defects: every defect of the example reader is in the table",
         if (!s.empty()) listed.push_back(s);
     }
     ::pclose(p);
-    REQUIRE(listed.size() == 5);
+    REQUIRE(listed.size() == 6);
     const auto table = expected_failures();
     for (const auto& d : listed) {
         INFO("defect " << d << " has no test in conformance/defects.json that must catch it");
@@ -188,4 +188,7 @@ TEST_CASE("reader defect imports-twice-after-crash is caught", "[reader][defects
 }
 TEST_CASE("reader defect skips-page is caught", "[reader][defects]") {
     require_defect_caught("skips-page");
+}
+TEST_CASE("reader defect truncates-long-notes is caught", "[reader][defects]") {
+    require_defect_caught("truncates-long-notes");
 }
