@@ -18,7 +18,7 @@
 
 #include "bench_util.hpp"
 #include "journal.hpp"
-#include "validate/parsed_json.hpp"
+#include "vft/internal/parsed_json.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace fs = std::filesystem;

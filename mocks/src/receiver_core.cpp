@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <chrono>
 
-#include "validate/parsed_json.hpp"
 #include "vft/core/identifiers.hpp"
 #include "vft/core/uuid.hpp"
+#include "vft/internal/parsed_json.hpp"
 
 namespace vft::mocks::detail {
 

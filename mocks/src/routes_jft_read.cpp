@@ -4,8 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "client/client_util.hpp"
 #include "receiver_core.hpp"
+#include "vft/internal/form.hpp"
 
 namespace vft::mocks::detail {
 
@@ -159,8 +159,7 @@ void search(ReceiverCore& core, const http::Request& req, http::Response& res,
                            "&cursor=c" + std::to_string(found->back().seq);
         for (const auto& [name, value] : params)
             if (name != "_count" && name != "cursor")
-                next += "&" + client::detail::form_encode(name) + "=" +
-                        client::detail::form_encode(value);
+                next += "&" + internal::form_encode(name) + "=" + internal::form_encode(value);
         out += R"(,"link":[{"relation":"next","url":)" + json_string(next) + "}]";
     }
     if (!found->empty()) {

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "receiver_core.hpp"
-#include "validate/parsed_json.hpp"
+#include "vft/internal/parsed_json.hpp"
 
 namespace vft::mocks::detail {
 

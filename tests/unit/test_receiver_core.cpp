@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "validate/parsed_json.hpp"
+#include "vft/internal/parsed_json.hpp"
 #include "vft/mocks/defects.hpp"
 #include "vft/validate/validator.hpp"
 

@@ -16,12 +16,12 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
-#include "validate/parsed_json.hpp"
 #include "validate/primitives.hpp"
 #include "validate/profiles.hpp"
 #include "validate/r4_walker.hpp"
 #include "validate/rules_engine.hpp"
 #include "vft/core/identifiers.hpp"
+#include "vft/internal/parsed_json.hpp"
 
 namespace vft::detail {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
-#include "validate/parsed_json.hpp"
+#include "vft/internal/parsed_json.hpp"
 
 namespace vft {
 

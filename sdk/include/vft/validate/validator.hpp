@@ -40,7 +40,7 @@ struct SpecInfo {
 };
 
 // A FHIR JSON document its caller parsed once and reads as well (the mock receiver); defined in
-// the SDK's sources (validate/parsed_json.hpp), opaque to everyone else.
+// vft_internal (vft/internal/parsed_json.hpp), opaque to everyone else.
 class ParsedJson;
 
 class Validator {
