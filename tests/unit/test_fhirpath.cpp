@@ -281,7 +281,7 @@ TEST_CASE("fhirpath: every base R4 and upstream invariant parses and is supporte
             problems.push_back(key + ": " + e.error().to_string());
             continue;
         }
-        std::vector<const fp::detail::Node*> stack{&e->root()};
+        std::vector<const fp::detail::Node*> stack{e->state().root.get()};
         while (!stack.empty()) {
             const fp::detail::Node* node = stack.back();
             stack.pop_back();

@@ -71,11 +71,11 @@ Result<Document> Document::parse(std::string_view json) {
         return make_error(errc::json_too_deep, "the resource nests deeper than 512 levels");
     if (!data->doc.IsObject())
         return make_error(errc::json_not_resource, "a FHIR resource is a JSON object");
-    return Document(std::shared_ptr<const detail::DocumentData>(std::move(data)));
+    return Document(std::shared_ptr<const Document::State>(std::move(data)));
 }
 
 std::string Document::resource_type() const {
-    const auto& d = data_->doc;
+    const auto& d = state_->doc;
     auto it = d.FindMember("resourceType");
     if (it == d.MemberEnd() || !it->value.IsString()) return "";
     return it->value.GetString();
@@ -86,8 +86,9 @@ Result<Expression> compile(std::string_view expression) {
         return make_error(errc::fhirpath_syntax, "the expression is longer than 64 KiB");
     try {
         auto root = detail::parse_expression(expression);
-        return Expression(std::string(expression),
-                          std::shared_ptr<const detail::Node>(std::move(root)));
+        auto state = std::make_shared<Expression::State>();
+        state->root = std::move(root);
+        return Expression(std::string(expression), std::move(state));
     } catch (const detail::SyntaxError& e) {
         return make_error(
             errc::fhirpath_syntax, "FHIRPath syntax error: " + e.message,
@@ -129,7 +130,7 @@ Result<Coll> evaluate_raw(const Expression& expression,
     try {
         Frame frame;
         Coll focus{context};
-        Coll r = ev.eval(expression.root(), focus, frame);
+        Coll r = ev.eval(*expression.state().root, focus, frame);
         if (arena_out) *arena_out = ev.arena;
         return r;
     } catch (const EvalError& e) {
@@ -143,7 +144,7 @@ Result<Coll> evaluate_raw(const Expression& expression,
 
 Result<Collection> evaluate(const Expression& expression, const Document& resource,
                             const Environment& environment) {
-    const auto& doc = resource.data();
+    const auto& doc = resource.state();
     detail::Value ctx = detail::Evaluator::node_value(&doc->doc, nullptr, resource.resource_type());
     auto data = std::make_shared<detail::CollectionData>();
     auto r =
@@ -151,31 +152,33 @@ Result<Collection> evaluate(const Expression& expression, const Document& resour
     if (!r.ok()) return r.error();
     data->doc = doc;
     data->items = std::move(r).value();
-    return Collection(std::shared_ptr<const detail::CollectionData>(std::move(data)));
+    return Collection(std::shared_ptr<const Collection::State>(std::move(data)));
 }
 
-Collection::Collection() : data_(std::make_shared<detail::CollectionData>()) {}
+Collection::Collection() : state_(std::make_shared<Collection::State>()) {}
 size_t Collection::size() const {
-    return data_->items.size();
+    return state_->items.size();
 }
 Item Collection::operator[](size_t i) const {
-    return Item(&data_->items.at(i));
+    (void)state_->items.at(i);  // out of range throws, as before
+    return Item(state_.get(), i);
 }
 std::string Collection::json() const {
     std::string out = "[";
-    for (size_t i = 0; i < data_->items.size(); ++i) {
+    for (size_t i = 0; i < state_->items.size(); ++i) {
         if (i) out += ',';
-        out += detail::item_json(data_->items[i]);
+        out += detail::item_json(state_->items[i]);
     }
     return out + "]";
 }
 
 std::string Item::type() const {
-    switch (v_->kind) {
+    const detail::Value* v = &collection_->items[index_];
+    switch (v->kind) {
         case detail::Kind::node: {
             static const Environment kEnv;
             detail::Evaluator ev(inferred_model(), kEnv);
-            return ev.type_of(*v_);
+            return ev.type_of(*v);
         }
         case detail::Kind::boolean:
             return "Boolean";
@@ -197,18 +200,19 @@ std::string Item::type() const {
     return "";
 }
 bool Item::is_node() const {
-    return v_->kind == detail::Kind::node;
+    const detail::Value* v = &collection_->items[index_];
+    return v->kind == detail::Kind::node;
 }
 std::string Item::text() const {
-    return detail::item_text(*v_);
+    return detail::item_text(collection_->items[index_]);
 }
 std::string Item::json() const {
-    return detail::item_json(*v_);
+    return detail::item_json(collection_->items[index_]);
 }
 std::optional<bool> Item::boolean() const {
-    if (v_->kind == detail::Kind::boolean) return v_->b;
-    if (v_->kind == detail::Kind::node && v_->node && v_->node->IsBool())
-        return v_->node->GetBool();
+    const detail::Value* v = &collection_->items[index_];
+    if (v->kind == detail::Kind::boolean) return v->b;
+    if (v->kind == detail::Kind::node && v->node && v->node->IsBool()) return v->node->GetBool();
     return std::nullopt;
 }
 

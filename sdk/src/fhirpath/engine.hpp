@@ -13,6 +13,31 @@
 #include "fhirpath/ast.hpp"
 #include "vft/fhirpath/fhirpath.hpp"
 
+namespace vft::fhirpath {
+
+namespace detail {
+// JSON made during an evaluation (type() results); shared by the results that point into it.
+using Arena = std::vector<std::unique_ptr<rapidjson::Document>>;
+}  // namespace detail
+
+// The states the public classes hold opaquely (vft/fhirpath/fhirpath.hpp).
+struct Document::State {
+    rapidjson::Document doc;
+    std::string text;  // owns the bytes the document's strings point into (in-situ free)
+};
+
+struct Expression::State {
+    std::shared_ptr<const detail::Node> root;
+};
+
+struct Collection::State {
+    std::shared_ptr<const Document::State> doc;  // keeps the nodes alive
+    std::shared_ptr<detail::Arena> arena;
+    detail::Coll items;
+};
+
+}  // namespace vft::fhirpath
+
 namespace vft::fhirpath::detail {
 
 using JValue = rapidjson::Value;
@@ -21,19 +46,8 @@ struct EvalError {
     std::string message;
 };
 
-struct DocumentData {
-    rapidjson::Document doc;
-    std::string text;  // owns the bytes the document's strings point into (in-situ free)
-};
-
-// JSON made during an evaluation (type() results); shared by the results that point into it.
-using Arena = std::vector<std::unique_ptr<rapidjson::Document>>;
-
-struct CollectionData {
-    std::shared_ptr<const DocumentData> doc;  // keeps the nodes alive
-    std::shared_ptr<Arena> arena;
-    Coll items;
-};
+using DocumentData = Document::State;
+using CollectionData = Collection::State;
 
 // $this / $index / $total of the innermost iteration.
 struct Frame {

@@ -21,13 +21,6 @@
 
 namespace vft::fhirpath {
 
-namespace detail {
-struct Node;
-struct Value;
-struct DocumentData;
-struct CollectionData;
-}  // namespace detail
-
 // What the engine needs to know about FHIR types. Names are FHIR type names ("HumanName",
 // "string", "Patient"); FHIRPath's own types are "System.String" etc.
 class TypeModel {
@@ -72,33 +65,56 @@ class Document {
     // The top-level resourceType ("" when absent).
     [[nodiscard]] std::string resource_type() const;
 
-  private:
-    friend struct detail::DocumentData;
-    std::shared_ptr<const detail::DocumentData> data_;
+    // The parsed document, opaque outside the engine (defined in the SDK's sources).
+    struct State;
+    explicit Document(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+    [[nodiscard]] const std::shared_ptr<const State>& state() const { return state_; }
 
-  public:
-    // Internal: used by the engine and the validator.
-    [[nodiscard]] const std::shared_ptr<const detail::DocumentData>& data() const { return data_; }
-    explicit Document(std::shared_ptr<const detail::DocumentData> d) : data_(std::move(d)) {}
+  private:
+    std::shared_ptr<const State> state_;
 };
 
-// A compiled expression (the AST), immutable and shareable.
+// A compiled expression (the syntax tree), immutable and shareable.
 class Expression {
   public:
     [[nodiscard]] const std::string& text() const { return text_; }
-    [[nodiscard]] const detail::Node& root() const { return *root_; }
-    Expression(std::string text, std::shared_ptr<const detail::Node> root)
-        : text_(std::move(text)), root_(std::move(root)) {}
+
+    // The syntax tree, opaque outside the engine (defined in the SDK's sources).
+    struct State;
+    Expression(std::string text, std::shared_ptr<const State> state)
+        : text_(std::move(text)), state_(std::move(state)) {}
+    [[nodiscard]] const State& state() const { return *state_; }
 
   private:
     std::string text_;
-    std::shared_ptr<const detail::Node> root_;
+    std::shared_ptr<const State> state_;
 };
 
 // Parses an expression. A syntax error is VFT-FHIRPATH-1501 with "line L, column C".
 [[nodiscard]] Result<Expression> compile(std::string_view expression);
 
-// One item of a result collection: a node of the document or a computed value.
+class Item;
+
+// The result of an evaluation. Keeps the document it points into alive.
+class Collection {
+  public:
+    Collection();
+    [[nodiscard]] size_t size() const;
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    [[nodiscard]] Item operator[](size_t i) const;
+    // The whole collection as a JSON array (Item::json per item).
+    [[nodiscard]] std::string json() const;
+
+    // The items, opaque outside the engine (defined in the SDK's sources).
+    struct State;
+    explicit Collection(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+
+  private:
+    std::shared_ptr<const State> state_;
+};
+
+// One item of a result collection: a node of the document or a computed value. Valid while its
+// Collection lives.
 class Item {
   public:
     // The type name: a FHIR type for document nodes where known ("HumanName", "date"), else the
@@ -118,24 +134,10 @@ class Item {
 
   private:
     friend class Collection;
-    explicit Item(const detail::Value* v) : v_(v) {}
-    const detail::Value* v_;
-};
-
-// The result of an evaluation. Keeps the document it points into alive.
-class Collection {
-  public:
-    Collection();
-    [[nodiscard]] size_t size() const;
-    [[nodiscard]] bool empty() const { return size() == 0; }
-    [[nodiscard]] Item operator[](size_t i) const;
-    // The whole collection as a JSON array (Item::json per item).
-    [[nodiscard]] std::string json() const;
-    // Internal: used by the engine.
-    explicit Collection(std::shared_ptr<const detail::CollectionData> d) : data_(std::move(d)) {}
-
-  private:
-    std::shared_ptr<const detail::CollectionData> data_;
+    Item(const Collection::State* collection, size_t index)
+        : collection_(collection), index_(index) {}
+    const Collection::State* collection_;
+    size_t index_;
 };
 
 // The answer of a terminology hook for memberOf(): member, not a member, or cannot tell.
