@@ -62,7 +62,7 @@ std::vector<vft::OutboxEntry> messages(unsigned run, unsigned n) {
         auto m = vft::build_alarm(r);
         if (!m) die("build", m.error());
         out.push_back({m->identifier, std::string("device:") + serial, "vkp:bundle",
-                       "application/fhir+json", m->json});
+                       "application/fhir+json", m->body});
     }
     return out;
 }

@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
     m.dispenser = {"https://fhir.evondos.com/e300-codes/serialnumber", "E300-123456",
                    "Evondos E300"};
 
-    const std::string alarm_json = vft::build_alarm(a)->json;
-    const std::string dose_json = vft::build_medication_dispense(m)->json;
+    const std::string alarm_json = vft::build_alarm(a)->body;
+    const std::string dose_json = vft::build_medication_dispense(m)->body;
     std::printf("alarm bundle %zu bytes, medication dispense %zu bytes\n", alarm_json.size(),
                 dose_json.size());
     std::printf("build+serialize alarm bundle:      %9.0f /s\n",

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
     a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
                        {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
-    const std::string alarm = vft::build_alarm(a)->json;
+    const std::string alarm = vft::build_alarm(a)->body;
     const double typical = rate(seconds, [&] { (void)v->validate(alarm); });
     std::printf(
         "typical alarm bundle (%zu bytes): %8.0f bundles/s on one core (%.1f us each, %zu "

@@ -113,11 +113,11 @@ void message(ReceiverCore& core, const http::Request& req, http::Response& res) 
     }
     if (!built)  // even the receipt to an unknown sender failed: a fault of this receiver
         return reply(res, 500, vkp_outcome("3", "annen feil", built.error().message, "exception"));
-    if (!original) return reply(res, 200, built->json, "application/xml; charset=utf-8");
+    if (!original) return reply(res, 200, built->body, "application/xml; charset=utf-8");
     // A message is received once: a resend of the same MsgId gets the same AppRec.
     auto stored = core.journal->record_once(
         "kith", original->msg_id, "MsgHead", "", req.body, [&](const std::string&) {
-            return StoredOutcome{200, built->json, {}, "application/xml; charset=utf-8", 1};
+            return StoredOutcome{200, built->body, {}, "application/xml; charset=utf-8", 1};
         });
     if (!stored)
         return reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));

@@ -58,7 +58,7 @@ void search(ReceiverCore& core, const http::Request& req, http::Response& res) {
     }
     if (!out)
         return reply(res, 500, vkp_outcome("3", "annen feil", out.error().message, "exception"));
-    reply(res, 200, out->json);
+    reply(res, 200, out->body);
 }
 
 }  // namespace

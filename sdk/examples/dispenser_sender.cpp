@@ -29,13 +29,13 @@ int main(int argc, char** argv) {
         std::cerr << validator.error().to_string() << "\n";
         return 1;
     }
-    const auto report = validator->validate(message->json, {vft::Level::strict, "jft"});
+    const auto report = validator->validate(message->body, {vft::Level::strict, "jft"});
     for (const auto& issue : report.issues)
         std::cerr << issue.rule << " " << issue.path << ": " << issue.message << "\n";
     if (!report.valid()) return 1;
 
     std::cout << "built " << message->resource_type << " " << message->identifier << " ("
-              << message->json.size() << " bytes), valid for JFT\n";
-    if (argc > 1) std::ofstream(argv[1]) << message->json;
+              << message->body.size() << " bytes), valid for JFT\n";
+    if (argc > 1) std::ofstream(argv[1]) << message->body;
     return 0;
 }

@@ -385,7 +385,7 @@ int deliver(Delivery& d, vft::Outbox& outbox, const vft::OutboxEntry& first) {
             if (auto again = build(d.action, d.api, d.in, true)) {
                 vft::OutboxEntry x = first;
                 x.identifier = again->identifier;
-                x.body = again->json;
+                x.body = again->body;
                 (void)outbox.drop(e.seq);
                 if (auto seq = outbox.enqueue(x))
                     (void)outbox.mark_retry(*seq, e.next_attempt_ms, "resend");
@@ -607,7 +607,7 @@ int main(int argc, char** argv) {
     const std::string content_type =
         api == "kith" ? "application/xml; charset=utf-8" : "application/fhir+json";
     const vft::OutboxEntry entry{message->identifier, str(member(in, "patient"), "fnr"),
-                                 endpoint_for(api, *message), content_type, message->json};
+                                 endpoint_for(api, *message), content_type, message->body};
     // followed_by: more events of the same kind for the same patient, after this one. Each is
     // a message of its own, queued behind it: the outbox delivers one patient's messages in
     // order, so a later one never overtakes an earlier one that is backing off.
@@ -629,7 +629,7 @@ int main(int argc, char** argv) {
             return kNotDelivered;
         }
         queue.push_back(
-            {m->identifier, entry.ordering_key, endpoint_for(api, *m), content_type, m->json});
+            {m->identifier, entry.ordering_key, endpoint_for(api, *m), content_type, m->body});
     }
     if (args->has("ignores-patient-order")) {
         // Defect: every message on its own (no order per patient), the newest first.

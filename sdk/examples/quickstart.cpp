@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     auto validator = Validator::create();
     if (!vkp || !jft || !validator) return 1;
     for (const Message* m : {&*vkp, &*jft})
-        if (!validator->validate(m->json, {Level::strict, ""}).valid()) return 1;
+        if (!validator->validate(m->body, {Level::strict, ""}).valid()) return 1;
     if (!pipeline->enqueue(client::Api::vkp, *vkp, dose.patient.id) ||
         !pipeline->enqueue(client::Api::jft, *jft, dose.patient.id))
         return 1;

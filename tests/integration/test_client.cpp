@@ -78,14 +78,14 @@ TEST_CASE("VkpClient: journal a built alarm, once per identifier; searches with 
 
     auto bundle = alarm();
     REQUIRE(bundle.ok());
-    auto sent = vkp->journal(bundle->json);
+    auto sent = vkp->journal(bundle->body);
     REQUIRE(sent.ok());
     CHECK(sent->status == 201);
     CHECK(sent->attempts == 1);
     CHECK_FALSE(sent->value.duplicate);
     CHECK(journaled(p.url(), bundle->identifier) == 1);
     // A resend (same identifier) is answered the same and not journaled twice.
-    auto again = vkp->journal(bundle->json);
+    auto again = vkp->journal(bundle->body);
     REQUIRE(again.ok());
     CHECK(again->value.duplicate);
     CHECK(again->value.body == sent->value.body);
@@ -163,7 +163,7 @@ TEST_CASE("JftClient: submit -> status -> acknowledge -> status; search pages to
                        "Evondos E300"};
         auto built = build_medication_dispense(m);
         REQUIRE(built.ok());
-        REQUIRE(jft->submit("MedicationDispense", built->json).ok());
+        REQUIRE(jft->submit("MedicationDispense", built->body).ok());
     }
     JftSearch q;
     q.count = 2;
@@ -245,7 +245,7 @@ TEST_CASE("PmdClient: one bad entry of a batch fails alone", "[integration][clie
     REQUIRE(built.ok());
     // Made invalid after building (kelvin, which the Bodytemp profile's required ucum-bodytemp
     // binding does not hold: PMD-008): only that entry is bad.
-    std::string json = built->json;
+    std::string json = built->body;
     const auto cel = json.find("\"Cel\"");
     REQUIRE(cel != std::string::npos);
     json.replace(cel, 5, "\"K\"");

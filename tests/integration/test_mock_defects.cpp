@@ -460,7 +460,7 @@ TEST_CASE(
     std::vector<std::vector<std::string>> bodies(kThreads);
     for (int t = 0; t < kThreads; ++t)
         for (int i = 0; i < kEach; ++i)
-            bodies[static_cast<size_t>(t)].push_back(dispense(t * kEach + i).json);
+            bodies[static_cast<size_t>(t)].push_back(dispense(t * kEach + i).body);
     for (const bool defective : {false, true}) {
         INFO("defective: " << defective);
         auto p = receiver(defective ? std::vector<std::string>{"lost-write-under-load"}
@@ -494,7 +494,7 @@ TEST_CASE(
     httplib::Client c(p->url());
     c.set_keep_alive(true);
     for (int i = 0; i < 3; ++i) {
-        auto r = c.Post((kOrg + "/medicationdispense").c_str(), dispense(100 + i).json, kJson);
+        auto r = c.Post((kOrg + "/medicationdispense").c_str(), dispense(100 + i).body, kJson);
         REQUIRE(r);
         CHECK(r->status == 201);
     }
@@ -540,7 +540,7 @@ TEST_CASE("defect mangles-norwegian-characters: æøå come back as Latin-1 moji
         auto p = receiver(defective ? std::vector<std::string>{"mangles-norwegian-characters"}
                                     : std::vector<std::string>{});
         httplib::Client c(p->url());
-        auto w = c.Post((kOrg + "/composition").c_str(), note.json, kJson);
+        auto w = c.Post((kOrg + "/composition").c_str(), note.body, kJson);
         REQUIRE(w);
         REQUIRE(w->status == 201);
         auto r = search(c, "composition", "patient.identifier=" + kKare, "TA");
@@ -552,7 +552,7 @@ TEST_CASE("defect mangles-norwegian-characters: æøå come back as Latin-1 moji
         CHECK((r->body.find("K\xC3\x83\xC2\xA5re") != std::string::npos) == defective);
 
         // The same through JFT search.
-        auto j = c.Post("/v1/Composition", note.json, kJson);
+        auto j = c.Post("/v1/Composition", note.body, kJson);
         REQUIRE(j);
         REQUIRE(j->status == 202);
         auto read = c.Get("/v1/Composition");

@@ -83,7 +83,7 @@ std::vector<std::string> submit_dispenses(httplib::Client& c, const std::string&
                        "Evondos E300"};
         auto msg = vft::build_medication_dispense(m);
         REQUIRE(msg.ok());
-        auto r = c.Post("/v1/MedicationDispense", msg->json, "application/fhir+json");
+        auto r = c.Post("/v1/MedicationDispense", msg->body, "application/fhir+json");
         REQUIRE(r);
         REQUIRE(r->status == 202);
         status_urls.push_back(r->get_header_value("Location").substr(base.size()));
@@ -205,7 +205,7 @@ TEST_CASE("mock receiver: concurrent writers lose nothing and double nothing",
             auto msg = vft::build_medication_dispense(m);
             REQUIRE(msg.ok());
             ids.push_back(msg->identifier);
-            bodies[static_cast<size_t>(t)].push_back(msg->json);
+            bodies[static_cast<size_t>(t)].push_back(msg->body);
         }
     std::atomic<int> ok{0};
     std::vector<std::thread> threads;
@@ -333,7 +333,7 @@ TEST_CASE("mock receiver: KITH dialog notes get an AppRec (1, T01, T02, E35), on
                        "Berit Solbakken"};  // synthetic, not a patient of this municipality
     auto built = vft::kith::build_dialog_message(unknown);
     REQUIRE(built.ok());
-    auto e35 = post(built->json);
+    auto e35 = post(built->body);
     CHECK(e35.status == vft::kith::AppRecStatus::rejected);
     CHECK(e35.errors.front().code == "E35");
 }
@@ -444,7 +444,7 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
     auto msg = vft::build_medication_dispense(m);
     REQUIRE(msg.ok());
     for (int attempt = 1; attempt <= 3; ++attempt) {
-        auto r = c.Post("/epj/r4/312229544/medicationdispense", msg->json, kJson);
+        auto r = c.Post("/epj/r4/312229544/medicationdispense", msg->body, kJson);
         REQUIRE(r);
         CHECK(r->status == (attempt <= 2 ? 503 : 201));
         if (attempt <= 2) CHECK(r->get_header_value("Retry-After") == "1");
@@ -452,9 +452,9 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
     CHECK(count_of(c, msg->identifier) == 1);  // the 503s were not processed
 
     // drop-after: processed and journaled, but the sender never sees the answer.
-    auto dropped = c.Post("/v1/MedicationDispense", msg->json, kJson);
+    auto dropped = c.Post("/v1/MedicationDispense", msg->body, kJson);
     CHECK((!dropped || dropped->status != 202));
-    auto resent = c.Post("/v1/MedicationDispense", msg->json, kJson);
+    auto resent = c.Post("/v1/MedicationDispense", msg->body, kJson);
     REQUIRE(resent);
     CHECK(resent->status == 202);
     CHECK(resent->get_header_value("X-Vft-Duplicate") == "2");  // the resend found the first one
@@ -468,7 +468,7 @@ TEST_CASE("mock receiver: injected faults (status + Retry-After, drop before, dr
     n.note.sections = {{"1.3", "Kommentar", "Målingen er ok."}};
     auto note = vft::build_dho_note(n);
     REQUIRE(note.ok());
-    auto lost = c.Post("/v1/Composition", note->json, kJson);
+    auto lost = c.Post("/v1/Composition", note->body, kJson);
     CHECK((!lost || lost->status != 202));
     CHECK(count_of(c, note->identifier) == 0);
 }
@@ -493,7 +493,7 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
     httplib::Request req;
     req.method = "POST";
     req.path = "/epj/r4/312229544/medicationdispense";
-    req.body = msg->json;
+    req.body = msg->body;
     req.set_header("Content-Type", kJson);
     req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
         ++pieces;
@@ -505,7 +505,7 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
     CHECK(r->status == 201);
     CHECK(pieces > 1);
     CHECK(slow.find("\"resourceType\":\"OperationOutcome\"") != std::string::npos);
-    auto fast = c.Post("/epj/r4/312229544/medicationdispense", msg->json, kJson);
+    auto fast = c.Post("/epj/r4/312229544/medicationdispense", msg->body, kJson);
     REQUIRE(fast);
     CHECK(fast->body == slow);                 // the same answer, whole
     CHECK(count_of(c, msg->identifier) == 2);  // two submissions of one journaled message
@@ -516,13 +516,13 @@ TEST_CASE("mock receiver: injected faults (slow body, duplicate arrival)",
     auto msg2 = vft::build_medication_dispense(m);  // a new identifier
     REQUIRE(msg2.ok());
     REQUIRE(msg2->identifier != msg->identifier);
-    auto twice = c.Post("/v1/MedicationDispense", msg2->json, kJson);
+    auto twice = c.Post("/v1/MedicationDispense", msg2->body, kJson);
     REQUIRE(twice);
     CHECK(twice->status == 202);
     CHECK(twice->get_header_value("X-Vft-Duplicate") == "2");
     CHECK(count_of(c, msg2->identifier) == 2);                        // two arrivals
     CHECK(entries_of(c, msg2->identifier) == 1);                      // journaled once
-    auto once = c.Post("/v1/MedicationDispense", msg2->json, kJson);  // the rule has fired
+    auto once = c.Post("/v1/MedicationDispense", msg2->body, kJson);  // the rule has fired
     REQUIRE(once);
     CHECK(once->get_header_value("X-Vft-Duplicate") == "3");
 }
@@ -565,7 +565,7 @@ TEST_CASE("mock receiver: journaled VKP resources are read back by patient, date
     n.note.sections = {{"1.3", "Kommentar", "Pasienten føler seg bra i dag."}};
     auto note = vft::build_dho_note(n);
     REQUIRE(note.ok());
-    REQUIRE(c.Post("/epj/r4/312229544/composition", note->json, kJson)->status == 201);
+    REQUIRE(c.Post("/epj/r4/312229544/composition", note->body, kJson)->status == 201);
 
     auto all = search("composition", kare, "ta");
     CHECK(all.status == 200);
@@ -809,7 +809,7 @@ TEST_CASE(
         };
         for (const Case& k :
              {Case{"/epj/r4/312229544/bundle", bundle, vkp_id, 201, kJson},
-              Case{"/v1/MedicationDispense", dispense->json, dispense->identifier, 202, kJson},
+              Case{"/v1/MedicationDispense", dispense->body, dispense->identifier, 202, kJson},
               Case{"/pmd", batch, pmd_id, 200, kJson},
               Case{"/kith/messages", note, original->msg_id, 200, "application/xml"}}) {
             INFO(k.path);

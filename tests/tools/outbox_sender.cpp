@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
                 char key[32];
                 std::snprintf(key, sizeof key, "device:TA-%04u", i % keys);
                 auto seq = box->enqueue(
-                    {m->identifier, key, "vkp:bundle", "application/fhir+json", m->json});
+                    {m->identifier, key, "vkp:bundle", "application/fhir+json", m->body});
                 if (!seq) {
                     std::fprintf(stderr, "enqueue %u: %s\n", i, seq.error().to_string().c_str());
                     failed = true;

@@ -57,7 +57,7 @@ inline KillMessage kill_message(unsigned i) {
                    "Evondos E300"};
     auto single = build_medication_dispense(d);
     if (!single) throw std::runtime_error(single.error().to_string());
-    auto stored = read_medication_dispensed(single->json);  // what the vendor kept
+    auto stored = read_medication_dispensed(single->body);  // what the vendor kept
     if (!stored) throw std::runtime_error(stored.error().to_string());
     auto m = build_medication_jft_transaction(*stored);
     if (!m) throw std::runtime_error(m.error().to_string());

@@ -104,14 +104,14 @@ TEST_CASE("audit: the severity extension's coding.system is the ValueSet URL it 
     auto m = build_alarm(r);
     REQUIRE(m.ok());
     const std::string vs = R"("system":"http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090")";
-    CHECK(m->json.find(vs) != std::string::npos);
-    const auto built = validator().validate(m->json);
+    CHECK(m->body.find(vs) != std::string::npos);
+    const auto built = validator().validate(m->body);
     INFO(built.to_operation_outcome());
     CHECK(built.issues.empty());  // no CODE-003: the published extension fixes this URL
-    CHECK(read_alarm(m->json)->severity == "30");
+    CHECK(read_alarm(m->body)->severity == "30");
 
     const std::string cs = replaced(
-        m->json, vs, R"("system":"http://ehelse.no/fhir/CodeSystem/vkp-severity-level-v090")");
+        m->body, vs, R"("system":"http://ehelse.no/fhir/CodeSystem/vkp-severity-level-v090")");
     const auto strict = validator().validate(cs);
     REQUIRE(find_rule(strict, "VKP-DI-007"));
     CHECK(find_rule(strict, "VKP-DI-007")->severity == Severity::error);
@@ -122,7 +122,7 @@ TEST_CASE("audit: the severity extension's coding.system is the ValueSet URL it 
     CHECK(read_alarm(cs)->severity == "30");  // the reader takes either URL
 
     const auto bad_code =
-        validator().validate(replaced(m->json, R"("code":"30")", R"("code":"50")"));
+        validator().validate(replaced(m->body, R"("code":"30")", R"("code":"50")"));
     CHECK(find_rule(bad_code, "VKP-DI-004"));
     CHECK(find_rule(bad_code, "CODE-001"));
 }

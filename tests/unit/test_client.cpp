@@ -365,7 +365,7 @@ struct Server {
             record.services = {service};
             auto bundle = build_patient_search_result({record});
             REQUIRE(bundle.ok());
-            r.set_content(bundle->json, "application/fhir+json");
+            r.set_content(bundle->body, "application/fhir+json");
         } else if (q.path.rfind("/v1/", 0) == 0 && q.method == "POST") {
             r.status = 202;
             r.set_header("Location",

@@ -661,7 +661,7 @@ std::string kith_apprec(const kith::DialogMessage& m, kith::AppRecStatus status,
                         std::vector<kith::AppRecError> errors = {}) {
     auto a = kith::build_apprec(kith::apprec_for(m, status, std::move(errors)));
     REQUIRE(a.ok());
-    return a->json;
+    return a->body;
 }
 
 }  // namespace
@@ -679,7 +679,7 @@ TEST_CASE("KITH: an AppRec Avvist is delivered with its status and errors and ne
         res.set_content(answer, "application/xml; charset=utf-8");
     };
     TempOutbox ob("kith-rejected");
-    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->json}).ok());
+    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->body}).ok());
     Events ev;
     Deliverer d = make(ob.box, options_for(r, ev));
     REQUIRE(*d.run_once(wall_ms()) == 1);
@@ -713,7 +713,7 @@ TEST_CASE("KITH: a 200 without an AppRec is retried with the same MsgId until on
             res.set_content(ok, "application/xml");
     };
     TempOutbox ob("kith-no-apprec");
-    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->json}).ok());
+    REQUIRE(ob.box.enqueue({msg->identifier, "patient-1", "kith:messages", "", msg->body}).ok());
     Events ev;
     Deliverer d = make(ob.box, options_for(r, ev));
     const int64_t t0 = wall_ms();

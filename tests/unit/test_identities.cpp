@@ -42,7 +42,7 @@ TEST_CASE("identities: medication read back from any form rebuilds with the same
           "[identities]") {
     auto single = build_medication_dispense(dose());
     REQUIRE(single.ok());
-    auto read = read_medication_dispensed(single->json);
+    auto read = read_medication_dispensed(single->body);
     REQUIRE(read.ok());
     CHECK(read->identifier == single->identifier);
     CHECK(read->bundle_id.empty());  // the single resource has no Bundle
@@ -50,7 +50,7 @@ TEST_CASE("identities: medication read back from any form rebuilds with the same
     // The single resource again: byte for byte.
     auto again = build_medication_dispense(*read);
     REQUIRE(again.ok());
-    CHECK(again->json == single->json);
+    CHECK(again->body == single->body);
 
     // The bundle forms from the single-resource read: the same Bundle.identifier every time,
     // and the MedicationDispense inside keeps its identifier.
@@ -59,13 +59,13 @@ TEST_CASE("identities: medication read back from any form rebuilds with the same
         auto jft = build_medication_jft_transaction(*read);
         REQUIRE(jft.ok());
         jft_ids.insert(jft->identifier);
-        auto back = read_medication_dispensed(jft->json);
+        auto back = read_medication_dispensed(jft->body);
         REQUIRE(back.ok());
         CHECK(back->identifier == single->identifier);
         CHECK(back->bundle_id == jft->identifier);
         auto rebuilt = build_medication_jft_transaction(*back);
         REQUIRE(rebuilt.ok());
-        CHECK(rebuilt->json == jft->json);
+        CHECK(rebuilt->body == jft->body);
         auto b = build_medication_bundle(*read);
         REQUIRE(b.ok());
         bundle_ids.insert(b->identifier);
@@ -99,13 +99,13 @@ TEST_CASE("identities: alarm, supervision and DHO note keep every identifier on 
     auto alarm = build_alarm(r);
     INFO((alarm ? std::string() : alarm.error().to_string()));
     REQUIRE(alarm.ok());
-    auto alarm_back = read_alarm(alarm->json);
+    auto alarm_back = read_alarm(alarm->body);
     REQUIRE(alarm_back.ok());
     CHECK(alarm_back->identifier == alarm->identifier);
     CHECK_FALSE(alarm_back->encounter_id.empty());
     auto alarm_again = build_alarm(*alarm_back);
     REQUIRE(alarm_again.ok());
-    CHECK(alarm_again->json == alarm->json);
+    CHECK(alarm_again->body == alarm->body);
 
     DhoNote n;
     n.patient = r.patient;
@@ -114,11 +114,11 @@ TEST_CASE("identities: alarm, supervision and DHO note keep every identifier on 
     for (auto build : {&build_dho_note, &build_jft_document}) {
         auto m = build(n);
         REQUIRE(m.ok());
-        auto back = read_dho_note(m->json);
+        auto back = read_dho_note(m->body);
         REQUIRE(back.ok());
         CHECK(back->identifier == m->identifier);
         auto again = build(*back);
         REQUIRE(again.ok());
-        CHECK(again->json == m->json);
+        CHECK(again->body == m->body);
     }
 }

@@ -84,10 +84,11 @@ TEST_CASE("a dialog note with Æ Ø Å and ü builds, validates and reads back u
     REQUIRE(msg.ok());
     CHECK(msg->identifier == in.msg_id);
     CHECK(msg->resource_type == "MsgHead");
-    require_valid(msg->json);
+    CHECK(msg->media_type == vft::Message::kXml);
+    require_valid(msg->body);
 
     // Exactly the fixture's element names, OIDs and display texts.
-    const std::string& xml = msg->json;
+    const std::string& xml = msg->body;
     CHECK(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0) == 0);
     CHECK(xml.find("<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">") !=
           std::string::npos);
@@ -137,14 +138,14 @@ TEST_CASE("a minimal dialog note: generated MsgId, no conversation, Ack N, D-num
     auto msg = build_dialog_message(in);
     REQUIRE(msg.ok());
     CHECK(std::regex_match(msg->identifier, kGuidV4));
-    require_valid(msg->json);
-    CHECK(msg->json.find("<Ack V=\"N\"/>") != std::string::npos);
-    CHECK(msg->json.find("ConversationRef") == std::string::npos);
-    CHECK(msg->json.find("<TypeId V=\"DNR\" S=\"2.16.578.1.12.4.1.1.8116\" DN=\"D-nummer\"/>") !=
+    require_valid(msg->body);
+    CHECK(msg->body.find("<Ack V=\"N\"/>") != std::string::npos);
+    CHECK(msg->body.find("ConversationRef") == std::string::npos);
+    CHECK(msg->body.find("<TypeId V=\"DNR\" S=\"2.16.578.1.12.4.1.1.8116\" DN=\"D-nummer\"/>") !=
           std::string::npos);
-    CHECK(msg->json.find("<DateOfBirth>1948-05-12</DateOfBirth>") != std::string::npos);
+    CHECK(msg->body.find("<DateOfBirth>1948-05-12</DateOfBirth>") != std::string::npos);
 
-    auto back = read_dialog_message(msg->json);
+    auto back = read_dialog_message(msg->body);
     REQUIRE(back.ok());
     DialogMessage expected = in;
     expected.msg_id = msg->identifier;
@@ -157,7 +158,7 @@ TEST_CASE("an epoch GenDate means now", "[kith]") {
     const auto before = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     auto msg = build_dialog_message(in);
     REQUIRE(msg.ok());
-    auto back = read_dialog_message(msg->json);
+    auto back = read_dialog_message(msg->body);
     REQUIRE(back.ok());
     CHECK(back->generated >= before);
     CHECK(back->generated <= before + std::chrono::minutes(1));
@@ -319,26 +320,27 @@ TEST_CASE("AppRec 1.0 and 1.1 with status 1, 2 and 3 build, validate and read ba
     REQUIRE(msg.ok());
     CHECK(msg->identifier == in.id);
     CHECK(msg->resource_type == "AppRec");
-    require_valid(msg->json);
+    CHECK(msg->media_type == vft::Message::kXml);
+    require_valid(msg->body);
     const bool v11 = version == AppRecVersion::v1_1;
-    CHECK(msg->json.find(v11 ? "xmlns=\"http://www.kith.no/xmlstds/apprec/2012-02-15\""
+    CHECK(msg->body.find(v11 ? "xmlns=\"http://www.kith.no/xmlstds/apprec/2012-02-15\""
                              : "xmlns=\"http://www.kith.no/xmlstds/apprec/2004-11-21\"") !=
           std::string::npos);
-    CHECK(msg->json.find(v11 ? "<MIGversion>v1.1 2012-02-15</MIGversion>"
+    CHECK(msg->body.find(v11 ? "<MIGversion>v1.1 2012-02-15</MIGversion>"
                              : "<MIGversion>v1.0 2004-11-21</MIGversion>") != std::string::npos);
-    CHECK(msg->json.find("<Status V=\"" + std::to_string(static_cast<int>(status)) + "\"") !=
+    CHECK(msg->body.find("<Status V=\"" + std::to_string(static_cast<int>(status)) + "\"") !=
           std::string::npos);
     if (status == AppRecStatus::rejected) {
-        CHECK(msg->json.find("<Status V=\"2\" DN=\"Avvist\"/>") != std::string::npos);
-        CHECK(msg->json.find(
+        CHECK(msg->body.find("<Status V=\"2\" DN=\"Avvist\"/>") != std::string::npos);
+        CHECK(msg->body.find(
                   "<Error V=\"T02\" S=\"2.16.578.1.12.4.1.1.8221\" DN=\"XML validerer ikke\"/>") !=
               std::string::npos);
     }
     if (status == AppRecStatus::ok_error_in_part)
-        CHECK(msg->json.find("<Status V=\"3\" DN=\"OK, feil i delmelding\"/>") !=
+        CHECK(msg->body.find("<Status V=\"3\" DN=\"OK, feil i delmelding\"/>") !=
               std::string::npos);
 
-    auto back = read_apprec(msg->json);
+    auto back = read_apprec(msg->body);
     REQUIRE(back.ok());
     CHECK(*back == in);
 }
@@ -347,8 +349,8 @@ TEST_CASE("an AppRec error without text gets the DN of kodeverk 8221", "[kith]")
     AppRec in = apprec_for(note(), AppRecStatus::rejected, {{"E31", "", ""}});
     auto msg = build_apprec(in);
     REQUIRE(msg.ok());
-    require_valid(msg->json);
-    auto back = read_apprec(msg->json);
+    require_valid(msg->body);
+    auto back = read_apprec(msg->body);
     REQUIRE(back.ok());
     REQUIRE(back->errors.size() == 1);
     CHECK(back->errors[0].text == "Pasientens fødselsnummer er feil");
@@ -372,8 +374,8 @@ TEST_CASE("apprec_for answers the sender and names the original message", "[kith
     REQUIRE(wire.ok());
     auto msg = build_apprec(apprec_for(*wire, AppRecStatus::ok));
     REQUIRE(msg.ok());
-    require_valid(msg->json);
-    auto back = read_apprec(msg->json);
+    require_valid(msg->body);
+    auto back = read_apprec(msg->body);
     REQUIRE(back.ok());
     CHECK(back->original_msg_id == "e6b769ef-d594-47b3-9f34-d5a59d60bcb4");
     CHECK(back->receiver.her_id == "8143063");
@@ -444,9 +446,9 @@ TEST_CASE("an empty sender OrganisationName is valid and gets an AppRec", "[kith
     auto msg = build_apprec(apprec_for(*read, AppRecStatus::ok));
     INFO((msg ? std::string() : msg.error().to_string()));
     REQUIRE(msg.ok());
-    require_valid(msg->json);
-    CHECK(msg->json.find("<Name></Name>") == std::string::npos);
-    auto back = read_apprec(msg->json);
+    require_valid(msg->body);
+    CHECK(msg->body.find("<Name></Name>") == std::string::npos);
+    auto back = read_apprec(msg->body);
     REQUIRE(back.ok());
     CHECK(back->receiver.name.empty());
     CHECK(back->receiver.her_id == read->sender.her_id);
@@ -457,7 +459,7 @@ TEST_CASE("an empty sender OrganisationName is valid and gets an AppRec", "[kith
     a.receiver.orgnr = "314159265";
     auto copied = build_apprec(a);
     REQUIRE(copied.ok());
-    require_valid(copied->json);
+    require_valid(copied->body);
     a.receiver.name = "bad \x01 text";  // what XML cannot carry is still refused
     CHECK(build_apprec(a).error().code == errc::xml_build_invalid);
 }

@@ -24,8 +24,9 @@ namespace {
 
 // Strict validity with no issue at all (no warnings either).
 void require_clean(const Message& m) {
-    const auto r = validator().validate(m.json);
-    INFO(m.json);
+    CHECK(m.media_type == Message::kFhirJson);
+    const auto r = validator().validate(m.body);
+    INFO(m.body);
     INFO(r.to_operation_outcome());
     CHECK(r.issues.empty());
     CHECK(r.valid());
@@ -76,10 +77,10 @@ TEST_CASE("alarm: builds strictly valid, reads back equal, rebuilds byte-identic
     REQUIRE(m.ok());
     CHECK(m->identifier == r.identifier);
     require_clean(*m);
-    auto back = read_alarm(m->json);
+    auto back = read_alarm(m->body);
     REQUIRE(back.ok());
     CHECK(*back == r);
-    CHECK(build_alarm(*back)->json == m->json);
+    CHECK(build_alarm(*back)->body == m->body);
 }
 
 TEST_CASE("alarm: a generated identifier is a UUID and is kept by the reader",
@@ -89,7 +90,7 @@ TEST_CASE("alarm: a generated identifier is a UUID and is kept by the reader",
     auto m = build_alarm(r);
     REQUIRE(m.ok());
     CHECK(is_uuid_urn(m->identifier));
-    CHECK(read_alarm(m->json)->identifier == m->identifier);
+    CHECK(read_alarm(m->body)->identifier == m->identifier);
 }
 
 TEST_CASE("alarm: unknown extensions survive a round trip", "[messages][alarm]") {
@@ -100,7 +101,7 @@ TEST_CASE("alarm: unknown extensions survive a round trip", "[messages][alarm]")
     auto m = build_alarm(r);
     REQUIRE(m.ok());
     require_clean(*m);
-    CHECK(read_alarm(m->json)->extensions == r.extensions);
+    CHECK(read_alarm(m->body)->extensions == r.extensions);
 }
 
 TEST_CASE("medication alert: alert codes 1.x only", "[messages][alarm]") {
@@ -109,7 +110,7 @@ TEST_CASE("medication alert: alert codes 1.x only", "[messages][alarm]") {
     auto m = build_medication_alert(r);
     REQUIRE(m.ok());
     require_clean(*m);
-    CHECK(read_alarm(m->json)->alert_code == "1.1");
+    CHECK(read_alarm(m->body)->alert_code == "1.1");
     r.alert_code = "4.1";
     CHECK(build_medication_alert(r).error().code == errc::build_invalid_code);
 }
@@ -167,7 +168,7 @@ TEST_CASE("supervision: digital with note, physical without", "[messages][superv
     auto m = build_supervision(s);
     REQUIRE(m.ok());
     require_clean(*m);
-    CHECK(*read_supervision(m->json) == s);
+    CHECK(*read_supervision(m->body) == s);
 
     s.digital = false;
     s.note.reset();
@@ -176,8 +177,8 @@ TEST_CASE("supervision: digital with note, physical without", "[messages][superv
     auto physical = build_supervision(s);
     REQUIRE(physical.ok());
     require_clean(*physical);
-    CHECK(*read_supervision(physical->json) == s);
-    CHECK(read_supervision(build_alarm(alarm())->json).error().code == errc::read_wrong_message);
+    CHECK(*read_supervision(physical->body) == s);
+    CHECK(read_supervision(build_alarm(alarm())->body).error().code == errc::read_wrong_message);
     s.reason = "3";
     CHECK(build_supervision(s).error().code == errc::build_invalid_code);
 }
@@ -202,7 +203,7 @@ TEST_CASE("medication dispensed: every event code, three forms", "[messages][med
             auto msg = build(m);
             REQUIRE(msg.ok());
             require_clean(*msg);
-            auto back = read_medication_dispensed(msg->json);
+            auto back = read_medication_dispensed(msg->body);
             REQUIRE(back.ok());
             MedicationDispensed want = m;
             if (msg->resource_type != "Bundle") want.bundle_id.clear();
@@ -223,7 +224,7 @@ TEST_CASE("medication dispensed: a note makes the bundle a document", "[messages
     auto msg = build_medication_bundle(m);
     REQUIRE(msg.ok());
     require_clean(*msg);
-    CHECK(*read_medication_dispensed(msg->json) == m);
+    CHECK(*read_medication_dispensed(msg->body) == m);
     m.status = "cancelled";
     CHECK(build_medication_dispense(m).error().code == errc::build_invalid_value);
     m.status = "completed";
@@ -244,7 +245,7 @@ TEST_CASE("DHO note: Composition and JFT document", "[messages][dho]") {
         REQUIRE(m.ok());
         require_clean(*m);
         CHECK(m->identifier == n.identifier);
-        CHECK(*read_dho_note(m->json) == n);
+        CHECK(*read_dho_note(m->body) == n);
     }
     n.note.sections.clear();
     CHECK(build_dho_note(n).error().code == errc::build_missing_field);
@@ -259,7 +260,7 @@ TEST_CASE("search results: patients with services, visit plans", "[messages][sea
     auto m = build_patient_search_result(patients);
     REQUIRE(m.ok());
     require_clean(*m);
-    CHECK(*read_patient_search_result(m->json) == patients);
+    CHECK(*read_patient_search_result(m->body) == patients);
 
     const std::vector<VisitPlan> plans{{kare,
                                         "Besøksplan uke 11",
@@ -268,10 +269,10 @@ TEST_CASE("search results: patients with services, visit plans", "[messages][sea
     auto p = build_visit_plan_search_result(plans);
     REQUIRE(p.ok());
     require_clean(*p);
-    CHECK(*read_visit_plan_search_result(p->json) == plans);
+    CHECK(*read_visit_plan_search_result(p->body) == plans);
     auto empty = build_patient_search_result({});
     require_clean(*empty);
-    CHECK(read_patient_search_result(empty->json)->empty());
-    CHECK(read_visit_plan_search_result(build_alarm(alarm())->json).error().code ==
+    CHECK(read_patient_search_result(empty->body)->empty());
+    CHECK(read_visit_plan_search_result(build_alarm(alarm())->body).error().code ==
           errc::read_wrong_message);
 }

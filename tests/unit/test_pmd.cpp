@@ -117,7 +117,7 @@ TEST_CASE("pmd: a batch with all 11 vital signs validates at strict with zero is
     REQUIRE(msg.ok());
     CHECK(msg->resource_type == "Bundle");
     CHECK(msg->identifier == b.identifier);
-    require_no_issues(msg->json);
+    require_no_issues(msg->body);
 
     // Without optional parts (person performer, kommunenummer, org name, comments), and for a
     // D-nummer patient, it still validates.
@@ -130,14 +130,14 @@ TEST_CASE("pmd: a batch with all 11 vital signs validates at strict with zero is
         m.comment.clear();
     auto min_msg = vft::pmd::build_batch(minimal);
     REQUIRE(min_msg.ok());
-    CHECK(min_msg->json.find("urn:oid:2.16.578.1.12.4.1.4.2") != std::string::npos);
-    require_no_issues(min_msg->json);
+    CHECK(min_msg->body.find("urn:oid:2.16.578.1.12.4.1.4.2") != std::string::npos);
+    require_no_issues(min_msg->body);
 }
 
 TEST_CASE("pmd: the builder writes the shape of the PMD fixture", "[pmd]") {
     auto msg = vft::pmd::build_batch(full_batch());
     REQUIRE(msg.ok());
-    const std::string& j = msg->json;
+    const std::string& j = msg->body;
     for (
         const char* s : {
             R"("type":"batch")",
@@ -171,7 +171,7 @@ TEST_CASE("pmd: read_batch(build_batch(b)) == b", "[pmd]") {
     const Batch b = full_batch();
     auto msg = vft::pmd::build_batch(b);
     REQUIRE(msg.ok());
-    auto back = vft::pmd::read_batch(msg->json);
+    auto back = vft::pmd::read_batch(msg->body);
     REQUIRE(back.ok());
     CHECK(*back == b);
 
@@ -183,8 +183,8 @@ TEST_CASE("pmd: read_batch(build_batch(b)) == b", "[pmd]") {
     dnr.performer_org_name.clear();
     auto dnr_msg = vft::pmd::build_batch(dnr);
     REQUIRE(dnr_msg.ok());
-    require_no_issues(dnr_msg->json);
-    auto dnr_back = vft::pmd::read_batch(dnr_msg->json);
+    require_no_issues(dnr_msg->body);
+    auto dnr_back = vft::pmd::read_batch(dnr_msg->body);
     REQUIRE(dnr_back.ok());
     CHECK(*dnr_back == dnr);
 
@@ -195,7 +195,7 @@ TEST_CASE("pmd: read_batch(build_batch(b)) == b", "[pmd]") {
     vft::pmd::assign_missing_ids(odd);
     auto odd_msg = vft::pmd::build_batch(odd);
     REQUIRE(odd_msg.ok());
-    auto odd_back = vft::pmd::read_batch(odd_msg->json);
+    auto odd_back = vft::pmd::read_batch(odd_msg->body);
     REQUIRE(odd_back.ok());
     CHECK(*odd_back == odd);
 }
@@ -206,7 +206,7 @@ TEST_CASE("pmd: identifiers are the caller's, or generated urn:uuid v4 and then 
     auto a2 = vft::pmd::build_batch(b);
     REQUIRE(a1.ok());
     REQUIRE(a2.ok());
-    CHECK(a1->json == a2->json);  // resend = byte-identical
+    CHECK(a1->body == a2->body);  // resend = byte-identical
     CHECK(a1->identifier == "urn:uuid:5cc22197-7263-450e-85f3-02e3fdba0b8b");
 
     Batch anon = b;
@@ -220,8 +220,8 @@ TEST_CASE("pmd: identifiers are the caller's, or generated urn:uuid v4 and then 
     CHECK(vft::is_uuid_urn(g1->identifier));
     CHECK(g1->identifier[9 + 14] == '4');  // version 4
     CHECK(g1->identifier != g2->identifier);
-    require_no_issues(g1->json);
-    auto read = vft::pmd::read_batch(g1->json);
+    require_no_issues(g1->body);
+    auto read = vft::pmd::read_batch(g1->body);
     REQUIRE(read.ok());
     CHECK(read->identifier == g1->identifier);
     for (const auto& m : read->measurements)
@@ -234,9 +234,9 @@ TEST_CASE("pmd: identifiers are the caller's, or generated urn:uuid v4 and then 
     auto s2 = vft::pmd::build_batch(anon);
     REQUIRE(s1.ok());
     REQUIRE(s2.ok());
-    CHECK(s1->json == s2->json);
+    CHECK(s1->body == s2->body);
     CHECK(s1->identifier == anon.identifier);
-    CHECK(vft::pmd::read_batch(s1->json).value() == anon);
+    CHECK(vft::pmd::read_batch(s1->body).value() == anon);
 }
 
 TEST_CASE("pmd: read_batch reads every valid PMD fixture with the right kinds", "[pmd]") {
@@ -282,7 +282,7 @@ TEST_CASE("pmd: read_batch reads every valid PMD fixture with the right kinds", 
         if (b->patient.name.empty()) b->patient.name = "Navn Fra Register";
         auto again = vft::pmd::build_batch(*b);
         REQUIRE(again.ok());
-        require_no_issues(again->json);
+        require_no_issues(again->body);
     }
     CHECK(read == expected.size());
 

@@ -39,7 +39,7 @@ std::vector<std::pair<std::string, std::string>> valid(const std::string& use_ca
 
 void rebuilt_is_valid(const Result<Message>& m) {
     REQUIRE(m.ok());
-    const auto r = validator().validate(m->json);
+    const auto r = validator().validate(m->body);
     INFO(r.to_operation_outcome());
     CHECK(r.valid());
 }

@@ -134,7 +134,7 @@ std::optional<HttpResponse> get(TestContext& ctx, Outcome& out, const std::strin
 // Submits and expects 202 with a Location naming /v1/{type}/{id}/$status. Returns the status URL.
 std::optional<std::string> submit_accepted(TestContext& ctx, Outcome& out, std::string_view type,
                                            const Message& m, const std::string& what) {
-    auto r = post(ctx, out, type, m.json, "submit " + what);
+    auto r = post(ctx, out, type, m.body, "submit " + what);
     if (!r) return std::nullopt;
     if (!expect_status(out, *r, 202, "submit " + what, kRefSubmit)) return std::nullopt;
     const std::string loc = r->header("Location");

@@ -28,7 +28,7 @@ TestFn auth_token_check(TokenKind kind, bool dpop, int status, std::string what)
         if (!auth_applicable(ctx, out, test_token)) return;
         auto m = dho_document(ctx);
         if (!built(out, m)) return;
-        auto r = ctx.send(make_request("POST", v1(ctx, "Bundle"), m->json, kJson),
+        auto r = ctx.send(make_request("POST", v1(ctx, "Bundle"), m->body, kJson),
                           "submit with " + what, kind, kScopes, dpop);
         if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
         // JFT has one scope, so a token without it was issued for another API
@@ -45,7 +45,7 @@ TestFn dpop_fault_check(DpopFault fault, std::string what) {
         if (!auth_applicable(ctx, out, false)) return;
         auto m = dho_document(ctx);
         if (!built(out, m)) return;
-        const auto req = make_request("POST", v1(ctx, "Bundle"), m->json, kJson);
+        const auto req = make_request("POST", v1(ctx, "Bundle"), m->body, kJson);
         if (fault == DpopFault::replayed) {
             // The original must be accepted, or the replay proves nothing.
             auto first =

@@ -48,7 +48,7 @@ void add_duplicates(RoleTests& suite) {
                   if (!built(out, m)) return;
                   const std::string what = "submit one DHO document Bundle";
                   auto answers =
-                      send_at_once(ctx, make_request("POST", v1(ctx, "Bundle"), m->json, kJson),
+                      send_at_once(ctx, make_request("POST", v1(ctx, "Bundle"), m->body, kJson),
                                    kClientsAtOnce, what, kScopes, true);
                   if (!expect_same_answers(out, std::move(answers), 202, "Location", what,
                                            kRefDuplicatesConcurrent))

@@ -29,7 +29,7 @@ void add_robustness(RoleTests& suite) {
             auto m = dho_document(ctx);
             if (!built(out, m)) return;
             auto r =
-                post(ctx, out, "Bundle", m->json, "submit as text/plain", kRefSubmit, "text/plain");
+                post(ctx, out, "Bundle", m->body, "submit as text/plain", kRefSubmit, "text/plain");
             if (!r) return;
             if (!expect_refusal(out, *r, 415, "submit a valid Bundle as text/plain",
                                 "RFC 9110 §15.5.16"))
@@ -46,7 +46,7 @@ void add_robustness(RoleTests& suite) {
                   if (!built(out, m)) return;
                   // Whitespace before the JSON keeps it a valid message, only too large.
                   std::string body((10u << 20) + 1024, ' ');
-                  body += m->json;
+                  body += m->body;
                   auto r = post(ctx, out, "Bundle", std::move(body), "submit 10 MiB + 1 KiB",
                                 "DESIGN.md endpoints");
                   if (!r) return;

@@ -32,7 +32,7 @@ TestFn invalid_check(std::string what, Edit edit) {
     return [=](TestContext& ctx, Outcome& out) {
         auto m = dho_document(ctx);
         if (!built(out, m)) return;
-        const std::string body = edit ? mutate(m->json, edit) : m->json;
+        const std::string body = edit ? mutate(m->body, edit) : m->body;
         if (body.empty())
             return out.error("the harness could not derive the invalid message (" + what +
                              ") from the builder's output");

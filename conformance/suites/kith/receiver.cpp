@@ -150,7 +150,7 @@ TestFn auth_check(TokenKind kind, int status, std::string what, const char* ref)
         const auto msg = note(ctx, test_patient(ctx));
         auto m = kith::build_dialog_message(msg);
         if (!built_xml(out, m)) return;
-        auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/kith/messages", m->json,
+        auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/kith/messages", m->body,
                                        "application/xml; charset=utf-8"),
                           "send a note with " + what, kind, {"nhn:kith/api"}, false);
         if (!r) return no_answer(out, r.error(), "send a note with " + what, ref);
@@ -210,7 +210,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
                   const auto msg = note(ctx, test_patient(ctx));
                   auto m = kith::build_dialog_message(msg);
                   if (!built_xml(out, m)) return;
-                  auto r = send_xml(ctx, out, m->json, "send a valid note", kRefOk);
+                  auto r = send_xml(ctx, out, m->body, "send a valid note", kRefOk);
                   if (!r) return;
                   auto a = apprec(ctx, out, *r, "valid note");
                   if (!a) return;
@@ -235,7 +235,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
             if (!built_xml(out, m)) return;
             // Cut in the middle of the document: the MsgId stays readable, the XML is
             // not.
-            const std::string body = m->json.substr(0, m->json.size() / 2);
+            const std::string body = m->body.substr(0, m->body.size() / 2);
             auto r = send_xml(ctx, out, body, "send a truncated MsgHead", kRefT01);
             if (!r) return;
             auto a = apprec(ctx, out, *r, "truncated MsgHead");
@@ -254,7 +254,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
             auto m = kith::build_dialog_message(msg);
             if (!built_xml(out, m)) return;
             // An element MsgHead 1.2 does not have, at the end of MsgInfo.
-            std::string body = m->json;
+            std::string body = m->body;
             const size_t close = body.rfind("MsgInfo>");
             const size_t lt = close == std::string::npos ? close : body.rfind("</", close);
             if (lt == std::string::npos)
@@ -281,7 +281,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
             const auto msg = note(ctx, unknown_patient(ctx));
             auto m = kith::build_dialog_message(msg);
             if (!built_xml(out, m)) return;
-            auto r = send_xml(ctx, out, m->json, "send a note about an unknown patient", kRefE35);
+            auto r = send_xml(ctx, out, m->body, "send a note about an unknown patient", kRefE35);
             if (!r) return;
             auto a = apprec(ctx, out, *r, "note about an unknown patient");
             if (!a ||
@@ -304,7 +304,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
                       auto m = kith::build_dialog_message(msg);
                       if (!built_xml(out, m)) return;
                       const std::string what = "note " + std::to_string(i) + " of 2";
-                      auto r = send_xml(ctx, out, m->json, "send " + what, kRefOriginal);
+                      auto r = send_xml(ctx, out, m->body, "send " + what, kRefOriginal);
                       if (!r) return;
                       auto a = apprec(ctx, out, *r, what);
                       if (!a || !expect_original(out, *a, msg.msg_id, what)) return;
@@ -326,7 +326,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
             if (!built_xml(out, m)) return;
             std::optional<kith::AppRec> first;
             for (const char* what : {"send a note", "send the same note again (same MsgId)"}) {
-                auto r = send_xml(ctx, out, m->json, what, kRefDuplicates);
+                auto r = send_xml(ctx, out, m->body, what, kRefDuplicates);
                 if (!r) return;
                 auto a = apprec(ctx, out, *r, what);
                 if (!a || !expect_original(out, *a, msg.msg_id, what)) return;
@@ -360,7 +360,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
                   auto answers =
                       send_at_once(ctx,
                                    make_request("POST", ctx.sut().base_url + "/kith/messages",
-                                                m->json, "application/xml; charset=utf-8"),
+                                                m->body, "application/xml; charset=utf-8"),
                                    kClientsAtOnce, what, {"nhn:kith/api"}, false);
                   auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
                                                      kRefDuplicatesConcurrent);
@@ -399,7 +399,7 @@ void register_kith_receiver_tests(RoleTests& suite) {
             const auto msg = note(ctx, test_patient(ctx));
             auto m = kith::build_dialog_message(msg);
             if (!built_xml(out, m)) return;
-            auto r = send_xml(ctx, out, m->json, "send as text/plain", "RFC 9110 §15.5.16",
+            auto r = send_xml(ctx, out, m->body, "send as text/plain", "RFC 9110 §15.5.16",
                               "text/plain");
             if (!r) return;
             if (!expect_status(out, *r, 415, "send a valid MsgHead as text/plain",

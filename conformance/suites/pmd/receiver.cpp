@@ -207,7 +207,7 @@ TestFn token_check(TokenKind kind, bool dpop, std::string what) {
         if (!auth_applicable(ctx, out)) return;
         auto m = pmd::build_batch(four(ctx));
         if (!built(out, m)) return;
-        auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+        auto r = ctx.send(make_request("POST", ctx.sut().base_url + "/pmd", m->body, kFhirJson),
                           "submit with " + what, kind, kScopes, dpop);
         if (!r) return no_answer(out, r.error(), "submit with " + what, kRefAuth);
         if (!expect_refusal(out, *r, 401, "submit with " + what, kRefAuth)) return;
@@ -221,7 +221,7 @@ TestFn dpop_check(DpopFault fault, std::string what) {
         if (!auth_applicable(ctx, out)) return;
         auto m = pmd::build_batch(four(ctx));
         if (!built(out, m)) return;
-        const auto request = make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson);
+        const auto request = make_request("POST", ctx.sut().base_url + "/pmd", m->body, kFhirJson);
         if (fault == DpopFault::replayed) {
             // The original must be accepted, or the replay proves nothing.
             auto first = ctx.send(request, "submit with a fresh DPoP proof", TokenKind::valid,
@@ -281,7 +281,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
             const Batch b = four(ctx);
             auto m = pmd::build_batch(b);
             if (!built(out, m)) return;
-            auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
+            auto r = submit(ctx, out, m->body, "submit a batch of 4 measurements");
             if (!r) return;
             auto a = batch_response(out, *r, b.measurements.size(), "batch of 4", kRefBatch);
             if (!a || !in_order(out, *a, b, "batch of 4") || !all_created(out, *a, "batch of 4"))
@@ -302,7 +302,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
             auto m = pmd::build_batch(b);
             if (!built(out, m)) return;
             // Entry 1 loses its required status: invalid on its own, the batch stays valid.
-            const std::string body = mutate(m->json, [](rapidjson::Document& d) {
+            const std::string body = mutate(m->body, [](rapidjson::Document& d) {
                 auto* es = member(d, "entry");
                 if (!es || !es->IsArray() || es->Size() != 3) return false;
                 auto& res = (*es)[1]["resource"];
@@ -344,7 +344,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
         [](TestContext& ctx, Outcome& out) {
             auto m = pmd::build_batch(four(ctx));
             if (!built(out, m)) return;
-            const std::string body = mutate(m->json, [](rapidjson::Document& d) {
+            const std::string body = mutate(m->body, [](rapidjson::Document& d) {
                 if (str_member(d, "type") != "batch") return false;
                 d["type"].SetString("transaction", d.GetAllocator());
                 return true;
@@ -367,7 +367,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
                   const Batch b = four(ctx);
                   auto m = pmd::build_batch(b);
                   if (!built(out, m)) return;
-                  auto r = submit(ctx, out, m->json, "submit a batch of 4 measurements");
+                  auto r = submit(ctx, out, m->body, "submit a batch of 4 measurements");
                   if (!r) return;
                   auto a = batch_response(out, *r, 4, "batch of 4", kRefBatch);
                   if (!a || !all_created(out, *a, "batch of 4")) return;
@@ -387,7 +387,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
                   auto m = pmd::build_batch(b);
                   if (!built(out, m)) return;
                   for (const char* what : {"submit a batch of 4", "the same batch again"}) {
-                      auto r = submit(ctx, out, m->json, what, kRefDuplicates);
+                      auto r = submit(ctx, out, m->body, what, kRefDuplicates);
                       if (!r) return;
                       auto a = batch_response(out, *r, 4, what, kRefDuplicates);
                       if (!a || !in_order(out, *a, b, what) || !all_created(out, *a, what)) return;
@@ -408,7 +408,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
                   if (!built(out, m)) return;
                   const std::string what = "submit one batch of 4";
                   auto answers = send_at_once(
-                      ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->json, kFhirJson),
+                      ctx, make_request("POST", ctx.sut().base_url + "/pmd", m->body, kFhirJson),
                       kClientsAtOnce, what, kScopes, true);
                   auto got_all = expect_same_answers(out, std::move(answers), 200, "", what,
                                                      kRefDuplicatesConcurrent);
@@ -444,7 +444,7 @@ void register_pmd_receiver_tests(RoleTests& suite) {
                   auto m = pmd::build_batch(four(ctx));
                   if (!built(out, m)) return;
                   auto r =
-                      submit(ctx, out, m->json, "submit as text/plain", kRefBatch, "text/plain");
+                      submit(ctx, out, m->body, "submit as text/plain", kRefBatch, "text/plain");
                   if (!r) return;
                   if (!expect_refusal(out, *r, 415, "submit a valid batch as text/plain",
                                       "RFC 9110 §15.5.16"))

@@ -293,7 +293,7 @@ Result<Sent> build_message(TestContext& ctx, UseCase use_case, const Person& per
         }
     }
     if (!m) return m.error();
-    sent.body = m->json;
+    sent.body = m->body;
     return sent;
 }
 

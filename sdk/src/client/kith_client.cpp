@@ -37,7 +37,7 @@ Result<Reply<kith::AppRec>> KithClient::send(std::string_view xml) const {
 Result<Reply<kith::AppRec>> KithClient::send(const kith::DialogMessage& message) const {
     auto built = kith::build_dialog_message(message);
     if (!built) return built.error();
-    return send(built->json);
+    return send(built->body);
 }
 
 }  // namespace vft::client

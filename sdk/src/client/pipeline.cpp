@@ -320,7 +320,7 @@ Result<int64_t> Pipeline::enqueue(Api api, const Message& message, std::string_v
             "refused: a " + (message.resource_type.empty() ? "message" : message.resource_type) +
                 " without an identifier",
             "build it with a vft builder (it sets one) and keep the identifier for resends");
-    if (message.json.find(message.identifier) == std::string::npos)
+    if (message.body.find(message.identifier) == std::string::npos)
         return detail::make_error(
             errc::outbox_invalid_entry,
             "refused: message " + message.identifier + " does not carry its identifier",
@@ -333,7 +333,7 @@ Result<int64_t> Pipeline::enqueue(Api api, const Message& message, std::string_v
     entry.endpoint = *endpoint;
     entry.content_type =
         api == Api::kith ? "application/xml; charset=utf-8" : "application/fhir+json";
-    entry.body = message.json;
+    entry.body = message.body;
     return impl_->outbox.enqueue(entry);
 }
 

@@ -52,7 +52,7 @@ Result<Reply<PmdSent>> PmdClient::send(const pmd::Batch& input) const {
     pmd::assign_missing_ids(batch);
     auto built = pmd::build_batch(batch);
     if (!built) return built.error();
-    auto called = post(impl_->caller, impl_->options.scopes, std::move(built->json));
+    auto called = post(impl_->caller, impl_->options.scopes, std::move(built->body));
     if (!called) return called.error();
     auto read = pmd::read_batch_response(called->response.body, batch);
     if (!read) return read.error();

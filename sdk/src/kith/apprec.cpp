@@ -199,7 +199,7 @@ Result<Message> build_apprec(const AppRec& a) {
 
     auto xml = serialise(orig ? doc.get() : nullptr, "AppRec");
     if (!xml) return xml.error();
-    return Message{id, "AppRec", std::move(*xml)};
+    return Message{id, "AppRec", std::move(*xml), std::string(Message::kXml)};
 }
 
 Result<AppRec> read_apprec(std::string_view xml) {

@@ -311,7 +311,7 @@ Result<Message> build_dialog_message(const DialogMessage& m) {
 
     auto xml = serialise(notat ? doc.get() : nullptr, "DialogMessage");
     if (!xml) return xml.error();
-    return Message{c->msg_id, "MsgHead", std::move(*xml)};
+    return Message{c->msg_id, "MsgHead", std::move(*xml), std::string(Message::kXml)};
 }
 
 Result<DialogMessage> read_dialog_message(std::string_view xml) {

@@ -53,8 +53,8 @@ struct AppRec {
     bool operator==(const AppRec&) const = default;
 };
 
-// Builds the AppRec XML: vft::Message with identifier = AppRec Id, resource_type "AppRec" and
-// the XML text in the field `json` (shared with the FHIR builders; here it holds XML).
+// Builds the AppRec XML: vft::Message with identifier = AppRec Id, resource_type "AppRec", the
+// XML text in `body` and `media_type` Message::kXml.
 // Organisations are written as HCP/Inst with Id = HER-id (TypeId HER), the orgnr as an
 // AdditionalId (Type ENH) and a department as Dept.
 // The receiver (the party answered) is written as its message gave it: name, HER-id and orgnr

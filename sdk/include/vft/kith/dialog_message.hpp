@@ -69,8 +69,8 @@ struct DialogMessage {
 };
 
 // Builds the MsgHead XML. The result is a vft::Message whose identifier is the MsgId,
-// resource_type "MsgHead" and whose field `json` holds the XML text (the field is shared with
-// the FHIR builders; for KITH it is XML, UTF-8, with an XML declaration).
+// resource_type "MsgHead", `body` the XML text (UTF-8, with an XML declaration) and
+// `media_type` Message::kXml.
 // Errors: VFT-XML-0503 (a required value is missing), VFT-XML-0504 (a value is invalid: orgnr,
 // person id, HER-id, HPR, tema code, type, GUID, text that XML cannot carry); `location` names
 // the field, e.g. "DialogMessage.sender.orgnr".

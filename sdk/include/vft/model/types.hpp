@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vft {
@@ -55,11 +56,16 @@ struct Extension {
     bool operator==(const Extension&) const = default;
 };
 
-// A built message, ready to send: the JSON and the identifier that resends must reuse.
+// A built message, ready to send: its body and the identifier that resends must reuse.
 struct Message {
     std::string identifier;     // the idempotency key (Bundle.identifier or resource identifier)
-    std::string resource_type;  // "Bundle", "MedicationDispense", ...
-    std::string json;
+    std::string resource_type;  // "Bundle", "MedicationDispense", ...; KITH: "MsgHead", "AppRec"
+    std::string body;           // the serialised message: FHIR JSON, or KITH XML
+    // What `body` is: kFhirJson (the FHIR builders) or kXml (the KITH builders).
+    std::string media_type = std::string(kFhirJson);
+
+    static constexpr std::string_view kFhirJson = "application/fhir+json";
+    static constexpr std::string_view kXml = "application/xml";
 };
 
 }  // namespace vft

@@ -92,7 +92,7 @@ struct Batch {
 void assign_missing_ids(Batch& batch);
 
 // Reads a PMD batch Bundle (type `batch`; PMD's own `collection` examples are read too) into
-// the values build_batch takes; read_batch(build_batch(b)->json) == b. The kind comes from the
+// the values build_batch takes; read_batch(build_batch(b)->body) == b. The kind comes from the
 // LOINC/SNOMED/NPU codings (a vital-sign meta.profile that disagrees is an error). Times with an
 // offset become UTC. Errors:
 //   VFT-JSON-0101 not JSON (location line/column)
