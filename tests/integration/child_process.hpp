@@ -1,5 +1,7 @@
 // A child process (fork + execv) whose stdout lines can be awaited with a deadline, and that
-// can be SIGKILLed: the sender of the crash tests and the doc quick start run as one.
+// can be SIGKILLed: the sender of the crash tests and the doc quick start run as one. And what
+// the kill tests (outbox, pipeline, JFT reader) share: a scratch folder and the seeded kill
+// points.
 #pragma once
 
 #include <poll.h>
@@ -9,6 +11,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -92,5 +98,32 @@ class Child {
     std::string buf_;
     std::vector<std::string> lines_;
 };
+
+// A fresh folder "<temp>/vft-<name>-<pid>" for a kill test, removed when the scope ends.
+struct KillDir {
+    std::filesystem::path dir;
+    explicit KillDir(const std::string& name)
+        : dir(std::filesystem::temp_directory_path() /
+              ("vft-" + name + "-" + std::to_string(getpid()))) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    KillDir(const KillDir&) = delete;
+    KillDir& operator=(const KillDir&) = delete;
+    ~KillDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+
+// The seed of a kill test's random kill points: VFT_KILL_SEED, else `fallback`; printed with the
+// test's name so that a failing run can be repeated.
+inline uint64_t kill_seed(const char* test, uint64_t fallback) {
+    const char* env = std::getenv("VFT_KILL_SEED");
+    const uint64_t seed = env ? std::strtoull(env, nullptr, 10) : fallback;
+    std::printf("%s: seed %llu (set VFT_KILL_SEED to repeat another run)\n", test,
+                static_cast<unsigned long long>(seed));
+    return seed;
+}
 
 }  // namespace vft::test

@@ -308,17 +308,8 @@ TEST_CASE("JftReader: bad options and a foreign state file are refused with thei
 TEST_CASE("JftReader: SIGKILLs of the importing process, every document imported exactly once",
           "[integration][jft_reader_kill]") {
     constexpr int kDocuments = 300, kKills = 40;
-    const fs::path dir =
-        fs::temp_directory_path() / ("vft-jft-reader-kill-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
+    const vft::test::KillDir scratch("jft-reader-kill");
+    const fs::path& dir = scratch.dir;
     const std::string faults = (dir / "faults.json").string();
     // Acknowledgements that are recorded but whose answer is lost, and some latency so kills land
     // while requests are in flight.
@@ -332,10 +323,7 @@ TEST_CASE("JftReader: SIGKILLs of the importing process, every document imported
     const JftClient writer = jft_client(receiver.url(), Auth::none());
     const auto ids = submit(writer, 0, kDocuments);
 
-    const char* env_seed = std::getenv("VFT_KILL_SEED");
-    const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10) : 20261206u;
-    std::printf("jft_reader_kill: seed %llu\n", static_cast<unsigned long long>(seed));
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 rng(vft::test::kill_seed("jft_reader_kill", 20261206u));
     const std::string journal = (dir / "epj.db").string();
     const std::vector<std::string> argv = {VFT_JFT_READER_CHILD_PATH,
                                            "--state",

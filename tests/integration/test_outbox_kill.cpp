@@ -80,17 +80,8 @@ std::string expected_id(unsigned n) {
 
 TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly once",
           "[integration][outbox_kill]") {
-    const fs::path dir =
-        fs::temp_directory_path() / ("vft-outbox-kill-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
+    const vft::test::KillDir scratch("outbox-kill");
+    const fs::path& dir = scratch.dir;
     const std::string outbox_db = (dir / "outbox.db").string();
     const std::string journal_db = (dir / "journal.db").string();
     const std::string faults = (dir / "faults.json").string();
@@ -106,11 +97,7 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
                                  "--db", journal_db, "--auth", "none", "--faults", faults});
     REQUIRE_FALSE(receiver.url().empty());
 
-    const char* env_seed = std::getenv("VFT_KILL_SEED");
-    const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10) : 20261128u;
-    std::printf("outbox_kill: seed %llu (set VFT_KILL_SEED to repeat another run)\n",
-                static_cast<unsigned long long>(seed));
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 rng(vft::test::kill_seed("outbox_kill", 20261128u));
     const std::vector<std::string> argv = {VFT_OUTBOX_SENDER_PATH,
                                            "--db",
                                            outbox_db,
@@ -230,17 +217,8 @@ TEST_CASE("outbox: 200 SIGKILLs of the sender, every alarm journaled exactly onc
 
 TEST_CASE("vft outbox deliver: exit 1 while messages remain, 0 once delivered",
           "[integration][outbox_deliver]") {
-    const fs::path dir =
-        fs::temp_directory_path() / ("vft-outbox-deliver-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
+    const vft::test::KillDir scratch("outbox-deliver");
+    const fs::path& dir = scratch.dir;
     const std::string db = (dir / "outbox.db").string();
     {
         auto box = vft::Outbox::open(vft::OutboxOptions{db});

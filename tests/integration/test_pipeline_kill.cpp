@@ -62,11 +62,7 @@ TEST_CASE("pipeline: SIGKILLs with a key rotation and an outage lose and double 
             VFT_PIPELINE_SENDER_PATH, outbox, mocks.token_base + "/connect/token",
             mocks.receiver_base,      key,    std::to_string(count)};
     };
-    const char* env_seed = std::getenv("VFT_KILL_SEED");
-    const uint64_t seed = env_seed ? std::strtoull(env_seed, nullptr, 10) : 20261206u;
-    std::printf("pipeline_kill: seed %llu (set VFT_KILL_SEED to repeat another run)\n",
-                static_cast<unsigned long long>(seed));
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 rng(vft::test::kill_seed("pipeline_kill", 20261206u));
     std::uniform_int_distribution<int> delay_ms(0, 120);
 
     int kills = 0;

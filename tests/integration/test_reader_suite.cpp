@@ -19,7 +19,7 @@
 #include <sstream>
 #include <string>
 
-#include "vft/auth/key.hpp"
+#include "example_sut.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/reports/report.hpp"
 
@@ -29,45 +29,13 @@ using namespace vft::conformance;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    explicit Scratch(const std::string& name) {
-        dir = fs::temp_directory_path() / ("vft-reader-" + name + "-" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::read_text;
+using test::Scratch;
 
 // fixtures/sut/example-reader.json with a fresh key and the built example_reader (optionally
 // with a defect) as its trigger.
 Sut example_reader_sut(const fs::path& dir, const std::string& defect) {
-    auto key = auth::Key::generate(auth::Algorithm::es256);
-    REQUIRE(key.ok());
-    std::ofstream(dir / "example-reader.key.pem") << key->private_pem();
-    std::string json = read_file(fs::path(VFT_SOURCE_DIR) / "fixtures/sut/example-reader.json");
-    const std::string from = "\"example_reader --instruction";
-    const auto at = json.find(from);
-    REQUIRE(at != std::string::npos);
-    json.replace(at, from.size(), "\"" + std::string(VFT_EXAMPLE_READER_PATH) + " --instruction");
-    if (!defect.empty()) {
-        const auto end = json.find("example-reader.key.pem\"", at);
-        REQUIRE(end != std::string::npos);
-        json.insert(end + 22, " --defect " + defect);
-    }
-    auto sut = Sut::parse(json, dir);
-    REQUIRE(sut.ok());
-    return *sut;
+    return test::example_sut(dir, "example-reader", VFT_EXAMPLE_READER_PATH, defect);
 }
 
 struct Judged {
@@ -76,7 +44,7 @@ struct Judged {
 };
 
 std::map<std::string, Judged> run_reader(const std::string& defect) {
-    Scratch scratch(defect.empty() ? "correct" : defect);
+    Scratch scratch("reader-" + (defect.empty() ? std::string("correct") : defect));
     const Sut sut = example_reader_sut(scratch.dir, defect);
     RunOptions options;
     options.suite = "jft";
@@ -111,7 +79,7 @@ std::map<std::string, Judged> run_reader(const std::string& defect) {
 
 std::map<std::string, std::set<std::string>> expected_failures() {
     rapidjson::Document d;
-    d.Parse(read_file(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
+    d.Parse(read_text(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
     REQUIRE_FALSE(d.HasParseError());
     REQUIRE(d.HasMember("jft/reader"));
     std::map<std::string, std::set<std::string>> out;

@@ -18,7 +18,7 @@
 #include <sstream>
 #include <string>
 
-#include "vft/auth/key.hpp"
+#include "example_sut.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/reports/report.hpp"
 
@@ -28,41 +28,13 @@ using namespace vft::conformance;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    explicit Scratch(const std::string& name) {
-        dir = fs::temp_directory_path() / ("vft-sender-" + name + "-" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
+using test::read_text;
+using test::Scratch;
 
 // The SUT file the example sender is certified with (fixtures/sut/example-sender.json), with a
 // fresh key and the built example_sender (optionally with a defect) as its trigger.
 Sut example_sender_sut(const fs::path& dir, const std::string& defect) {
-    auto key = auth::Key::generate(auth::Algorithm::es256);
-    REQUIRE(key.ok());
-    std::ofstream(dir / "example-sender.key.pem") << key->private_pem();
-    std::ifstream in(fs::path(VFT_SOURCE_DIR) / "fixtures/sut/example-sender.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string json = text.str();
-    const std::string from = "\"example_sender --instruction";
-    const auto at = json.find(from);
-    REQUIRE(at != std::string::npos);
-    json.replace(at, from.size(), "\"" + std::string(VFT_EXAMPLE_SENDER_PATH) + " --instruction");
-    if (!defect.empty()) {
-        const auto end = json.find("example-sender.key.pem\"", at);
-        REQUIRE(end != std::string::npos);
-        json.insert(end + 22, " --defect " + defect);
-    }
-    auto sut = Sut::parse(json, dir);
-    REQUIRE(sut.ok());
-    return *sut;
+    return test::example_sut(dir, "example-sender", VFT_EXAMPLE_SENDER_PATH, defect);
 }
 
 struct Result1 {
@@ -73,7 +45,7 @@ struct Result1 {
 // Runs the suite's sender role through the runner (as `vft run` does), checks the evidence keeps
 // no person number in clear, and that a re-judge of the report reaches the same statuses.
 std::map<std::string, Result1> run_suite(const std::string& suite, const std::string& defect) {
-    Scratch scratch(suite + (defect.empty() ? "" : "-" + defect));
+    Scratch scratch("sender-" + suite + (defect.empty() ? "" : "-" + defect));
     const Sut sut = example_sender_sut(scratch.dir, defect);
     RunOptions options;
     options.suite = suite;
@@ -109,17 +81,10 @@ std::map<std::string, Result1> run_suite(const std::string& suite, const std::st
     return out;
 }
 
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // conformance/defects.json: {"<suite>/sender": {"<defect>": ["test id", ...]}}.
 std::map<std::string, std::set<std::string>> expected_failures(const std::string& suite) {
     rapidjson::Document d;
-    d.Parse(read_file(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
+    d.Parse(read_text(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
     REQUIRE_FALSE(d.HasParseError());
     const std::string key = suite + "/sender";
     REQUIRE(d.HasMember(key.c_str()));

@@ -10,13 +10,13 @@
 #include "client/client_util.hpp"
 #include "json/json_util.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/sqlite_file.hpp"
 
 namespace vft::client {
 
 namespace {
 
 constexpr int kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 5000;
 
 // state: 0 importing (the callback was started), 1 imported, 2 acknowledged.
 constexpr const char* kSchema =
@@ -36,12 +36,6 @@ int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-bool transient(int rc) {
-    const int primary = rc & 0xff;
-    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
-           primary == SQLITE_IOERR;
 }
 
 Error reader_error(std::string_view code, std::string message, bool retryable = false) {
@@ -79,7 +73,7 @@ struct JftReader::Impl {
         return reader_error(
             errc::reader_storage,
             "JFT reader state failure (" + what + "): " + (db ? sqlite3_errmsg(db) : "no database"),
-            transient(rc));
+            internal::sqlite_transient(rc));
     }
 
     // Runs one statement with text bindings; ok when it completed.
@@ -274,60 +268,16 @@ Result<JftReader> JftReader::open(JftClient client, JftReaderOptions options) {
                                           detail::sanitize(t, 60) + "'");
     if (options.state_path.empty())
         return reader_error(errc::reader_open, "cannot open the JFT reader state: no file given");
-    const std::string path = options.state_path;
     auto impl = std::make_unique<Impl>(std::move(client), std::move(options));
-    auto open_error = [&](const std::string& why, bool retryable = false) {
-        return reader_error(errc::reader_open,
-                            "cannot open the JFT reader state '" + path + "': " + why, retryable);
-    };
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &impl->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK)
-        return open_error(impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc));
-    sqlite3* db = impl->db;
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    auto db_failed = [&] {
-        return open_error(sqlite3_errmsg(db), transient(sqlite3_extended_errcode(db)));
-    };
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_failed();
-    auto rollback = [&](Error e) {
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-        return e;
-    };
-    int version = -1, foreign = 0;
-    {
-        Stmt st;
-        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st.s, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-        if (sqlite3_step(st.s) == SQLITE_ROW) version = sqlite3_column_int(st.s, 0);
-    }
-    {
-        Stmt st;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT COUNT(*) FROM sqlite_schema WHERE type='table' AND name NOT "
-                               "IN ('jft_documents','jft_cursor','sqlite_sequence')",
-                               -1, &st.s, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-        if (sqlite3_step(st.s) == SQLITE_ROW) foreign = sqlite3_column_int(st.s, 0);
-    }
-    if (version < 0) return rollback(db_failed());
-    if (version > kSchemaVersion)
-        return rollback(open_error("written by a newer vft (schema version " +
-                                   std::to_string(version) + ", this one knows " +
-                                   std::to_string(kSchemaVersion) + ")"));
-    if (version == 0) {
-        if (foreign > 0) return rollback(open_error("the file is a database of something else"));
-        if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK ||
-            sqlite3_exec(db, "PRAGMA user_version = 1", nullptr, nullptr, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-    }
-    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return rollback(db_failed());
+    const internal::SqliteFileSpec spec{
+        .code = errc::reader_open,
+        .what = "the JFT reader state",
+        .own_tables = "'jft_documents', 'jft_cursor', 'sqlite_sequence'",
+        .schema = kSchema,
+        .known_version = kSchemaVersion,
+        .migrate = {}};
+    if (auto o = internal::open_sqlite_file(impl->options.state_path, &impl->db, spec); !o)
+        return o.error();
     return JftReader(std::move(impl));
 }
 

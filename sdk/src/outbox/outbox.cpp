@@ -34,6 +34,7 @@
 
 #include "vft/core/error_codes.hpp"
 #include "vft/internal/sqlite.hpp"
+#include "vft/internal/sqlite_file.hpp"
 
 namespace vft {
 namespace {
@@ -44,7 +45,6 @@ constexpr int kPending = 0;
 constexpr int kDelivered = 1;
 constexpr int kDead = 2;
 constexpr int kSchemaVersion = 2;
-constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kSchema =
     "CREATE TABLE IF NOT EXISTS messages ("
@@ -108,19 +108,12 @@ Error outbox_error(std::string_view code, std::string message, bool retryable = 
     return Error{std::string(code), std::move(message), {}, {}, 0, retryable};
 }
 
-// A lock held by another process, a full disk or an I/O error may pass; nothing else will.
-bool transient(int rc) {
-    const int primary = rc & 0xff;
-    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
-           primary == SQLITE_IOERR;
-}
-
 Error storage_error(sqlite3* db, const std::string& what) {
     const int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
     return outbox_error(
         errc::outbox_storage,
         "outbox storage failure (" + what + "): " + (db ? sqlite3_errmsg(db) : "no database"),
-        transient(rc));
+        internal::sqlite_transient(rc));
 }
 
 OutboxState state_of(int v) {
@@ -412,66 +405,19 @@ Result<Outbox> Outbox::open(OutboxOptions options) {
         return outbox_error(errc::outbox_open, "cannot open the outbox: no file given");
     auto impl = std::make_unique<State>();
     impl->opts = std::move(options);
-    const std::string& path = impl->opts.path;
-    auto open_error = [&](const std::string& why, bool retryable = false) {
-        return outbox_error(errc::outbox_open, "cannot open the outbox '" + path + "': " + why,
-                            retryable);
-    };
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &impl->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK)
-        return open_error(impl->db ? sqlite3_errmsg(impl->db) : sqlite3_errstr(rc));
-    sqlite3* db = impl->db;
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    auto db_failed = [&] {
-        return open_error(sqlite3_errmsg(db), transient(sqlite3_extended_errcode(db)));
-    };
-    // WAL: commits append and fsync the log only; readers never block the writer. Where the file
-    // system cannot do WAL, SQLite stays in rollback-journal mode, durable with synchronous=FULL.
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return db_failed();
-    auto rollback = [&](Error e) {
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-        return e;
-    };
-    int version = -1;
-    int foreign_tables = 0;
-    {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-        if (sqlite3_step(s) == SQLITE_ROW) version = sqlite3_column_int(s, 0);
-        sqlite3_finalize(s);
-        if (sqlite3_prepare_v2(db,
-                               "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name"
-                               " NOT IN ('messages', 'dead_letters', 'sqlite_sequence')",
-                               -1, &s, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-        if (sqlite3_step(s) == SQLITE_ROW) foreign_tables = sqlite3_column_int(s, 0);
-        sqlite3_finalize(s);
-    }
-    if (version < 0) return rollback(db_failed());
-    if (version > kSchemaVersion)
-        return rollback(open_error("written by a newer vft (schema version " +
-                                   std::to_string(version) + ", this one knows " +
-                                   std::to_string(kSchemaVersion) + ")"));
-    if (version == 0) {
-        if (foreign_tables > 0)
-            return rollback(open_error("the file is a database of something else"));
-        if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK ||
-            sqlite3_exec(db, "PRAGMA user_version = 1", nullptr, nullptr, nullptr) != SQLITE_OK)
-            return rollback(db_failed());
-        version = 1;
-    }
-    if (version < 2 && sqlite3_exec(db, kMigrate2, nullptr, nullptr, nullptr) != SQLITE_OK)
-        return rollback(db_failed());
-    if (sqlite3_exec(db, kRepairHeads, nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return rollback(db_failed());
+    internal::SqliteFileSpec spec{
+        .code = errc::outbox_open,
+        .what = "the outbox",
+        .own_tables = "'messages', 'dead_letters', 'sqlite_sequence'",
+        .schema = kSchema,
+        .known_version = kSchemaVersion,
+        .migrate = [](sqlite3* db, int version) {
+            auto exec = [db](const char* sql) {
+                return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+            };
+            return (version >= 2 || exec(kMigrate2)) && exec(kRepairHeads);
+        }};
+    if (auto o = internal::open_sqlite_file(impl->opts.path, &impl->db, spec); !o) return o.error();
     if (auto r = impl->prepare_all(); !r) return r.error();
     return Outbox(std::move(impl));
 }
