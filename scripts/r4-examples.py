@@ -16,7 +16,8 @@ An issue's signature: for the FHIRPath input files RULE[:key]@path
 (`FHIR-INV-001:que-5@Questionnaire.item[0].item[16].item[0]`, `FHIR-STR-002@Observation.code`);
 for the package RULE@WHERE, WHERE the invariant key for FHIR-INV-001 (`FHIR-INV-001@que-2`),
 else the issue's `source` without `fhir-r4:` (the element definition,
-`FHIR-STR-002@Questionnaire.item.linkId`), else its path; `SIG*N` is N times the same. Only errors and fatals count: a file with
+`FHIR-STR-002@Questionnaire.item.linkId`), else its path without indexes; `SIG*N` is N times
+the same. Only errors and fatals count: a file with
 none is valid. The comparison is exact (a missing expected error fails as an unexpected one).
 Standard library only.
 """
@@ -83,7 +84,7 @@ def signature(issue, by_path):
         return "%s%s@%s" % (rule, key, issue.get("path", ""))
     if source.startswith("fhir-r4:"):
         return "%s@%s" % (rule, source[len("fhir-r4:"):])
-    return "%s@%s" % (rule, issue.get("path", ""))
+    return "%s@%s" % (rule, re.sub(r"\[\d+\]", "", issue.get("path", "")))
 
 
 def validate(vft, files, by_path=False):
