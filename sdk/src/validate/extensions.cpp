@@ -42,15 +42,24 @@ bool suffix_is(std::string_view suffix, std::string_view code) {
     return first == suffix[0] && code.substr(1) == suffix.substr(1);
 }
 
-// A path kept as segments; rendered only when an issue needs it.
-class Path {
+// Where the walk is: one frame per JSON member name or array index, with the object it reached
+// (nullptr while inside an array). Rendered as a path, or replayed through the model to find the
+// element and type that hold an extension, only when an issue or a context check needs it.
+class Frames {
   public:
-    void push(std::string_view name) { segs_.push_back({name, -1}); }
-    void push(int index) { segs_.push_back({{}, index}); }
-    void pop() { segs_.pop_back(); }
+    struct Frame {
+        std::string_view name;  // empty for an index frame
+        int index = -1;
+        const JValue* obj = nullptr;
+    };
+    void push(std::string_view name) { f_.push_back({name, -1, nullptr}); }
+    void push(int index) { f_.push_back({{}, index, nullptr}); }
+    void pop() { f_.pop_back(); }
+    void reached(const JValue* o) { f_.back().obj = o; }
+    [[nodiscard]] const std::vector<Frame>& frames() const { return f_; }
     [[nodiscard]] std::string str() const {
         std::string out(prefix_);
-        for (const auto& s : segs_) {
+        for (const auto& s : f_) {
             if (s.index >= 0) {
                 out += '[';
                 out += std::to_string(s.index);
@@ -65,41 +74,30 @@ class Path {
     void set_prefix(std::string_view p) { prefix_ = p; }
 
   private:
-    struct Seg {
-        std::string_view name;
-        int index;
-    };
     std::string_view prefix_;
-    std::vector<Seg> segs_;
+    std::vector<Frame> f_;
 };
 
 class ExtensionWalker {
   public:
     ExtensionWalker(const FhirModel& m, const ProfileModel* pm, const JValue& root,
                     std::vector<Issue>& out)
-        : m_(m), pm_(pm), root_(root), out_(out), extension_type_(m.type("Extension")) {}
+        : m_(m), pm_(pm), root_(root), out_(out) {}
 
     void run(const JValue& resource, std::string_view path) {
+        if (!resource.IsObject()) return;
         path_.set_prefix(path);
-        resource_root(resource, 0);
+        resource_ = &resource;
+        object(resource, 0);
     }
 
   private:
-    void resource_root(const JValue& r, int depth) {
-        if (!r.IsObject()) return;
-        const std::string_view rt = str_member(r, "resourceType");
-        const FhirType* t = m_.type(rt);
-        if (!t || !t->root || t->kind != FhirTypeKind::resource) return;
-        object(r, *t->root, t->name, t->name, depth);
-    }
-
-    // The members of one JSON object of element `def` (the element definition whose children it
-    // has); `el_path`/`el_type` say which element holds it, for the extensions' contexts.
-    void object(const JValue& v, const FhirElement& def, std::string_view el_path,
-                std::string_view el_type, int depth) {
+    // A plain walk of the JSON: no model lookup on the way; extension arrays are judged where
+    // they are found.
+    void object(const JValue& v, int depth) {
         if (depth > 64) return;  // the parser bounds depth already; a second guard
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-            std::string_view n = sv(it->name);
+            const std::string_view n = sv(it->name);
             const JValue& val = it->value;
             const bool modifier = n == "modifierExtension";
             if (modifier || n == "extension") {
@@ -108,73 +106,44 @@ class ExtensionWalker {
                 for (rapidjson::SizeType i = 0; i < val.Size(); ++i) {
                     if (!val[i].IsObject()) continue;
                     path_.push(static_cast<int>(i));
-                    extension(val[i], modifier, el_path, el_type, depth);
+                    path_.reached(&val[i]);
+                    extension(val[i], modifier, depth);
                     path_.pop();
                 }
                 path_.pop();
                 continue;
             }
-            if (n == "resourceType") continue;
-            const bool companion = !n.empty() && n[0] == '_';
-            if (companion) n.remove_prefix(1);
-            const FhirChild c = m_.child(def, n);
-            if (!c) continue;  // unknown element: the structure walk reports it
-            const bool resource =
-                c.type == "Resource" || (c.type_def && c.type_def->kind == FhirTypeKind::resource);
-            const FhirElement* next = nullptr;
-            std::string_view next_type = c.type;
-            const bool backbone =
-                c.element->child_begin != c.element->child_end || c.element->content_ref;
-            if (companion) {
-                if (!c.type_def || !c.type_def->root) continue;
-                next = c.type_def->root;  // id, extension of the primitive
-            } else if (backbone) {
-                next = c.element->content_ref ? c.element->content_ref : c.element;
-                next_type = "BackboneElement";
-            } else if (resource) {
-            } else if (c.type_def && c.type_def->root) {
-                if (c.type_def->kind == FhirTypeKind::primitive) continue;
-                next = c.type_def->root;
-            } else {
-                continue;  // System.* values
-            }
-            path_.push(companion ? sv(it->name) : n);
-            auto one = [&](const JValue& x) {
-                if (!x.IsObject()) return;
-                if (resource)
-                    resource_root(x, depth + 1);
-                else if (next)
-                    object(x, *next, c.element->path, next_type, depth + 1);
-            };
-            if (val.IsArray()) {
+            if (val.IsObject()) {
+                path_.push(n);
+                path_.reached(&val);
+                object(val, depth + 1);
+                path_.pop();
+            } else if (val.IsArray()) {
+                path_.push(n);
                 for (rapidjson::SizeType i = 0; i < val.Size(); ++i) {
+                    if (!val[i].IsObject()) continue;
                     path_.push(static_cast<int>(i));
-                    one(val[i]);
+                    path_.reached(&val[i]);
+                    object(val[i], depth + 1);
                     path_.pop();
                 }
-            } else {
-                one(val);
+                path_.pop();
             }
-            path_.pop();
         }
     }
 
-    void extension(const JValue& ext, bool modifier, std::string_view el_path,
-                   std::string_view el_type, int depth) {
+    void extension(const JValue& ext, bool modifier, int depth) {
         const std::string_view url = str_member(ext, "url");
         // A relative URL names a part of a complex extension: judged with its extension. No url
         // at all: the structure walk reports Extension.url (min 1).
-        if (url.find(':') != std::string_view::npos) check(ext, url, modifier, el_path, el_type);
-        // the extension's own content: extensions on it, its value (a CodeableConcept's codings
-        // may carry extensions too)
-        if (extension_type_ && extension_type_->root)
-            object(ext, *extension_type_->root, "Extension", "Extension", depth + 1);
+        if (url.find(':') != std::string_view::npos) check(ext, url, modifier);
+        // the extension's own content: extensions on it, on its value
+        object(ext, depth + 1);
     }
 
-    void check(const JValue& ext, std::string_view url, bool modifier, std::string_view el_path,
-               std::string_view el_type) {
+    void check(const JValue& ext, std::string_view url, bool modifier) {
         if (const FhirExtensionDef* def = m_.extension(url)) {
-            r4_definition(ext, *def, modifier, el_path, el_type);
+            r4_definition(ext, *def, modifier);
             return;
         }
         if (pm_) {
@@ -218,8 +187,7 @@ class ExtensionWalker {
         return s;
     }
 
-    void r4_definition(const JValue& ext, const FhirExtensionDef& def, bool modifier,
-                       std::string_view el_path, std::string_view el_type) {
+    void r4_definition(const JValue& ext, const FhirExtensionDef& def, bool modifier) {
         if (def.modifier != modifier)
             add(Severity::error, kModifier, path_.str(),
                 def.modifier ? "extension '" + shown(def.url) +
@@ -227,32 +195,90 @@ class ExtensionWalker {
                              : "extension '" + shown(def.url) +
                                    "' is not a modifier extension: it belongs in extension",
                 "", src(def.url, "Extension"));
-        if (!def.contexts.empty() && !in_context(def, el_path, el_type)) {
-            std::string allowed;
-            for (std::string_view c : def.contexts)
-                allowed += (allowed.empty() ? "" : ", ") + std::string(c);
-            add(Severity::error, kContext, path_.str(),
-                "extension '" + shown(def.url) + "' may not be used on " + std::string(el_path) +
-                    (el_type.empty() || el_type == el_path ? ""
-                                                           : " (" + std::string(el_type) + ")"),
-                "its definition allows it on " + allowed, src(def.url, "Extension"));
-        }
+        context(def);
         value(ext, def.url, def.value_types, def.binding, std::string(), {});
         if (!def.parts.empty()) parts(ext, def, std::string_view(), 0);
     }
 
+    // The element definition path and type that hold the extension being judged (the frames
+    // before its `extension[i]`), replayed through the model from the nearest resource.
+    // False when the way is not known to the model (an unknown element: the structure walk
+    // reports it).
+    bool holder(std::string_view& el_path, std::string_view& el_type) const {
+        const auto& fr = path_.frames();
+        if (fr.size() < 2) return false;
+        const size_t end = fr.size() - 2;  // fr[end] is the "extension" name frame
+        // the object a name frame leads to: its own, or (an array) the next index frame's
+        auto reached = [&fr, end](size_t i) -> const JValue* {
+            if (fr[i].obj) return fr[i].obj;
+            return i + 1 < end && fr[i + 1].index >= 0 ? fr[i + 1].obj : nullptr;
+        };
+        const JValue* start_obj = resource_;
+        size_t start = 0;
+        for (size_t i = end; i-- > 0;) {
+            if (fr[i].index >= 0) continue;
+            const JValue* o = reached(i);
+            if (o && o->IsObject() && member(*o, "resourceType")) {
+                start_obj = o;
+                start = i + 1;
+                break;
+            }
+        }
+        const FhirType* rt = m_.type(str_member(*start_obj, "resourceType"));
+        if (!rt || !rt->root || rt->kind != FhirTypeKind::resource) return false;
+        const FhirElement* cur = rt->root;
+        el_path = rt->name;
+        el_type = rt->name;
+        for (size_t i = start; i < end; ++i) {
+            if (fr[i].index >= 0) continue;
+            std::string_view n = fr[i].name;
+            const bool companion = !n.empty() && n[0] == '_';
+            if (companion) n.remove_prefix(1);
+            const FhirChild c = m_.child(*cur, n);
+            if (!c) return false;
+            const bool backbone =
+                c.element->child_begin != c.element->child_end || c.element->content_ref;
+            el_path = c.element->path;
+            if (companion) {
+                if (!c.type_def || !c.type_def->root) return false;
+                cur = c.type_def->root;
+                el_type = c.type;
+            } else if (backbone) {
+                cur = c.element->content_ref ? c.element->content_ref : c.element;
+                el_type = "BackboneElement";
+            } else if (c.type_def && c.type_def->root) {
+                cur = c.type_def->root;
+                el_type = c.type;
+            } else {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // R4 extensibility.html: an extension may be used on the elements its context names — an
     // element path ("Patient.birthDate", "Questionnaire.item") or a type ("Address", "Element":
-    // every element of that type or one derived from it).
-    bool in_context(const FhirExtensionDef& def, std::string_view el_path,
-                    std::string_view el_type) const {
+    // every element of that type or one derived from it). Resolved only for a definition whose
+    // context is not simply "Element".
+    void context(const FhirExtensionDef& def) {
+        if (def.contexts.empty()) return;
+        for (std::string_view c : def.contexts)
+            if (c == "Element") return;
+        std::string_view el_path, el_type;
+        if (!holder(el_path, el_type)) return;  // not known: not judged
         for (std::string_view c : def.contexts) {
-            if (c == "Element" || c == el_path || c == el_type) return true;
-            if (!el_type.empty() && c.find('.') == std::string_view::npos && m_.type(c) &&
-                m_.type(el_type) && m_.is_a(el_type, c))
-                return true;
+            if (c == el_path || c == el_type) return;
+            if (c.find('.') == std::string_view::npos && m_.type(c) && m_.type(el_type) &&
+                m_.is_a(el_type, c))
+                return;
         }
-        return false;
+        std::string allowed;
+        for (std::string_view c : def.contexts)
+            allowed += (allowed.empty() ? "" : ", ") + std::string(c);
+        add(Severity::error, kContext, path_.str(),
+            "extension '" + shown(def.url) + "' may not be used on " + std::string(el_path) +
+                (el_type.empty() || el_type == el_path ? "" : " (" + std::string(el_type) + ")"),
+            "its definition allows it on " + allowed, src(def.url, "Extension"));
     }
 
     // The value of an extension (or a part) against the types and binding its definition gives.
@@ -391,9 +417,9 @@ class ExtensionWalker {
     const FhirModel& m_;
     const ProfileModel* pm_;
     const JValue& root_;
+    const JValue* resource_ = nullptr;
     std::vector<Issue>& out_;
-    const FhirType* extension_type_;
-    Path path_;
+    Frames path_;
 };
 
 }  // namespace
