@@ -248,3 +248,18 @@ TEST_CASE("extensions: a national extension no profile slices is checked by its 
     REQUIRE(w);
     CHECK(w->severity == Severity::warning);
 }
+
+TEST_CASE("extensions: a resource type the national schema does not describe, at the top level",
+          "[extensions]") {
+    // a Condition (judged by base R4 at the national levels) keeps its extension checks
+    const ValidationReport r = check(
+        R"({"resourceType":"Condition","subject":{"reference":"Patient/1"},
+        "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+        "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/condition-nope",
+        "valueString":"x"}]})",
+        "vkp-r4");
+    INFO(dump(r));
+    const Issue* i = find(r, "FHIR-STR-012", "Condition.extension[0].url");
+    REQUIRE(i);
+    CHECK(i->severity == Severity::error);
+}

@@ -16,6 +16,7 @@
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
+#include "validate/extensions.hpp"
 #include "validate/parsed_json.hpp"
 #include "validate/primitives.hpp"
 #include "validate/profiles.hpp"
@@ -473,8 +474,14 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
     schema_validate(spec, doc, root_type, sink, doc.GetAllocator(), doc);
     for (const auto& n : normaliser.nested)
         schema_validate(spec, *n.value, n.path, sink, doc.GetAllocator(), doc);
-    if (!spec.structure.types.count(root_type))
+    if (!spec.structure.types.count(root_type)) {
+        // An R4 type the packages' schema does not describe (judged by base R4 above): its
+        // extensions against their definitions, as for every other resource (extensions.hpp).
+        if (r4_resource_type(member(doc, "resourceType")))
+            validate_extensions(FhirModel::r4(), &ProfileModel::embedded(), doc, doc, root_type,
+                                report.issues);
         return;  // unknown resourceType: FHIR-STR-001 said it
+    }
 
     RulesEngine engine(spec, pkg->second, sink);
     engine.run(doc, root_type);
