@@ -86,6 +86,14 @@ def run_medplum(files):
     return out
 
 
+def vft_issue(i):
+    # An invariant's key leads its message ("que-5: Only 'choice' …"); show it beside the rule.
+    rule = i["rule"]
+    if rule == "FHIR-INV-001":
+        rule += " " + i["message"].split(":", 1)[0]
+    return f"{rule} {i['path']}".strip()
+
+
 def cell(s, limit=400):
     s = s.replace("|", "\\|").replace("\n", " ")
     return s if len(s) <= limit else s[:limit] + " …"
@@ -128,7 +136,7 @@ def main():
         lines.append("| file | vft errors | Medplum errors | agree? |")
         lines.append("|---|---|---|---|")
         for agree, name, ve, me in rows:
-            vtxt = f"{len(ve)}" + (": " + "; ".join(f"{i['rule']} {i['path']}" for i in ve[:6]) if ve else "")
+            vtxt = f"{len(ve)}" + (": " + "; ".join(vft_issue(i) for i in ve[:6]) if ve else "")
             mtxt = f"{len(me)}" + (": " + "; ".join(f"{i['expression']} {i['text']}" for i in me[:4]) if me else "")
             lines.append(f"| {cell(name, 120)} | {cell(vtxt)} | {cell(mtxt)} | {'yes' if agree else '**no**'} |")
         lines.append("")
