@@ -60,6 +60,9 @@ for set in typical alarms; do
   if [[ $medplum == 1 ]]; then
     node --experimental-websocket bench/medplum/medplum_bench.mjs --seconds "$seconds" --runs "$runs" "${files[@]}" |
       tee "$work/medplum-$set.txt"
+    if grep -qE ', [1-9][0-9]* errors' "$work/vft-$set.txt" "$work/medplum-$set.txt"; then
+      echo "validator_compare: a validator found errors in the $set files: the rates below compare unequal work"
+    fi
     for clock in wall_median cpu_median; do
       vs=$(rate_of vft-strict "$clock" "$work/vft-$set.txt")
       vr=$(rate_of vft-r4 "$clock" "$work/vft-$set.txt")
