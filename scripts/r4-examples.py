@@ -196,22 +196,46 @@ def origins(input_files, official_files):
 
 # --- commands -----------------------------------------------------------------------------------
 
+def compare(got, want, where, say=print):
+    """The files whose errors differ: got and want map file -> sorted signatures (want: None for
+    a file the expectations do not list)."""
+    bad = 0
+    for name in sorted(set(got) | set(want)):
+        if name not in got:
+            say("MISSING  %s: listed but not in %s" % (name, where))
+        elif want.get(name) is None:
+            say("UNLISTED %s: vft says %s" % (name, shown(got[name])))
+        elif got[name] != want[name]:
+            say("DIFFERS  %s\n  expected %s\n  vft says %s" % (name, shown(want[name]), shown(got[name])))
+        else:
+            continue
+        bad += 1
+    return bad
+
+
+def self_check(got, want, where):
+    """The comparison itself can fail: one file's expectation made wrong each way (an error
+    expected that vft does not give, an error vft gives that is not expected) is caught."""
+    invalid = next((n for n in sorted(got) if got[n] and want.get(n) == got[n]), None)
+    valid = next((n for n in sorted(got) if not got[n] and want.get(n) == []), None)
+    if invalid is None or valid is None:
+        print("self-check: no file agrees with its expectation both ways; nothing to mutate")
+        return False
+    pair = {n: got[n] for n in (invalid, valid)}
+    mutant = {invalid: [], valid: ["FHIR-STR-002@self-check"]}
+    caught = compare(pair, mutant, where, say=lambda _: None)
+    print("self-check: %s expected valid and %s expected invalid: %d of 2 differences caught" %
+          (invalid, valid, caught))
+    return caught == 2
+
+
 def cmd_fhirpath_input(a):
     d = a.dir or os.path.join(ROOT, "specs", "upstream", "fhirpath", "input")
     files = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".json"))
     expected = read_expected(a.expected, 4)  # file, origin, errors, reason
     got = validate(a.vft, files, by_path=True)
-    bad = 0
-    for name in sorted(set(got) | set(expected)):
-        if name not in expected:
-            print("UNLISTED %s: vft says %s" % (name, shown(got[name])))
-            bad += 1
-        elif name not in got:
-            print("MISSING  %s: listed but not in %s" % (name, d))
-            bad += 1
-        elif got[name] != expand(expected[name][1]):
-            print("DIFFERS  %s\n  expected %s\n  vft says %s" % (name, expected[name][1], shown(got[name])))
-            bad += 1
+    want = {name: expand(row[1]) for name, row in expected.items()}
+    bad = compare(got, want, d)
     tarball, why = examples_tarball()
     if tarball:
         with tempfile.TemporaryDirectory() as tmp:
@@ -225,6 +249,8 @@ def cmd_fhirpath_input(a):
     valid = sum(1 for v in got.values() if not v)
     print("%d files, %d valid, %d with errors; %d differ from %s" %
           (len(got), valid, len(got) - valid, bad, os.path.relpath(a.expected, ROOT)))
+    if not self_check(got, want, d):
+        return 1
     return 1 if bad else 0
 
 
@@ -239,15 +265,10 @@ def cmd_package(a):
     with tempfile.TemporaryDirectory() as tmp:
         files = extract(tarball, tmp)
         got = validate(a.vft, files)
-    bad = 0
-    for name in sorted(got):
-        want = expand(expected[name][0]) if name in expected else []
-        if got[name] != want:
-            print("DIFFERS  %s\n  expected %s\n  vft says %s" % (name, shown(want), shown(got[name])))
-            bad += 1
-    for name in sorted(set(expected) - set(got)):
-        print("MISSING  %s: listed but not in the package" % name)
-        bad += 1
+    # a file the expectations do not list must be valid
+    want = {name: [] for name in got}
+    want.update({name: expand(row[0]) for name, row in expected.items()})
+    bad = compare(got, want, "the package")
     with_errors = [n for n in got if got[n]]
     print("%d examples, %d without errors (%.1f%%), %d with errors; %d differ from %s" %
           (len(got), len(got) - len(with_errors), 100.0 * (len(got) - len(with_errors)) / len(got),
@@ -256,6 +277,8 @@ def cmd_package(a):
         groups = collections.Counter(s for n in with_errors for s in set(got[n]))
         for s, n in groups.most_common():
             print("  %4d files  %s" % (n, s))
+    if not self_check(got, want, "the package"):
+        return 1
     return 1 if bad else 0
 
 
