@@ -134,7 +134,7 @@ TEST_CASE("reader defects: every defect of the example reader is in the table",
         if (!s.empty()) listed.push_back(s);
     }
     ::pclose(p);
-    REQUIRE(listed.size() == 6);
+    REQUIRE(listed.size() == 7);
     const auto table = expected_failures();
     for (const auto& d : listed) {
         INFO("defect " << d << " has no test in conformance/defects.json that must catch it");
@@ -159,4 +159,7 @@ TEST_CASE("reader defect skips-page is caught", "[reader][defects]") {
 }
 TEST_CASE("reader defect truncates-long-notes is caught", "[reader][defects]") {
     require_defect_caught("truncates-long-notes");
+}
+TEST_CASE("reader defect resyncs-from-scratch is caught", "[reader][defects]") {
+    require_defect_caught("resyncs-from-scratch");
 }
