@@ -46,8 +46,8 @@ namespace {
 
 constexpr int kSynced = 0, kFailed = 1, kCannotRun = 2, kCrashed = 3;
 constexpr const char* kDefects[] = {
-    "ack-before-import", "acks-twice",           "ignores-retry-after", "imports-twice-after-crash",
-    "skips-page",        "truncates-long-notes", "resyncs-from-scratch"};
+    "ack-before-import",    "acks-twice", "ignores-retry-after", "imports-twice-after-crash",
+    "resyncs-from-scratch", "skips-page", "truncates-long-notes"};
 
 struct Args {
     std::string instruction, key, kid;
