@@ -146,6 +146,7 @@ class Proxy {
     }
     // The runner's own faults for this proxy (proxy_faults.hpp); not owned.
     void set_faults(ProxyFaults* faults) { faults_ = faults; }
+    void set_recorded_signal(std::condition_variable* signal) { recorded_signal_ = signal; }
     // A "restart" fault holds an answer: true once one is held; release() lets it go (dropped).
     bool held() {
         std::lock_guard lock(hold_mu_);
@@ -263,8 +264,11 @@ class Proxy {
     }
 
     void record(reports::Exchange x) {
-        std::lock_guard lock(mu_);
-        out_.push_back(std::move(x));
+        {
+            std::lock_guard lock(mu_);
+            out_.push_back(std::move(x));
+        }
+        if (recorded_signal_) recorded_signal_->notify_all();
     }
     void forward(const httplib::Request& req, httplib::Response& res) {
         reports::Exchange x;
@@ -419,6 +423,7 @@ class Proxy {
     std::string listen_host_ = "127.0.0.1";
     int listen_port_ = 0;
     ProxyFaults* faults_ = nullptr;
+    std::condition_variable* recorded_signal_ = nullptr;
     std::mutex outage_mu_;
     std::thread outage_;
     std::mutex hold_mu_;
@@ -449,6 +454,9 @@ void RecordingProxy::stop() {
 }
 void RecordingProxy::set_faults(ProxyFaults* faults) {
     impl_->proxy.set_faults(faults);
+}
+void RecordingProxy::set_recorded_signal(std::condition_variable* signal) {
+    impl_->proxy.set_recorded_signal(signal);
 }
 bool RecordingProxy::held() {
     return impl_->proxy.held();

@@ -8,6 +8,7 @@
 // set_upstream() and stop() from one thread.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,10 @@ class RecordingProxy {
     // invalid_token, an outage that closes the port, a held answer for a restart); not owned,
     // must outlive the proxy's serving. Set before the SUT sends.
     void set_faults(ProxyFaults* faults);
+    // Notified (notify_all, after `mu` is released) each time an exchange is recorded, so a
+    // waiter on `out` under `mu` needs no polling; not owned, must outlive the proxy's serving.
+    // Set before the SUT sends.
+    void set_recorded_signal(std::condition_variable* signal);
     // A "restart" fault holds an answer: true once one is held. release() lets the held
     // connection go (it is closed without the answer); stop() releases too.
     [[nodiscard]] bool held();

@@ -7,8 +7,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -159,6 +159,9 @@ struct SenderContext::Impl {
     std::filesystem::path dir;
     std::mutex mu;
     std::vector<reports::Exchange> recorded;  // in clear; hashed in finish()
+    // Notified when the receiver's proxy records an exchange or a trigger command ends (both
+    // under `mu`): what waits for the SUT's first ReadAPI page waits on it.
+    std::condition_variable recorded_signal;
     Secrets secrets;  // credentials seen by the proxies; scrubbed in finish()
     std::unique_ptr<mocks::Receiver> receiver;
     std::string receiver_url;
@@ -230,6 +233,7 @@ struct SenderContext::Impl {
         ro.threads = 4;
         // The SUT is given the proxy's URL, so that is the receiver's public URL (DPoP htu).
         receiver_proxy = std::make_unique<RecordingProxy>("endpoint", mu, recorded, secrets);
+        receiver_proxy->set_recorded_signal(&recorded_signal);
         if (!faults.proxy.empty()) {
             proxy_faults = std::make_unique<ProxyFaults>(faults.proxy);
             receiver_proxy->set_faults(proxy_faults.get());
@@ -366,9 +370,8 @@ struct SenderContext::Impl {
         });
     }
 
-    // How many ReadAPI pages the SUT has been answered (GET under /v1/ answered 200).
-    size_t pages_answered() {
-        std::lock_guard lock(mu);
+    // How many ReadAPI pages the SUT has been answered (GET under /v1/ answered 200); `mu` held.
+    size_t pages_answered_locked() const {
         size_t n = 0;
         for (const auto& x : recorded)
             n += x.note == "endpoint" && x.method == "GET" && x.status == 200 &&
@@ -429,14 +432,22 @@ struct SenderContext::Impl {
         for (size_t at; (at = command.find("{instruction}")) != std::string::npos;)
             command.replace(at, 13, "'" + file.string() + "'");
         // Role reader: documents that arrive while the SUT pages, once its first page was
-        // answered.
-        std::atomic<bool> command_done{false};
+        // answered (woken by the proxy recording an exchange or by the command's end).
+        bool command_done = false;  // under mu
         std::thread late_documents;
         if (!instruction.queue_during.empty())
             late_documents = std::thread([&] {
-                while (!command_done && pages_answered() == 0)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                if (!command_done) late(instruction.queue_during);
+                // No later than the command itself may run (a person, in operator mode).
+                const auto deadline =
+                    std::chrono::steady_clock::now() +
+                    (run.sut.manual() ? std::chrono::seconds(run.sut.manual_timeout_s)
+                                      : std::chrono::seconds(run.options.trigger_timeout));
+                std::unique_lock lock(mu);
+                const bool paging = recorded_signal.wait_until(
+                    lock, deadline, [&] { return command_done || pages_answered_locked() > 0; });
+                if (!paging || command_done) return;
+                lock.unlock();
+                late(instruction.queue_during);
             });
         const auto stdout_file = dir / ("stdout-" + std::to_string(triggers) + ".txt");
         CommandResult r;
@@ -460,7 +471,11 @@ struct SenderContext::Impl {
                             instruction.answer_on_stdout ? stdout_file : std::filesystem::path(),
                             stop_when);
         }
-        command_done = true;
+        {
+            std::lock_guard lock(mu);
+            command_done = true;
+        }
+        recorded_signal.notify_all();
         if (late_documents.joinable()) late_documents.join();
         x.elapsed_ms = r.elapsed_ms;
         x.error = r.error;

@@ -17,6 +17,8 @@
 //   imports-twice-after-crash   does not look in its journal for a document it may have imported
 //   ignores-retry-after         retries at once instead of waiting the server's Retry-After
 //   truncates-long-notes        stores at most 4,000 bytes of a note (a journal column's limit)
+//   resyncs-from-scratch        forgets what it read: no reader state kept between syncs and no
+//                               unacknowledged filter, so every sync imports everything again
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -43,9 +45,9 @@
 namespace {
 
 constexpr int kSynced = 0, kFailed = 1, kCannotRun = 2, kCrashed = 3;
-constexpr const char* kDefects[] = {"ack-before-import",   "acks-twice",
-                                    "ignores-retry-after", "imports-twice-after-crash",
-                                    "skips-page",          "truncates-long-notes"};
+constexpr const char* kDefects[] = {
+    "ack-before-import",    "acks-twice", "ignores-retry-after", "imports-twice-after-crash",
+    "resyncs-from-scratch", "skips-page", "truncates-long-notes"};
 
 struct Args {
     std::string instruction, key, kid;
@@ -275,6 +277,11 @@ int main(int argc, char** argv) {
     vft::client::JftReaderOptions ro;
     ro.state_path = folder + "/reader.db";
     ro.page_size = page_size;
+    if (args.has("resyncs-from-scratch")) {  // defect: a fresh state file, every document again
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(ro.state_path + suffix, ec);
+        ro.unacknowledged_filter.clear();
+    }
     auto reader = vft::client::JftReader::open(*client, ro);
     if (!reader) {
         std::cerr << reader.error().to_string() << "\n";

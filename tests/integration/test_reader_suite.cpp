@@ -6,17 +6,11 @@
 // exchanges only), and no person number is in the evidence in clear.
 // Real parts: the example reader is a real process, JFT the mock receiver behind the recording
 // proxy with the token service on loopback, the reader's state and journal real SQLite files.
-#include <rapidjson/document.h>
-#include <unistd.h>
 
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "example_sut.hpp"
@@ -29,7 +23,6 @@ using namespace vft::conformance;
 
 namespace {
 
-using test::read_text;
 using test::Scratch;
 
 // fixtures/sut/example-reader.json with a fresh key and the built example_reader (optionally
@@ -38,57 +31,22 @@ Sut example_reader_sut(const fs::path& dir, const std::string& defect) {
     return test::example_sut(dir, "example-reader", VFT_EXAMPLE_READER_PATH, defect);
 }
 
-struct Judged {
-    reports::Status status;
-    std::string messages;
-};
+using test::Judged;
 
+// The evidence keeps no person number in clear.
 std::map<std::string, Judged> run_reader(const std::string& defect) {
     Scratch scratch("reader-" + (defect.empty() ? std::string("correct") : defect));
-    const Sut sut = example_reader_sut(scratch.dir, defect);
-    RunOptions options;
-    options.suite = "jft";
-    options.role = "reader";
-    options.jobs = 3;
-    auto report = conformance::run(sut, options);
-    REQUIRE(report.ok());
-    CHECK(report->role == "reader");
-    std::map<std::string, Judged> out;
-    for (const auto& t : report->tests) {
-        for (const auto& x : t.exchanges)
-            for (const char* fnr : {"03913945688", "12854812341"}) {
-                CHECK(x.request_body.find(fnr) == std::string::npos);
-                CHECK(x.response_body.find(fnr) == std::string::npos);
-            }
-        std::string messages;
-        for (const auto& m : t.messages)
-            messages += "\n  " + m;
-        out[t.id] = {t.status, messages};
-    }
-    auto parsed = reports::from_json(reports::to_json(*report));
-    REQUIRE(parsed.ok());
-    auto changes = conformance::rejudge(*parsed);
-    REQUIRE(changes.ok());
-    for (const auto& c : *changes) {
-        INFO(c.test_id << " was " << reports::to_string(c.before) << ", re-judged "
-                       << reports::to_string(c.after));
-        CHECK(false);
-    }
-    return out;
+    return test::run_role(example_reader_sut(scratch.dir, defect), "jft", "reader", 3,
+                          [](const reports::Exchange& x) {
+                              for (const char* fnr : {"03913945688", "12854812341"}) {
+                                  CHECK(x.request_body.find(fnr) == std::string::npos);
+                                  CHECK(x.response_body.find(fnr) == std::string::npos);
+                              }
+                          });
 }
 
 std::map<std::string, std::set<std::string>> expected_failures() {
-    rapidjson::Document d;
-    d.Parse(read_text(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
-    REQUIRE_FALSE(d.HasParseError());
-    REQUIRE(d.HasMember("jft/reader"));
-    std::map<std::string, std::set<std::string>> out;
-    for (const auto& m : d["jft/reader"].GetObject()) {
-        auto& ids = out[m.name.GetString()];
-        for (const auto& id : m.value.GetArray())
-            ids.insert(id.GetString());
-    }
-    return out;
+    return test::example_defect_table("jft/reader");
 }
 
 void require_defect_caught(const std::string& defect) {
@@ -123,18 +81,8 @@ TEST_CASE("reader jft: every test passes against the example reader", "[reader]"
 
 TEST_CASE("reader defects: every defect of the example reader is in the table",
           "[reader][defects]") {
-    std::vector<std::string> listed;
-    FILE* p = ::popen((std::string(VFT_EXAMPLE_READER_PATH) + " --list-defects").c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 256> line{};
-    while (std::fgets(line.data(), line.size(), p)) {
-        std::string s = line.data();
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
-            s.pop_back();
-        if (!s.empty()) listed.push_back(s);
-    }
-    ::pclose(p);
-    REQUIRE(listed.size() == 6);
+    const auto listed = test::example_defects(VFT_EXAMPLE_READER_PATH);
+    REQUIRE(listed.size() == 7);
     const auto table = expected_failures();
     for (const auto& d : listed) {
         INFO("defect " << d << " has no test in conformance/defects.json that must catch it");
@@ -159,4 +107,7 @@ TEST_CASE("reader defect skips-page is caught", "[reader][defects]") {
 }
 TEST_CASE("reader defect truncates-long-notes is caught", "[reader][defects]") {
     require_defect_caught("truncates-long-notes");
+}
+TEST_CASE("reader defect resyncs-from-scratch is caught", "[reader][defects]") {
+    require_defect_caught("resyncs-from-scratch");
 }

@@ -5,17 +5,11 @@
 // catches, or a defect of the example sender missing from the table, fails here.
 // Real parts: the example sender is a real process, the endpoint a real mock receiver behind a
 // recording proxy on loopback, its outbox and the receiver's journal real SQLite files.
-#include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "example_sut.hpp"
@@ -28,7 +22,6 @@ using namespace vft::conformance;
 
 namespace {
 
-using test::read_text;
 using test::Scratch;
 
 // The SUT file the example sender is certified with (fixtures/sut/example-sender.json), with a
@@ -37,79 +30,21 @@ Sut example_sender_sut(const fs::path& dir, const std::string& defect) {
     return test::example_sut(dir, "example-sender", VFT_EXAMPLE_SENDER_PATH, defect);
 }
 
-struct Result1 {
-    reports::Status status;
-    std::string messages;
-};
+using test::Judged;
 
-// Runs the suite's sender role through the runner (as `vft run` does), checks the evidence keeps
-// no person number in clear, and that a re-judge of the report reaches the same statuses.
-std::map<std::string, Result1> run_suite(const std::string& suite, const std::string& defect) {
+// Runs the suite's sender role; the evidence keeps no person number in clear.
+std::map<std::string, Judged> run_suite(const std::string& suite, const std::string& defect) {
     Scratch scratch("sender-" + suite + (defect.empty() ? "" : "-" + defect));
-    const Sut sut = example_sender_sut(scratch.dir, defect);
-    RunOptions options;
-    options.suite = suite;
-    options.role = "sender";
-    options.jobs = 4;
-    auto report = conformance::run(sut, options);
-    REQUIRE(report.ok());
-    CHECK(report->role == "sender");
-    std::map<std::string, Result1> out;
-    for (const auto& t : report->tests) {
-        for (const auto& x : t.exchanges) {
-            CHECK(x.request_body.find("12854812341") == std::string::npos);
-            CHECK(x.url.find("12854812341") == std::string::npos);
-        }
-        std::string messages;
-        for (const auto& m : t.messages)
-            messages += "\n  " + m;
-        out[t.id] = {t.status, messages};
-    }
-    // Judged from the recorded exchanges only: the report re-judged gives the same statuses.
-    auto parsed = reports::from_json(reports::to_json(*report));
-    REQUIRE(parsed.ok());
-    auto changes = conformance::rejudge(*parsed);
-    REQUIRE(changes.ok());
-    for (const auto& c : *changes) {
-        std::string why;
-        for (const auto& m : c.messages)
-            why += "\n  " + m;
-        INFO(c.test_id << " was " << reports::to_string(c.before) << ", re-judged "
-                       << reports::to_string(c.after) << why);
-        CHECK(false);
-    }
-    return out;
+    return test::run_role(example_sender_sut(scratch.dir, defect), suite, "sender", 4,
+                          [](const reports::Exchange& x) {
+                              CHECK(x.request_body.find("12854812341") == std::string::npos);
+                              CHECK(x.url.find("12854812341") == std::string::npos);
+                          });
 }
 
 // conformance/defects.json: {"<suite>/sender": {"<defect>": ["test id", ...]}}.
 std::map<std::string, std::set<std::string>> expected_failures(const std::string& suite) {
-    rapidjson::Document d;
-    d.Parse(read_text(fs::path(VFT_SOURCE_DIR) / "conformance/defects.json").c_str());
-    REQUIRE_FALSE(d.HasParseError());
-    const std::string key = suite + "/sender";
-    REQUIRE(d.HasMember(key.c_str()));
-    std::map<std::string, std::set<std::string>> out;
-    for (const auto& m : d[key.c_str()].GetObject()) {
-        auto& ids = out[m.name.GetString()];
-        for (const auto& id : m.value.GetArray())
-            ids.insert(id.GetString());
-    }
-    return out;
-}
-
-std::vector<std::string> example_sender_defects() {
-    std::vector<std::string> out;
-    FILE* p = ::popen((std::string(VFT_EXAMPLE_SENDER_PATH) + " --list-defects").c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::array<char, 256> line{};
-    while (std::fgets(line.data(), line.size(), p)) {
-        std::string s = line.data();
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
-            s.pop_back();
-        if (!s.empty()) out.push_back(s);
-    }
-    ::pclose(p);
-    return out;
+    return test::example_defect_table(suite + "/sender");
 }
 
 void require_all_pass(const std::string& suite) {
@@ -160,7 +95,7 @@ TEST_CASE("sender kith: every test passes against the example sender", "[sender]
 
 TEST_CASE("sender defects: every defect of the example sender is in the table and caught",
           "[sender][defects]") {
-    const auto defects = example_sender_defects();
+    const auto defects = test::example_defects(VFT_EXAMPLE_SENDER_PATH);
     REQUIRE(defects.size() == 10);
     std::set<std::string> caught;
     for (const std::string suite : {"vkp-r4", "jft", "pmd", "kith"})

@@ -10,6 +10,7 @@
 #include "client/client_util.hpp"
 #include "json/json_util.hpp"
 #include "vft/core/error_codes.hpp"
+#include "vft/internal/sqlite.hpp"
 #include "vft/internal/sqlite_file.hpp"
 
 namespace vft::client {
@@ -42,20 +43,6 @@ Error reader_error(std::string_view code, std::string message, bool retryable = 
     return Error{std::string(code), std::move(message), {}, {}, 0, retryable};
 }
 
-std::string text_col(sqlite3_stmt* s, int i) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string();
-}
-
-// A statement that finalizes itself.
-struct Stmt {
-    sqlite3_stmt* s = nullptr;
-    Stmt() = default;
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-    ~Stmt() { sqlite3_finalize(s); }
-};
-
 }  // namespace
 
 struct JftReader::Impl {
@@ -79,27 +66,25 @@ struct JftReader::Impl {
     // Runs one statement with text bindings; ok when it completed.
     Result<void> exec(const char* sql, std::initializer_list<std::string_view> binds,
                       int64_t number = -1) const {
-        Stmt st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st.s, nullptr) != SQLITE_OK) return storage("prepare");
+        internal::Stmt st(db, sql);
+        if (!st.ok()) return storage("prepare");
         int i = 1;
         for (auto b : binds)
-            sqlite3_bind_text(st.s, i++, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
-        if (number >= 0) sqlite3_bind_int64(st.s, i, number);
-        const int rc = sqlite3_step(st.s);
+            sqlite3_bind_text(*st, i++, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+        if (number >= 0) sqlite3_bind_int64(*st, i, number);
+        const int rc = sqlite3_step(*st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) return storage("write");
         return {};
     }
 
     // The stored state of a document: -1 unknown.
     Result<int> state_of(const std::string& type, const std::string& id) const {
-        Stmt st;
-        if (sqlite3_prepare_v2(db, "SELECT state FROM jft_documents WHERE resource_type=? AND id=?",
-                               -1, &st.s, nullptr) != SQLITE_OK)
-            return storage("prepare");
-        sqlite3_bind_text(st.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st.s, 2, id.c_str(), -1, SQLITE_TRANSIENT);
-        const int rc = sqlite3_step(st.s);
-        if (rc == SQLITE_ROW) return sqlite3_column_int(st.s, 0);
+        internal::Stmt st(db, "SELECT state FROM jft_documents WHERE resource_type=? AND id=?");
+        if (!st.ok()) return storage("prepare");
+        sqlite3_bind_text(*st, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(*st, 2, id.c_str(), -1, SQLITE_TRANSIENT);
+        const int rc = sqlite3_step(*st);
+        if (rc == SQLITE_ROW) return sqlite3_column_int(*st, 0);
         if (rc == SQLITE_DONE) return -1;
         return storage("read");
     }
@@ -113,13 +98,11 @@ struct JftReader::Impl {
     }
 
     Result<std::string> cursor(const std::string& type) const {
-        Stmt st;
-        if (sqlite3_prepare_v2(db, "SELECT next_url FROM jft_cursor WHERE resource_type=?", -1,
-                               &st.s, nullptr) != SQLITE_OK)
-            return storage("prepare");
-        sqlite3_bind_text(st.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
-        const int rc = sqlite3_step(st.s);
-        if (rc == SQLITE_ROW) return text_col(st.s, 0);
+        internal::Stmt st(db, "SELECT next_url FROM jft_cursor WHERE resource_type=?");
+        if (!st.ok()) return storage("prepare");
+        sqlite3_bind_text(*st, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+        const int rc = sqlite3_step(*st);
+        if (rc == SQLITE_ROW) return st.text(0);
         if (rc == SQLITE_DONE) return std::string();
         return storage("read");
     }
@@ -144,16 +127,13 @@ struct JftReader::Impl {
     Result<void> acknowledge_imported(const std::string& type, JftSyncStats& stats) const {
         std::vector<std::string> ids;
         {
-            Stmt st;
-            if (sqlite3_prepare_v2(
-                    db,
-                    "SELECT id FROM jft_documents WHERE resource_type=? AND state=1 ORDER BY seq",
-                    -1, &st.s, nullptr) != SQLITE_OK)
-                return storage("prepare");
-            sqlite3_bind_text(st.s, 1, type.c_str(), -1, SQLITE_TRANSIENT);
+            internal::Stmt st(
+                db, "SELECT id FROM jft_documents WHERE resource_type=? AND state=1 ORDER BY seq");
+            if (!st.ok()) return storage("prepare");
+            sqlite3_bind_text(*st, 1, type.c_str(), -1, SQLITE_TRANSIENT);
             int rc;
-            while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
-                ids.push_back(text_col(st.s, 0));
+            while ((rc = sqlite3_step(*st)) == SQLITE_ROW)
+                ids.push_back(st.text(0));
             if (rc != SQLITE_DONE) return storage("read");
         }
         for (const auto& id : ids)
@@ -293,16 +273,13 @@ Result<JftSyncStats> JftReader::sync(const JftImport& import) {
 
 Result<std::vector<JftReaderEntry>> JftReader::entries() const {
     if (!impl_) return reader_error(errc::reader_storage, "the JftReader was moved from");
-    Stmt st;
-    if (sqlite3_prepare_v2(impl_->db,
-                           "SELECT resource_type, id, state FROM jft_documents ORDER BY seq", -1,
-                           &st.s, nullptr) != SQLITE_OK)
-        return impl_->storage("prepare");
+    internal::Stmt st(impl_->db, "SELECT resource_type, id, state FROM jft_documents ORDER BY seq");
+    if (!st.ok()) return impl_->storage("prepare");
     std::vector<JftReaderEntry> out;
     int rc;
-    while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
-        const int s = sqlite3_column_int(st.s, 2);
-        out.push_back({text_col(st.s, 0), text_col(st.s, 1),
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+        const int s = sqlite3_column_int(*st, 2);
+        out.push_back({st.text(0), st.text(1),
                        s == 0   ? JftReaderEntry::State::importing
                        : s == 1 ? JftReaderEntry::State::imported
                                 : JftReaderEntry::State::acknowledged});

@@ -286,10 +286,7 @@ Result<Resolved> check_batch(const Batch& b) {
 // the general vkp-Observation, whose performer is sliced into author and organization. The
 // builder claims the most specific published profile the observation conforms to.
 std::string_view claimed_profile(const VitalSignInfo& vs) {
-    const bool org_performer_allowed = vs.profile == "vkp-Observation" ||
-                                       vs.profile == "vkp-Observation-NEWS2score" ||
-                                       vs.profile == "vkp-Observation-CFSscore";
-    return org_performer_allowed ? vs.profile : std::string_view("vkp-Observation");
+    return vs.org_performer ? vs.profile : std::string_view("vkp-Observation");
 }
 
 void write_observation(JsonWriter& w, const Batch& b, const Resolved& r, const Measurement& m) {

@@ -53,6 +53,12 @@ struct VitalSignInfo {
     Range range;
     bool whole;   // the value must be a whole number (scores with integer scales)
     bool survey;  // category survey instead of vital-signs
+    // The published profile lets performer name the organisation (PMD always does, domain §2.8):
+    // vkp-Observation slices performer into author and organization, and the NEWS2 and CFS
+    // score profiles leave performer.identifier.system unbound. The R4-vital-sign-based ones and
+    // Consciousness bind it to VkpPerformerIdentifiersValueSet (FNR only), so an observation of
+    // theirs claims vkp-Observation instead (measurements_build.cpp, claimed_profile).
+    bool org_performer;
 };
 
 // Order = enum order (checked by index in info()).
@@ -67,6 +73,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "mmHg",
      {40, 300},  // systolic; diastolic has its own range below
      false,
+     false,
      false},
     {VitalSign::heart_rate,
      "vkp-Observation-Heartrate",
@@ -75,6 +82,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "/min",
      "/min",
      {20, 300},
+     false,
      false,
      false},
     {VitalSign::oxygen_saturation,
@@ -87,6 +95,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "%",
      {0, 100},
      false,
+     false,
      false},
     {VitalSign::blood_glucose,
      "vkp-Observation",  // no published profile of its own (vkp-Observation IG)
@@ -98,7 +107,8 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "mmol/L",
      {0.1, 100},
      false,
-     false},
+     false,
+     true},
     {VitalSign::body_temperature,
      "vkp-Observation-Bodytemp",
      "body temperature",
@@ -110,6 +120,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "C",
      {25, 45},
      false,
+     false,
      false},
     {VitalSign::body_weight,
      "vkp-Observation-Bodyweight",
@@ -119,6 +130,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "kg",
      {0.2, 650},
      false,
+     false,
      false},
     {VitalSign::respiratory_rate,
      "vkp-Observation-Resprate",
@@ -127,6 +139,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "/min",
      "/min",
      {1, 100},
+     false,
      false,
      false},
     {VitalSign::news2,
@@ -140,7 +153,8 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "score",
      {0, 20},
      true,
-     false},
+     false,
+     true},
     {VitalSign::consciousness_acvpu,
      "vkp-Observation-Consciousness",
      "ACVPU consciousness",
@@ -150,6 +164,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "",
      "",
      {0, 0},
+     false,
      false,
      false},
     {VitalSign::clinical_frailty,
@@ -162,7 +177,8 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "score",
      {1, 9},
      true,
-     false},
+     false,
+     true},
     {VitalSign::questionnaire_score,
      "vkp-Observation",  // no published profile of its own (vkp-Observation IG)
      "questionnaire score",
@@ -171,6 +187,7 @@ inline constexpr std::array<VitalSignInfo, 11> kVitalSigns{{
      "score",
      {0, 1000},
      false,
+     true,
      true},
 }};
 
