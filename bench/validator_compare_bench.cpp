@@ -53,7 +53,7 @@ std::string typical_alarm() {
     a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
                        {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
     auto m = vft::build_alarm(a);
-    return m ? m->json : std::string();
+    return m ? m->body : std::string();
 }
 
 struct Figures {
