@@ -57,10 +57,14 @@ class Journal {
     // Journals (api, identifier) once, with its records. The first call runs `outcome` (which
     // also gets the new resource id) and stores its result; later calls return the stored
     // outcome, count + 1, and add no records. `once = false` is the journals-duplicates defect:
-    // every call journals a new entry with its records. Returns once the entry is committed;
-    // concurrent calls share one transaction (group commit, no waiting window: whoever finds
-    // no commit running commits everything queued so far). If the transaction fails, every call
-    // in it gets VFT-MOCK-1201.
+    // every call journals a new entry with its records. `outcome` must have no side effects: it
+    // is run before the journal is consulted (outside the commit, so that concurrent writes build
+    // their answers in parallel) and its result dropped when the identifier is already known.
+    // Returns once the entry is committed; concurrent calls share one transaction (group commit,
+    // no waiting window: whoever finds no commit running commits everything queued so far, and
+    // hands the next batch to one of the writers that queued meanwhile; each writer sleeps on
+    // its own semaphore, so a commit wakes only the writers it answers). If the transaction
+    // fails, every call in it gets VFT-MOCK-1201.
     //
     // With racy_claim() (the journals-concurrent-duplicates defect) `once` is a check-then-insert
     // instead: the identifier is looked up first, and when absent the write journals a new entry.
@@ -73,6 +77,21 @@ class Journal {
         const std::string& orgnr, const std::string& body,
         const std::function<StoredOutcome(const std::string& resource_id)>& outcome,
         const std::vector<Record>& records = {}, bool once = true);
+
+    // Announces, on this thread, a write that will call record_once soon (it is being
+    // validated): a group commit that starts meanwhile waits briefly for it (at most 2 ms)
+    // instead of committing alone. Ends when this thread's record_once queues the write, or
+    // when the object goes out of scope (the write was refused).
+    class Expecting {
+      public:
+        explicit Expecting(Journal& j);
+        ~Expecting();
+        Expecting(const Expecting&) = delete;
+        Expecting& operator=(const Expecting&) = delete;
+
+      private:
+        Journal& journal_;
+    };
 
     // Records of `type` for a patient, oldest first; `from`/`to` bound `when` (inclusive; a
     // record without a time never matches a bound).
@@ -117,16 +136,20 @@ class Journal {
     Result<void> step(int slot, const char* sql);       // a cached statement without rows
     sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
     void commit_batch(const std::vector<Write*>& batch);
-    Result<StoredOutcome> write_one(const Write& w);
+    void lead(Write& first);
+    Result<StoredOutcome> write_one(Write& w, const std::string& now);
     Result<bool> contains(const std::string& api, const std::string& identifier);
     void hold_race_window(const std::string& key);
     sqlite3* db_;
     std::mutex mu_;  // the connection and its statements
     sqlite3_stmt* stmts_[8] = {};
     std::mutex queue_mu_;  // writes waiting for a group commit
-    std::condition_variable queue_cv_;
     std::vector<Write*> queue_;
-    bool committing_ = false;
+    bool committing_ = false;  // a leader is committing; the next one is chosen from queue_
+    uint64_t queued_ = 0;      // writes ever queued
+    int expected_ = 0;         // writes announced (Expecting) and not yet queued or given up
+    bool gathering_ = false;   // the leader waits on gather_cv_ for expected writes
+    std::condition_variable gather_cv_;
     bool racy_ = false;  // journals-concurrent-duplicates
     std::chrono::milliseconds race_window_{0};
     std::mutex race_mu_;

@@ -284,6 +284,8 @@ std::vector<Record> ReceiverCore::records_of(const rapidjson::Document& d) const
 void ReceiverCore::write(
     const WriteTarget& target, const http::Request& req, http::Response& res,
     const std::function<StoredOutcome(const std::string&, const ValidationReport&)>& accepted) {
+    // A group commit that begins while this write is validated waits for it (journal.hpp).
+    const Journal::Expecting expecting(*journal);
     ParsedJson parsed(req.body);
     if (!parse_fhir(req, res, parsed)) return;
     // Read before judging: the validator normalises the document in place.

@@ -4,8 +4,45 @@
 
 namespace vft::detail::http {
 
+namespace {
+
+// The literal text every match of `pattern` (ECMAScript, matched whole) starts with: the
+// characters before the first special one, less the last if a quantifier may drop it; nothing
+// when the pattern has an alternative at its top level. Only used to skip a regex that cannot
+// match, so erring short is safe.
+std::string literal_prefix(const std::string& pattern) {
+    int depth = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        const char c = pattern[i];
+        if (c == '\\') {
+            ++i;
+        } else if (in_class) {
+            in_class = c != ']';
+        } else if (c == '[') {
+            in_class = true;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')') {
+            --depth;
+        } else if (c == '|' && depth == 0) {
+            return {};
+        }
+    }
+    static const std::string special = "\\^$.|?*+()[]{}";
+    size_t n = 0;
+    while (n < pattern.size() && special.find(pattern[n]) == std::string::npos)
+        ++n;
+    if (n > 0 && n < pattern.size() &&
+        (pattern[n] == '?' || pattern[n] == '*' || pattern[n] == '{'))
+        --n;
+    return pattern.substr(0, n);
+}
+
+}  // namespace
+
 Router& Router::route(const std::string& method, const std::string& pattern, Handler h) {
-    routes_.push_back({method, std::regex(pattern), std::move(h)});
+    routes_.push_back({method, std::regex(pattern), std::move(h), literal_prefix(pattern)});
     return *this;
 }
 
@@ -22,7 +59,7 @@ void Router::dispatch(Request& req, Response& res) const {
     // HEAD is answered by the GET route (the engine sends no body).
     const std::string method = req.method == "HEAD" ? std::string("GET") : req.method;
     for (const auto& r : routes_) {
-        if (r.method != method) continue;
+        if (r.method != method || req.path.compare(0, r.prefix.size(), r.prefix) != 0) continue;
         if (std::regex_match(req.path, req.matches, r.pattern)) {
             r.handler(req, res);
             if (res.status == -1) res.status = 200;

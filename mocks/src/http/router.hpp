@@ -57,6 +57,7 @@ class Router {
         std::string method;
         std::regex pattern;
         Handler handler;
+        std::string prefix;  // every path the pattern matches starts with this (a cheap pre-test)
     };
     void dispatch(Request& req, Response& res) const;
 

@@ -1,0 +1,131 @@
+// The receiver journal's group commit (mocks/src/journal.cpp, docs/http-engine.md): many writers
+// at once, sharing transactions and handing the lead from one to the next, journal each
+// identifier once, count every submission, and answer a resubmission with the first answer; a
+// write announced but never made (Journal::Expecting) does not hold the others.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../../mocks/src/journal.hpp"
+
+namespace fs = std::filesystem;
+using vft::mocks::detail::Journal;
+using vft::mocks::detail::Record;
+using vft::mocks::detail::StoredOutcome;
+
+namespace {
+
+struct ScratchDb {
+    fs::path dir = fs::temp_directory_path() / ("vft-journal-gc-" + std::to_string(getpid()));
+    ScratchDb() {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    ~ScratchDb() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    std::string path() const { return (dir / "journal.db").string(); }
+};
+
+}  // namespace
+
+TEST_CASE("journal: concurrent writers share commits, each identifier once with every count",
+          "[mocks][journal]") {
+    ScratchDb scratch;
+    auto opened = Journal::open(scratch.path());
+    REQUIRE(opened);
+    Journal& journal = **opened;
+    constexpr int kThreads = 12, kPerThread = 60, kIdentifiers = 97;
+    std::mutex mu;
+    std::map<std::string, std::vector<std::string>> answers;  // identifier -> bodies answered
+    int failures = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                // Threads overlap on identifiers, so duplicates arrive concurrently too.
+                const std::string id = "urn:uuid:id-" + std::to_string((t * 31 + i) % kIdentifiers);
+                const Journal::Expecting announced(journal);  // as ReceiverCore::write does
+                auto r = journal.record_once(
+                    "vkp", id, "MedicationDispense", "312229544",
+                    "{\"n\":" + std::to_string(i) + "}",
+                    [&](const std::string& resource_id) {
+                        return StoredOutcome{201, "answer for " + resource_id, {}, {}, 1};
+                    },
+                    {Record{"MedicationDispense", "12854812341", 1773298872, ""}});
+                std::lock_guard lock(mu);
+                if (!r)
+                    ++failures;
+                else
+                    answers[id].push_back(r->body);
+            }
+        });
+    for (auto& th : threads)
+        th.join();
+    CHECK(failures == 0);
+    auto entries = journal.entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == static_cast<size_t>(kIdentifiers));
+    int submissions = 0;
+    for (const auto& e : *entries) {
+        submissions += e.count;
+        const auto& got = answers[e.identifier];
+        CHECK(static_cast<size_t>(e.count) == got.size());
+        // Every submission got the first one's answer, naming the entry's own resource id.
+        for (const auto& body : got)
+            CHECK(body == "answer for " + e.resource_id);
+    }
+    CHECK(submissions == kThreads * kPerThread);
+    // One record per journaled entry (resubmissions add none).
+    auto recs = journal.records("vkp", "312229544", "MedicationDispense", "12854812341",
+                                std::nullopt, std::nullopt);
+    REQUIRE(recs);
+    CHECK(recs->size() == static_cast<size_t>(kIdentifiers));
+}
+
+TEST_CASE("journal: a write announced and then refused does not hold the commits of others",
+          "[mocks][journal]") {
+    ScratchDb scratch;
+    auto opened = Journal::open(scratch.path());
+    REQUIRE(opened);
+    Journal& journal = **opened;
+    std::vector<std::thread> writers;
+    std::mutex mu;
+    int written = 0;
+    {
+        // Announced on this thread and never written (as a write refused by validation): the
+        // writers below each lead a commit that may wait for it, briefly, and all complete.
+        const Journal::Expecting never(journal);
+        for (int t = 0; t < 4; ++t)
+            writers.emplace_back([&, t] {
+                for (int i = 0; i < 5; ++i) {
+                    auto r = journal.record_once(
+                        "jft", "id-" + std::to_string(t) + "-" + std::to_string(i), "Bundle", "",
+                        "{}", [](const std::string&) {
+                            return StoredOutcome{202, {}, {}, {}, 1};
+                        });
+                    std::lock_guard lock(mu);
+                    written += r ? 1 : 0;
+                }
+            });
+        for (auto& w : writers)
+            w.join();
+    }
+    CHECK(written == 20);
+    // After the announcement ended, a lone write commits as well.
+    auto r = journal.record_once("jft", "after", "Bundle", "", "{}", [](const std::string&) {
+        return StoredOutcome{202, {}, {}, {}, 1};
+    });
+    REQUIRE(r);
+    CHECK(r->status == 202);
+    auto entries = journal.entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == 21);
+}
