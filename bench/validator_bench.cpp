@@ -1,6 +1,8 @@
 // Validator throughput on one core: a mixed corpus of the shipped fixtures (valid, invalid and
 // quirk messages, FHIR JSON and KITH XML), the spec compiled once; plus a generated 1 MB bundle
-// and peak memory. Usage: vft_bench_validator [seconds-per-measurement]
+// and peak memory. Usage: vft_bench_validator [seconds-per-measurement] [alarm]
+// With `alarm`, only the typical alarm bundle at strict is validated, for `seconds` (for
+// `perf record`).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include "bench_util.hpp"
 #include "fhir/model.hpp"
 #include "validate/embedded_specs.hpp"
+#include "validate/profiles.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/validate/validator.hpp"
 
@@ -47,6 +50,28 @@ std::string one_mb_bundle(const std::string& entry) {
     return out + "]}";
 }
 
+// A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
+// + Device, 4.6 KB), built by the SDK.
+std::string typical_alarm() {
+    using namespace std::chrono_literals;
+    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
+    vft::AlarmReport a;
+    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    a.alert_code = "3";
+    a.severity = "30";
+    a.triage = "Y";
+    a.identified = a0;
+    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
+    a.response = {a0 + 1min, a0 + 12min};
+    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
+    a.note.date = a0 + 15min;
+    a.note.author = {"9144900", "", "Operatør"};
+    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
+    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
+                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
+    return vft::build_alarm(a)->json;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,6 +101,13 @@ int main(int argc, char** argv) {
     std::printf("spec packages compiled once in %.1f ms\n", compile_ms);
     std::printf("corpus: %zu documents, %.1f KiB average\n", corpus.size(),
                 bytes / 1024.0 / corpus.size());
+    const std::string alarm = typical_alarm();
+    if (argc > 2 && std::string(argv[2]) == "alarm") {
+        const double r = rate(seconds, [&] { (void)v->validate(alarm); });
+        std::printf("typical alarm bundle (%zu bytes): %8.0f bundles/s (%.1f us each)\n",
+                    alarm.size(), r, 1e6 / r);
+        return 0;
+    }
 
     size_t i = 0;
     const double mixed = rate(seconds, [&] { (void)v->validate(corpus[i++ % corpus.size()]); });
@@ -86,30 +118,13 @@ int main(int argc, char** argv) {
     std::printf("valid typical bundles: %8.0f bundles/s on one core (%.1f us each, %zu distinct)\n",
                 valid, 1e6 / valid, bundles.size());
 
-    // A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
-    // + Device, 4.5 KB), built by the SDK.
-    using namespace std::chrono_literals;
-    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
-    vft::AlarmReport a;
-    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    a.alert_code = "3";
-    a.severity = "30";
-    a.triage = "Y";
-    a.identified = a0;
-    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
-    a.response = {a0 + 1min, a0 + 12min};
-    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
-    a.note.date = a0 + 15min;
-    a.note.author = {"9144900", "", "Operatør"};
-    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
-    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
-                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
-    const std::string alarm = vft::build_alarm(a)->json;
     const double typical = rate(seconds, [&] { (void)v->validate(alarm); });
     std::printf(
         "typical alarm bundle (%zu bytes): %8.0f bundles/s on one core (%.1f us each, %zu "
         "issues)\n",
         alarm.size(), typical, 1e6 / typical, v->validate(alarm).issues.size());
+    for (const auto& is : v->validate(alarm).issues)
+        std::printf("  %s %s %s\n", is.rule.c_str(), is.path.c_str(), is.message.c_str());
 
     // 1 MB bundle of repeated Composition entries taken from a valid fixture.
     const std::string entry =
@@ -121,19 +136,30 @@ int main(int argc, char** argv) {
                 report.issues.size(), 1e3 / big_rate);
 
     // --spec r4: the compiled FHIR R4 model, its load time and the walk over the same documents.
-    std::string model_text;
-    for (const auto* f = vft::detail::embedded_compiled_model(); f->path; ++f)
-        model_text.assign(f->data, f->size);
-    double load_best = 1e9;
+    std::string model_text, profiles_text;
+    for (const auto* f = vft::detail::embedded_compiled_model(); f->path; ++f) {
+        if (std::string_view(f->path) == "fhir-r4.model") model_text.assign(f->data, f->size);
+        if (std::string_view(f->path) == "profiles.model") profiles_text.assign(f->data, f->size);
+    }
+    double load_best = 1e9, national_best = 1e9;
     for (int k = 0; k < 20; ++k) {
         const auto l0 = Clock::now();
         auto m = vft::detail::FhirModel::parse(model_text);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
+        const auto l1 = Clock::now();
         if (!m) return 2;
-        load_best = std::min(load_best, ms);
+        auto p = vft::detail::ProfileModel::parse(profiles_text, **m);
+        const auto l2 = Clock::now();
+        if (!p) return 2;
+        load_best = std::min(load_best, std::chrono::duration<double, std::milli>(l1 - l0).count());
+        national_best =
+            std::min(national_best, std::chrono::duration<double, std::milli>(l2 - l1).count());
     }
     std::printf("R4 model (%zu bytes, %zu types): loaded in %.2f ms (best of 20)\n",
                 model_text.size(), vft::detail::FhirModel::r4().types().size(), load_best);
+    std::printf(
+        "national profiles (%zu bytes, every package): loaded in %.2f ms (best of 20); R4 + "
+        "national %.2f ms\n",
+        profiles_text.size(), national_best, load_best + national_best);
     vft::ValidateOptions r4;
     r4.spec = "r4";
     i = 0;

@@ -11,8 +11,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <valijson/schema.hpp>
-
 #include "vft/validate/issue.hpp"
 #include "vft/validate/validator.hpp"
 
@@ -72,20 +70,6 @@ struct CodeSystem {
     std::unordered_map<std::string, std::string> displays;  // code -> display
 };
 
-// What the JSON Schema says about each element: is it an array, and of which type.
-struct ElementInfo {
-    bool is_array = false;
-    std::string type;  // definition name, "Resource" for a polymorphic resource
-};
-struct TypeInfo {
-    std::unordered_map<std::string, ElementInfo> elements;
-};
-struct StructureIndex {
-    std::unordered_map<std::string, TypeInfo> types;
-    [[nodiscard]] const ElementInfo* element(const std::string& type,
-                                             const std::string& name) const;
-};
-
 struct VitalSignValue {
     std::vector<std::string> types;  // Quantity | integer | CodeableConcept | none
     std::vector<std::pair<std::string, std::string>> units;  // (system, code)
@@ -128,8 +112,6 @@ struct Spec {
     std::map<std::string, Package> packages;
     std::unordered_map<std::string, Profile> profiles;        // url -> profile
     std::unordered_map<std::string, CodeSystem> codesystems;  // url -> code system
-    std::unique_ptr<valijson::Schema> schema;
-    StructureIndex structure;
     std::vector<VitalSign> vital_signs;
     // The official KITH XSDs compiled as one set (every root namespace, their imports).
     std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;
