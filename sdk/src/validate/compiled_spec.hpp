@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -63,11 +64,20 @@ struct Profile {
     std::vector<Rule> rules;
 };
 
+// Hashes std::string and std::string_view alike, so maps keyed by std::string are searched with a
+// string_view from the document without building a string.
+struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
 struct CodeSystem {
     std::string url;
     std::string id;
     bool complete = true;
-    std::unordered_map<std::string, std::string> displays;  // code -> display
+    StringMap<std::string> displays;  // code -> display
 };
 
 struct VitalSignValue {
@@ -110,8 +120,8 @@ struct Package {
 
 struct Spec {
     std::map<std::string, Package> packages;
-    std::unordered_map<std::string, Profile> profiles;        // url -> profile
-    std::unordered_map<std::string, CodeSystem> codesystems;  // url -> code system
+    std::unordered_map<std::string, Profile> profiles;  // url -> profile
+    StringMap<CodeSystem> codesystems;                  // url -> code system
     std::vector<VitalSign> vital_signs;
     // The official KITH XSDs compiled as one set (every root namespace, their imports).
     std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;

@@ -2,7 +2,9 @@
 // code and identifier checks to one parsed FHIR resource (and the entries of a Bundle).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -11,9 +13,11 @@
 
 namespace vft::detail {
 
+// A node reached by a rule path: the JSON value and its path, kept as an index into the
+// engine's path table (rendered to "Bundle.entry[1].resource" only when an issue needs it).
 struct Node {
     const JValue* v;
-    std::string path;
+    uint32_t path;
 };
 
 class RulesEngine {
@@ -23,18 +27,36 @@ class RulesEngine {
 
     void run(const JValue& root, const std::string& root_path);
 
-    // Exposed for unit tests: all nodes reached from `start` by `path`.
-    static std::vector<Node> eval(const Node& start, const RulePath& path);
+    // All nodes reached from `start` by `path`.
+    std::vector<Node> eval(const Node& start, const RulePath& path);
 
   private:
     struct Entry {
         const JValue* resource;
-        std::string path;
+        uint32_t path;
+    };
+    // One step of a path: a member name (index < 0) or an array index, after its parent.
+    struct PathRec {
+        uint32_t parent;
+        std::string_view name;
+        int index;
     };
 
-    void apply_profiles(const JValue& res, const std::string& path);
+    uint32_t child_path(uint32_t parent, std::string_view name) {
+        paths_.push_back({parent, name, -1});
+        return static_cast<uint32_t>(paths_.size() - 1);
+    }
+    uint32_t index_path(uint32_t parent, int index) {
+        paths_.push_back({parent, {}, index});
+        return static_cast<uint32_t>(paths_.size() - 1);
+    }
+    [[nodiscard]] std::string path_str(uint32_t p) const;
+    void step(const Node& n, const PathSegment& seg, std::vector<Node>& out);
+    const std::vector<Node>& entries_of(const Node& root);
+
+    void apply_profiles(const JValue& res, uint32_t path);
     void apply(const Rule& rule, const Node& root);
-    bool condition_holds(const Rule& rule, const Node& root) const;
+    bool condition_holds(const Rule& rule, const Node& root);
     void cardinality(const Rule& rule, const Node& ctx);
     void binding(const Rule& rule, const Node& ctx);
     void fixed(const Rule& rule, const Node& ctx);
@@ -49,8 +71,12 @@ class RulesEngine {
     const Spec& spec_;
     const Package& pkg_;
     IssueSink& sink_;
-    const JValue* bundle_ = nullptr;                      // the top-level Bundle, if any
-    std::unordered_map<std::string, Entry> by_full_url_;  // its entries by fullUrl
+    std::string root_path_;
+    std::vector<PathRec> paths_;
+    const JValue* bundle_ = nullptr;                           // the top-level Bundle, if any
+    std::unordered_map<std::string_view, Entry> by_full_url_;  // its entries by fullUrl
+    const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
+    std::vector<Node> entries_;
 };
 
 }  // namespace vft::detail
