@@ -23,8 +23,6 @@
 namespace vft::detail {
 namespace {
 
-constexpr unsigned kParseFlags = ParsedJson::kParseFlags;
-
 // A path kept as segments; rendered to "Bundle.entry[1].resource" only when an issue needs it.
 class PathStack {
   public:
@@ -266,7 +264,7 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
         return;
     }
     rapidjson::Document doc;
-    doc.Parse<kParseFlags>(text.data(), text.size());
+    ParsedJson::parse(doc, text);
     if (doc.HasParseError()) {
         int line = 0, col = 0;
         line_col(text, doc.GetErrorOffset(), line, col);
