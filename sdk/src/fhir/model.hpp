@@ -140,6 +140,9 @@ class FhirModel {
     // `_name` describes the same element: strip it first).
     [[nodiscard]] FhirChild child(const FhirElement& parent, std::string_view name) const;
     [[nodiscard]] FhirChild child(std::string_view type, std::string_view name) const;
+    // The same answer as child(parent, name), found by searching the children (binary search,
+    // then the choice elements) instead of the index: for tests.
+    [[nodiscard]] FhirChild child_by_search(const FhirElement& parent, std::string_view name) const;
 
     [[nodiscard]] bool is_primitive(std::string_view type) const;
     // `type` is `ancestor` or derives from it (Patient is a DomainResource and a Resource).
@@ -177,6 +180,22 @@ class FhirModel {
     std::unordered_map<std::string_view, const FhirType*> type_index_;
     std::unordered_map<std::string_view, const FhirValueSet*> valueset_index_;
     std::unordered_map<std::string_view, bool> unexpandable_;
+    // child() in one lookup: (start of the parent's children in children_, JSON property name),
+    // choice properties ("valueQuantity") spelled out; built once by load().
+    struct ChildKey {
+        uint32_t scope;
+        std::string_view name;
+        bool operator==(const ChildKey& o) const { return scope == o.scope && name == o.name; }
+    };
+    struct ChildKeyHash {
+        size_t operator()(const ChildKey& k) const {
+            return std::hash<std::string_view>{}(k.name) ^
+                   (size_t{k.scope} * 0x9E3779B97F4A7C15ULL);
+        }
+    };
+    std::unordered_map<ChildKey, FhirChild, ChildKeyHash> child_index_;
+    std::deque<std::string> choice_names_;  // the spelled-out choice property names
+    void index_children();
 };
 
 }  // namespace vft::detail
