@@ -42,6 +42,8 @@ struct Rule {
     int min = 0;
     int max = -1;                        // -1 = unbounded
     std::string system;                  // binding / fixed coding
+    std::string system_alias;            // binding: the ValueSet URL some published profiles fix as
+                                         // Coding.system for `system` (domain §6 item 4), or empty
     std::string strength;                // binding: required | extensible
     std::string value;                   // fixed string / fixed code
     std::vector<std::string> values;     // identifier systems, reference types, check parameters

@@ -44,17 +44,6 @@ std::string quote(std::string_view s) {
     return "'" + std::string(s) + "'";
 }
 
-// The ValueSet URL some published profiles fix as Coding.system (domain §6 item 4), e.g.
-// http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090 for the CodeSystem of the same name.
-// Such codings count for the binding; CODE-003 warns about the system.
-std::string valueset_alias(const std::string& codesystem_url) {
-    const std::string from = "/fhir/CodeSystem/";
-    const auto at = codesystem_url.find(from);
-    if (at == std::string::npos) return {};
-    return codesystem_url.substr(0, at) + "/fhir/ValueSet/" +
-           codesystem_url.substr(at + from.size());
-}
-
 const char* rule_for_id_error(const std::string& code) {
     if (code == errc::id_fnr_invalid) return "ID-FNR-001";
     if (code == errc::id_dnr_invalid) return "ID-DNR-001";
@@ -161,15 +150,20 @@ const std::vector<Node>& RulesEngine::entries_of(const Node& root) {
 }
 
 std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
-    std::vector<Node> cur{start};
+    // The steps in between use two scratch buffers of the engine; only the result is allocated
+    // (nothing when it is empty). eval does not call itself, so the buffers are free here.
+    std::vector<Node>& cur = scratch_cur_;
+    std::vector<Node>& next = scratch_next_;
+    cur.clear();
+    cur.push_back(start);
     for (const auto& seg : path) {
-        std::vector<Node> next;
+        next.clear();
         for (const auto& n : cur)
             step(n, seg, next);
         cur.swap(next);
         if (cur.empty()) break;
     }
-    return cur;
+    return cur.empty() ? std::vector<Node>() : std::vector<Node>(cur.begin(), cur.end());
 }
 
 void RulesEngine::run(const JValue& root, const std::string& root_path) {
@@ -282,15 +276,14 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
         bool known = false;
         std::string bad;
         for (const JValue* c : codings_of(*n.v)) {
-            if (str_member(*c, "system") != rule.system &&
-                str_member(*c, "system") != valueset_alias(rule.system))
-                continue;
+            const std::string_view system = str_member(*c, "system");
+            if (system != rule.system && system != rule.system_alias) continue;
             from_system = true;
-            const std::string code(str_member(*c, "code"));
+            const std::string_view code = str_member(*c, "code");
             if (!cs || cs->displays.count(code))
                 known = true;
             else
-                bad = code;
+                bad = std::string(code);
         }
         if (!from_system)
             sink_.add(rule, path_str(n.path), rule.message + ": no coding from " + rule.system);

@@ -77,6 +77,7 @@ class RulesEngine {
     std::unordered_map<std::string_view, Entry> by_full_url_;  // its entries by fullUrl
     const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
     std::vector<Node> entries_;
+    std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
 };
 
 }  // namespace vft::detail

@@ -127,6 +127,12 @@ Result<Rule> parse_rule(const JValue& r, const std::string& where) {
     if (const JValue* v = member(r, "min"); v && v->IsInt()) rule.min = v->GetInt();
     if (const JValue* v = member(r, "max"); v && v->IsInt()) rule.max = v->GetInt();
     rule.system = std::string(str_member(r, "system"));
+    // The ValueSet URL some published profiles fix as Coding.system, e.g.
+    // http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090 for the CodeSystem of the same name:
+    // such codings count for the binding; CODE-003 warns about the system.
+    if (const auto at = rule.system.find("/fhir/CodeSystem/"); at != std::string::npos)
+        rule.system_alias = rule.system.substr(0, at) + "/fhir/ValueSet/" +
+                            rule.system.substr(at + std::string_view("/fhir/CodeSystem/").size());
     rule.strength = std::string(str_member(r, "strength"));
     rule.value = std::string(str_member(r, "value"));
     if (rule.value.empty()) rule.value = std::string(str_member(r, "code"));
