@@ -1,12 +1,19 @@
-// ParsedJson::utf8_valid decides whether RapidJSON's per-character UTF-8 check can be skipped: it
-// must accept exactly what RapidJSON's kParseValidateEncodingFlag accepts, or a verdict
-// (FHIR-JSON-002) would change.
+// ParsedJson::parse skips RapidJSON's per-character UTF-8 check when utf8_valid says the text is
+// valid, and then parses a null-terminated copy in place: utf8_valid must accept exactly what
+// RapidJSON's kParseValidateEncodingFlag accepts, and the document, error and offset must be
+// those of RapidJSON's checked parse, or a verdict (FHIR-JSON-001/002) would change.
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "validate/parsed_json.hpp"
 
@@ -67,4 +74,49 @@ TEST_CASE("utf8_valid accepts exactly the UTF-8 RapidJSON accepts", "[validator]
         if (ours != rapidjson_accepts(s)) FAIL_CHECK("disagree on a " << s.size() << "-byte value");
     }
     CHECK(valid > 1000);  // the sample reaches both answers
+}
+
+namespace {
+
+std::string serialize(const rapidjson::Document& d) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    d.Accept(w);
+    return b.GetString();
+}
+
+}  // namespace
+
+TEST_CASE("ParsedJson::parse gives RapidJSON's own document, error and offset",
+          "[validator][utf8]") {
+    // Every message fixture, whole and cut short at a few places (malformed), and with a NUL
+    // byte or an invalid UTF-8 byte in it (the checked path).
+    std::vector<std::string> texts;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             std::filesystem::path(VFT_SOURCE_DIR) / "fixtures" / "messages")) {
+        if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+        std::ifstream in(e.path(), std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        const std::string t = ss.str();
+        texts.push_back(t);
+        for (size_t cut : {t.size() / 3, t.size() / 2, t.size() - 1})
+            texts.push_back(t.substr(0, cut));
+        texts.push_back(t.substr(0, t.size() / 2) + std::string(1, '\0') + t.substr(t.size() / 2));
+        texts.push_back(t.substr(0, t.size() / 2) + "\xC3" + t.substr(t.size() / 2));
+    }
+    REQUIRE(texts.size() > 500);
+    for (const std::string& t : texts) {
+        rapidjson::Document ref;
+        ref.Parse<vft::ParsedJson::kParseFlags>(t.data(), t.size());
+        vft::ParsedJson ours(t);
+        const rapidjson::Document& d = ours.doc();
+        REQUIRE(d.HasParseError() == ref.HasParseError());
+        if (ref.HasParseError()) {
+            CHECK(d.GetParseError() == ref.GetParseError());
+            CHECK(d.GetErrorOffset() == ref.GetErrorOffset());
+        } else {
+            CHECK(serialize(d) == serialize(ref));
+        }
+    }
 }

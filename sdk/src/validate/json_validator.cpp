@@ -263,8 +263,9 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
                      std::to_string(vopts.max_bytes));
         return;
     }
+    std::unique_ptr<char[]> buffer;  // declared before the document, which points into it
     rapidjson::Document doc;
-    ParsedJson::parse(doc, text);
+    ParsedJson::parse(doc, text, buffer);
     if (doc.HasParseError()) {
         int line = 0, col = 0;
         line_col(text, doc.GetErrorOffset(), line, col);

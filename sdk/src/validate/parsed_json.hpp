@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 namespace vft {
@@ -19,17 +20,24 @@ class ParsedJson {
                                             rapidjson::kParseFullPrecisionFlag;
 
     // `text` must outlive this object.
-    explicit ParsedJson(std::string_view text) : text_(text) { parse(doc_, text); }
+    explicit ParsedJson(std::string_view text) : text_(text) { parse(doc_, text, buffer_); }
 
-    // Parses `text` with kParseFlags. Valid UTF-8 (nearly every document) is checked once by
-    // utf8_valid and then parsed without RapidJSON's per-character transcoding check; anything
-    // else is parsed with it, so the error (FHIR-JSON-002, its offset) is RapidJSON's own.
-    static void parse(rapidjson::Document& doc, std::string_view text) {
-        if (utf8_valid(text))
-            doc.Parse<kParseFlags & ~rapidjson::kParseValidateEncodingFlag>(text.data(),
-                                                                            text.size());
-        else
+    // Parses `text` with kParseFlags. Valid UTF-8 without a NUL byte (nearly every document) is
+    // checked once by utf8_valid, copied into `buffer` (null-terminated) and parsed there in
+    // place, without RapidJSON's per-character transcoding check: the document's strings then
+    // point into `buffer`, which must outlive it. Anything else is parsed from `text` with the
+    // check, so the error (FHIR-JSON-001/002, its offset) is RapidJSON's own.
+    static void parse(rapidjson::Document& doc, std::string_view text,
+                      std::unique_ptr<char[]>& buffer) {
+        if (utf8_valid(text) && std::memchr(text.data(), '\0', text.size()) == nullptr) {
+            buffer.reset(new char[text.size() + 1]);
+            std::memcpy(buffer.get(), text.data(), text.size());
+            buffer[text.size()] = '\0';
+            doc.ParseInsitu<(kParseFlags & ~rapidjson::kParseValidateEncodingFlag) |
+                            rapidjson::kParseInsituFlag>(buffer.get());
+        } else {
             doc.Parse<kParseFlags>(text.data(), text.size());
+        }
     }
 
     // Well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, no surrogates, nothing above
@@ -81,6 +89,7 @@ class ParsedJson {
 
   private:
     std::string_view text_;
+    std::unique_ptr<char[]> buffer_;  // the parsed copy the document's strings point into
     rapidjson::Document doc_;
 };
 
