@@ -187,10 +187,12 @@ class FhirModel {
         std::string_view name;
         bool operator==(const ChildKey& o) const { return scope == o.scope && name == o.name; }
     };
-    struct ChildKeyHash {
+    struct ChildKeyHash {  // FNV-1a: property names are short, std::hash's call costs more
         size_t operator()(const ChildKey& k) const {
-            return std::hash<std::string_view>{}(k.name) ^
-                   (size_t{k.scope} * 0x9E3779B97F4A7C15ULL);
+            uint64_t h = 0xcbf29ce484222325ULL ^ k.scope;
+            for (const char c : k.name)
+                h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+            return static_cast<size_t>(h);
         }
     };
     std::unordered_map<ChildKey, FhirChild, ChildKeyHash> child_index_;
