@@ -79,7 +79,9 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
             if (n > 1 && n < 64) {
                 for (auto a = f.v->MemberBegin(); a != f.v->MemberEnd(); ++a)
                     for (auto b = a + 1; b != f.v->MemberEnd(); ++b)
-                        if (a->name == b->name)
+                        if (a->name.GetStringLength() == b->name.GetStringLength() &&
+                            std::memcmp(a->name.GetString(), b->name.GetString(),
+                                        a->name.GetStringLength()) == 0)
                             sink.add("FHIR-JSON-005", {},
                                      "property '" + std::string(a->name.GetString()) +
                                          "' appears twice in one object");

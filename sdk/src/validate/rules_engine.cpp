@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <regex>
 #include <unordered_set>
 
@@ -138,7 +139,12 @@ void RulesEngine::step(const Node& n, const PathSegment& seg, std::vector<Node>&
         }
         return;
     }
-    if (const JValue* child = member(*n.v, seg.name.c_str())) visit(seg.name, *child);
+    for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)  // the first, as FindMember
+        if (m->name.GetStringLength() == seg.name.size() &&
+            std::memcmp(m->name.GetString(), seg.name.data(), seg.name.size()) == 0) {
+            visit(seg.name, m->value);
+            return;
+        }
 }
 
 const std::vector<Node>& RulesEngine::entries_of(const Node& root) {
