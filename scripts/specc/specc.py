@@ -178,7 +178,8 @@ class Model:
         self.valuesets = {}  # url -> {system: codes} for every bound, expandable value set
         self.unexpandable = set()
         self.types = []  # lines per type
-        self.extensions = []  # X lines
+        self.extensions = []  # X lines, each followed by its Y lines
+        self.n_extensions = 0
 
     def constraint(self, c):
         rec = (c["key"], c.get("severity", "error"), c.get("human", ""), c.get("expression", ""))
@@ -235,18 +236,49 @@ class Model:
         self.types.append([header] + lines)
 
     def add_extension(self, sd):
-        """An extension definition: its URL and the types its value may have (none: a complex
-        extension, whose value[x] is 0..0)."""
-        value = next((e for e in sd["snapshot"]["element"] if e["id"] == "Extension.value[x]"),
-                     None)
-        types = "" if value is None or value.get("max") == "0" else ";".join(
-            encode_type(t) for t in value.get("type", []))
-        self.extensions.append("\t".join(["X", sd["url"], types]))
+        """An extension definition (R4 extensibility.html): its URL, the types its value may have
+        (none: a complex extension, whose value[x] is 0..0), where it may be used (`context`
+        expressions of type element), whether it is a modifier, the binding of its value, and its
+        parts (sub-extensions, `Y` records: slice path, min, max, value types, binding)."""
+        els = sd["snapshot"]["element"]
+        by_id = {e["id"]: e for e in els}
+
+        def value_of(prefix):
+            value = by_id.get(prefix + ".value[x]")
+            types = "" if value is None or value.get("max") == "0" else ";".join(
+                encode_type(t) for t in value.get("type", []))
+            binding = ""
+            if value is not None and value.get("max") != "0" and "binding" in value:
+                b = value["binding"]
+                if b.get("strength") in ("required", "extensible"):
+                    binding = self.binding(b)
+            return types, binding
+
+        types, binding = value_of("Extension")
+        context = "|".join(c["expression"] for c in sd.get("context", [])
+                           if c.get("type") == "element")
+        modifier = "1" if els[0].get("isModifier") else "0"
+        self.extensions.append("\t".join(["X", sd["url"], types, context, modifier, binding]))
+        self.n_extensions += 1
+        # sub-extensions: slices of Extension.extension (and of their .extension, nested)
+        for e in els:
+            m = re.fullmatch(r"Extension((?:\.extension:[^.]+)+)", e["id"])
+            if not m:
+                continue
+            names = [p[len(".extension:"):] for p in re.findall(r"\.extension:[^.]+", m.group(1))]
+            url_el = by_id.get(e["id"] + ".url", {})
+            url = url_el.get("fixedUri", names[-1])
+            sub_types, sub_binding = value_of(e["id"])
+            self.extensions.append("\t".join(
+                ["Y", "/".join(names[:-1] + [url]), str(e.get("min", 0)), str(e.get("max", "*")),
+                 sub_types, sub_binding]))
 
     def write(self, out, source):
         out.write("vft-fhir-model\t%d\t%s\n" % (FORMAT_VERSION, source))
         out.write("# C key severity human expression | V valueset system codes... | "
-                  "U valueset | X extension-url value-types | T name kind abstract base url regex | "
+                  "U valueset | X extension-url value-types context modifier binding | "
+                  "Y sub-extension-path min max value-types binding | "
+                  "T name kind abstract base url regex | "
                   "E path min max types contentRef binding constraints fixed/pattern\n")
         for key, sev, human, expr in self.constraints:
             out.write("\t".join(["C", key, sev, esc(human), esc(expr)]) + "\n")
@@ -309,7 +341,7 @@ def main(argv):
     os.replace(target + ".tmp", target)
     print("specc: %d types, %d constraints, %d value sets expanded, %d not expandable, "
           "%d extensions -> %s" % (len(model.types), len(model.constraints), len(model.valuesets),
-                                   len(model.unexpandable), len(model.extensions), target),
+                                   len(model.unexpandable), model.n_extensions, target),
           file=sys.stderr)
     return 0
 

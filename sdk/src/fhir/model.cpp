@@ -157,7 +157,13 @@ Result<void> FhirModel::load() {
         }
         return count;
     };
-    std::vector<std::pair<uint32_t, uint32_t>> pending_ext;  // type_refs_ range per extension
+    struct PendingExt {
+        uint32_t types_begin, types_count;  // in type_refs_
+        uint32_t ctx_begin, ctx_count;      // in names_
+        uint32_t part_begin, part_count;    // in extension_parts_
+    };
+    std::vector<PendingExt> pending_ext;
+    std::vector<std::pair<uint32_t, uint32_t>> pending_part;  // type_refs_ range per part
 
     std::string_view rest(text_);
     size_t line_no = 0;
@@ -187,10 +193,43 @@ Result<void> FhirModel::load() {
             }
         } else if (kind == "U" && f.size() == 2) {
             unexpandable_.emplace(f[1], true);
-        } else if (kind == "X" && f.size() == 3) {
+        } else if (kind == "X" && (f.size() == 3 || f.size() == 6)) {
             const auto begin = static_cast<uint32_t>(type_refs_.size());
-            extensions_.push_back({f[1], {}});
-            pending_ext.emplace_back(begin, parse_types(f[2]));
+            FhirExtensionDef x;
+            x.url = f[1];
+            PendingExt px{
+                begin, parse_types(f[2]), 0, 0, static_cast<uint32_t>(extension_parts_.size()), 0};
+            if (f.size() == 6) {
+                if (!f[3].empty()) {
+                    split(f[3], '|', parts);
+                    px.ctx_begin = static_cast<uint32_t>(names_.size());
+                    px.ctx_count = static_cast<uint32_t>(parts.size());
+                    names_.insert(names_.end(), parts.begin(), parts.end());
+                }
+                x.modifier = f[4] == "1";
+                if (!f[5].empty()) {
+                    const size_t sp = f[5].find(' ');
+                    x.binding.strength = strength_of(f[5].substr(0, sp));
+                    if (sp != std::string_view::npos) x.binding.valueset = f[5].substr(sp + 1);
+                }
+            }
+            extensions_.push_back(x);
+            pending_ext.push_back(px);
+        } else if (kind == "Y" && f.size() == 6 && !extensions_.empty()) {
+            FhirExtensionPart y;
+            y.path = f[1];
+            if (!parse_u32(f[2], y.min) || !parse_u32(f[3], y.max))
+                return model_error("bad cardinality", line_no);
+            if (!f[5].empty()) {
+                const size_t sp = f[5].find(' ');
+                y.binding.strength = strength_of(f[5].substr(0, sp));
+                if (sp != std::string_view::npos) y.binding.valueset = f[5].substr(sp + 1);
+            }
+            const auto part_begin = static_cast<uint32_t>(type_refs_.size());
+            const uint32_t part_count = parse_types(f[4]);
+            pending_part.emplace_back(part_begin, part_count);
+            extension_parts_.push_back(y);
+            ++pending_ext.back().part_count;
         } else if (kind == "T" && f.size() == 7) {
             FhirType t;
             t.name = f[1];
@@ -244,10 +283,25 @@ Result<void> FhirModel::load() {
         type_index_.emplace(t.name, &t);
     for (const FhirValueSet& v : valuesets_)
         valueset_index_.emplace(v.url, &v);
+    for (size_t i = 0; i < extension_parts_.size(); ++i) {
+        FhirExtensionPart& y = extension_parts_[i];
+        y.value_types = {type_refs_.data() + pending_part[i].first, pending_part[i].second};
+        if (y.binding.strength == BindingStrength::required ||
+            y.binding.strength == BindingStrength::extensible)
+            if (auto it = valueset_index_.find(y.binding.valueset); it != valueset_index_.end())
+                y.binding.expansion = it->second;
+    }
     for (size_t i = 0; i < extensions_.size(); ++i) {
-        extensions_[i].value_types = {type_refs_.data() + pending_ext[i].first,
-                                      pending_ext[i].second};
-        extension_index_.emplace(extensions_[i].url, &extensions_[i]);
+        FhirExtensionDef& x = extensions_[i];
+        const PendingExt& px = pending_ext[i];
+        x.value_types = {type_refs_.data() + px.types_begin, px.types_count};
+        x.contexts = {names_.data() + px.ctx_begin, px.ctx_count};
+        x.parts = {extension_parts_.data() + px.part_begin, px.part_count};
+        if (x.binding.strength == BindingStrength::required ||
+            x.binding.strength == BindingStrength::extensible)
+            if (auto it = valueset_index_.find(x.binding.valueset); it != valueset_index_.end())
+                x.binding.expansion = it->second;
+        extension_index_.emplace(x.url, &x);
     }
     for (size_t i = 0; i < type_refs_.size(); ++i) {
         FhirTypeRef& r = type_refs_[i];

@@ -104,10 +104,24 @@ struct FhirValueSet {
     [[nodiscard]] bool contains_code(std::string_view code) const;
 };
 
+// A part of a complex extension (a slice of Extension.extension in its definition).
+struct FhirExtensionPart {
+    std::string_view path;  // its url ("code"); nested parts: "outer/inner"
+    uint32_t min = 0;
+    uint32_t max = UINT32_MAX;
+    std::span<const FhirTypeRef> value_types;  // empty: complex itself (value[x] 0..0)
+    FhirBinding binding;                       // of its value[x] (required/extensible only)
+};
+
 // An extension defined by the R4 specification (extension-definitions.json).
 struct FhirExtensionDef {
     std::string_view url;
-    std::span<const FhirTypeRef> value_types;  // empty: a complex extension (value[x] is 0..0)
+    std::span<const FhirTypeRef> value_types;    // empty: a complex extension (value[x] is 0..0)
+    std::span<const std::string_view> contexts;  // `context` expressions (type element): where
+                                                 // it may be used; empty: not restricted
+    bool modifier = false;                       // a modifier extension (isModifier)
+    FhirBinding binding;                         // of value[x] (required/extensible only)
+    std::span<const FhirExtensionPart> parts;    // the parts of a complex extension
 };
 
 // What a JSON property of a parent element is.
@@ -176,6 +190,7 @@ class FhirModel {
     std::vector<const FhirElement*> children_;
     std::vector<FhirValueSet> valuesets_;
     std::vector<FhirExtensionDef> extensions_;
+    std::vector<FhirExtensionPart> extension_parts_;
     std::unordered_map<std::string_view, const FhirExtensionDef*> extension_index_;
     std::unordered_map<std::string_view, const FhirType*> type_index_;
     std::unordered_map<std::string_view, const FhirValueSet*> valueset_index_;

@@ -9,6 +9,7 @@ namespace {
 using namespace detail;
 
 const std::string kSeverityUrl = std::string(kSd) + "vkp-severity-level-v090";
+// vft's former triage extension (never published): read from messages that carry it, not written.
 const std::string kTriageUrl = std::string(kSd) + "vkp-triage-v090";
 
 Result<void> check(const AlarmReport& r) {
@@ -61,7 +62,7 @@ Result<Message> build_alarm(const AlarmReport& r) {
     JValue di = j.obj();
     j.set(di, "resourceType", "DetectedIssue");
     j.set(di, "meta", j.meta_profile(std::string(kSd) + "vkp-DetectedIssue-v090"));
-    if (!r.severity.empty() || !r.triage.empty() || !r.extensions.empty()) {
+    if (!r.severity.empty() || !r.extensions.empty()) {
         JValue ext = j.arr();
         if (!r.severity.empty()) {
             JValue e = j.obj();
@@ -75,12 +76,8 @@ Result<Message> build_alarm(const AlarmReport& r) {
                              code_display(cs, r.severity).value_or("")));
             j.push(ext, std::move(e));
         }
-        if (!r.triage.empty()) {
-            JValue e = j.obj();
-            j.set(e, "url", kTriageUrl);
-            j.set(e, "valueCodeableConcept", j.vkp_concept("vkp-triage-v090", r.triage));
-            j.push(ext, std::move(e));
-        }
+        // No triage extension: none is published (specs/DECISIONS.md "DetectedIssue
+        // extensions"); an extension URL without a published definition is FHIR-STR-012.
         j.set(di, "extension", std::move(ext));
         write_extensions(j, di, r.extensions);
     }

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "validate/embedded_specs.hpp"
+#include "validate/extensions.hpp"
 #include "validate/invariants.hpp"
 
 namespace vft::detail {
@@ -857,6 +858,7 @@ void validate_profile(const ProfileModel& model, const SdProfile& profile, const
 void validate_profiles(const ProfileModel& model, const JValue& root,
                        const std::function<std::string_view(std::string_view)>& required,
                        std::vector<Issue>& out, std::vector<UncheckedInvariant>* unchecked) {
+    const size_t first = out.size();
     ProfileWalker w(model, root, out, unchecked);
     const std::string top(str_member(root, "resourceType"));
     each_resource(
@@ -892,6 +894,22 @@ void validate_profiles(const ProfileModel& model, const JValue& root,
                     w.run(*prof, res, path);
         },
         0);
+    // Every extension, wherever it is, against its definition by URL (validate/extensions.hpp);
+    // what a profile's extension slice already said about the same place is not repeated.
+    const size_t profile_end = out.size();
+    validate_extensions(FhirModel::r4(), &model, root, root, top, out);
+    size_t keep = profile_end;
+    for (size_t i = profile_end; i < out.size(); ++i) {
+        bool seen = false;
+        for (size_t k = first; k < profile_end && !seen; ++k)
+            seen = out[k].rule == out[i].rule && out[k].path == out[i].path &&
+                   out[k].source == out[i].source;
+        if (!seen) {
+            if (keep != i) out[keep] = std::move(out[i]);
+            ++keep;
+        }
+    }
+    out.resize(keep);
 }
 
 }  // namespace vft::detail

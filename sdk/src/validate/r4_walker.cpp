@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fhirpath/invariants.hpp"
+#include "validate/extensions.hpp"
 #include "validate/invariants.hpp"
 #include "validate/primitives.hpp"
 
@@ -40,12 +41,10 @@ constexpr const char* kEmpty = "FHIR-STR-007";
 constexpr const char* kOther = "FHIR-STR-009";
 constexpr const char* kTooMany = "FHIR-STR-010";
 constexpr const char* kExtensibleBinding = "FHIR-STR-011";
-constexpr const char* kUnknownExtension = "FHIR-STR-012";
-constexpr const char* kExtensionValue = "FHIR-STR-013";
+// FHIR-STR-012/013/016/017/018 (extensions against their definitions): validate/extensions.cpp
 constexpr const char* kImpossibleCode = "FHIR-STR-014";
 constexpr const char* kReferenceTarget = "FHIR-STR-015";
 constexpr const char* kInvariant = "FHIR-INV-001";
-constexpr std::string_view kCoreNamespace = "http://hl7.org/fhir/StructureDefinition/";
 
 // A path kept as segments; rendered only when an issue needs it.
 class Path {
@@ -354,56 +353,12 @@ class Walker {
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
         if (!lite_) {
-            if (c.type == "Extension") extension(*v);
             if (c.type == "Coding") coding_format(*v);
             if (c.type == "Reference") reference_target(e, *v);
         }
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
-        }
-    }
-
-    // An extension against its R4 definition. The core namespace is closed (an unknown URL
-    // there is an error in R4), but the pinned definitions hold only a subset of R4's extension
-    // registry (393 definitions): an unknown URL is a warning wherever it is, its content not
-    // checked (specs/DECISIONS.md). Relative URLs (parts of a complex extension) are judged with
-    // their extension.
-    void extension(const JValue& ext) {
-        const std::string_view url = str_member(ext, "url");
-        if (url.find(':') == std::string_view::npos) return;
-        const FhirExtensionDef* def = m_.extension(url);
-        if (!def) {
-            const bool core = url.substr(0, kCoreNamespace.size()) == kCoreNamespace;
-            add(Severity::warning, kUnknownExtension, path_.child("url"),
-                "extension '" + shown(url) + "' is not among the R4 extension definitions vft " +
-                    "carries" + (core ? " (core namespace)" : "") + ": its content is not checked",
-                "", "http://hl7.org/fhir/R4/extensibility.html#Extension");
-            return;
-        }
-        for (auto it = ext.MemberBegin(); it != ext.MemberEnd(); ++it) {
-            const std::string_view name = sv(it->name);
-            if (name.size() <= 5 || name.substr(0, 5) != "value") continue;
-            const std::string_view suffix = name.substr(5);
-            bool allowed = false;
-            for (const FhirTypeRef& t : def->value_types) {
-                if (t.code.size() != suffix.size() || t.code.empty()) continue;
-                const char first = t.code[0] >= 'a' && t.code[0] <= 'z'
-                                       ? static_cast<char>(t.code[0] - 'a' + 'A')
-                                       : t.code[0];
-                allowed = allowed || (first == suffix[0] && t.code.substr(1) == suffix.substr(1));
-            }
-            if (!allowed) {
-                std::string want;
-                for (const FhirTypeRef& t : def->value_types)
-                    want += (want.empty() ? "" : ", ") + std::string(t.code);
-                add(Severity::error, kExtensionValue, path_.child(name),
-                    def->value_types.empty()
-                        ? "extension '" + shown(url) + "' is complex: it has no value[x]"
-                        : "extension '" + shown(url) + "' takes a value of type " + want +
-                              ", not " + std::string(suffix),
-                    "", "fhir-r4:" + std::string(url));
-            }
         }
     }
 
@@ -661,6 +616,11 @@ void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>&
                  std::vector<UncheckedInvariant>* unchecked, StructureOnly structure_only) {
     Walker w(model, root, out, unchecked, structure_only);
     w.run();
+    // `--spec r4`: extensions against their R4 definitions. At the national levels (structure
+    // only) the profile walker checks every extension against R4 and the national definitions
+    // (validate_profiles), once.
+    if (!structure_only)
+        validate_extensions(model, nullptr, root, root, str_member(root, "resourceType"), out);
     if (unchecked) {
         std::sort(unchecked->begin(), unchecked->end());
         unchecked->erase(std::unique(unchecked->begin(), unchecked->end()), unchecked->end());

@@ -17,7 +17,8 @@ namespace vft::detail {
 
 // Resource types judged by structure only (the national levels, validate/json_validator.cpp):
 // elements, cardinality, JSON types, formats and required bindings, but not invariants,
-// extensible bindings, extensions, code check digits nor reference targets.
+// extensible bindings, code check digits nor reference targets. When it is given, extensions
+// are left to the national levels' own walk (validate_profiles → validate_extensions).
 using StructureOnly = bool (*)(std::string_view resource_type);
 
 // Appends the issues of `root` (a parsed JSON object with a resourceType) to `out`; each has

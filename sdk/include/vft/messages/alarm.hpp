@@ -21,7 +21,9 @@ struct AlarmReport {
     std::string alert_code;  // vkp-alert-code-v090, e.g. "3" Trygghetsalarm, "4.1" Fall, "1.1" Ikke
                              // utlevert
     std::string severity;    // vkp-severity-level-v090 (0, 10, 20, 30, 40); empty = not sent
-    std::string triage;      // vkp-triage-v090 (R, O, Y, G, B, BL, NR); empty = not sent
+    std::string triage;      // vkp-triage-v090 (R, O, Y, G, B, BL, NR): checked, but not
+                             // written (no published extension carries it; read back from a
+                             // message with vft's former extension …/vkp-triage-v090)
     std::string detail;      // free text, e.g. "yellow"
     Time identified{};       // when the device raised the alarm
     Device device;           // the device that raised it
