@@ -236,9 +236,7 @@ bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
 void RulesEngine::apply(const Rule& rule, const Node& root) {
     if (!condition_holds(rule, root)) return;
     if (rule.kind == "check") return check(rule, root);
-    const std::vector<Node> contexts =
-        rule.context.empty() ? std::vector<Node>{root} : eval(root, rule.context);
-    for (const Node& ctx : contexts) {
+    auto on = [&](const Node& ctx) {
         if (rule.kind == "cardinality")
             cardinality(rule, ctx);
         else if (rule.kind == "binding")
@@ -251,7 +249,13 @@ void RulesEngine::apply(const Rule& rule, const Node& root) {
             pattern(rule, ctx);
         else if (rule.kind == "reference-type")
             reference_type(rule, ctx);
+    };
+    if (rule.context.empty()) {
+        on(root);  // no vector for the one context
+        return;
     }
+    for (const Node& ctx : eval(root, rule.context))
+        on(ctx);
 }
 
 void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
