@@ -155,9 +155,9 @@ const std::vector<Node>& RulesEngine::entries_of(const Node& root) {
     return entries_;
 }
 
-std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
-    // The steps in between use two scratch buffers of the engine; only the result is allocated
-    // (nothing when it is empty). eval does not call itself, so the buffers are free here.
+const std::vector<Node>& RulesEngine::eval_here(const Node& start, const RulePath& path) {
+    // Two scratch buffers of the engine, swapped step by step; the result is valid until the next
+    // eval_here or eval (the leaf rules below use it and call neither).
     std::vector<Node>& cur = scratch_cur_;
     std::vector<Node>& next = scratch_next_;
     cur.clear();
@@ -169,7 +169,12 @@ std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
         cur.swap(next);
         if (cur.empty()) break;
     }
-    return cur.empty() ? std::vector<Node>() : std::vector<Node>(cur.begin(), cur.end());
+    return cur;
+}
+
+std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
+    const std::vector<Node>& r = eval_here(start, path);
+    return r.empty() ? std::vector<Node>() : std::vector<Node>(r.begin(), r.end());
 }
 
 void RulesEngine::run(const JValue& root, const std::string& root_path) {
@@ -226,7 +231,7 @@ void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
 
 bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
     if (rule.when_path.empty()) return true;
-    const auto nodes = eval(root, rule.when_path);
+    const std::vector<Node>& nodes = eval_here(root, rule.when_path);
     const std::string_view v = nodes.empty() ? std::string_view() : str(nodes.front().v);
     if (!rule.when_in.empty() && !contains(rule.when_in, v)) return false;
     if (!rule.when_not_in.empty() && !v.empty() && contains(rule.when_not_in, v)) return false;
@@ -259,7 +264,7 @@ void RulesEngine::apply(const Rule& rule, const Node& root) {
 }
 
 void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
-    const auto nodes = eval(ctx, rule.path);
+    const std::vector<Node>& nodes = eval_here(ctx, rule.path);
     const int n = static_cast<int>(nodes.size());
     if (n < rule.min) {
         sink_.add(rule, path_str(ctx.path) + "." + rule.path_text);
@@ -274,7 +279,7 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
     const CodeSystem* cs = nullptr;
     if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end())
         cs = &it->second;
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (cs && !cs->displays.count(std::string(str(n.v))))
                 sink_.add(
@@ -304,7 +309,7 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
 }
 
 void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (str(n.v) != rule.value)
                 sink_.add(rule, path_str(n.path),
@@ -327,7 +332,7 @@ void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
 void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     // Satisfied when some identifier at the path has an allowed system. A Reference that points
     // into the bundle (or elsewhere) without an identifier is judged by its target's profile.
-    const auto nodes = eval(ctx, rule.path);
+    const std::vector<Node>& nodes = eval_here(ctx, rule.path);
     if (nodes.empty()) return;  // absence is a cardinality rule's business
     std::vector<Node> idents;
     for (const Node& n : nodes) {
@@ -358,7 +363,7 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
 }
 
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path))
+    for (const Node& n : eval_here(ctx, rule.path))
         // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
         if (n.v->IsString() && (n.v->GetStringLength() > 4096 ||
                                 !std::regex_search(std::string(str(n.v)), *rule.regex)))
@@ -391,7 +396,7 @@ std::string RulesEngine::resolve_type(const JValue& ref) const {
 }
 
 void RulesEngine::reference_type(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (!n.v->IsObject()) continue;
         const std::string t = resolve_type(*n.v);
         if (!t.empty() && !contains(rule.values, t))

@@ -29,6 +29,8 @@ class RulesEngine {
 
     // All nodes reached from `start` by `path`.
     std::vector<Node> eval(const Node& start, const RulePath& path);
+    // The same in the engine's scratch buffer: valid until the next eval_here or eval.
+    const std::vector<Node>& eval_here(const Node& start, const RulePath& path);
 
   private:
     struct Entry {
