@@ -196,8 +196,7 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
         if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType"))
             apply(r, top);
     apply_profiles(root, 0);
-    std::string path = root_path;
-    generic(root, path);
+    generic(root, 0);
 }
 
 void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
@@ -641,16 +640,11 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
 }
 
 // One walk over everything: codes from known code systems and identifiers with check digits.
-void RulesEngine::generic(const JValue& v, std::string& path) {
+void RulesEngine::generic(const JValue& v, uint32_t path) {
     if (v.IsArray()) {
-        const size_t len = path.size();
-        for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            path += '[';
-            path += std::to_string(i);
-            path += ']';
-            generic(v[i], path);
-            path.resize(len);
-        }
+        for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+            if (v[i].IsObject() || v[i].IsArray())
+                generic(v[i], index_path(path, static_cast<int>(i)));
         return;
     }
     if (!v.IsObject()) return;
@@ -663,25 +657,25 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                 auto d = cs->second.displays.find(str(code));
                 if (d == cs->second.displays.end()) {
                     if (cs->second.complete)
-                        sink_.add("CODE-001", path + ".code",
+                        sink_.add("CODE-001", path_str(path) + ".code",
                                   quote(str(code)) + " is not a code of " + std::string(sys));
                 } else if (const JValue* disp = member(v, "display");
                            disp && disp->IsString() && str(disp) != d->second) {
-                    sink_.add("CODE-002", path + ".display",
+                    sink_.add("CODE-002", path_str(path) + ".display",
                               "display " + quote(str(disp)) +
                                   " differs from the official display " + quote(d->second) +
                                   " of " + std::string(sys) + " code " + quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
-                sink_.add("CODE-003", path + ".system",
+                sink_.add("CODE-003", path_str(path) + ".system",
                           "code system written as a ValueSet URL: " + quote(sys));
                 std::string cs_url(sys);
                 cs_url.replace(cs_url.find("/ValueSet/"), 10, "/CodeSystem/");
                 auto aliased = spec_.codesystems.find(cs_url);
                 if (aliased != spec_.codesystems.end() && aliased->second.complete &&
                     !aliased->second.displays.count(std::string(str(code))))
-                    sink_.add("CODE-001", path + ".code",
+                    sink_.add("CODE-001", path_str(path) + ".code",
                               quote(str(code)) + " is not a code of " + cs_url);
             } else if (const std::string_view c = str(code);
                        (sys == "http://snomed.info/sct" &&
@@ -689,7 +683,7 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                         !sctid_ok(c)) ||
                        (sys == "http://loinc.org" && !loinc_code_ok(c))) {
                 // a code that cannot exist in SNOMED CT / LOINC (check digit), as --spec r4
-                sink_.add("FHIR-STR-014", path + ".code",
+                sink_.add("FHIR-STR-014", path_str(path) + ".code",
                           quote(c) + " cannot be a " +
                               (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
                                                          : "SNOMED CT identifier (Verhoeff "
@@ -699,25 +693,21 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
         if (const JValue* value = member(v, "value"); value && value->IsString()) {
             const std::string_view val = str(value);
             if (sys == oid::orgnr_retired)
-                sink_.add("ID-ORG-002", path + ".system",
+                sink_.add("ID-ORG-002", path_str(path) + ".system",
                           "organisation number under the retired OID " + std::string(sys));
             if (sys == oid::uuid_system) {
                 if (!is_uuid_urn(val))
-                    sink_.add("ID-UUID-001", path + ".value",
+                    sink_.add("ID-UUID-001", path_str(path) + ".value",
                               "not a urn:uuid: value: " + quote(val));
             } else if (auto r = check_identifier(sys, val); !r) {
                 if (const char* rule = rule_for_id_error(r.error().code))
-                    sink_.add(rule, path + ".value", r.error().message, r.error().hint);
+                    sink_.add(rule, path_str(path) + ".value", r.error().message, r.error().hint);
             }
         }
     }
-    const size_t len = path.size();
     for (const auto& m : v.GetObject()) {
         if (!m.value.IsObject() && !m.value.IsArray()) continue;
-        path += '.';
-        path.append(m.name.GetString(), m.name.GetStringLength());
-        generic(m.value, path);
-        path.resize(len);
+        generic(m.value, child_path(path, {m.name.GetString(), m.name.GetStringLength()}));
     }
 }
 

@@ -67,7 +67,7 @@ class RulesEngine {
     void reference_type(const Rule& rule, const Node& ctx);
     void check(const Rule& rule, const Node& root);
     void vital_sign(const Rule& rule, const Node& root);
-    void generic(const JValue& v, std::string& path);
+    void generic(const JValue& v, uint32_t path);
     std::string resolve_type(const JValue& reference) const;
 
     const Spec& spec_;
