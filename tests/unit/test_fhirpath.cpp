@@ -373,6 +373,28 @@ TEST_CASE("fhirpath: R4 invariants pass and fail on instances", "[fhirpath][fhir
         "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x()</script></div>"}})";
     CHECK(check("txt-1", good_text, "text", "Patient.text") == O::pass);
     CHECK(check("txt-1", script_text, "text", "Patient.text") == O::fail);
+    // R4 gives both the one expression htmlChecks(): txt-1 is the allowed elements, txt-2 the
+    // content (the published R4 example ActivityDefinition-blood-tubes-supply has a div of white
+    // space only: txt-2 fails, txt-1 holds); a script breaks txt-1 whatever the content
+    const char* blank_div = R"({"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">\n    </div>"})";
+    const char* text_div =
+        R"({"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>x</p></div>"})";
+    const char* script_div =
+        R"({"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>x()</script></div>"})";
+    CHECK(check("txt-1", blank_div, "div", "Narrative.div") == O::pass);
+    CHECK(check("txt-2", blank_div, "div", "Narrative.div") == O::fail);
+    CHECK(check("txt-1", text_div, "div", "Narrative.div") == O::pass);
+    CHECK(check("txt-2", text_div, "div", "Narrative.div") == O::pass);
+    CHECK(check("txt-1", script_div, "div", "Narrative.div") == O::fail);
+    CHECK(check("txt-2", script_div, "div", "Narrative.div") == O::pass);  // "x()" is content
+    // que-7 by its meaning (the published example Questionnaire-bb): operator 'exists' with a
+    // boolean answer holds; with another type of answer it fails
+    const char* exists_bool =
+        R"({"enableWhen":{"question":"q","operator":"exists","answerBoolean":true}})";
+    const char* exists_string =
+        R"({"enableWhen":{"question":"q","operator":"exists","answerString":"y"}})";
+    CHECK(check("que-7", exists_bool, "enableWhen", "Questionnaire.item.enableWhen") == O::pass);
+    CHECK(check("que-7", exists_string, "enableWhen", "Questionnaire.item.enableWhen") == O::fail);
 }
 
 // Engine defects the invariant cases (tests/fhirpath/invariant-cases.json) found.

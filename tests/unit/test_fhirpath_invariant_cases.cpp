@@ -86,6 +86,15 @@ const char* name(Outcome o) {
     }
 }
 
+// Invariants vft evaluates by their published meaning where the expression says otherwise
+// (docs/validation.md "--spec r4"): R4 gives txt-1 and txt-2 the one expression htmlChecks(), so
+// txt-1 is its first half (allowed elements) and txt-2 its second (some content); que-7's
+// `answer is Boolean` cannot hold for a FHIR boolean, so it is read as `answer is boolean`.
+// Their native answer is the validator's; the generic evaluation is the literal expression.
+bool by_meaning(std::string_view key) {
+    return key == "txt-1" || key == "txt-2" || key == "que-7";
+}
+
 // Runs `k` on `instance` (or on the node the JSON pointer `at` selects in it) as the walker does.
 Outcome run(const vft::detail::FhirConstraint& k, const vft::detail::FhirElement& el,
             const std::string& type, const rapidjson::Value& instance, const std::string& at) {
@@ -94,6 +103,7 @@ Outcome run(const vft::detail::FhirConstraint& k, const vft::detail::FhirElement
     if (!node) return Outcome::unsupported;
     const std::function<std::string()> path = [] { return std::string("x"); };
     vft::detail::InvariantNode n{k, el, type, node, nullptr, instance, instance, path};
+    if (by_meaning(k.key)) return fp::detail::evaluate_invariant(n);
     const Outcome generic = fp::detail::evaluate_invariant_generic(n);
     // the native answer of the hot invariants, where there is one, is the generic one
     if (auto native = fp::detail::evaluate_invariant_native(n); native && *native != generic)
@@ -221,7 +231,7 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         const Outcome generic = fp::detail::evaluate_invariant_generic(n);
         if (auto native = fp::detail::evaluate_invariant_native(n)) {
             ++compared[std::string(n.constraint.key)][*native == Outcome::pass ? 0 : 1];
-            if (*native != generic)
+            if (*native != generic && !by_meaning(n.constraint.key))
                 mismatches.push_back(current + " " + n.path() + " " +
                                      std::string(n.constraint.key) + ": native " + name(*native) +
                                      ", generic " + name(generic));

@@ -16,9 +16,6 @@ TEST_CASE("jft suite: IDs, modules, titles and the mandatory list", "[suite_jft]
         "jft", {"auth", "alarm", "medication", "supervision", "dho"},
         // 1.1.0: optional = resting on no published SHALL (docs/conformance.md, section 12)
         {"jft.auth.dpop_replay_refused", "jft.search.last_updated_filter",
-         "jft.validation.composition_status_not_final_400",
-         "jft.validation.composition_type_not_loinc_34133_9_400",
-         "jft.validation.section_text_status_not_additional_400",
          "jft.validation.bundle_type_collection_400",
          "jft.duplicates.resubmission_same_answer_stored_once",
          "jft.robustness.wrong_content_type_415", "jft.robustness.oversize_413",

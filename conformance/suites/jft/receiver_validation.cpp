@@ -53,47 +53,9 @@ void add_validation(RoleTests& suite) {
             return c && f(*c, d);
         };
     };
-    suite.add(
-        {.id = "jft.validation.composition_status_not_final_400",
-         .title =
-             "A note whose Composition status is not 'final' is refused (400 + OperationOutcome)",
-         .module = "dho",
-         .spec_ref = kRefValidation,
-         .rules = {"VKP-CMP-006"}},
-        invalid_check("a document whose Composition.status is 'preliminary'",
-                      in_composition([](rapidjson::Value& c, rapidjson::Document& d) {
-                          return set_string(c, "status", "preliminary", d.GetAllocator());
-                      })));
-    suite.add(
-        {.id = "jft.validation.composition_type_not_loinc_34133_9_400",
-         .title = "A note whose type is not LOINC 34133-9 is refused (400 + OperationOutcome)",
-         .module = "dho",
-         .spec_ref = kRefValidation,
-         .rules = {"VKP-CMP-007"}},
-        invalid_check("a document whose Composition.type is LOINC 11488-4",
-                      in_composition([](rapidjson::Value& c, rapidjson::Document& d) {
-                          auto* type = member(c, "type");
-                          auto* coding = type ? member(*type, "coding") : nullptr;
-                          if (!coding || !coding->IsArray() || coding->Empty()) return false;
-                          return set_string((*coding)[0], "code", "11488-4", d.GetAllocator()) &&
-                                 set_string((*coding)[0], "display", "Consult note",
-                                            d.GetAllocator());
-                      })));
-    suite.add({.id = "jft.validation.section_text_status_not_additional_400",
-               .title = "A note whose section text status is not 'additional' is refused (400 + "
-                        "OperationOutcome)",
-               .module = "dho",
-               .spec_ref = kRefValidation,
-               .rules = {"VKP-CMP-008"}},
-              invalid_check("a document whose section.text.status is 'generated'",
-                            in_composition([](rapidjson::Value& c, rapidjson::Document& d) {
-                                auto* sections = member(c, "section");
-                                if (!sections || !sections->IsArray() || sections->Empty())
-                                    return false;
-                                auto* text = member((*sections)[0], "text");
-                                return text &&
-                                       set_string(*text, "status", "generated", d.GetAllocator());
-                            })));
+    // (Composition status/type/section text status are IG guidance the published profile does
+    // not enforce: warnings since issue 20, so no refusal is tested — specs/DECISIONS.md "IG
+    // guidance is a warning".)
     suite.add({.id = "jft.validation.invalid_fnr_400",
                .title = "A note about a patient with an invalid fødselsnummer is refused (400 + "
                         "OperationOutcome)",

@@ -138,7 +138,9 @@ std::optional<int64_t> integer_arg(Evaluator& ev, const Node& call, size_t i, co
 // The single item of the focus as a system value (nullopt when empty; error when many).
 std::optional<Value> focus_value(Evaluator& ev, const Coll& focus, const char* fn);
 
-// htmlChecks() on the text of a narrative's div (txt-1, txt-2).
-bool html_ok(std::string_view xhtml);
+// htmlChecks() on the text of a narrative's div (txt-1, txt-2): the allowed elements and
+// attributes (txt-1), some non-whitespace content (txt-2), or both.
+enum class HtmlRule { both, names, content };
+bool html_ok(std::string_view xhtml, HtmlRule rule = HtmlRule::both);
 
 }  // namespace vft::fhirpath::detail

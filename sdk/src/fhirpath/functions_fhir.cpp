@@ -7,9 +7,11 @@
 namespace vft::fhirpath::detail {
 
 // txt-1: the narrative uses only basic HTML formatting (HTML 4.0 chapters 7-11 and 12, <a>,
-// images, style attributes) and (txt-2, the same htmlChecks() in R4) has some non-whitespace
-// content; no script, forms, frames, objects or event-handler attributes.
-bool html_ok(std::string_view x) {
+// images, style attributes; no script, forms, frames, objects or event-handler attributes) and
+// (txt-2, the same htmlChecks() in R4) has some non-whitespace content. `rule` asks for one of
+// the two (the invariant keys say which: a whitespace-only div breaks txt-2, not txt-1) or both
+// (the htmlChecks() function).
+bool html_ok(std::string_view x, HtmlRule rule) {
     // (no allocation: the walker runs this on every narrative, twice for txt-1 and txt-2)
     static constexpr std::string_view kAllowed[] = {
         "div",    "p",      "br",       "hr",      "span",       "b",       "i",     "u",    "em",
@@ -34,7 +36,13 @@ bool html_ok(std::string_view x) {
     };
     size_t i = 0;
     bool first = true;
+    bool names = true;     // txt-1: only the allowed elements and attributes
     bool content = false;  // txt-2: some non-whitespace text (or an image)
+    // a txt-1 failure ends the scan unless only txt-2 is asked for
+    const auto bad_name = [&] {
+        names = false;
+        return rule != HtmlRule::content;
+    };
     while ((i = x.find('<', i)) != std::string_view::npos) {
         ++i;
         if (i < x.size() && (x[i] == '!' || x[i] == '?')) continue;  // comments, declarations
@@ -44,16 +52,18 @@ bool html_ok(std::string_view x) {
         while (i < x.size() && (std::isalnum(static_cast<unsigned char>(x[i])) || x[i] == ':'))
             ++i;
         char buf[16];
-        if (i - b >= sizeof buf) return false;  // longer than any allowed name
-        for (size_t k = b; k < i; ++k)
-            buf[k - b] = lower(x[k]);
-        const std::string_view name(buf, i - b);
-        if (first && !closing && name != "div") return false;
+        const bool too_long = i - b >= sizeof buf;  // longer than any allowed name
+        if (too_long && bad_name()) return false;
+        const size_t n = too_long ? 0 : i - b;
+        for (size_t k = 0; k < n; ++k)
+            buf[k] = lower(x[b + k]);
+        const std::string_view name(buf, n);
+        if (first && !closing && name != "div" && bad_name()) return false;
         first = false;
         bool ok = false;
         for (std::string_view a : kAllowed)
             if (name == a) ok = true;
-        if (!ok) return false;
+        if (!ok && bad_name()) return false;
         size_t end = x.find('>', i);
         if (end == std::string_view::npos) return false;
         const std::string_view attrs = x.substr(i, end - i);
@@ -69,16 +79,26 @@ bool html_ok(std::string_view x) {
                 ++q;
             while (q < attrs.size() && attrs[q] == ' ')
                 ++q;
-            if (word_start && q > p + 2 && q < attrs.size() && attrs[q] == '=') return false;
+            if (word_start && q > p + 2 && q < attrs.size() && attrs[q] == '=' && bad_name())
+                return false;
             p += 2;
         }
-        if (contains(attrs, "javascript:")) return false;
+        if (contains(attrs, "javascript:") && bad_name()) return false;
         if (name == "img" && !closing) content = true;
         i = end + 1;
         for (size_t t = i; t < x.size() && x[t] != '<' && !content; ++t)
             content = !std::isspace(static_cast<unsigned char>(x[t]));
     }
-    return !first && content;
+    if (first) return false;  // no element: not a div
+    switch (rule) {
+        case HtmlRule::names:
+            return names;
+        case HtmlRule::content:
+            return content;
+        case HtmlRule::both:
+            break;
+    }
+    return names && content;
 }
 
 namespace {

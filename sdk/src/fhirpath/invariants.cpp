@@ -38,7 +38,8 @@ enum class Native : uint8_t {
     html,
     bdl3,
     bdl4,
-    bdl7
+    bdl7,
+    que7
 };
 
 Native native_kind(std::string_view text) {
@@ -87,6 +88,13 @@ Native native_kind(std::string_view text) {
         {"(type = 'history') or "
          "entry.where(fullUrl.exists()).select(fullUrl&resource.meta.versionId).isDistinct()",
          Native::bdl7},
+        // R4's que-7 tests `answer is Boolean`, which no R4 answer can meet: answerBoolean is a
+        // FHIR `boolean`, and a FHIR boolean is not a System.Boolean (the official FHIRPath test
+        // testType12: `Patient.active.is(Boolean).not()` is true). The human text ("the value
+        // must be a boolean") and the published R4 example Questionnaire-bb (operator 'exists',
+        // answerBoolean true) say what is meant; R5 corrected the expression to
+        // `answer is boolean`. vft evaluates that reading (docs/validation.md, "--spec r4").
+        {"operator = 'exists' implies (answer is Boolean)", Native::que7},
     };
     for (const auto& [t, k] : kTexts)
         if (t == text) return k;
@@ -289,11 +297,22 @@ std::optional<Outcome> native(Native kind, const vft::detail::InvariantNode& nod
             break;
     }
     if (!v || !v->IsObject()) {
-        if (kind == Native::html && v && v->IsString())
-            return of(html_ok(std::string_view(v->GetString(), v->GetStringLength())));
+        if (kind == Native::html && v && v->IsString()) {
+            // R4 gives txt-1 and txt-2 the same htmlChecks(); their texts say which half each is
+            const HtmlRule rule = node.constraint.key == "txt-1"   ? HtmlRule::names
+                                  : node.constraint.key == "txt-2" ? HtmlRule::content
+                                                                   : HtmlRule::both;
+            return of(html_ok(std::string_view(v->GetString(), v->GetStringLength()), rule));
+        }
         return std::nullopt;
     }
     switch (kind) {
+        case Native::que7: {  // operator = 'exists' implies (answer is boolean)
+            auto op = single_string(*v, "operator");
+            if (!op) return std::nullopt;
+            if (*op != "exists") return Outcome::pass;
+            return of(member(*v, "", "answerBoolean") || member(*v, "_", "answerBoolean"));
+        }
         case Native::bdl1:  // total.empty() or ...: true without a total
             return named_items(*v, "total") == 0 ? std::optional(Outcome::pass) : std::nullopt;
         case Native::bdl2: {  // entry.search.empty() or ...: true when no entry has a search
