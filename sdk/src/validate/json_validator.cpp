@@ -147,8 +147,10 @@ class Normaliser {
     }
 
     void run(JValue& v, const FhirElement* scope, PathStack& ps) {
+        bool has_system = false;  // only then is the LOINC system looked for below
         for (auto it = v.MemberBegin(); it != v.MemberEnd();) {
             const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+            has_system = has_system || name == "system";
             JValue& child = it->value;
             if (child.IsString() && child.GetStringLength() == 0) {
                 sink_.add("VKP-LEN-002", ps.child(name),
@@ -205,7 +207,7 @@ class Normaliser {
             }
             ++it;
         }
-        if (JValue* sys = const_cast<JValue*>(member(v, "system"));
+        if (JValue* sys = has_system ? const_cast<JValue*>(member(v, "system")) : nullptr;
             sys && str(sys) == "https://loinc.org") {
             sink_.add("VKP-LEN-003", ps.child("system"),
                       "LOINC system written 'https://loinc.org'");
