@@ -43,7 +43,10 @@ TEST_CASE("child(): the index answers exactly as the search", "[fhir_model]") {
                 const FhirChild a = m.child(parent, n), b = m.child_by_search(parent, n);
                 ++compared;
                 found += a ? 1 : 0;
-                if (a.element != b.element || a.type != b.type || a.type_def != b.type_def)
+                const auto kids = m.children(parent);
+                if (a.element != b.element || a.type != b.type || a.type_def != b.type_def ||
+                    a.position != b.position ||
+                    (a && (a.position >= kids.size() || kids[a.position] != a.element)))
                     FAIL_CHECK(std::string(parent.path) << " / '" << n << "'");
             }
         }

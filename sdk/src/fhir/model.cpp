@@ -396,10 +396,11 @@ void FhirModel::index_children() {
         const uint32_t scope = e.child_begin;
         const std::span<const FhirElement* const> kids{children_.data() + e.child_begin,
                                                        e.child_end - e.child_begin};
-        for (const FhirElement* k : kids)
-            if (!k->choice) {
+        for (uint32_t i = 0; i < kids.size(); ++i)
+            if (const FhirElement* k = kids[i]; !k->choice) {
                 FhirChild c;
                 c.element = k;
+                c.position = i;
                 const FhirElement* typed = k->content_ref ? k->content_ref : k;
                 if (!typed->types.empty()) {
                     c.type = typed->types[0].code;
@@ -407,7 +408,8 @@ void FhirModel::index_children() {
                 }
                 child_index_.try_emplace({scope, k->name}, c);
             }
-        for (const FhirElement* k : kids) {
+        for (uint32_t i = 0; i < kids.size(); ++i) {
+            const FhirElement* k = kids[i];
             if (!k->choice) continue;
             const std::string_view prefix = k->name.substr(0, k->name.size() - 3);
             for (const FhirTypeRef& t : k->types) {
@@ -419,7 +421,7 @@ void FhirModel::index_children() {
                 name.append(t.code.substr(1));
                 if (child_index_.count({scope, name})) continue;
                 const std::string& kept = choice_names_.emplace_back(std::move(name));
-                child_index_.try_emplace({scope, kept}, FhirChild{k, t.code, t.type});
+                child_index_.try_emplace({scope, kept}, FhirChild{k, t.code, t.type, i});
             }
         }
     }
@@ -442,6 +444,7 @@ FhirChild FhirModel::child_by_search(const FhirElement& parent, std::string_view
     if (it != kids.end() && (*it)->name == name && !(*it)->choice) {
         const FhirElement* e = *it;
         out.element = e;
+        out.position = static_cast<uint32_t>(it - kids.begin());
         const FhirElement* typed = e->content_ref ? e->content_ref : e;
         if (!typed->types.empty()) {
             out.type = typed->types[0].code;
@@ -464,6 +467,8 @@ FhirChild FhirModel::child_by_search(const FhirElement& parent, std::string_view
                 out.element = e;
                 out.type = t.code;
                 out.type_def = t.type;
+                out.position =
+                    static_cast<uint32_t>(std::find(kids.begin(), kids.end(), e) - kids.begin());
                 return out;
             }
         }

@@ -130,6 +130,7 @@ struct FhirChild {
     std::string_view type;                 // the type the property carries ("Quantity" for
                                            // valueQuantity); empty for a backbone element
     const FhirType* type_def = nullptr;    // nullptr for System.* and backbone elements
+    uint32_t position = 0;                 // the element's index in children(parent)
     explicit operator bool() const { return element != nullptr; }
 };
 

@@ -201,8 +201,7 @@ class Walker {
                     src(scope.path));
                 continue;
             }
-            const size_t k =
-                static_cast<size_t>(std::find(kids.begin(), kids.end(), c.element) - kids.begin());
+            const size_t k = c.position;  // c.element == kids[k]
             const JValue& val = it->value;
             // The primitive and its `_name` companion are one element: counted once.
             const JValue* companion = nullptr;
