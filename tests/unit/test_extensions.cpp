@@ -164,6 +164,16 @@ TEST_CASE("extensions: the parts of a complex extension", "[extensions]") {
 }
 
 TEST_CASE("extensions: the context of the definition", "[extensions]") {
+    // a contentReference reuse is also the element it names: codesystem-concept-comments
+    // (context CodeSystem.concept) on a nested concept passes
+    const ValidationReport nested = check(
+        R"({"resourceType":"CodeSystem","status":"draft","content":"complete",
+        "text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+        "concept":[{"code":"a","concept":[{"code":"b","extension":[{"url":
+        "http://hl7.org/fhir/StructureDefinition/codesystem-concept-comments",
+        "valueString":"c"}]}]}]})");
+    INFO(dump(nested));
+    CHECK_FALSE(find(nested, "FHIR-STR-018", "CodeSystem.concept[0].concept[0].extension[0]"));
     // patient-birthTime belongs on Patient.birthDate, not on Patient
     const ValidationReport r = check(patient(R"("extension":[{"url":
         "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
@@ -171,7 +181,9 @@ TEST_CASE("extensions: the context of the definition", "[extensions]") {
     INFO(dump(r));
     const Issue* i = find(r, "FHIR-STR-018", "Patient.extension[0]");
     REQUIRE(i);
-    CHECK(i->severity == Severity::error);
+    // a warning: R4 4.0.1's own definitions and examples use extensions outside their declared
+    // contexts (specs/DECISIONS.md)
+    CHECK(i->severity == Severity::warning);
     CHECK(i->source ==
           "fhir-r4:http://hl7.org/fhir/StructureDefinition/patient-birthTime#Extension");
 }

@@ -9,7 +9,8 @@
 // - an R4 definition (specs/compiled/fhir-r4.model `X`/`Y` records, every extension of the R4
 //   4.0.1 specification): value[x] type (FHIR-STR-013), required/extensible binding of the value
 //   (FHIR-STR-006/011), the parts of a complex extension — cardinality and value type of each
-//   sub-extension (FHIR-STR-017, FHIR-STR-013) —, the definition's context (FHIR-STR-018), and
+//   sub-extension (FHIR-STR-017, FHIR-STR-013) —, the definition's context (FHIR-STR-018, a
+//   warning: R4's own examples break it), and
 //   modifier use (FHIR-STR-016);
 // - a national extension definition (specs/compiled/profiles.model, kind `x`; only when
 //   `national` is given, i.e. at the national levels): the extension is judged against that
