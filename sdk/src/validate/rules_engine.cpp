@@ -172,6 +172,29 @@ const std::vector<Node>& RulesEngine::eval_here(const Node& start, const RulePat
     return cur;
 }
 
+const std::vector<const JValue*>& RulesEngine::uuid_refs_of(const Node& root,
+                                                            const std::vector<Node>& entries) {
+    if (uuid_root_ == root.v) return uuid_refs_;
+    uuid_root_ = root.v;
+    uuid_refs_.clear();
+    std::vector<const JValue*> stack;
+    for (const Node& e : entries)
+        if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
+    while (!stack.empty()) {
+        const JValue* v = stack.back();
+        stack.pop_back();
+        if (v->IsObject()) {
+            if (str_member(*v, "reference").rfind("urn:uuid:", 0) == 0) uuid_refs_.push_back(v);
+            for (const auto& m : v->GetObject())
+                if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
+        } else if (v->IsArray()) {
+            for (const auto& x : v->GetArray())
+                stack.push_back(&x);
+        }
+    }
+    return uuid_refs_;
+}
+
 std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
     const std::vector<Node>& r = eval_here(start, path);
     return r.empty() ? std::vector<Node>() : std::vector<Node>(r.begin(), r.end());
@@ -415,6 +438,11 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
                           rule.message + " (" + quote(u) + " again)");
     } else if (c == "bundle-references-resolve") {
         // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
+        // The walk that knows paths runs only when one does not.
+        bool unresolved = false;
+        for (const JValue* o : uuid_refs_of(root, entries))
+            unresolved = unresolved || !by_full_url_.count(str_member(*o, "reference"));
+        if (!unresolved) return;
         std::vector<Node> stack;
         for (const Node& e : entries)
             if (const JValue* r = member(*e.v, "resource"))
@@ -443,23 +471,7 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
                                             : path_str(entries.front().path) + ".resource");
     } else if (c == "fullurl-when-referenced") {
         // Entries refer to each other when any reference inside them is a urn:uuid.
-        bool refers = false;
-        std::vector<const JValue*> stack;
-        for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
-        while (!stack.empty() && !refers) {
-            const JValue* v = stack.back();
-            stack.pop_back();
-            if (v->IsObject()) {
-                refers = str_member(*v, "reference").rfind("urn:uuid:", 0) == 0;
-                for (const auto& m : v->GetObject())
-                    if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
-            } else if (v->IsArray()) {
-                for (const auto& x : v->GetArray())
-                    stack.push_back(&x);
-            }
-        }
-        if (refers)
+        if (!uuid_refs_of(root, entries).empty())
             for (const Node& e : entries)
                 if (!member(*e.v, "fullUrl")) sink_.add(rule, path_str(e.path) + ".fullUrl");
     } else if (c == "bundle-type") {

@@ -55,6 +55,9 @@ class RulesEngine {
     [[nodiscard]] std::string path_str(uint32_t p) const;
     void step(const Node& n, const PathSegment& seg, std::vector<Node>& out);
     const std::vector<Node>& entries_of(const Node& root);
+    // The objects in the resources of `entries` (those of `root`) whose reference is a urn:uuid.
+    const std::vector<const JValue*>& uuid_refs_of(const Node& root,
+                                                   const std::vector<Node>& entries);
 
     void apply_profiles(const JValue& res, uint32_t path);
     void apply(const Rule& rule, const Node& root);
@@ -80,6 +83,8 @@ class RulesEngine {
     const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
     std::vector<Node> entries_;
     std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
+    const JValue* uuid_root_ = nullptr;             // uuid_refs_ are those of this resource
+    std::vector<const JValue*> uuid_refs_;
 };
 
 }  // namespace vft::detail
