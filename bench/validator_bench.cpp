@@ -1,6 +1,9 @@
 // Validator throughput on one core: a mixed corpus of the shipped fixtures (valid, invalid and
 // quirk messages, FHIR JSON and KITH XML), the spec compiled once; plus a generated 1 MB bundle
-// and peak memory. Usage: vft_bench_validator [seconds-per-measurement]
+// and peak memory. Rates are timed by the thread's CPU clock (bench_util.hpp cpu_rate): what a
+// validation costs one core, also on a shared machine. Usage: vft_bench_validator
+// [seconds-per-measurement] [alarm] With `alarm`, only the typical alarm bundle at strict is
+// validated, for `seconds` (for `perf record`).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,12 +19,13 @@
 #include "bench_util.hpp"
 #include "fhir/model.hpp"
 #include "validate/embedded_specs.hpp"
+#include "validate/profiles.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/validate/validator.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-using vft::bench::rate;
+using vft::bench::cpu_rate;
 
 namespace {
 
@@ -45,6 +49,28 @@ std::string one_mb_bundle(const std::string& entry) {
         out += (n ? "," : "") + e;
     }
     return out + "]}";
+}
+
+// A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
+// + Device, 4.6 KB), built by the SDK.
+std::string typical_alarm() {
+    using namespace std::chrono_literals;
+    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
+    vft::AlarmReport a;
+    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
+    a.alert_code = "3";
+    a.severity = "30";
+    a.triage = "Y";
+    a.identified = a0;
+    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
+    a.response = {a0 + 1min, a0 + 12min};
+    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
+    a.note.date = a0 + 15min;
+    a.note.author = {"9144900", "", "Operatør"};
+    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
+    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
+                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
+    return vft::build_alarm(a)->body;
 }
 
 }  // namespace
@@ -76,77 +102,84 @@ int main(int argc, char** argv) {
     std::printf("spec packages compiled once in %.1f ms\n", compile_ms);
     std::printf("corpus: %zu documents, %.1f KiB average\n", corpus.size(),
                 bytes / 1024.0 / corpus.size());
+    const std::string alarm = typical_alarm();
+    if (argc > 2 && std::string(argv[2]) == "alarm") {
+        const double r = cpu_rate(seconds, [&] { (void)v->validate(alarm); });
+        std::printf("typical alarm bundle (%zu bytes): %8.0f bundles/s (%.1f us each)\n",
+                    alarm.size(), r, 1e6 / r);
+        return 0;
+    }
+    if (argc > 2 && std::string(argv[2]) == "alarm-count") {   // `seconds` validations, for
+        for (long n = 0; n < static_cast<long>(seconds); ++n)  // perf stat -e instructions
+            (void)v->validate(alarm);
+        return 0;
+    }
 
     size_t i = 0;
-    const double mixed = rate(seconds, [&] { (void)v->validate(corpus[i++ % corpus.size()]); });
+    const double mixed = cpu_rate(seconds, [&] { (void)v->validate(corpus[i++ % corpus.size()]); });
     std::printf("mixed corpus:        %10.0f documents/s on one core (%.1f us each)\n", mixed,
                 1e6 / mixed);
     i = 0;
-    const double valid = rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()]); });
+    const double valid =
+        cpu_rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()]); });
     std::printf("valid typical bundles: %8.0f bundles/s on one core (%.1f us each, %zu distinct)\n",
                 valid, 1e6 / valid, bundles.size());
 
-    // A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
-    // + Device, 4.5 KB), built by the SDK.
-    using namespace std::chrono_literals;
-    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
-    vft::AlarmReport a;
-    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    a.alert_code = "3";
-    a.severity = "30";
-    a.triage = "Y";
-    a.identified = a0;
-    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
-    a.response = {a0 + 1min, a0 + 12min};
-    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
-    a.note.date = a0 + 15min;
-    a.note.author = {"9144900", "", "Operatør"};
-    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
-    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
-                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
-    const std::string alarm = vft::build_alarm(a)->body;
-    const double typical = rate(seconds, [&] { (void)v->validate(alarm); });
+    const double typical = cpu_rate(seconds, [&] { (void)v->validate(alarm); });
     std::printf(
         "typical alarm bundle (%zu bytes): %8.0f bundles/s on one core (%.1f us each, %zu "
         "issues)\n",
         alarm.size(), typical, 1e6 / typical, v->validate(alarm).issues.size());
+    for (const auto& is : v->validate(alarm).issues)
+        std::printf("  %s %s %s\n", is.rule.c_str(), is.path.c_str(), is.message.c_str());
 
     // 1 MB bundle of repeated Composition entries taken from a valid fixture.
     const std::string entry =
         R"({"fullUrl":"urn:uuid:5f0c2a9e-2b7d-4f71-9a43-0c6f4f1e8a11","resource":{"resourceType":"Composition","status":"final","type":{"coding":[{"system":"http://loinc.org","code":"34133-9","display":"Summarization of episode note"}]},"category":[{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-category-v090","code":"1","display":"Trygghet og mestring"}]}],"subject":{"identifier":{"system":"urn:oid:2.16.578.1.12.4.1.4.1","value":"12854812341"},"display":"Kåre Nordmann Testesen"},"date":"2026-03-12T08:15:00+01:00","author":[{"display":"Operatør Responssenter"}],"title":"Journalnotat for respons på hendelse","section":[{"title":"Oppfølging","code":{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-section-v090","code":"1.1"}]},"text":{"status":"additional","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Bruker svarte på toveis tale, alt i orden.</div>"}}]}})";
     const std::string big = one_mb_bundle(entry);
     const auto report = v->validate(big);
-    const double big_rate = rate(seconds, [&] { (void)v->validate(big); });
+    const double big_rate = cpu_rate(seconds, [&] { (void)v->validate(big); });
     std::printf("1 MB bundle (%zu bytes, %zu issues): %.1f ms each\n", big.size(),
                 report.issues.size(), 1e3 / big_rate);
 
     // --spec r4: the compiled FHIR R4 model, its load time and the walk over the same documents.
-    std::string model_text;
-    for (const auto* f = vft::detail::embedded_compiled_model(); f->path; ++f)
-        model_text.assign(f->data, f->size);
-    double load_best = 1e9;
+    std::string model_text, profiles_text;
+    for (const auto* f = vft::detail::embedded_compiled_model(); f->path; ++f) {
+        if (std::string_view(f->path) == "fhir-r4.model") model_text.assign(f->data, f->size);
+        if (std::string_view(f->path) == "profiles.model") profiles_text.assign(f->data, f->size);
+    }
+    double load_best = 1e9, national_best = 1e9;
     for (int k = 0; k < 20; ++k) {
         const auto l0 = Clock::now();
         auto m = vft::detail::FhirModel::parse(model_text);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - l0).count();
+        const auto l1 = Clock::now();
         if (!m) return 2;
-        load_best = std::min(load_best, ms);
+        auto p = vft::detail::ProfileModel::parse(profiles_text, **m);
+        const auto l2 = Clock::now();
+        if (!p) return 2;
+        load_best = std::min(load_best, std::chrono::duration<double, std::milli>(l1 - l0).count());
+        national_best =
+            std::min(national_best, std::chrono::duration<double, std::milli>(l2 - l1).count());
     }
     std::printf("R4 model (%zu bytes, %zu types): loaded in %.2f ms (best of 20)\n",
                 model_text.size(), vft::detail::FhirModel::r4().types().size(), load_best);
+    std::printf(
+        "national profiles (%zu bytes, every package): loaded in %.2f ms (best of 20); R4 + "
+        "national %.2f ms\n",
+        profiles_text.size(), national_best, load_best + national_best);
     vft::ValidateOptions r4;
     r4.spec = "r4";
     i = 0;
     const double r4_valid =
-        rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()], r4); });
+        cpu_rate(seconds, [&] { (void)v->validate(bundles[i++ % bundles.size()], r4); });
     std::printf("--spec r4, valid typical bundles: %8.0f bundles/s on one core (%.1f us each)\n",
                 r4_valid, 1e6 / r4_valid);
-    const double r4_typical = rate(seconds, [&] { (void)v->validate(alarm, r4); });
+    const double r4_typical = cpu_rate(seconds, [&] { (void)v->validate(alarm, r4); });
     std::printf(
         "--spec r4, typical alarm bundle: %8.0f bundles/s on one core (%.1f us each, %zu "
         "issues)\n",
         r4_typical, 1e6 / r4_typical, v->validate(alarm, r4).issues.size());
-    const double r4_big = rate(seconds, [&] { (void)v->validate(big, r4); });
+    const double r4_big = cpu_rate(seconds, [&] { (void)v->validate(big, r4); });
     std::printf("--spec r4, 1 MB bundle: %.1f ms each (%zu issues)\n", 1e3 / r4_big,
                 v->validate(big, r4).issues.size());
 

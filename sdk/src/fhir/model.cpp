@@ -351,6 +351,7 @@ Result<void> FhirModel::load() {
         std::sort(children_.begin() + e.child_begin, children_.end(),
                   [](const FhirElement* a, const FhirElement* b) { return a->name < b->name; });
     }
+    index_children();
     return {};
 }
 
@@ -385,7 +386,56 @@ std::span<const FhirElement* const> FhirModel::children(const FhirElement& paren
     return {children_.data() + p->child_begin, p->child_end - p->child_begin};
 }
 
+// Every (children range, property name) child() can answer, with its answer: the plain names
+// first, then each choice element's name + type in the children's order (the first one wins, as
+// in child_by_search). Each element with children has a range of its own.
+void FhirModel::index_children() {
+    child_index_.reserve(children_.size() * 2);
+    for (const FhirElement& e : elements_) {
+        if (e.child_begin == e.child_end) continue;
+        const uint32_t scope = e.child_begin;
+        const std::span<const FhirElement* const> kids{children_.data() + e.child_begin,
+                                                       e.child_end - e.child_begin};
+        for (uint32_t i = 0; i < kids.size(); ++i)
+            if (const FhirElement* k = kids[i]; !k->choice) {
+                FhirChild c;
+                c.element = k;
+                c.position = i;
+                const FhirElement* typed = k->content_ref ? k->content_ref : k;
+                if (!typed->types.empty()) {
+                    c.type = typed->types[0].code;
+                    c.type_def = typed->types[0].type;
+                }
+                child_index_.try_emplace({scope, k->name}, c);
+            }
+        for (uint32_t i = 0; i < kids.size(); ++i) {
+            const FhirElement* k = kids[i];
+            if (!k->choice) continue;
+            const std::string_view prefix = k->name.substr(0, k->name.size() - 3);
+            for (const FhirTypeRef& t : k->types) {
+                if (t.code.empty()) continue;
+                std::string name(prefix);
+                name += t.code[0] >= 'a' && t.code[0] <= 'z'
+                            ? static_cast<char>(t.code[0] - 'a' + 'A')
+                            : t.code[0];
+                name.append(t.code.substr(1));
+                if (child_index_.count({scope, name})) continue;
+                const std::string& kept = choice_names_.emplace_back(std::move(name));
+                child_index_.try_emplace({scope, kept}, FhirChild{k, t.code, t.type, i});
+            }
+        }
+    }
+}
+
 FhirChild FhirModel::child(const FhirElement& parent, std::string_view name) const {
+    const auto kids = children(parent);
+    if (kids.empty() || name.empty()) return {};
+    const auto it =
+        child_index_.find({static_cast<uint32_t>(kids.data() - children_.data()), name});
+    return it == child_index_.end() ? FhirChild{} : it->second;
+}
+
+FhirChild FhirModel::child_by_search(const FhirElement& parent, std::string_view name) const {
     const auto kids = children(parent);
     FhirChild out;
     auto it =
@@ -394,6 +444,7 @@ FhirChild FhirModel::child(const FhirElement& parent, std::string_view name) con
     if (it != kids.end() && (*it)->name == name && !(*it)->choice) {
         const FhirElement* e = *it;
         out.element = e;
+        out.position = static_cast<uint32_t>(it - kids.begin());
         const FhirElement* typed = e->content_ref ? e->content_ref : e;
         if (!typed->types.empty()) {
             out.type = typed->types[0].code;
@@ -416,6 +467,8 @@ FhirChild FhirModel::child(const FhirElement& parent, std::string_view name) con
                 out.element = e;
                 out.type = t.code;
                 out.type_def = t.type;
+                out.position =
+                    static_cast<uint32_t>(std::find(kids.begin(), kids.end(), e) - kids.begin());
                 return out;
             }
         }

@@ -130,6 +130,7 @@ struct FhirChild {
     std::string_view type;                 // the type the property carries ("Quantity" for
                                            // valueQuantity); empty for a backbone element
     const FhirType* type_def = nullptr;    // nullptr for System.* and backbone elements
+    uint32_t position = 0;                 // the element's index in children(parent)
     explicit operator bool() const { return element != nullptr; }
 };
 
@@ -154,6 +155,9 @@ class FhirModel {
     // `_name` describes the same element: strip it first).
     [[nodiscard]] FhirChild child(const FhirElement& parent, std::string_view name) const;
     [[nodiscard]] FhirChild child(std::string_view type, std::string_view name) const;
+    // The same answer as child(parent, name), found by searching the children (binary search,
+    // then the choice elements) instead of the index: for tests.
+    [[nodiscard]] FhirChild child_by_search(const FhirElement& parent, std::string_view name) const;
 
     [[nodiscard]] bool is_primitive(std::string_view type) const;
     // `type` is `ancestor` or derives from it (Patient is a DomainResource and a Resource).
@@ -192,6 +196,24 @@ class FhirModel {
     std::unordered_map<std::string_view, const FhirType*> type_index_;
     std::unordered_map<std::string_view, const FhirValueSet*> valueset_index_;
     std::unordered_map<std::string_view, bool> unexpandable_;
+    // child() in one lookup: (start of the parent's children in children_, JSON property name),
+    // choice properties ("valueQuantity") spelled out; built once by load().
+    struct ChildKey {
+        uint32_t scope;
+        std::string_view name;
+        bool operator==(const ChildKey& o) const { return scope == o.scope && name == o.name; }
+    };
+    struct ChildKeyHash {  // FNV-1a: property names are short, std::hash's call costs more
+        size_t operator()(const ChildKey& k) const {
+            uint64_t h = 0xcbf29ce484222325ULL ^ k.scope;
+            for (const char c : k.name)
+                h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+            return static_cast<size_t>(h);
+        }
+    };
+    std::unordered_map<ChildKey, FhirChild, ChildKeyHash> child_index_;
+    std::deque<std::string> choice_names_;  // the spelled-out choice property names
+    void index_children();
 };
 
 }  // namespace vft::detail

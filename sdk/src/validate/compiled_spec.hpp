@@ -8,10 +8,9 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <valijson/schema.hpp>
 
 #include "vft/validate/issue.hpp"
 #include "vft/validate/validator.hpp"
@@ -43,6 +42,8 @@ struct Rule {
     int min = 0;
     int max = -1;                        // -1 = unbounded
     std::string system;                  // binding / fixed coding
+    std::string system_alias;            // binding: the ValueSet URL some published profiles fix as
+                                         // Coding.system for `system` (domain §6 item 4), or empty
     std::string strength;                // binding: required | extensible
     std::string value;                   // fixed string / fixed code
     std::vector<std::string> values;     // identifier systems, reference types, check parameters
@@ -65,25 +66,20 @@ struct Profile {
     std::vector<Rule> rules;
 };
 
+// Hashes std::string and std::string_view alike, so maps keyed by std::string are searched with a
+// string_view from the document without building a string.
+struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
 struct CodeSystem {
     std::string url;
     std::string id;
     bool complete = true;
-    std::unordered_map<std::string, std::string> displays;  // code -> display
-};
-
-// What the JSON Schema says about each element: is it an array, and of which type.
-struct ElementInfo {
-    bool is_array = false;
-    std::string type;  // definition name, "Resource" for a polymorphic resource
-};
-struct TypeInfo {
-    std::unordered_map<std::string, ElementInfo> elements;
-};
-struct StructureIndex {
-    std::unordered_map<std::string, TypeInfo> types;
-    [[nodiscard]] const ElementInfo* element(const std::string& type,
-                                             const std::string& name) const;
+    StringMap<std::string> displays;  // code -> display
 };
 
 struct VitalSignValue {
@@ -126,10 +122,8 @@ struct Package {
 
 struct Spec {
     std::map<std::string, Package> packages;
-    std::unordered_map<std::string, Profile> profiles;        // url -> profile
-    std::unordered_map<std::string, CodeSystem> codesystems;  // url -> code system
-    std::unique_ptr<valijson::Schema> schema;
-    StructureIndex structure;
+    std::unordered_map<std::string, Profile> profiles;  // url -> profile
+    StringMap<CodeSystem> codesystems;                  // url -> code system
     std::vector<VitalSign> vital_signs;
     // The official KITH XSDs compiled as one set (every root namespace, their imports).
     std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;

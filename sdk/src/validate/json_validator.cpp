@@ -1,6 +1,8 @@
 // FHIR JSON validation: parse → guard (depth, duplicate keys) → normalise the known real-world
-// deviations (reported at the level's severity) → JSON Schema (valijson) → rules → generic
-// code and identifier checks. Every stage adds issues; nothing stops early except a fatal one.
+// deviations (reported at the level's severity) → base R4 (the compiled model walked over the
+// document, r4_walker.hpp) → rules → generic code and identifier checks → the national profiles
+// (profiles.hpp). Every stage adds issues; nothing stops early except a fatal one. No JSON Schema
+// judges FHIR: valijson only checks vft's own files (SUT file, report.json).
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -9,10 +11,6 @@
 #include <cstring>
 #include <set>
 #include <unordered_set>
-
-#include <valijson/adapters/rapidjson_adapter.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
 
 #include "json/json_util.hpp"
 #include "validate/checks.hpp"
@@ -26,8 +24,6 @@
 
 namespace vft::detail {
 namespace {
-
-constexpr unsigned kParseFlags = ParsedJson::kParseFlags;
 
 // A path kept as segments; rendered to "Bundle.entry[1].resource" only when an issue needs it.
 class PathStack {
@@ -63,10 +59,6 @@ class PathStack {
     std::vector<Seg> segs_;
 };
 
-bool is_primitive_type(const StructureIndex& idx, const std::string& type) {
-    return !type.empty() && type != "Resource" && idx.types.find(type) == idx.types.end();
-}
-
 // Depth limit and duplicate keys, without recursion (the input may be hostile).
 void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep) {
     struct Frame {
@@ -89,7 +81,9 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
             if (n > 1 && n < 64) {
                 for (auto a = f.v->MemberBegin(); a != f.v->MemberEnd(); ++a)
                     for (auto b = a + 1; b != f.v->MemberEnd(); ++b)
-                        if (a->name == b->name)
+                        if (a->name.GetStringLength() == b->name.GetStringLength() &&
+                            std::memcmp(a->name.GetString(), b->name.GetString(),
+                                        a->name.GetStringLength()) == 0)
                             sink.add("FHIR-JSON-005", {},
                                      "property '" + std::string(a->name.GetString()) +
                                          "' appears twice in one object");
@@ -111,44 +105,53 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
     }
 }
 
-std::string format_hint(const std::string& type) {
-    if (type == "dateTime")
-        return "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)+01:00 — a time needs a zone";
-    if (type == "instant") return "YYYY-MM-DDThh:mm:ss(.sss)Z or with an offset such as +01:00";
-    if (type == "date") return "YYYY, YYYY-MM or YYYY-MM-DD";
-    if (type == "time") return "hh:mm:ss";
-    if (type == "code")
-        return "a code has no leading, trailing or double spaces and no tabs or line breaks";
-    if (type == "uri" || type == "url" || type == "canonical") return "a URI has no white space";
-    if (type == "id") return "1-64 characters of A-Z a-z 0-9 - .";
-    if (type == "oid") return "urn:oid:<digits and dots>";
-    if (type == "uuid") return "urn:uuid:<lower-case UUID>";
-    if (type == "base64Binary") return "base64 in groups of four characters";
-    return "";
-}
-
 // Repairs domain §6 items 1–3 in place and reports each repair (VKP-LEN-001/002/003). The later
 // stages then judge the repaired document, so one deviation gives one issue, not a cascade.
+// Which elements repeat comes from the compiled R4 model (every R4 resource type, nested ones
+// included); the R4 walker judges formats and everything else afterwards.
 class Normaliser {
   public:
-    struct Nested {
-        JValue* value;
-        std::string path;
-    };
+    Normaliser(const FhirModel& model, IssueSink& sink, rapidjson::Document::AllocatorType& a)
+        : m_(model), sink_(sink), alloc_(a) {}
 
-    Normaliser(const StructureIndex& idx, IssueSink& sink, rapidjson::Document::AllocatorType& a)
-        : idx_(idx), sink_(sink), alloc_(a) {}
-
-    // Resources inside the document (entry.resource, contained, outcome), outer before inner.
-    std::vector<Nested> nested;
-
-    void run(JValue& v, std::string type, PathStack& ps) {
+    // A resource: its elements are those of its resourceType (none when R4 has no such type;
+    // empty strings and the LOINC system are still repaired there).
+    void resource(JValue& v, PathStack& ps) {
         if (!v.IsObject()) return;
-        if (type.empty() || type == "Resource") {
-            if (auto rt = str_member(v, "resourceType"); !rt.empty()) type = std::string(rt);
+        const FhirType* t = nullptr;
+        if (const JValue* rt = member(v, "resourceType"); rt && rt->IsString())
+            t = m_.type(str(rt));
+        run(v, t && t->kind == FhirTypeKind::resource ? t->root : nullptr, ps);
+    }
+
+  private:
+    // What the members of a value of element `c` are judged against: its own children (a
+    // backbone element), its type's, or a resource's (nullptr scope with resource = true).
+    static const FhirElement* scope_of(const FhirChild& c, bool& is_resource) {
+        is_resource = false;
+        if (!c) return nullptr;
+        const FhirElement& e = *c.element;
+        if (e.child_begin != e.child_end || e.content_ref) return &e;
+        if (!c.type_def) return nullptr;
+        if (c.type_def->kind == FhirTypeKind::resource) {
+            is_resource = true;
+            return nullptr;
         }
+        return c.type_def->root;
+    }
+
+    void descend(JValue& v, const FhirElement* scope, bool is_resource, PathStack& ps) {
+        if (is_resource)
+            resource(v, ps);
+        else
+            run(v, scope, ps);
+    }
+
+    void run(JValue& v, const FhirElement* scope, PathStack& ps) {
+        bool has_system = false;  // only then is the LOINC system looked for below
         for (auto it = v.MemberBegin(); it != v.MemberEnd();) {
             const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+            has_system = has_system || name == "system";
             JValue& child = it->value;
             if (child.IsString() && child.GetStringLength() == 0) {
                 sink_.add("VKP-LEN-002", ps.child(name),
@@ -156,8 +159,10 @@ class Normaliser {
                 it = v.EraseMember(it);
                 continue;
             }
-            const ElementInfo* e = type.empty() ? nullptr : idx_.element(type, std::string(name));
-            if (e && e->is_array && !child.IsArray() && !child.IsNull()) {
+            FhirChild c;
+            if (scope && !name.empty() && name != "resourceType")
+                c = m_.child(*scope, name[0] == '_' ? name.substr(1) : name);
+            if (c && c.element->is_array() && !child.IsArray() && !child.IsNull()) {
                 sink_.add("VKP-LEN-001", ps.child(name),
                           "'" + std::string(name) +
                               "' must be an array in FHIR R4 JSON, got a single " +
@@ -166,8 +171,12 @@ class Normaliser {
                 arr.PushBack(child, alloc_);  // moves child into the array
                 child = arr;
             }
-            const std::string child_type = e ? e->type : std::string();
-            if (child.IsString()) check_format(child, child_type, ps, name);
+            if (!child.IsArray() && !child.IsObject()) {
+                ++it;
+                continue;
+            }
+            bool child_resource = false;
+            const FhirElement* child_scope = scope_of(c, child_resource);
             ps.push(name);
             bool removed = false;
             if (child.IsArray()) {
@@ -181,17 +190,15 @@ class Normaliser {
                         removed = true;
                         continue;
                     }
-                    ps.push(static_cast<int>(i));
-                    if (child[i].IsString()) check_format(child[i], child_type, ps, {});
-                    if (child_type == "Resource" && child[i].IsObject())
-                        nested.push_back({&child[i], ps.str()});
-                    run(child[i], child_type, ps);
-                    ps.pop();
+                    if (child[i].IsObject()) {
+                        ps.push(static_cast<int>(i));
+                        descend(child[i], child_scope, child_resource, ps);
+                        ps.pop();
+                    }
                     ++i;
                 }
-            } else if (child.IsObject()) {
-                if (child_type == "Resource") nested.push_back({&child, ps.str()});
-                run(child, child_type, ps);
+            } else {
+                descend(child, child_scope, child_resource, ps);
             }
             ps.pop();
             if (removed && child.Empty()) {
@@ -201,7 +208,7 @@ class Normaliser {
             }
             ++it;
         }
-        if (JValue* sys = const_cast<JValue*>(member(v, "system"));
+        if (JValue* sys = has_system ? const_cast<JValue*>(member(v, "system")) : nullptr;
             sys && str(sys) == "https://loinc.org") {
             sink_.add("VKP-LEN-003", ps.child("system"),
                       "LOINC system written 'https://loinc.org'");
@@ -209,189 +216,28 @@ class Normaliser {
         }
     }
 
-  private:
-    // Formats of FHIR primitives with a native checker (their schema pattern is not run by
-    // valijson). The path is built only when there is something to report (this runs for every
-    // string).
-    void check_format(const JValue& v, const std::string& type, const PathStack& ps,
-                      std::string_view name) {
-        if (type.empty() || !has_native_format(type) || native_format_ok(type, str(&v))) return;
-        const std::string shown = v.GetStringLength() > 80 ? std::string(v.GetString(), 77) + "..."
-                                                           : std::string(str(&v));
-        sink_.add("FHIR-STR-004", name.empty() ? ps.str() : ps.child(name),
-                  "'" + shown + "' is not a valid FHIR " + type, format_hint(type));
-    }
-
-    const StructureIndex& idx_;
+    const FhirModel& m_;
     IssueSink& sink_;
     rapidjson::Document::AllocatorType& alloc_;
 };
 
-// --- JSON Schema (valijson) ------------------------------------------------------------------
-
-struct SchemaValidator {
-    valijson::Validator validator{valijson::Validator::kStrongTypes};
-};
-
-SchemaValidator& thread_schema_validator() {
-    // valijson caches compiled regexes per Validator; one per thread keeps validate() const and
-    // fast.
-    thread_local SchemaValidator v;
-    return v;
-}
-
-std::string strip_brackets(const std::string& s) {
-    return s.size() >= 2 && s.front() == '[' && s.back() == ']' ? s.substr(1, s.size() - 2) : s;
-}
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// Walks document and structure index together along a valijson context, to say what FHIR
-// expects there ("an array of Coding").
-std::string expected_at(const StructureIndex& idx, const JValue& root,
-                        const std::vector<std::string>& ctx) {
-    const JValue* v = &root;
-    std::string type(str_member(root, "resourceType"));
-    const ElementInfo* last = nullptr;
-    for (size_t i = 1; i < ctx.size(); ++i) {
-        const std::string seg = strip_brackets(ctx[i]);
-        if (all_digits(seg)) {
-            if (v && v->IsArray() && std::stoul(seg) < v->Size())
-                v = &(*v)[static_cast<rapidjson::SizeType>(std::stoul(seg))];
-            if (last) last = nullptr;  // now at an item of the array
-            continue;
-        }
-        if (type == "Resource" && v) type = std::string(str_member(*v, "resourceType"));
-        last = idx.element(type, seg);
-        if (!last) return {};
-        type = last->type;
-        v = v ? member(*v, seg.c_str()) : nullptr;
-    }
-    if (!last) return {};
-    const std::string t = last->type == "Resource" ? "resource" : last->type;
-    const bool prim = is_primitive_type(idx, last->type);
-    if (last->is_array) return "an array of " + t + (prim ? " values" : "");
-    return prim ? "a " + t + " value" : "a " + t + " object";
-}
-
-// The JSON value a valijson context ("<root>", "[entry]", "[4]", ...) names, or null.
-const JValue* value_at(const JValue& root, const std::vector<std::string>& ctx) {
-    const JValue* v = &root;
-    for (size_t i = 1; i < ctx.size() && v; ++i) {
-        const std::string seg = strip_brackets(ctx[i]);
-        if (v->IsArray()) {
-            if (!all_digits(seg) || seg.size() > 9) return nullptr;
-            const auto k = static_cast<rapidjson::SizeType>(std::stoul(seg));
-            v = k < v->Size() ? &(*v)[k] : nullptr;
-        } else {
-            v = member(*v, seg.c_str());
-        }
-    }
-    return v;
-}
-
-// A concrete resource type of FHIR R4 (the compiled model), given as a JSON string.
-bool r4_resource_type(const JValue* v) {
-    if (!v || !v->IsString()) return false;
-    const FhirType* t = FhirModel::r4().type(str(v));
-    return t && t->kind == FhirTypeKind::resource && !t->abstract;
-}
-
-// Validates one resource against its own definition: the compiled schema's root dispatches on
-// the single property of {"<resourceType>": resource} (see spec_loader.cpp). `path` is where the
-// resource sits in the document ("Bundle.entry[2].resource"), or its type at the top.
-void schema_validate(const Spec& spec, JValue& resource, const std::string& path_prefix,
-                     IssueSink& sink, rapidjson::Document::AllocatorType& alloc,
-                     const JValue& root_document) {
-    if (!spec.schema) return;
-    const std::string rt(str_member(resource, "resourceType"));
-    if (!spec.structure.types.count(rt)) {
-        // A resource type of R4 the packages' schema does not describe (Condition, Flag, ... in a
-        // search result): judged by the compiled R4 model, as `--spec r4` would.
-        const FhirModel& r4 = FhirModel::r4();
-        if (const FhirType* t = r4.type(rt);
-            t && t->kind == FhirTypeKind::resource && !t->abstract) {
-            validate_r4_resource(r4, resource, root_document, path_prefix, sink.issues());
-            return;
-        }
-        sink.add("FHIR-STR-001", path_prefix + ".resourceType",
-                 "unknown or unsupported resourceType '" + rt + "'");
-        return;
-    }
-    valijson::ValidationResults results;
-    JValue wrapper(rapidjson::kObjectType);
-    wrapper.AddMember(rapidjson::StringRef(rt.c_str(), rt.size()), resource,
-                      alloc);  // moves the resource in
-    {
-        valijson::adapters::RapidJsonAdapter adapter(wrapper);
-        thread_schema_validator().validator.validate(*spec.schema, adapter, &results);
-    }
-    resource = wrapper.MemberBegin()->value;  // and back
-    const JValue& root = resource;
-    std::set<std::pair<std::string, std::string>> seen;  // (rule, path): valijson repeats itself
-    for (auto err : results) {
-        if (err.context.size() >= 2)
-            err.context.erase(err.context.begin() + 1);  // the "[<Type>]" wrapper step
-        const std::string& d = err.description;
-        std::string path = path_prefix;
-        for (size_t i = 1; i < err.context.size(); ++i) {
-            const std::string seg = strip_brackets(err.context[i]);
-            path += all_digits(seg) ? "[" + seg + "]" : "." + seg;
-        }
-        std::string rule, message, hint;
-        // The name in the last pair of quotes (valijson's messages quote keywords too).
-        auto quoted = [&d]() {
-            const auto b = d.rfind('\'');
-            const auto a =
-                b == std::string::npos || b == 0 ? std::string::npos : d.rfind('\'', b - 1);
-            return a != std::string::npos ? d.substr(a + 1, b - a - 1) : std::string();
-        };
-        if (d.rfind("Missing required property", 0) == 0) {
-            const std::string name = quoted();
-            if (name == "resourceType") continue;  // reported as FHIR-JSON-004 / STR-001
-            rule = "FHIR-STR-002";
-            path += "." + name;
-            message = "'" + name + "' is required by FHIR R4 here";
-        } else if (d.rfind("Object contains a property that could not be validated", 0) == 0) {
-            const std::string name = quoted();
-            if (name.empty())
-                continue;  // valijson's view of a repeated property: FHIR-JSON-005 said it
-            rule = "FHIR-STR-005";
-            path += "." + name;
-            message = "'" + name + "' is not an element of this FHIR R4 type";
-        } else if (d.rfind("Value type not permitted", 0) == 0) {
-            rule = "FHIR-STR-003";
-            const std::string want = expected_at(spec.structure, root, err.context);
-            message = want.empty() ? "wrong JSON type for this element"
-                                   : "wrong JSON type: FHIR R4 expects " + want;
-        } else if (d.rfind("Failed to match regex", 0) == 0 || d.rfind("Expected number", 0) == 0 ||
-                   d.rfind("String should be", 0) == 0) {
-            rule = "FHIR-STR-004";
-            const std::string want = expected_at(spec.structure, root, err.context);
-            message = want.empty() ? "value has the wrong format" : "value is not " + want;
-        } else if (d.rfind("Failed to match against any enum values", 0) == 0) {
-            const bool at_rt =
-                path.size() > 13 && path.compare(path.size() - 13, 13, ".resourceType") == 0;
-            if (at_rt && r4_resource_type(value_at(root, err.context)))
-                continue;  // an R4 type the schema does not describe: the R4 model judges it
-            rule = at_rt ? "FHIR-STR-001" : "FHIR-STR-006";
-            message = rule == "FHIR-STR-001" ? "unknown or unsupported resourceType"
-                                             : "code is not in the value set FHIR R4 requires";
-        } else if (d.rfind("Array should contain no fewer", 0) == 0 ||
-                   d.rfind("Object should have no fewer", 0) == 0) {
-            rule = "FHIR-STR-007";
-            message = "empty array or object (FHIR forbids them; omit the element instead)";
-        } else if (d.rfind("Failed to validate", 0) == 0 || d.rfind("Cannot validate", 0) == 0) {
-            continue;  // wrappers around the errors reported on their own
-        } else {
-            rule = "FHIR-STR-009";
-            message = d;
-        }
-        if (seen.insert({rule, path + message}).second) sink.add(rule, path, message);
-    }
+// The 18 resource types the packages' JSON Schema of base R4 described (specs/vkp-r4/schemas,
+// no longer loaded): at the national levels the compiled R4 model judges their structure only,
+// as that schema did (elements, cardinality, JSON types, formats, required bindings); their
+// invariants, extensible bindings and extensions are left to the packages' rules and the
+// national profiles, so the national verdicts are those the schema gave (docs/validation.md).
+// Every other R4 type is judged in full, as `--spec r4` judges it.
+bool package_structure_type(std::string_view type) {
+    static constexpr std::string_view kTypes[] = {
+        "Bundle",           "Patient",       "Encounter",
+        "Composition",      "DetectedIssue", "MedicationDispense",
+        "EpisodeOfCare",    "CarePlan",      "Observation",
+        "OperationOutcome", "Device",        "Practitioner",
+        "PractitionerRole", "RelatedPerson", "Organization",
+        "Location",         "Medication",    "MessageHeader"};
+    for (std::string_view t : kTypes)
+        if (t == type) return true;
+    return false;
 }
 
 // --- spec package detection ------------------------------------------------------------------
@@ -423,8 +269,9 @@ void validate_json(const Spec& spec, const ValidatorOptions& vopts, std::string_
                      std::to_string(vopts.max_bytes));
         return;
     }
+    std::unique_ptr<char[]> buffer;  // declared before the document, which points into it
     rapidjson::Document doc;
-    doc.Parse<kParseFlags>(text.data(), text.size());
+    ParsedJson::parse(doc, text, buffer);
     if (doc.HasParseError()) {
         int line = 0, col = 0;
         line_col(text, doc.GetErrorOffset(), line, col);
@@ -468,18 +315,16 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
         return;
     }
 
+    // Base FHIR R4 from the compiled model, over every resource of the document (nested ones
+    // included), after the repairs of the known deviations.
+    const FhirModel& r4 = FhirModel::r4();
     PathStack ps(root_type);
-    Normaliser normaliser(spec.structure, sink, doc.GetAllocator());
-    normaliser.run(doc, root_type, ps);
-    schema_validate(spec, doc, root_type, sink, doc.GetAllocator(), doc);
-    for (const auto& n : normaliser.nested)
-        schema_validate(spec, *n.value, n.path, sink, doc.GetAllocator(), doc);
-    if (!spec.structure.types.count(root_type)) {
-        // An R4 type the packages' schema does not describe (judged by base R4 above): its
-        // extensions against their definitions, as for every other resource (extensions.hpp).
-        if (r4_resource_type(member(doc, "resourceType")))
-            validate_extensions(FhirModel::r4(), &ProfileModel::embedded(), doc, doc, root_type,
-                                report.issues);
+    Normaliser normaliser(r4, sink, doc.GetAllocator());
+    normaliser.resource(doc, ps);
+    validate_r4(r4, doc, report.issues, opts.list_unchecked ? &report.unchecked : nullptr,
+                &package_structure_type);
+    if (const FhirType* t = r4.type(root_type);
+        !t || t->kind != FhirTypeKind::resource || t->abstract) {
         return;  // unknown resourceType: FHIR-STR-001 said it
     }
 

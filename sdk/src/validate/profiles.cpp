@@ -501,15 +501,15 @@ class ProfileWalker {
                 items.push_back({primary, comp && comp->IsObject() ? comp : nullptr, type, base});
             }
         }
-        const std::string here = path + "." + std::string(choice ? c.name : stem);
+        const auto here = [&] { return path + "." + std::string(choice ? c.name : stem); };
         const auto n = static_cast<uint32_t>(items.size());
         if (n < c.min && c.min > c.base_min)
-            add(Severity::error, kCardinality, here,
+            add(Severity::error, kCardinality, here(),
                 std::string(c.path) + " is required by " + profile_name(c) + " (min " +
                     std::to_string(c.min) + ")" + (n ? ", found " + std::to_string(n) : ""),
                 "", c);
         if (c.max != SdElement::kUnbounded && n > c.max && c.max < c.base_max)
-            add(Severity::error, kCardinality, here,
+            add(Severity::error, kCardinality, here(),
                 std::string(c.path) + " allows at most " + std::to_string(c.max) + " in " +
                     profile_name(c) + ", found " + std::to_string(n),
                 c.max == 0 ? "the profile excludes this element: omit it" : "", c);
@@ -553,13 +553,13 @@ class ProfileWalker {
             const SdElement& sl = *c.slices[s];
             if (!sl.decidable) continue;  // nothing tells its items: not judged
             if (per_slice[s] < sl.min)
-                add(Severity::error, kSliceCardinality, here,
+                add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " needs " + std::to_string(sl.min) + ", found " +
                         std::to_string(per_slice[s]),
                     slice_hint(sl), sl);
             if (sl.max != SdElement::kUnbounded && per_slice[s] > sl.max)
-                add(Severity::error, kSliceCardinality, here,
+                add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " allows " + std::to_string(sl.max) + ", found " +
                         std::to_string(per_slice[s]),

@@ -122,8 +122,13 @@ std::string format_hint(std::string_view type) {
 class Walker {
   public:
     Walker(const FhirModel& m, const JValue& root, std::vector<Issue>& out,
-           std::vector<UncheckedInvariant>* unchecked)
-        : m_(m), root_(root), out_(out), unchecked_(unchecked), eval_(invariant_evaluator()) {}
+           std::vector<UncheckedInvariant>* unchecked, StructureOnly structure_only = nullptr)
+        : m_(m),
+          root_(root),
+          out_(out),
+          unchecked_(unchecked),
+          eval_(invariant_evaluator()),
+          structure_only_(structure_only) {}
 
     // A resource nested at `prefix` ("Bundle.entry[4].resource").
     void run_at(const JValue& resource, std::string_view prefix) {
@@ -154,11 +159,14 @@ class Walker {
             return;
         }
         const JValue* saved = resource_;
+        const bool saved_lite = lite_;
         resource_ = &v;
+        lite_ = structure_only_ && structure_only_(t->name);
         FhirChild self{t->root, t->name, t};
         invariants(self, &v, nullptr);
         object(v, *t->root, true);
         resource_ = saved;
+        lite_ = saved_lite;
     }
 
   private:
@@ -193,8 +201,7 @@ class Walker {
                     src(scope.path));
                 continue;
             }
-            const size_t k =
-                static_cast<size_t>(std::find(kids.begin(), kids.end(), c.element) - kids.begin());
+            const size_t k = c.position;  // c.element == kids[k]
             const JValue& val = it->value;
             // The primitive and its `_name` companion are one element: counted once.
             const JValue* companion = nullptr;
@@ -344,8 +351,10 @@ class Walker {
         }
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
-        if (c.type == "Coding") coding_format(*v);
-        if (c.type == "Reference") reference_target(e, *v);
+        if (!lite_) {
+            if (c.type == "Coding") coding_format(*v);
+            if (c.type == "Reference") reference_target(e, *v);
+        }
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
@@ -482,6 +491,7 @@ class Walker {
 
     void binding_issue(const FhirElement& e, std::string_view system, std::string_view code) {
         const bool required = e.binding.strength == BindingStrength::required;
+        if (!required && lite_) return;
         std::string msg = "code '" + shown(code) + "'";
         if (!system.empty()) msg += " (system " + shown(system) + ")";
         msg += required ? " is not in the value set FHIR R4 requires for "
@@ -526,7 +536,7 @@ class Walker {
     // The invariants of one node: those of its element definition, of the element its
     // contentReference names, and of its type's root (per-1 for every Period), each key once.
     void invariants(const FhirChild& c, const JValue* v, const JValue* companion) {
-        if (!eval_ && !unchecked_) return;
+        if (lite_ || (!eval_ && !unchecked_)) return;
         const FhirElement& e = *c.element;
         std::array<const FhirElement*, 3> defs{};
         size_t n = 0;
@@ -588,6 +598,8 @@ class Walker {
     std::vector<Issue>& out_;
     std::vector<UncheckedInvariant>* unchecked_;
     const InvariantEvaluator& eval_;
+    StructureOnly structure_only_ = nullptr;
+    bool lite_ = false;  // the current resource is judged by structure only
     Path path_;
 };
 
@@ -600,10 +612,14 @@ void validate_r4_resource(const FhirModel& model, const JValue& resource, const 
 }
 
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
-                 std::vector<UncheckedInvariant>* unchecked) {
-    Walker w(model, root, out, unchecked);
+                 std::vector<UncheckedInvariant>* unchecked, StructureOnly structure_only) {
+    Walker w(model, root, out, unchecked, structure_only);
     w.run();
-    validate_extensions(model, nullptr, root, root, str_member(root, "resourceType"), out);
+    // `--spec r4`: extensions against their R4 definitions. At the national levels (structure
+    // only) the profile walker checks every extension against R4 and the national definitions
+    // (validate_profiles), once.
+    if (!structure_only)
+        validate_extensions(model, nullptr, root, root, str_member(root, "resourceType"), out);
     if (unchecked) {
         std::sort(unchecked->begin(), unchecked->end());
         unchecked->erase(std::unique(unchecked->begin(), unchecked->end()), unchecked->end());

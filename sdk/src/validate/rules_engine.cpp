@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <regex>
 #include <unordered_set>
 
@@ -15,31 +16,6 @@ namespace {
 
 bool filter_ok(const PathSegment& s, const JValue& v) {
     return s.filter_key.empty() || str_member(v, s.filter_key.c_str()) == s.filter_value;
-}
-
-void step(const Node& n, const PathSegment& seg, std::vector<Node>& out) {
-    if (!n.v->IsObject()) return;
-    auto visit = [&](std::string_view name, const JValue& child) {
-        std::string base = n.path + "." + std::string(name);
-        if (child.IsArray()) {
-            for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
-                if (filter_ok(seg, child[i]))
-                    out.push_back({&child[i], base + "[" + std::to_string(i) + "]"});
-        } else if (filter_ok(seg, child)) {
-            out.push_back({&child, std::move(base)});
-        }
-    };
-    if (seg.choice) {
-        for (const auto& m : n.v->GetObject()) {
-            const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-            if (name.size() > seg.name.size() && name.compare(0, seg.name.size(), seg.name) == 0 &&
-                std::isupper(static_cast<unsigned char>(name[seg.name.size()])))
-                visit(name, m.value);
-        }
-        return;
-    }
-    auto it = n.v->FindMember(seg.name.c_str());
-    if (it != n.v->MemberEnd()) visit(seg.name, it->value);
 }
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
@@ -69,17 +45,6 @@ std::string quote(std::string_view s) {
     return "'" + std::string(s) + "'";
 }
 
-// The ValueSet URL some published profiles fix as Coding.system (domain §6 item 4), e.g.
-// http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090 for the CodeSystem of the same name.
-// Such codings count for the binding; CODE-003 warns about the system.
-std::string valueset_alias(const std::string& codesystem_url) {
-    const std::string from = "/fhir/CodeSystem/";
-    const auto at = codesystem_url.find(from);
-    if (at == std::string::npos) return {};
-    return codesystem_url.substr(0, at) + "/fhir/ValueSet/" +
-           codesystem_url.substr(at + from.size());
-}
-
 const char* rule_for_id_error(const std::string& code) {
     if (code == errc::id_fnr_invalid) return "ID-FNR-001";
     if (code == errc::id_dnr_invalid) return "ID-DNR-001";
@@ -89,21 +54,116 @@ const char* rule_for_id_error(const std::string& code) {
     return nullptr;
 }
 
+// ^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ or
+// ^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$, without std::regex.
 bool is_uuid_urn(std::string_view v) {
-    static const std::regex re(
-        "^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-    static const std::regex oid("^urn:oid:[0-2](\\.(0|[1-9][0-9]*))+$");
-    if (v.size() > 256) return false;  // also keeps std::regex's recursion shallow
-    const std::string s(v);
-    return std::regex_match(s, re) || std::regex_match(s, oid);
+    if (v.size() > 256) return false;
+    constexpr std::string_view kUuid = "urn:uuid:", kOid = "urn:oid:";
+    if (v.substr(0, kUuid.size()) == kUuid) {
+        const std::string_view u = v.substr(kUuid.size());
+        if (u.size() != 36) return false;
+        for (size_t i = 0; i < u.size(); ++i) {
+            const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? u[i] != '-' : !std::isxdigit(static_cast<unsigned char>(u[i]))) return false;
+        }
+        return true;
+    }
+    if (v.substr(0, kOid.size()) != kOid) return false;
+    const std::string_view o = v.substr(kOid.size());
+    if (o.size() < 3 || o[0] < '0' || o[0] > '2') return false;
+    size_t i = 1;
+    while (i < o.size()) {  // one or more ".arc": 0, or no leading zero
+        if (o[i] != '.' || i + 1 >= o.size() || !std::isdigit(static_cast<unsigned char>(o[i + 1])))
+            return false;
+        ++i;
+        const size_t start = i;
+        while (i < o.size() && std::isdigit(static_cast<unsigned char>(o[i])))
+            ++i;
+        if (o[start] == '0' && i - start > 1) return false;
+    }
+    return true;
+}
+
+// Rule paths the engine itself follows, parsed once.
+const RulePath& rp_entry() {
+    static const RulePath p = parse_rule_path("entry");
+    return p;
+}
+const RulePath& rp_entry_resource() {
+    static const RulePath p = parse_rule_path("entry.resource");
+    return p;
 }
 
 }  // namespace
 
-std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
-    std::vector<Node> cur{start};
+std::string RulesEngine::path_str(uint32_t p) const {
+    uint32_t chain[64];
+    size_t n = 0;
+    for (uint32_t q = p; q != UINT32_MAX && n < 64; q = paths_[q].parent)
+        chain[n++] = q;
+    std::string out;
+    while (n > 0) {
+        const PathRec& r = paths_[chain[--n]];
+        if (r.index >= 0) {
+            out += '[';
+            out += std::to_string(r.index);
+            out += ']';
+        } else {
+            if (r.parent != UINT32_MAX) out += '.';
+            out += r.name;
+        }
+    }
+    return out;
+}
+
+void RulesEngine::step(const Node& n, const PathSegment& seg, std::vector<Node>& out) {
+    if (!n.v->IsObject()) return;
+    auto visit = [&](std::string_view name, const JValue& child) {
+        if (child.IsArray()) {
+            uint32_t base = UINT32_MAX;
+            for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
+                if (filter_ok(seg, child[i])) {
+                    if (base == UINT32_MAX) base = child_path(n.path, name);
+                    out.push_back({&child[i], index_path(base, static_cast<int>(i))});
+                }
+        } else if (filter_ok(seg, child)) {
+            out.push_back({&child, child_path(n.path, name)});
+        }
+    };
+    if (seg.choice) {
+        for (const auto& m : n.v->GetObject()) {
+            const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+            if (name.size() > seg.name.size() && name.compare(0, seg.name.size(), seg.name) == 0 &&
+                std::isupper(static_cast<unsigned char>(name[seg.name.size()])))
+                visit(name, m.value);
+        }
+        return;
+    }
+    for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)  // the first, as FindMember
+        if (m->name.GetStringLength() == seg.name.size() &&
+            std::memcmp(m->name.GetString(), seg.name.data(), seg.name.size()) == 0) {
+            visit(seg.name, m->value);
+            return;
+        }
+}
+
+const std::vector<Node>& RulesEngine::entries_of(const Node& root) {
+    if (entries_root_ != root.v) {
+        entries_ = eval(root, rp_entry());
+        entries_root_ = root.v;
+    }
+    return entries_;
+}
+
+const std::vector<Node>& RulesEngine::eval_here(const Node& start, const RulePath& path) {
+    // Two scratch buffers of the engine, swapped step by step; the result is valid until the next
+    // eval_here or eval (the leaf rules below use it and call neither).
+    std::vector<Node>& cur = scratch_cur_;
+    std::vector<Node>& next = scratch_next_;
+    cur.clear();
+    cur.push_back(start);
     for (const auto& seg : path) {
-        std::vector<Node> next;
+        next.clear();
         for (const auto& n : cur)
             step(n, seg, next);
         cur.swap(next);
@@ -112,26 +172,57 @@ std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
     return cur;
 }
 
+const std::vector<const JValue*>& RulesEngine::uuid_refs_of(const Node& root,
+                                                            const std::vector<Node>& entries) {
+    if (uuid_root_ == root.v) return uuid_refs_;
+    uuid_root_ = root.v;
+    uuid_refs_.clear();
+    std::vector<const JValue*> stack;
+    for (const Node& e : entries)
+        if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
+    while (!stack.empty()) {
+        const JValue* v = stack.back();
+        stack.pop_back();
+        if (v->IsObject()) {
+            if (str_member(*v, "reference").rfind("urn:uuid:", 0) == 0) uuid_refs_.push_back(v);
+            for (const auto& m : v->GetObject())
+                if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
+        } else if (v->IsArray()) {
+            for (const auto& x : v->GetArray())
+                stack.push_back(&x);
+        }
+    }
+    return uuid_refs_;
+}
+
+std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
+    const std::vector<Node>& r = eval_here(start, path);
+    return r.empty() ? std::vector<Node>() : std::vector<Node>(r.begin(), r.end());
+}
+
 void RulesEngine::run(const JValue& root, const std::string& root_path) {
-    const Node top{&root, root_path};
+    root_path_ = root_path;
+    paths_.clear();
+    paths_.reserve(256);
+    paths_.push_back({UINT32_MAX, root_path_, -1});
+    const Node top{&root, 0};
     if (str_member(root, "resourceType") == "Bundle") {
         bundle_ = &root;
-        for (const auto& e : eval(top, parse_rule_path("entry"))) {
+        for (const auto& e : eval(top, rp_entry())) {
             const auto url = str_member(*e.v, "fullUrl");
             const JValue* res = member(*e.v, "resource");
             if (!url.empty() && res)
-                by_full_url_.emplace(std::string(url), Entry{res, e.path + ".resource"});
+                by_full_url_.emplace(url, Entry{res, child_path(e.path, "resource")});
         }
     }
     for (const Rule& r : pkg_.document_rules)
         if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType"))
             apply(r, top);
-    apply_profiles(root, root_path);
-    std::string path = root_path;
-    generic(root, path);
+    apply_profiles(root, 0);
+    generic(root, 0);
 }
 
-void RulesEngine::apply_profiles(const JValue& res, const std::string& path) {
+void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
     const std::string rt(str_member(res, "resourceType"));
     const Profile* profile = nullptr;
     if (const JValue* meta = member(res, "meta"))
@@ -156,13 +247,13 @@ void RulesEngine::apply_profiles(const JValue& res, const std::string& path) {
         for (const Rule& r : profile->rules)
             apply(r, top);
     if (rt == "Bundle")
-        for (const auto& e : eval(top, parse_rule_path("entry.resource")))
+        for (const auto& e : eval(top, rp_entry_resource()))
             if (e.v->IsObject()) apply_profiles(*e.v, e.path);
 }
 
-bool RulesEngine::condition_holds(const Rule& rule, const Node& root) const {
+bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
     if (rule.when_path.empty()) return true;
-    const auto nodes = eval(root, rule.when_path);
+    const std::vector<Node>& nodes = eval_here(root, rule.when_path);
     const std::string_view v = nodes.empty() ? std::string_view() : str(nodes.front().v);
     if (!rule.when_in.empty() && !contains(rule.when_in, v)) return false;
     if (!rule.when_not_in.empty() && !v.empty() && contains(rule.when_not_in, v)) return false;
@@ -172,9 +263,7 @@ bool RulesEngine::condition_holds(const Rule& rule, const Node& root) const {
 void RulesEngine::apply(const Rule& rule, const Node& root) {
     if (!condition_holds(rule, root)) return;
     if (rule.kind == "check") return check(rule, root);
-    const std::vector<Node> contexts =
-        rule.context.empty() ? std::vector<Node>{root} : eval(root, rule.context);
-    for (const Node& ctx : contexts) {
+    auto on = [&](const Node& ctx) {
         if (rule.kind == "cardinality")
             cardinality(rule, ctx);
         else if (rule.kind == "binding")
@@ -187,16 +276,22 @@ void RulesEngine::apply(const Rule& rule, const Node& root) {
             pattern(rule, ctx);
         else if (rule.kind == "reference-type")
             reference_type(rule, ctx);
+    };
+    if (rule.context.empty()) {
+        on(root);  // no vector for the one context
+        return;
     }
+    for (const Node& ctx : eval(root, rule.context))
+        on(ctx);
 }
 
 void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
-    const auto nodes = eval(ctx, rule.path);
+    const std::vector<Node>& nodes = eval_here(ctx, rule.path);
     const int n = static_cast<int>(nodes.size());
     if (n < rule.min) {
-        sink_.add(rule, ctx.path + "." + rule.path_text);
+        sink_.add(rule, path_str(ctx.path) + "." + rule.path_text);
     } else if (rule.max >= 0 && n > rule.max) {
-        sink_.add(rule, nodes[static_cast<size_t>(rule.max)].path,
+        sink_.add(rule, path_str(nodes[static_cast<size_t>(rule.max)].path),
                   rule.message + " (found " + std::to_string(n) + ", at most " +
                       std::to_string(rule.max) + ")");
     }
@@ -206,11 +301,11 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
     const CodeSystem* cs = nullptr;
     if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end())
         cs = &it->second;
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (cs && !cs->displays.count(std::string(str(n.v))))
                 sink_.add(
-                    rule, n.path,
+                    rule, path_str(n.path),
                     rule.message + ": " + quote(str(n.v)) + " is not a code of " + rule.system);
             continue;
         }
@@ -218,40 +313,40 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
         bool known = false;
         std::string bad;
         for (const JValue* c : codings_of(*n.v)) {
-            if (str_member(*c, "system") != rule.system &&
-                str_member(*c, "system") != valueset_alias(rule.system))
-                continue;
+            const std::string_view system = str_member(*c, "system");
+            if (system != rule.system && system != rule.system_alias) continue;
             from_system = true;
-            const std::string code(str_member(*c, "code"));
+            const std::string_view code = str_member(*c, "code");
             if (!cs || cs->displays.count(code))
                 known = true;
             else
-                bad = code;
+                bad = std::string(code);
         }
         if (!from_system)
-            sink_.add(rule, n.path, rule.message + ": no coding from " + rule.system);
+            sink_.add(rule, path_str(n.path), rule.message + ": no coding from " + rule.system);
         else if (!known)
-            sink_.add(rule, n.path,
+            sink_.add(rule, path_str(n.path),
                       rule.message + ": " + quote(bad) + " is not a code of " + rule.system);
     }
 }
 
 void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (str(n.v) != rule.value)
-                sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
+                sink_.add(rule, path_str(n.path),
+                          rule.message + " (found " + quote(str(n.v)) + ")");
         } else if (n.v->IsObject()) {
             if (!has_coding(*n.v, {{rule.system, rule.value}})) {
                 std::string found;
                 for (const JValue* c : codings_of(*n.v))
                     found += (found.empty() ? "" : ", ") + std::string(str_member(*c, "system")) +
                              "|" + std::string(str_member(*c, "code"));
-                sink_.add(rule, n.path,
+                sink_.add(rule, path_str(n.path),
                           rule.message + (found.empty() ? "" : " (found " + found + ")"));
             }
         } else if (n.v->IsBool()) {
-            if ((rule.value == "true") != n.v->GetBool()) sink_.add(rule, n.path);
+            if ((rule.value == "true") != n.v->GetBool()) sink_.add(rule, path_str(n.path));
         }
     }
 }
@@ -259,19 +354,19 @@ void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
 void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     // Satisfied when some identifier at the path has an allowed system. A Reference that points
     // into the bundle (or elsewhere) without an identifier is judged by its target's profile.
-    const auto nodes = eval(ctx, rule.path);
+    const std::vector<Node>& nodes = eval_here(ctx, rule.path);
     if (nodes.empty()) return;  // absence is a cardinality rule's business
     std::vector<Node> idents;
     for (const Node& n : nodes) {
         if (!n.v->IsObject()) continue;
         if (member(*n.v, "reference") && !member(*n.v, "identifier")) return;
         if (const JValue* id = member(*n.v, "identifier")) {
+            const uint32_t base = child_path(n.path, "identifier");
             if (id->IsArray()) {
                 for (rapidjson::SizeType i = 0; i < id->Size(); ++i)
-                    idents.push_back(
-                        {&(*id)[i], n.path + ".identifier[" + std::to_string(i) + "]"});
+                    idents.push_back({&(*id)[i], index_path(base, static_cast<int>(i))});
             } else {
-                idents.push_back({id, n.path + ".identifier"});
+                idents.push_back({id, base});
             }
         } else if (member(*n.v, "system") || member(*n.v, "value")) {
             idents.push_back(n);
@@ -280,27 +375,27 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     for (const Node& id : idents)
         if (contains(rule.values, str_member(*id.v, "system"))) return;
     if (idents.empty()) {
-        sink_.add(rule, nodes.front().path, rule.message + " (no identifier given)");
+        sink_.add(rule, path_str(nodes.front().path), rule.message + " (no identifier given)");
     } else {
         const auto sys = str_member(*idents.front().v, "system");
-        sink_.add(rule, idents.front().path + ".system",
+        sink_.add(rule, path_str(idents.front().path) + ".system",
                   rule.message + " (found " +
                       (sys.empty() ? std::string("no system") : quote(sys)) + ")");
     }
 }
 
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path))
+    for (const Node& n : eval_here(ctx, rule.path))
         // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
         if (n.v->IsString() && (n.v->GetStringLength() > 4096 ||
                                 !std::regex_search(std::string(str(n.v)), *rule.regex)))
-            sink_.add(rule, n.path, rule.message + " (found " + quote(str(n.v)) + ")");
+            sink_.add(rule, path_str(n.path), rule.message + " (found " + quote(str(n.v)) + ")");
 }
 
 std::string RulesEngine::resolve_type(const JValue& ref) const {
     const std::string r(str_member(ref, "reference"));
     if (r.rfind("urn:uuid:", 0) == 0) {
-        auto it = by_full_url_.find(r);
+        auto it = by_full_url_.find(std::string_view(r));
         return it == by_full_url_.end()
                    ? std::string()
                    : std::string(str_member(*it->second.resource, "resourceType"));
@@ -323,117 +418,113 @@ std::string RulesEngine::resolve_type(const JValue& ref) const {
 }
 
 void RulesEngine::reference_type(const Rule& rule, const Node& ctx) {
-    for (const Node& n : eval(ctx, rule.path)) {
+    for (const Node& n : eval_here(ctx, rule.path)) {
         if (!n.v->IsObject()) continue;
         const std::string t = resolve_type(*n.v);
         if (!t.empty() && !contains(rule.values, t))
-            sink_.add(rule, n.path, rule.message + " (refers to " + t + ")");
+            sink_.add(rule, path_str(n.path), rule.message + " (refers to " + t + ")");
     }
 }
 
 void RulesEngine::check(const Rule& rule, const Node& root) {
     const std::string& c = rule.check;
     const JValue& res = *root.v;
-    const auto entries = eval(root, parse_rule_path("entry"));
+    const std::vector<Node>& entries = entries_of(root);
     if (c == "bundle-fullurl-unique") {
         std::unordered_set<std::string_view> seen;
         for (const Node& e : entries)
             if (auto u = str_member(*e.v, "fullUrl"); !u.empty() && !seen.insert(u).second)
-                sink_.add(rule, e.path + ".fullUrl", rule.message + " (" + quote(u) + " again)");
+                sink_.add(rule, path_str(e.path) + ".fullUrl",
+                          rule.message + " (" + quote(u) + " again)");
     } else if (c == "bundle-references-resolve") {
         // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
+        // The walk that knows paths runs only when one does not.
+        bool unresolved = false;
+        for (const JValue* o : uuid_refs_of(root, entries))
+            unresolved = unresolved || !by_full_url_.count(str_member(*o, "reference"));
+        if (!unresolved) return;
         std::vector<Node> stack;
         for (const Node& e : entries)
             if (const JValue* r = member(*e.v, "resource"))
-                stack.push_back({r, e.path + ".resource"});
+                stack.push_back({r, child_path(e.path, "resource")});
         while (!stack.empty()) {
-            Node n = std::move(stack.back());
+            const Node n = stack.back();
             stack.pop_back();
             if (n.v->IsObject()) {
                 if (auto ref = str_member(*n.v, "reference");
-                    ref.rfind("urn:uuid:", 0) == 0 && !by_full_url_.count(std::string(ref)))
-                    sink_.add(rule, n.path + ".reference", rule.message + " (" + quote(ref) + ")");
+                    ref.rfind("urn:uuid:", 0) == 0 && !by_full_url_.count(ref))
+                    sink_.add(rule, path_str(n.path) + ".reference",
+                              rule.message + " (" + quote(ref) + ")");
                 for (const auto& m : n.v->GetObject())
                     if (m.value.IsObject() || m.value.IsArray())
-                        stack.push_back({&m.value, n.path + "." + m.name.GetString()});
+                        stack.push_back({&m.value, child_path(n.path, {m.name.GetString(),
+                                                                       m.name.GetStringLength()})});
             } else if (n.v->IsArray()) {
                 for (rapidjson::SizeType i = 0; i < n.v->Size(); ++i)
-                    stack.push_back({&(*n.v)[i], n.path + "[" + std::to_string(i) + "]"});
+                    stack.push_back({&(*n.v)[i], index_path(n.path, static_cast<int>(i))});
             }
         }
     } else if (c == "document-composition-first") {
         const JValue* first = entries.empty() ? nullptr : member(*entries.front().v, "resource");
         if (!first || str_member(*first, "resourceType") != "Composition")
-            sink_.add(rule,
-                      entries.empty() ? root.path + ".entry" : entries.front().path + ".resource");
+            sink_.add(rule, entries.empty() ? path_str(root.path) + ".entry"
+                                            : path_str(entries.front().path) + ".resource");
     } else if (c == "fullurl-when-referenced") {
         // Entries refer to each other when any reference inside them is a urn:uuid.
-        bool refers = false;
-        std::vector<const JValue*> stack;
-        for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
-        while (!stack.empty() && !refers) {
-            const JValue* v = stack.back();
-            stack.pop_back();
-            if (v->IsObject()) {
-                refers = str_member(*v, "reference").rfind("urn:uuid:", 0) == 0;
-                for (const auto& m : v->GetObject())
-                    if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
-            } else if (v->IsArray()) {
-                for (const auto& x : v->GetArray())
-                    stack.push_back(&x);
-            }
-        }
-        if (refers)
+        if (!uuid_refs_of(root, entries).empty())
             for (const Node& e : entries)
-                if (!member(*e.v, "fullUrl")) sink_.add(rule, e.path + ".fullUrl");
+                if (!member(*e.v, "fullUrl")) sink_.add(rule, path_str(e.path) + ".fullUrl");
     } else if (c == "bundle-type") {
         const auto type = str_member(res, "type");
         if (type.empty() || contains(rule.values, type)) return;
         if (contains(rule.tolerated, type)) {
-            sink_.add(rule, root.path + ".type", rule.message + " (found " + quote(type) + ")");
+            sink_.add(rule, path_str(root.path) + ".type",
+                      rule.message + " (found " + quote(type) + ")");
         } else {
             Rule hard = rule;
             hard.lenient = hard.strict = std::min(rule.strict, Severity::error);
-            sink_.add(hard, root.path + ".type", rule.message + " (found " + quote(type) + ")");
+            sink_.add(hard, path_str(root.path) + ".type",
+                      rule.message + " (found " + quote(type) + ")");
         }
     } else if (c == "top-resource-type") {
         const auto rt = str_member(res, "resourceType");
         if (!contains(rule.values, rt))
-            sink_.add(rule, root.path, rule.message + " (found " + std::string(rt) + ")");
+            sink_.add(rule, path_str(root.path), rule.message + " (found " + std::string(rt) + ")");
     } else if (c == "entry-resource-types") {
         for (const Node& e : entries)
             if (const JValue* r = member(*e.v, "resource");
                 r && !contains(rule.values, str_member(*r, "resourceType")))
                 sink_.add(
-                    rule, e.path + ".resource",
+                    rule, path_str(e.path) + ".resource",
                     rule.message + " (found " + std::string(str_member(*r, "resourceType")) + ")");
     } else if (c == "request-methods") {
         for (const Node& e : entries)
             if (const JValue* req = member(*e.v, "request"))
                 if (auto m = str_member(*req, "method"); !m.empty() && !contains(rule.values, m))
-                    sink_.add(rule, e.path + ".request.method",
+                    sink_.add(rule, path_str(e.path) + ".request.method",
                               rule.message + " (found " + quote(m) + ")");
     } else if (c == "fhn-only-without-fnr") {
         // R4's Reference.identifier is single, so FHN next to FNR/DNR shows on the Patient the
         // subject refers to (e.g. the Patient entry of a JFT transaction).
         bool fnr = false;
-        std::string fhn_path;
-        auto look = [&](const JValue& id, const std::string& path) {
+        uint32_t fhn_path = UINT32_MAX;
+        auto look = [&](const JValue& id, uint32_t path) {
             const auto sys = str_member(id, "system");
             fnr = fnr || sys == oid::fnr || sys == oid::dnr;
-            if (sys == oid::fhn && fhn_path.empty()) fhn_path = path;
+            if (sys == oid::fhn && fhn_path == UINT32_MAX) fhn_path = path;
         };
-        for (const Node& id : eval(root, parse_rule_path("subject.identifier")))
+        static const RulePath subject_identifier = parse_rule_path("subject.identifier");
+        static const RulePath subject = parse_rule_path("subject");
+        static const RulePath identifier = parse_rule_path("identifier");
+        for (const Node& id : eval(root, subject_identifier))
             look(*id.v, id.path);
-        for (const Node& subject : eval(root, parse_rule_path("subject"))) {
-            auto it = by_full_url_.find(std::string(str_member(*subject.v, "reference")));
+        for (const Node& s : eval(root, subject)) {
+            auto it = by_full_url_.find(str_member(*s.v, "reference"));
             if (it == by_full_url_.end()) continue;
-            for (const Node& id :
-                 eval({it->second.resource, it->second.path}, parse_rule_path("identifier")))
+            for (const Node& id : eval({it->second.resource, it->second.path}, identifier))
                 look(*id.v, id.path);
         }
-        if (fnr && !fhn_path.empty()) sink_.add(rule, fhn_path);
+        if (fnr && fhn_path != UINT32_MAX) sink_.add(rule, path_str(fhn_path));
     } else if (c.rfind("vital-sign-", 0) == 0) {
         vital_sign(rule, root);
     }
@@ -470,8 +561,9 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
         }
         return out;
     };
-    auto check_value = [&](const JValue& holder, const VitalSignValue& want,
-                           const std::string& path, const std::string& what) {
+    auto check_value = [&](const JValue& holder, const VitalSignValue& want, uint32_t at,
+                           const std::string& what) {
+        const std::string path = path_str(at);
         if (c == "vital-sign-unit") {
             const JValue* q = member(holder, "valueQuantity");
             if (!q || want.units.empty()) return;
@@ -522,7 +614,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     };
     if (c == "vital-sign-code") {
         if (vs && by_profile && (!code || !has_coding(*code, vs->codes)))
-            sink_.add(rule, root.path + ".code",
+            sink_.add(rule, path_str(root.path) + ".code",
                       "Observation claims profile " + vs->id + " but its code is not " + vs->name +
                           "'s code");
         return;
@@ -534,7 +626,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
         if (!vs->r4_vital) return;
         for (const char* e : {"effectiveDateTime", "effectivePeriod"})
             if (member(obs, e)) return;
-        sink_.add(rule, root.path + ".effective[x]",
+        sink_.add(rule, path_str(root.path) + ".effective[x]",
                   vs->name + " needs effective[x]: when it was measured");
         return;
     }
@@ -542,7 +634,8 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
         check_value(obs, vs->value, root.path, vs->name);
         return;
     }
-    const auto comps = eval(root, parse_rule_path("component"));
+    static const RulePath component = parse_rule_path("component");
+    const auto comps = eval(root, component);
     for (const auto& want : vs->components) {
         const Node* found = nullptr;
         for (const Node& cn : comps)
@@ -550,7 +643,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
                 found = &cn;
         if (!found) {
             if (c == "vital-sign-components")
-                sink_.add(rule, root.path + ".component",
+                sink_.add(rule, path_str(root.path) + ".component",
                           vs->name + " needs a " + want.name + " component");
             continue;
         }
@@ -559,47 +652,42 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
 }
 
 // One walk over everything: codes from known code systems and identifiers with check digits.
-void RulesEngine::generic(const JValue& v, std::string& path) {
+void RulesEngine::generic(const JValue& v, uint32_t path) {
     if (v.IsArray()) {
-        const size_t len = path.size();
-        for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            path += '[';
-            path += std::to_string(i);
-            path += ']';
-            generic(v[i], path);
-            path.resize(len);
-        }
+        for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
+            if (v[i].IsObject() || v[i].IsArray())
+                generic(v[i], index_path(path, static_cast<int>(i)));
         return;
     }
     if (!v.IsObject()) return;
     const JValue* system = member(v, "system");
     if (system && system->IsString()) {
-        const std::string sys(str(system));
+        const std::string_view sys = str(system);
         if (const JValue* code = member(v, "code"); code && code->IsString()) {
             auto cs = spec_.codesystems.find(sys);
             if (cs != spec_.codesystems.end()) {
-                auto d = cs->second.displays.find(std::string(str(code)));
+                auto d = cs->second.displays.find(str(code));
                 if (d == cs->second.displays.end()) {
                     if (cs->second.complete)
-                        sink_.add("CODE-001", path + ".code",
-                                  quote(str(code)) + " is not a code of " + sys);
+                        sink_.add("CODE-001", path_str(path) + ".code",
+                                  quote(str(code)) + " is not a code of " + std::string(sys));
                 } else if (const JValue* disp = member(v, "display");
                            disp && disp->IsString() && str(disp) != d->second) {
-                    sink_.add("CODE-002", path + ".display",
+                    sink_.add("CODE-002", path_str(path) + ".display",
                               "display " + quote(str(disp)) +
                                   " differs from the official display " + quote(d->second) +
-                                  " of " + sys + " code " + quote(str(code)));
+                                  " of " + std::string(sys) + " code " + quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
-                sink_.add("CODE-003", path + ".system",
+                sink_.add("CODE-003", path_str(path) + ".system",
                           "code system written as a ValueSet URL: " + quote(sys));
-                std::string cs_url = sys;
+                std::string cs_url(sys);
                 cs_url.replace(cs_url.find("/ValueSet/"), 10, "/CodeSystem/");
                 auto aliased = spec_.codesystems.find(cs_url);
                 if (aliased != spec_.codesystems.end() && aliased->second.complete &&
                     !aliased->second.displays.count(std::string(str(code))))
-                    sink_.add("CODE-001", path + ".code",
+                    sink_.add("CODE-001", path_str(path) + ".code",
                               quote(str(code)) + " is not a code of " + cs_url);
             } else if (const std::string_view c = str(code);
                        (sys == "http://snomed.info/sct" &&
@@ -607,7 +695,7 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
                         !sctid_ok(c)) ||
                        (sys == "http://loinc.org" && !loinc_code_ok(c))) {
                 // a code that cannot exist in SNOMED CT / LOINC (check digit), as --spec r4
-                sink_.add("FHIR-STR-014", path + ".code",
+                sink_.add("FHIR-STR-014", path_str(path) + ".code",
                           quote(c) + " cannot be a " +
                               (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
                                                          : "SNOMED CT identifier (Verhoeff "
@@ -617,25 +705,21 @@ void RulesEngine::generic(const JValue& v, std::string& path) {
         if (const JValue* value = member(v, "value"); value && value->IsString()) {
             const std::string_view val = str(value);
             if (sys == oid::orgnr_retired)
-                sink_.add("ID-ORG-002", path + ".system",
-                          "organisation number under the retired OID " + sys);
+                sink_.add("ID-ORG-002", path_str(path) + ".system",
+                          "organisation number under the retired OID " + std::string(sys));
             if (sys == oid::uuid_system) {
                 if (!is_uuid_urn(val))
-                    sink_.add("ID-UUID-001", path + ".value",
+                    sink_.add("ID-UUID-001", path_str(path) + ".value",
                               "not a urn:uuid: value: " + quote(val));
             } else if (auto r = check_identifier(sys, val); !r) {
                 if (const char* rule = rule_for_id_error(r.error().code))
-                    sink_.add(rule, path + ".value", r.error().message, r.error().hint);
+                    sink_.add(rule, path_str(path) + ".value", r.error().message, r.error().hint);
             }
         }
     }
-    const size_t len = path.size();
     for (const auto& m : v.GetObject()) {
         if (!m.value.IsObject() && !m.value.IsArray()) continue;
-        path += '.';
-        path.append(m.name.GetString(), m.name.GetStringLength());
-        generic(m.value, path);
-        path.resize(len);
+        generic(m.value, child_path(path, {m.name.GetString(), m.name.GetStringLength()}));
     }
 }
 

@@ -2,7 +2,9 @@
 // code and identifier checks to one parsed FHIR resource (and the entries of a Bundle).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -11,9 +13,11 @@
 
 namespace vft::detail {
 
+// A node reached by a rule path: the JSON value and its path, kept as an index into the
+// engine's path table (rendered to "Bundle.entry[1].resource" only when an issue needs it).
 struct Node {
     const JValue* v;
-    std::string path;
+    uint32_t path;
 };
 
 class RulesEngine {
@@ -23,18 +27,41 @@ class RulesEngine {
 
     void run(const JValue& root, const std::string& root_path);
 
-    // Exposed for unit tests: all nodes reached from `start` by `path`.
-    static std::vector<Node> eval(const Node& start, const RulePath& path);
+    // All nodes reached from `start` by `path`.
+    std::vector<Node> eval(const Node& start, const RulePath& path);
+    // The same in the engine's scratch buffer: valid until the next eval_here or eval.
+    const std::vector<Node>& eval_here(const Node& start, const RulePath& path);
 
   private:
     struct Entry {
         const JValue* resource;
-        std::string path;
+        uint32_t path;
+    };
+    // One step of a path: a member name (index < 0) or an array index, after its parent.
+    struct PathRec {
+        uint32_t parent;
+        std::string_view name;
+        int index;
     };
 
-    void apply_profiles(const JValue& res, const std::string& path);
+    uint32_t child_path(uint32_t parent, std::string_view name) {
+        paths_.push_back({parent, name, -1});
+        return static_cast<uint32_t>(paths_.size() - 1);
+    }
+    uint32_t index_path(uint32_t parent, int index) {
+        paths_.push_back({parent, {}, index});
+        return static_cast<uint32_t>(paths_.size() - 1);
+    }
+    [[nodiscard]] std::string path_str(uint32_t p) const;
+    void step(const Node& n, const PathSegment& seg, std::vector<Node>& out);
+    const std::vector<Node>& entries_of(const Node& root);
+    // The objects in the resources of `entries` (those of `root`) whose reference is a urn:uuid.
+    const std::vector<const JValue*>& uuid_refs_of(const Node& root,
+                                                   const std::vector<Node>& entries);
+
+    void apply_profiles(const JValue& res, uint32_t path);
     void apply(const Rule& rule, const Node& root);
-    bool condition_holds(const Rule& rule, const Node& root) const;
+    bool condition_holds(const Rule& rule, const Node& root);
     void cardinality(const Rule& rule, const Node& ctx);
     void binding(const Rule& rule, const Node& ctx);
     void fixed(const Rule& rule, const Node& ctx);
@@ -43,14 +70,21 @@ class RulesEngine {
     void reference_type(const Rule& rule, const Node& ctx);
     void check(const Rule& rule, const Node& root);
     void vital_sign(const Rule& rule, const Node& root);
-    void generic(const JValue& v, std::string& path);
+    void generic(const JValue& v, uint32_t path);
     std::string resolve_type(const JValue& reference) const;
 
     const Spec& spec_;
     const Package& pkg_;
     IssueSink& sink_;
-    const JValue* bundle_ = nullptr;                      // the top-level Bundle, if any
-    std::unordered_map<std::string, Entry> by_full_url_;  // its entries by fullUrl
+    std::string root_path_;
+    std::vector<PathRec> paths_;
+    const JValue* bundle_ = nullptr;                           // the top-level Bundle, if any
+    std::unordered_map<std::string_view, Entry> by_full_url_;  // its entries by fullUrl
+    const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
+    std::vector<Node> entries_;
+    std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
+    const JValue* uuid_root_ = nullptr;             // uuid_refs_ are those of this resource
+    std::vector<const JValue*> uuid_refs_;
 };
 
 }  // namespace vft::detail

@@ -11,13 +11,9 @@
 #include <mutex>
 #include <sstream>
 
-#include <valijson/adapters/rapidjson_adapter.hpp>
-#include <valijson/schema_parser.hpp>
-
 #include "json/json_util.hpp"
 #include "validate/compiled_spec.hpp"
 #include "validate/embedded_specs.hpp"
-#include "validate/primitives.hpp"
 #include "vft/core/error_codes.hpp"
 
 namespace vft::detail {
@@ -55,6 +51,9 @@ Result<Files> read_files(const ValidatorOptions& options) {
         if (rel.rfind("upstream/", 0) == 0 && rel.rfind("upstream/kith-xsd/", 0) != 0)
             continue;  // the vendored published artifacts: compiler input, not loaded (the
                        // official KITH XSDs excepted: libxml2 compiles them as published)
+        if (rel.find("/schemas/") != std::string::npos)
+            continue;  // a package's JSON Schema of base R4: not read (the compiled R4 model
+                       // judges structure)
         std::ifstream in(it->path(), std::ios::binary);
         std::ostringstream ss;
         ss << in.rdbuf();
@@ -128,6 +127,12 @@ Result<Rule> parse_rule(const JValue& r, const std::string& where) {
     if (const JValue* v = member(r, "min"); v && v->IsInt()) rule.min = v->GetInt();
     if (const JValue* v = member(r, "max"); v && v->IsInt()) rule.max = v->GetInt();
     rule.system = std::string(str_member(r, "system"));
+    // The ValueSet URL some published profiles fix as Coding.system, e.g.
+    // http://ehelse.no/fhir/ValueSet/vkp-severity-level-v090 for the CodeSystem of the same name:
+    // such codings count for the binding; CODE-003 warns about the system.
+    if (const auto at = rule.system.find("/fhir/CodeSystem/"); at != std::string::npos)
+        rule.system_alias = rule.system.substr(0, at) + "/fhir/ValueSet/" +
+                            rule.system.substr(at + std::string_view("/fhir/CodeSystem/").size());
     rule.strength = std::string(str_member(r, "strength"));
     rule.value = std::string(str_member(r, "value"));
     if (rule.value.empty()) rule.value = std::string(str_member(r, "code"));
@@ -204,34 +209,6 @@ void collect_concepts(const JValue* concepts, CodeSystem& cs) {
         cs.displays.emplace(std::string(str_member(c, "code")),
                             std::string(str_member(c, "display")));
         collect_concepts(member(c, "concept"), cs);
-    }
-}
-
-void build_structure_index(const JValue& schema, StructureIndex& index) {
-    const JValue* defs = member(schema, "definitions");
-    if (!defs || !defs->IsObject()) return;
-    auto ref_name = [](std::string_view ref) {
-        constexpr std::string_view prefix = "#/definitions/";
-        return ref.substr(0, prefix.size()) == prefix ? std::string(ref.substr(prefix.size()))
-                                                      : std::string();
-    };
-    for (const auto& def : defs->GetObject()) {
-        const JValue* props = member(def.value, "properties");
-        if (!props || !props->IsObject()) continue;
-        TypeInfo& t = index.types[def.name.GetString()];
-        for (const auto& p : props->GetObject()) {
-            ElementInfo e;
-            if (auto ref = str_member(p.value, "$ref"); !ref.empty()) {
-                e.type = ref_name(ref);
-            } else if (str_member(p.value, "type") == "array") {
-                e.is_array = true;
-                if (const JValue* items = member(p.value, "items"))
-                    e.type = ref_name(str_member(*items, "$ref"));
-            } else {
-                continue;
-            }
-            t.elements.emplace(p.name.GetString(), std::move(e));
-        }
     }
 }
 
@@ -358,13 +335,6 @@ RulePath parse_rule_path(std::string_view text) {
     return out;
 }
 
-const ElementInfo* StructureIndex::element(const std::string& type, const std::string& name) const {
-    auto t = types.find(type);
-    if (t == types.end()) return nullptr;
-    auto e = t->second.elements.find(name);
-    return e == t->second.elements.end() ? nullptr : &e->second;
-}
-
 const Rule* Spec::builtin(std::string_view id) const {
     auto it = builtins.find(std::string(id));
     return it == builtins.end() ? nullptr : &it->second;
@@ -476,52 +446,6 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
                 for (const auto& [rt, url] : spec->packages[anc].default_profiles)
                     pkg.default_profiles.emplace(rt, url);
         }
-    }
-
-    // FHIR structure: the JSON Schema, parsed once by valijson, and the element index.
-    if (auto it = files.find("vkp-r4/schemas/fhir-r4.schema.json"); it != files.end()) {
-        auto d = parse(it->first, it->second);
-        if (!d) return d.error();
-        // Primitive formats with a native checker are judged by the normaliser, not by std::regex.
-        if (JValue* defs = const_cast<JValue*>(member(*d, "definitions")); defs && defs->IsObject())
-            for (auto& def : defs->GetObject())
-                if (has_native_format(def.name.GetString()) && def.value.IsObject())
-                    def.value.RemoveMember("pattern");
-        // Direct dispatch instead of the schema's 18-way if/then on resourceType, which valijson
-        // evaluates in full for every resource (a third of the validation time): the root becomes
-        // {"properties": {"<Type>": {"$ref": ...}}} and the validator hands it {"<Type>":
-        // resource}; nested resources (Bundle.entry.resource, contained, outcome) are validated the
-        // same way, one by one, so #/definitions/Resource only checks the resourceType there.
-        if (JValue* defs = const_cast<JValue*>(member(*d, "definitions"));
-            defs && defs->IsObject()) {
-            auto& a = d->GetAllocator();
-            JValue props(rapidjson::kObjectType);
-            if (const JValue* rt = member(*defs, "ResourceType"))
-                if (const JValue* names = member(*rt, "enum"); names && names->IsArray())
-                    for (const auto& n : names->GetArray()) {
-                        JValue ref(rapidjson::kObjectType);
-                        ref.AddMember("$ref",
-                                      JValue(("#/definitions/" + std::string(str(&n))).c_str(), a),
-                                      a);
-                        props.AddMember(JValue(n, a), ref, a);
-                    }
-            if (JValue* res = const_cast<JValue*>(member(*defs, "Resource"));
-                res && res->IsObject())
-                res->RemoveMember("allOf");
-            d->RemoveMember("$ref");
-            d->AddMember("type", "object", a);
-            d->AddMember("properties", props, a);
-        }
-        try {
-            valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-            valijson::adapters::RapidJsonAdapter adapter(*d);
-            spec->schema = std::make_unique<valijson::Schema>();
-            parser.populateSchema(adapter, *spec->schema);
-        } catch (const std::exception& e) {
-            return spec_error(errc::spec_schema_invalid,
-                              std::string("JSON Schema does not compile: ") + e.what(), it->first);
-        }
-        build_structure_index(*d, spec->structure);
     }
 
     // A Coding.system a published profile fixes to another URL than its CodeSystem's (the
