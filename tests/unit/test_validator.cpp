@@ -85,6 +85,36 @@ TEST_CASE("levels: IG fixed values are errors in strict and warnings in lenient"
     CHECK_FALSE(strict.valid());
 }
 
+TEST_CASE("strict and lenient judge every R4 invariant of severity error, on every type",
+          "[validator]") {
+    // A Composition whose event period ends before it starts: R4's per-1 (Period), an error at
+    // every level — the national levels include all of base R4's errors (docs/validation.md).
+    std::string doc = kComposition;
+    doc.insert(
+        doc.rfind('}'),
+        R"(,"event":[{"code":[{"coding":[{"system":"http://ehelse.no/fhir/CodeSystem/vkp-composition-event-v090","code":"0"}]}],"period":{"start":"2026-03-12T08:15:00+01:00","end":"2026-03-12T08:00:00+01:00"}}])");
+    for (const Level level : {Level::strict, Level::lenient}) {
+        const auto r = validator().validate(doc, {level, ""});
+        INFO(r.to_operation_outcome());
+        const Issue* i = find_rule(r, "FHIR-INV-001");
+        REQUIRE(i);
+        CHECK(i->severity == Severity::error);
+        CHECK(i->source == "fhir-r4:per-1");
+        CHECK(i->path == "Composition.event[0].period");
+        CHECK_FALSE(r.valid());
+    }
+    // The same period the right way round: no invariant issue, and no dom-6 guideline warning
+    // (the Composition has no narrative; `--spec r4` reports that one).
+    std::string ok = doc;
+    ok.replace(ok.find("08:00:00+01:00"), 14, "08:30:00+01:00");
+    const auto fine = validator().validate(ok, {Level::strict, ""});
+    INFO(fine.to_operation_outcome());
+    CHECK_FALSE(has_rule(fine, "FHIR-INV-001"));
+    const auto r4 = validator().validate(ok, {Level::strict, "r4"});
+    REQUIRE(find_rule(r4, "FHIR-INV-001"));
+    CHECK(find_rule(r4, "FHIR-INV-001")->source == "fhir-r4:dom-6");
+}
+
 TEST_CASE("malformed JSON gives one fatal issue with line and column", "[validator][robustness]") {
     const auto r =
         validator().validate("{\n  \"resourceType\": \"Patient\",\n  \"active\": tru\n}");

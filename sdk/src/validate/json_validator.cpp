@@ -221,25 +221,6 @@ class Normaliser {
     rapidjson::Document::AllocatorType& alloc_;
 };
 
-// The 18 resource types the packages' JSON Schema of base R4 described (specs/vkp-r4/schemas,
-// no longer loaded): at the national levels the compiled R4 model judges their structure only,
-// as that schema did (elements, cardinality, JSON types, formats, required bindings); their
-// invariants, extensible bindings and extensions are left to the packages' rules and the
-// national profiles, so the national verdicts are those the schema gave (docs/validation.md).
-// Every other R4 type is judged in full, as `--spec r4` judges it.
-bool package_structure_type(std::string_view type) {
-    static constexpr std::string_view kTypes[] = {
-        "Bundle",           "Patient",       "Encounter",
-        "Composition",      "DetectedIssue", "MedicationDispense",
-        "EpisodeOfCare",    "CarePlan",      "Observation",
-        "OperationOutcome", "Device",        "Practitioner",
-        "PractitionerRole", "RelatedPerson", "Organization",
-        "Location",         "Medication",    "MessageHeader"};
-    for (std::string_view t : kTypes)
-        if (t == type) return true;
-    return false;
-}
-
 // --- spec package detection ------------------------------------------------------------------
 
 std::string detect_spec(const JValue& root) {
@@ -322,7 +303,7 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
     Normaliser normaliser(r4, sink, doc.GetAllocator());
     normaliser.resource(doc, ps);
     validate_r4(r4, doc, report.issues, opts.list_unchecked ? &report.unchecked : nullptr,
-                &package_structure_type);
+                R4Scope::national);
     if (const FhirType* t = r4.type(root_type);
         !t || t->kind != FhirTypeKind::resource || t->abstract) {
         return;  // unknown resourceType: FHIR-STR-001 said it

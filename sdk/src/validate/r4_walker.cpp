@@ -122,13 +122,13 @@ std::string format_hint(std::string_view type) {
 class Walker {
   public:
     Walker(const FhirModel& m, const JValue& root, std::vector<Issue>& out,
-           std::vector<UncheckedInvariant>* unchecked, StructureOnly structure_only = nullptr)
+           std::vector<UncheckedInvariant>* unchecked, R4Scope scope = R4Scope::full)
         : m_(m),
           root_(root),
           out_(out),
           unchecked_(unchecked),
           eval_(invariant_evaluator()),
-          structure_only_(structure_only) {}
+          national_(scope == R4Scope::national) {}
 
     // A resource nested at `prefix` ("Bundle.entry[4].resource").
     void run_at(const JValue& resource, std::string_view prefix) {
@@ -159,14 +159,11 @@ class Walker {
             return;
         }
         const JValue* saved = resource_;
-        const bool saved_lite = lite_;
         resource_ = &v;
-        lite_ = structure_only_ && structure_only_(t->name);
         FhirChild self{t->root, t->name, t};
         invariants(self, &v, nullptr);
         object(v, *t->root, true);
         resource_ = saved;
-        lite_ = saved_lite;
     }
 
   private:
@@ -351,10 +348,8 @@ class Walker {
         }
         invariants(c, v, nullptr);
         object(*v, *c.type_def->root, false);
-        if (!lite_) {
-            if (c.type == "Coding") coding_format(*v);
-            if (c.type == "Reference") reference_target(e, *v);
-        }
+        if (c.type == "Coding") coding_format(*v);
+        if (c.type == "Reference") reference_target(e, *v);
         if (e.binding.expansion) {
             if (c.type == "Coding") binding_coding(e, *v);
             if (c.type == "CodeableConcept") binding_concept(e, *v);
@@ -491,7 +486,7 @@ class Walker {
 
     void binding_issue(const FhirElement& e, std::string_view system, std::string_view code) {
         const bool required = e.binding.strength == BindingStrength::required;
-        if (!required && lite_) return;
+        if (!required && national_) return;
         std::string msg = "code '" + shown(code) + "'";
         if (!system.empty()) msg += " (system " + shown(system) + ")";
         msg += required ? " is not in the value set FHIR R4 requires for "
@@ -536,7 +531,7 @@ class Walker {
     // The invariants of one node: those of its element definition, of the element its
     // contentReference names, and of its type's root (per-1 for every Period), each key once.
     void invariants(const FhirChild& c, const JValue* v, const JValue* companion) {
-        if (lite_ || (!eval_ && !unchecked_)) return;
+        if (!eval_ && !unchecked_) return;
         const FhirElement& e = *c.element;
         std::array<const FhirElement*, 3> defs{};
         size_t n = 0;
@@ -556,6 +551,7 @@ class Walker {
 
     void invariant(const FhirChild& c, const FhirElement& def, const FhirConstraint& k,
                    const JValue* v, const JValue* companion) {
+        if (national_ && k.severity != "error") return;  // a guideline: `--spec r4` says it
         if (!eval_) {
             unchecked_->push_back({std::string(k.key), std::string(def.path)});
             return;
@@ -598,8 +594,7 @@ class Walker {
     std::vector<Issue>& out_;
     std::vector<UncheckedInvariant>* unchecked_;
     const InvariantEvaluator& eval_;
-    StructureOnly structure_only_ = nullptr;
-    bool lite_ = false;  // the current resource is judged by structure only
+    bool national_ = false;  // R4Scope::national
     Path path_;
 };
 
@@ -612,13 +607,13 @@ void validate_r4_resource(const FhirModel& model, const JValue& resource, const 
 }
 
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
-                 std::vector<UncheckedInvariant>* unchecked, StructureOnly structure_only) {
-    Walker w(model, root, out, unchecked, structure_only);
+                 std::vector<UncheckedInvariant>* unchecked, R4Scope scope) {
+    Walker w(model, root, out, unchecked, scope);
     w.run();
-    // `--spec r4`: extensions against their R4 definitions. At the national levels (structure
-    // only) the profile walker checks every extension against R4 and the national definitions
+    // `--spec r4`: extensions against their R4 definitions. At the national levels the profile
+    // walker checks every extension against R4 and the national definitions
     // (validate_profiles), once.
-    if (!structure_only)
+    if (scope == R4Scope::full)
         validate_extensions(model, nullptr, root, root, str_member(root, "resourceType"), out);
     if (unchecked) {
         std::sort(unchecked->begin(), unchecked->end());

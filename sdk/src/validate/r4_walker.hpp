@@ -15,19 +15,21 @@
 
 namespace vft::detail {
 
-// Resource types judged by structure only (the national levels, validate/json_validator.cpp):
-// elements, cardinality, JSON types, formats and required bindings, but not invariants,
-// extensible bindings, code check digits nor reference targets. When it is given, extensions
-// are left to the national levels' own walk (validate_profiles → validate_extensions).
-using StructureOnly = bool (*)(std::string_view resource_type);
+// How much of base R4 a walk reports.
+// - full (`--spec r4`): everything, extensions against their R4 definitions included.
+// - national (strict and lenient, validate/json_validator.cpp): every resource type judged by
+//   base R4 — elements, cardinality, JSON types, formats, required bindings, code check digits,
+//   reference targets and every invariant of severity error (per-1, bdl-*, ele-1, ...) — but
+//   not R4's guideline warnings (dom-6 narrative, extensible bindings), which `--spec r4`
+//   reports, and not extensions, which the national walk checks against R4 and the national
+//   definitions (validate_profiles → validate_extensions). docs/validation.md "The levels".
+enum class R4Scope { full, national };
 
 // Appends the issues of `root` (a parsed JSON object with a resourceType) to `out`; each has
 // `source` "fhir-r4:<element path>" or "fhir-r4:<invariant key>". `unchecked`, when given,
 // collects the invariants that were not evaluated (no evaluator, or it said unsupported).
-// `structure_only`, when given, names the resource types judged by structure only.
 void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>& out,
-                 std::vector<UncheckedInvariant>* unchecked,
-                 StructureOnly structure_only = nullptr);
+                 std::vector<UncheckedInvariant>* unchecked, R4Scope scope = R4Scope::full);
 
 // One resource nested in a document the national packages judge (a resource type their JSON
 // Schema does not describe, e.g. a Condition in a VKP search result): judged by base R4 alone,
