@@ -18,6 +18,7 @@
 
 #include "bench_util.hpp"
 #include "fhir/model.hpp"
+#include "typical_alarm.hpp"
 #include "validate/embedded_specs.hpp"
 #include "validate/profiles.hpp"
 #include "vft/messages/alarm.hpp"
@@ -49,28 +50,6 @@ std::string one_mb_bundle(const std::string& entry) {
         out += (n ? "," : "") + e;
     }
     return out + "]}";
-}
-
-// A typical alarm bundle as a response centre sends it (DetectedIssue + Encounter + Composition
-// + Device, 4.6 KB), built by the SDK.
-std::string typical_alarm() {
-    using namespace std::chrono_literals;
-    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
-    vft::AlarmReport a;
-    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    a.alert_code = "3";
-    a.severity = "30";
-    a.triage = "Y";
-    a.identified = a0;
-    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
-    a.response = {a0 + 1min, a0 + 12min};
-    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
-    a.note.date = a0 + 15min;
-    a.note.author = {"9144900", "", "Operatør"};
-    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
-    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
-                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
-    return vft::build_alarm(a)->body;
 }
 
 }  // namespace

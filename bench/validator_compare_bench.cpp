@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "typical_alarm.hpp"
 #include "vft/messages/alarm.hpp"
 #include "vft/validate/validator.hpp"
 
@@ -29,31 +30,6 @@ std::string slurp(const char* path, bool& ok) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-// The alarm of vft_bench_validator (bench/validator_bench.cpp): DetectedIssue + Encounter +
-// Composition + Device, about 4.5 KB, as a response centre sends it.
-std::string typical_alarm() {
-    using namespace std::chrono_literals;
-    const vft::Time a0 = std::chrono::sys_days{std::chrono::year{2026} / 3 / 12} + 7h;
-    vft::AlarmReport a;
-    a.identifier = "urn:uuid:7d1c6a0e-3f4b-4c55-9a1e-2b8f6d0c4e31";
-    a.encounter_id = "urn:uuid:c2b7e9a4-58d1-4f3a-8e6b-91d0a4f2c7b5";
-    a.patient = {"12854812341", "Kåre Nordmann Testesen"};
-    a.alert_code = "3";
-    a.severity = "30";
-    a.triage = "Y";
-    a.identified = a0;
-    a.device = {"https://fhir.trygghet.example/serial", "TA-0042", "Trygghetsalarm"};
-    a.response = {a0 + 1min, a0 + 12min};
-    a.participants = {{"2", a.device, {a0 + 1min, a0 + 4min}, std::nullopt}};
-    a.note.date = a0 + 15min;
-    a.note.author = {"9144900", "", "Operatør"};
-    a.note.events = {{"0", a0}, {"1", a0 + 1min}, {"8", a0 + 2min}, {"3", a0 + 12min}};
-    a.note.sections = {{"1.2", "Hendelse", "Brukeren trykket på alarmen."},
-                       {"1.1", "Oppfølging", "Toveis tale, alt i orden."}};
-    auto m = vft::build_alarm(a);
-    return m ? m->body : std::string();
 }
 
 struct Figures {

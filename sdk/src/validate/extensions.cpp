@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "validate/issue_out.hpp"
+
 namespace vft::detail {
 
 namespace {
@@ -414,14 +416,8 @@ class ExtensionWalker {
 
     void add(Severity s, const char* rule, std::string path, std::string message, std::string hint,
              std::string source) {
-        Issue i;
-        i.severity = s;
-        i.rule = rule;
-        i.path = std::move(path);
-        i.message = std::move(message);
-        i.hint = std::move(hint);
-        i.source = std::move(source);
-        out_.push_back(std::move(i));
+        push_issue(out_, s, rule, std::move(path), std::move(message), std::move(hint),
+                   std::move(source));
     }
 
     const FhirModel& m_;

@@ -10,6 +10,7 @@
 #include "validate/embedded_specs.hpp"
 #include "validate/extensions.hpp"
 #include "validate/invariants.hpp"
+#include "validate/issue_out.hpp"
 
 namespace vft::detail {
 
@@ -812,14 +813,8 @@ class ProfileWalker {
 
     void add(Severity s, const char* rule, std::string path, std::string message, std::string hint,
              const SdElement& pe) {
-        Issue i;
-        i.severity = s;
-        i.rule = rule;
-        i.path = std::move(path);
-        i.message = std::move(message);
-        i.hint = std::move(hint);
-        i.source = std::string(pe.profile->file) + "#" + std::string(pe.id);
-        out_.push_back(std::move(i));
+        push_issue(out_, s, rule, std::move(path), std::move(message), std::move(hint),
+                   std::string(pe.profile->file) + "#" + std::string(pe.id));
     }
 
     const ProfileModel& pm_;

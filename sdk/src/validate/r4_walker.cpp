@@ -10,6 +10,7 @@
 #include "fhirpath/invariants.hpp"
 #include "validate/extensions.hpp"
 #include "validate/invariants.hpp"
+#include "validate/issue_out.hpp"
 #include "validate/primitives.hpp"
 
 namespace vft::detail {
@@ -578,14 +579,8 @@ class Walker {
 
     void add(Severity s, const char* rule, std::string path, std::string message, std::string hint,
              std::string source) {
-        Issue i;
-        i.severity = s;
-        i.rule = rule;
-        i.path = std::move(path);
-        i.message = std::move(message);
-        i.hint = std::move(hint);
-        i.source = std::move(source);
-        out_.push_back(std::move(i));
+        push_issue(out_, s, rule, std::move(path), std::move(message), std::move(hint),
+                   std::move(source));
     }
 
     const FhirModel& m_;
