@@ -183,6 +183,8 @@ Result<void> FhirModel::load() {
         } else if (kind == "C" && f.size() == 5) {
             if (!types_.empty()) return model_error("constraint after the first type", line_no);
             constraints_.push_back({f[1], f[2], unescape(f[3]), unescape(f[4])});
+            constraints_.back().error = f[2] == "error";
+            constraints_.back().ele1 = f[1] == "ele-1";
         } else if (kind == "V" && f.size() >= 3) {
             if (valuesets_.empty() || valuesets_.back().url != f[1])
                 valuesets_.push_back(FhirValueSet{f[1], {}});

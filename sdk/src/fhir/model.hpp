@@ -33,6 +33,8 @@ struct FhirConstraint {
     std::string_view severity;    // "error" | "warning"
     std::string_view human;       // "If present, start SHALL have a lower value than end"
     std::string_view expression;  // FHIRPath
+    bool error = false;           // severity == "error" (set at load: the walk tests it often)
+    bool ele1 = false;            // key == "ele-1", the invariant of every element
 };
 
 enum class FhirTypeKind : uint8_t { primitive, complex, resource, logical };

@@ -207,6 +207,8 @@ Result<void> ProfileModel::load(const FhirModel& r4) {
                 return model_error("not a compiled profile model of format 1", line_no);
         } else if (kind == "C" && f.size() == 5) {
             constraints_.push_back({f[1], f[2], unescape(f[3]), unescape(f[4])});
+            constraints_.back().error = f[2] == "error";
+            constraints_.back().ele1 = f[1] == "ele-1";
         } else if (kind == "V" && f.size() >= 3) {
             if (valuesets_.empty() || valuesets_.back().url != f[1])
                 valuesets_.push_back(FhirValueSet{f[1], {}});

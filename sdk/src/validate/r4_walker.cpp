@@ -545,7 +545,7 @@ class Walker {
                 bool seen = false;
                 for (size_t j = 0; j < i && !seen; ++j)
                     for (const FhirConstraint* o : defs[j]->constraints)
-                        if (o->key == k->key) seen = true;
+                        if (o == k || o->key == k->key) seen = true;
                 if (!seen) invariant(c, *defs[i], *k, v, companion);
             }
     }
@@ -572,12 +572,12 @@ class Walker {
 
     void invariant(const FhirChild& c, const FhirElement& def, const FhirConstraint& k,
                    const JValue* v, const JValue* companion) {
-        if (national_ && k.severity != "error") return;  // a guideline: `--spec r4` says it
+        if (national_ && !k.error) return;  // a guideline: `--spec r4` says it
         if (!eval_) {
             unchecked_->push_back({std::string(k.key), std::string(def.path)});
             return;
         }
-        if (k.key == "ele-1" && ele1_holds(v)) return;  // the common case, without a node
+        if (k.ele1 && ele1_holds(v)) return;  // the common case, without a node
         const std::function<std::string()> path = [this] { return path_.str(); };
         const InvariantNode node{k, *c.element, c.type, v, companion, *resource_, root_, path};
         switch (eval_(node)) {
@@ -587,8 +587,8 @@ class Walker {
                 if (unchecked_) unchecked_->push_back({std::string(k.key), std::string(def.path)});
                 return;
             case InvariantOutcome::fail:
-                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant,
-                    path_.str(), std::string(k.key) + ": " + std::string(k.human),
+                add(k.error ? Severity::error : Severity::warning, kInvariant, path_.str(),
+                    std::string(k.key) + ": " + std::string(k.human),
                     "FHIRPath: " + std::string(k.expression), "fhir-r4:" + std::string(k.key));
                 return;
         }
