@@ -2,6 +2,7 @@
 #include "fhir/model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <mutex>
 
@@ -239,6 +240,7 @@ Result<void> FhirModel::load() {
                      : f[2] == "r" ? FhirTypeKind::resource
                      : f[2] == "l" ? FhirTypeKind::logical
                                    : FhirTypeKind::complex;
+            if (t.kind == FhirTypeKind::primitive) t.primitive = primitive_of(t.name);
             t.abstract = f[3] == "1";
             t.url = f[5];
             t.regex = unescape(f[6]);
@@ -376,8 +378,9 @@ bool FhirModel::valueset_unexpandable(std::string_view url) const {
     return unexpandable_.count(url) > 0;
 }
 
-std::span<const FhirElement* const> FhirModel::children(const FhirElement& parent) const {
-    const FhirElement* p = &parent;
+namespace {
+// The element whose own children are those of `parent` (see children()).
+const FhirElement* children_owner(const FhirElement* p) {
     if (p->child_begin == p->child_end) {
         if (p->content_ref) {
             p = p->content_ref;
@@ -385,14 +388,66 @@ std::span<const FhirElement* const> FhirModel::children(const FhirElement& paren
             p = p->types[0].type->root;
         }
     }
+    return p;
+}
+}  // namespace
+
+std::span<const FhirElement* const> FhirModel::children(const FhirElement& parent) const {
+    const FhirElement* p = children_owner(&parent);
     return {children_.data() + p->child_begin, p->child_end - p->child_begin};
+}
+
+std::span<const uint32_t> FhirModel::count_checks(const FhirElement& parent) const {
+    const FhirElement* p = children_owner(&parent);
+    return {count_checks_.data() + p->checks_begin, p->checks_end - p->checks_begin};
 }
 
 // Every (children range, property name) child() can answer, with its answer: the plain names
 // first, then each choice element's name + type in the children's order (the first one wins, as
 // in child_by_search). Each element with children has a range of its own.
+const FhirModel::ChildSlot* FhirModel::find_child(uint32_t scope, std::string_view name) const {
+    const uint64_t h = child_hash(scope, name);
+    for (uint64_t i = h & child_mask_;; i = (i + 1) & child_mask_) {
+        const ChildSlot& s = child_index_[i];
+        if (s.scope == UINT32_MAX) return nullptr;
+        if (s.hash == h && s.scope == scope && s.name == name) return &s;
+    }
+}
+
+bool FhirModel::insert_child(uint32_t scope, std::string_view name, const FhirChild& c) {
+    const uint64_t h = child_hash(scope, name);
+    for (uint64_t i = h & child_mask_;; i = (i + 1) & child_mask_) {
+        ChildSlot& s = child_index_[i];
+        if (s.scope == UINT32_MAX) {
+            s = ChildSlot{h, scope, name, c};
+            return true;
+        }
+        if (s.hash == h && s.scope == scope && s.name == name) return false;  // the first wins
+    }
+}
+
 void FhirModel::index_children() {
-    child_index_.reserve(children_.size() * 2);
+    // Every key is a child of some element, or a choice element's name per type: size the
+    // table for at most half full.
+    size_t keys = 0;
+    for (const FhirElement& e : elements_)
+        for (uint32_t i = e.child_begin; i < e.child_end; ++i)
+            keys += children_[i]->choice ? children_[i]->types.size() : 1;
+    size_t size = 16;
+    while (size < keys * 2)
+        size *= 2;
+    child_index_.assign(size, ChildSlot{});
+    child_mask_ = size - 1;
+    count_checks_.clear();
+    for (FhirElement& e : elements_) {
+        e.checks_begin = e.checks_end = static_cast<uint32_t>(count_checks_.size());
+        for (uint32_t i = e.child_begin; i < e.child_end; ++i) {
+            const FhirElement& k = *children_[i];
+            if (k.min > 0 || (k.max != FhirElement::kUnbounded && k.is_array()))
+                count_checks_.push_back(i - e.child_begin);
+        }
+        e.checks_end = static_cast<uint32_t>(count_checks_.size());
+    }
     for (const FhirElement& e : elements_) {
         if (e.child_begin == e.child_end) continue;
         const uint32_t scope = e.child_begin;
@@ -408,7 +463,8 @@ void FhirModel::index_children() {
                     c.type = typed->types[0].code;
                     c.type_def = typed->types[0].type;
                 }
-                child_index_.try_emplace({scope, k->name}, c);
+                index_invariants(c);
+                insert_child(scope, k->name, c);
             }
         for (uint32_t i = 0; i < kids.size(); ++i) {
             const FhirElement* k = kids[i];
@@ -421,20 +477,56 @@ void FhirModel::index_children() {
                             ? static_cast<char>(t.code[0] - 'a' + 'A')
                             : t.code[0];
                 name.append(t.code.substr(1));
-                if (child_index_.count({scope, name})) continue;
+                if (find_child(scope, name)) continue;
                 const std::string& kept = choice_names_.emplace_back(std::move(name));
-                child_index_.try_emplace({scope, kept}, FhirChild{k, t.code, t.type, i});
+                FhirChild c{k, t.code, t.type, i};
+                index_invariants(c);
+                insert_child(scope, kept, c);
             }
         }
     }
 }
 
+void FhirModel::collect_invariants(const FhirElement& e, const FhirType* type_def,
+                                   std::vector<FhirInvariantRef>& out) {
+    out.clear();
+    std::array<const FhirElement*, 3> defs{};
+    size_t n = 0;
+    defs[n++] = &e;
+    if (e.content_ref) defs[n++] = e.content_ref;
+    if (type_def && type_def->root && type_def->root != &e && e.child_begin == e.child_end &&
+        !e.content_ref)
+        defs[n++] = type_def->root;
+    for (size_t i = 0; i < n; ++i)
+        for (const FhirConstraint* k : defs[i]->constraints) {
+            bool seen = false;
+            for (const FhirInvariantRef& o : out)
+                if (o.constraint == k || o.constraint->key == k->key) seen = true;
+            if (!seen) out.push_back({defs[i], k});
+        }
+}
+
+void FhirModel::index_invariants(FhirChild& c) {
+    thread_local std::vector<FhirInvariantRef> scratch;
+    collect_invariants(*c.element, c.type_def, scratch);
+    c.invariants_begin = static_cast<uint32_t>(invariant_refs_.size());
+    invariant_refs_.insert(invariant_refs_.end(), scratch.begin(), scratch.end());
+    c.invariants_end = static_cast<uint32_t>(invariant_refs_.size());
+}
+
+std::span<const FhirInvariantRef> FhirModel::invariants(
+    const FhirChild& c, std::vector<FhirInvariantRef>& scratch) const {
+    if (c.invariants_begin != FhirChild::kNoInvariants)
+        return {invariant_refs_.data() + c.invariants_begin, c.invariants_end - c.invariants_begin};
+    collect_invariants(*c.element, c.type_def, scratch);
+    return scratch;
+}
+
 FhirChild FhirModel::child(const FhirElement& parent, std::string_view name) const {
     const auto kids = children(parent);
     if (kids.empty() || name.empty()) return {};
-    const auto it =
-        child_index_.find({static_cast<uint32_t>(kids.data() - children_.data()), name});
-    return it == child_index_.end() ? FhirChild{} : it->second;
+    const ChildSlot* s = find_child(static_cast<uint32_t>(kids.data() - children_.data()), name);
+    return s ? s->child : FhirChild{};
 }
 
 FhirChild FhirModel::child_by_search(const FhirElement& parent, std::string_view name) const {
@@ -476,6 +568,34 @@ FhirChild FhirModel::child_by_search(const FhirElement& parent, std::string_view
         }
     }
     return out;
+}
+
+FhirPrimitive primitive_of(std::string_view n) {
+    static const std::pair<std::string_view, FhirPrimitive> kNames[] = {
+        {"boolean", FhirPrimitive::boolean},
+        {"integer", FhirPrimitive::integer},
+        {"positiveInt", FhirPrimitive::positive_int},
+        {"unsignedInt", FhirPrimitive::unsigned_int},
+        {"decimal", FhirPrimitive::decimal},
+        {"string", FhirPrimitive::string},
+        {"markdown", FhirPrimitive::markdown},
+        {"code", FhirPrimitive::code},
+        {"uri", FhirPrimitive::uri},
+        {"url", FhirPrimitive::url},
+        {"canonical", FhirPrimitive::canonical},
+        {"dateTime", FhirPrimitive::date_time},
+        {"instant", FhirPrimitive::instant},
+        {"date", FhirPrimitive::date},
+        {"id", FhirPrimitive::id},
+        {"oid", FhirPrimitive::oid},
+        {"uuid", FhirPrimitive::uuid},
+        {"base64Binary", FhirPrimitive::base64_binary},
+        {"time", FhirPrimitive::time},
+        {"xhtml", FhirPrimitive::xhtml},
+    };
+    for (const auto& [name, p] : kNames)
+        if (name == n) return p;
+    return FhirPrimitive::other;
 }
 
 FhirChild FhirModel::child(std::string_view type_name, std::string_view name) const {

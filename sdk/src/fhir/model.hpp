@@ -39,6 +39,33 @@ struct FhirConstraint {
 
 enum class FhirTypeKind : uint8_t { primitive, complex, resource, logical };
 
+// The R4 primitive types, so the walk dispatches on a number set at load, not on the name.
+enum class FhirPrimitive : uint8_t {
+    none,  // not a primitive type
+    boolean,
+    integer,
+    positive_int,
+    unsigned_int,
+    decimal,
+    string,
+    markdown,
+    code,
+    uri,
+    url,
+    canonical,
+    date_time,
+    instant,
+    date,
+    id,
+    oid,
+    uuid,
+    base64_binary,
+    time,
+    xhtml,
+    other  // integer64 and any primitive R4 adds: judged as a string without a native format
+};
+FhirPrimitive primitive_of(std::string_view type_name);
+
 // One entry of ElementDefinition.type.
 struct FhirTypeRef {
     std::string_view code;  // "HumanName", "string", "Reference", or "System.String" (the value
@@ -76,9 +103,12 @@ struct FhirElement {
     // FHIR JSON represents the element as an array (base max > 1).
     [[nodiscard]] bool is_array() const { return max > 1; }
 
-    // internal: range in FhirModel's child table
+    // internal: range in FhirModel's child table, and in its table of the children whose count
+    // can be wrong (min > 0, or a repeating element with a finite max)
     uint32_t child_begin = 0;
     uint32_t child_end = 0;
+    uint32_t checks_begin = 0;
+    uint32_t checks_end = 0;
 };
 
 struct FhirType {
@@ -86,6 +116,7 @@ struct FhirType {
     std::string_view url;
     std::string_view regex;  // primitive types: the value's regex from the R4 definitions
     FhirTypeKind kind = FhirTypeKind::complex;
+    FhirPrimitive primitive = FhirPrimitive::none;  // set for kind == primitive
     bool abstract = false;
     const FhirType* base = nullptr;         // baseDefinition: Patient -> DomainResource -> Resource
     const FhirElement* root = nullptr;      // the element whose path is the type name
@@ -127,12 +158,24 @@ struct FhirExtensionDef {
 };
 
 // What a JSON property of a parent element is.
+// One invariant a node must meet, with the element definition that declares it.
+struct FhirInvariantRef {
+    const FhirElement* def = nullptr;
+    const FhirConstraint* constraint = nullptr;
+};
+
 struct FhirChild {
+    static constexpr uint32_t kNoInvariants = UINT32_MAX;
+
     const FhirElement* element = nullptr;  // nullptr: no such element
     std::string_view type;                 // the type the property carries ("Quantity" for
                                            // valueQuantity); empty for a backbone element
     const FhirType* type_def = nullptr;    // nullptr for System.* and backbone elements
     uint32_t position = 0;                 // the element's index in children(parent)
+    // The node's invariants, collected once at load (FhirModel::invariants): a range in the
+    // model's table, or kNoInvariants when this child was not made by the model's index.
+    uint32_t invariants_begin = kNoInvariants;
+    uint32_t invariants_end = kNoInvariants;
     explicit operator bool() const { return element != nullptr; }
 };
 
@@ -152,11 +195,22 @@ class FhirModel {
     // Elements below `parent`: its own (backbone), else its contentReference's, else those of
     // its single type (HumanName's for Patient.name). Sorted by name.
     [[nodiscard]] std::span<const FhirElement* const> children(const FhirElement& parent) const;
+    // The positions in children(parent) of the children with a cardinality a count can break:
+    // min > 0, or a repeating element with a finite max. Collected at load.
+    [[nodiscard]] std::span<const uint32_t> count_checks(const FhirElement& parent) const;
     // The element a JSON property names, with the type it carries: "valueQuantity" resolves to
     // value[x] with type Quantity. `name` must not start with '_' (the primitive's companion
     // `_name` describes the same element: strip it first).
     [[nodiscard]] FhirChild child(const FhirElement& parent, std::string_view name) const;
     [[nodiscard]] FhirChild child(std::string_view type, std::string_view name) const;
+    // The invariants a node of `c` must meet: those of its element definition, of the element
+    // its contentReference names, and of its type's root (per-1 for every Period), each key
+    // once, in that order. Collected at load for the children child() returns; computed here
+    // for any other.
+    [[nodiscard]] std::span<const FhirInvariantRef> invariants(
+        const FhirChild& c, std::vector<FhirInvariantRef>& scratch) const;
+    static void collect_invariants(const FhirElement& e, const FhirType* type_def,
+                                   std::vector<FhirInvariantRef>& out);
     // The same answer as child(parent, name), found by searching the children (binary search,
     // then the choice elements) instead of the index: for tests.
     [[nodiscard]] FhirChild child_by_search(const FhirElement& parent, std::string_view name) const;
@@ -199,21 +253,28 @@ class FhirModel {
     std::unordered_map<std::string_view, const FhirValueSet*> valueset_index_;
     std::unordered_map<std::string_view, bool> unexpandable_;
     // child() in one lookup: (start of the parent's children in children_, JSON property name),
-    // choice properties ("valueQuantity") spelled out; built once by load().
-    struct ChildKey {
-        uint32_t scope;
+    // choice properties ("valueQuantity") spelled out; built once by load(). An open-addressing
+    // table (linear probing, power-of-two size, at most half full) with each slot's hash kept:
+    // the walk asks it for every property of every node, twice (normaliser and walker).
+    struct ChildSlot {
+        uint64_t hash = 0;
+        uint32_t scope = UINT32_MAX;  // UINT32_MAX: empty
         std::string_view name;
-        bool operator==(const ChildKey& o) const { return scope == o.scope && name == o.name; }
+        FhirChild child;
     };
-    struct ChildKeyHash {  // FNV-1a: property names are short, std::hash's call costs more
-        size_t operator()(const ChildKey& k) const {
-            uint64_t h = 0xcbf29ce484222325ULL ^ k.scope;
-            for (const char c : k.name)
-                h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-            return static_cast<size_t>(h);
-        }
-    };
-    std::unordered_map<ChildKey, FhirChild, ChildKeyHash> child_index_;
+    static uint64_t child_hash(uint32_t scope, std::string_view name) {  // FNV-1a
+        uint64_t h = 0xcbf29ce484222325ULL ^ scope;
+        for (const char c : name)
+            h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+        return h ^ (h >> 29);
+    }
+    [[nodiscard]] const ChildSlot* find_child(uint32_t scope, std::string_view name) const;
+    bool insert_child(uint32_t scope, std::string_view name, const FhirChild& c);
+    std::vector<ChildSlot> child_index_;
+    std::vector<FhirInvariantRef> invariant_refs_;
+    std::vector<uint32_t> count_checks_;
+    void index_invariants(FhirChild& c);
+    uint64_t child_mask_ = 0;
     std::deque<std::string> choice_names_;  // the spelled-out choice property names
     void index_children();
 };
