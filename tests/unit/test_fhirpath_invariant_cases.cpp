@@ -217,7 +217,7 @@ TEST_CASE("fhirpath: every base R4 and upstream invariant is true and false on i
     CHECK(problems.empty());
 }
 
-// The hot invariants answered from the JSON (ele-1, ext-1, dom-2..6, ref-1, per-1) give the
+// The hot invariants answered from the JSON (ele-1, ext-1, dom-2..6, ref-1, per-1, bdl-*) give the
 // generic FHIRPath evaluation's result on every node the R4 walker visits in every JSON fixture
 // and in documents made to hit their edges (shadows, nulls, empty arrays).
 TEST_CASE("fhirpath: native invariants equal the generic evaluation",
@@ -229,6 +229,13 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
     std::string current;
     vft::detail::set_invariant_evaluator([&](const vft::detail::InvariantNode& n) {
         const Outcome generic = fp::detail::evaluate_invariant_generic(n);
+        // the walk's own ele-1 shortcut (switched off here, so every node comes by)
+        if (n.constraint.key == "ele-1" && vft::detail::ele1_plainly_holds(n.value)) {
+            ++compared["ele-1 (walk)"][0];
+            if (generic != Outcome::pass)
+                mismatches.push_back(current + " " + n.path() +
+                                     " ele-1: the walk's shortcut holds, generic " + name(generic));
+        }
         if (auto native = fp::detail::evaluate_invariant_native(n)) {
             ++compared[std::string(n.constraint.key)][*native == Outcome::pass ? 0 : 1];
             if (*native != generic && !by_meaning(n.constraint.key))
@@ -286,6 +293,14 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         {"resourceType":"Observation","status":"final","code":{"text":"c"},"contained":[
         {"resourceType":"Patient","id":"p","contained":[{"resourceType":"Patient"}]}],"subject":{"reference":"#p"},
         "effectivePeriod":{"start":"2024-01-01T10:00:00Z","end":"2024-01-01T09:00:00Z"}}}]})");
+    // document bundles breaking bdl-9/10/11 (and meeting them in the other shapes)
+    documents.push_back(
+        R"({"resourceType":"Bundle","type":"document","identifier":{"system":"urn:x"},
+        "_timestamp":{"id":"t"},"entry":[{"fullUrl":"urn:uuid:9","resource":{"resourceType":"Patient"}}]})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"document","entry":[]})");
+    documents.push_back(R"({"resourceType":"Bundle","type":"document","identifier":{"value":"v",
+        "_system":{"id":"s"}},"timestamp":"2024-01-01T10:00:00Z","entry":[{"fullUrl":"urn:uuid:9"}]})");
+    vft::detail::set_ele1_fast_path(false);
     for (const auto& text : documents) {
         rapidjson::Document d;
         d.Parse(text.c_str());
@@ -294,6 +309,7 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         std::vector<vft::Issue> issues;
         vft::detail::validate_r4(model, d, issues, nullptr);
     }
+    vft::detail::set_ele1_fast_path(true);
     vft::detail::set_invariant_evaluator(fp::detail::invariant_evaluator());
     for (const auto& m : mismatches)
         UNSCOPED_INFO(m);
@@ -302,7 +318,7 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
     CHECK(mismatches.empty());
     // each native path was exercised, with both answers where it can give both
     for (const char* key : {"ele-1", "ext-1", "dom-6", "bdl-5", "bdl-8", "cmp-1", "cmp-2", "txt-1",
-                            "txt-2", "per-1"}) {
+                            "txt-2", "per-1", "bdl-9", "bdl-10", "bdl-11"}) {
         INFO(key);
         CHECK(compared[key][0] > 0);
         CHECK(compared[key][1] > 0);
@@ -313,4 +329,5 @@ TEST_CASE("fhirpath: native invariants equal the generic evaluation",
         CHECK(compared[key][0] > 0);
     }
     CHECK(compared["ele-1"][0] > 1000);
+    CHECK(compared["ele-1 (walk)"][0] > 1000);
 }

@@ -156,5 +156,11 @@ std::optional<Value> focus_value(Evaluator& ev, const Coll& focus, const char* f
 // attributes (txt-1), some non-whitespace content (txt-2), or both.
 enum class HtmlRule { both, names, content };
 bool html_ok(std::string_view xhtml, HtmlRule rule = HtmlRule::both);
+// Both halves from one scan: html_ok(x, names) and html_ok(x, content).
+struct HtmlVerdict {
+    bool names = false;
+    bool content = false;
+};
+HtmlVerdict html_check(std::string_view xhtml);
 
 }  // namespace vft::fhirpath::detail

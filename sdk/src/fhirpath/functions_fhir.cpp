@@ -11,7 +11,12 @@ namespace vft::fhirpath::detail {
 // (txt-2, the same htmlChecks() in R4) has some non-whitespace content. `rule` asks for one of
 // the two (the invariant keys say which: a whitespace-only div breaks txt-2, not txt-1) or both
 // (the htmlChecks() function).
-bool html_ok(std::string_view x, HtmlRule rule) {
+namespace {
+
+// The scan behind html_ok: false when the text is not a div or a tag is not closed (both halves
+// fail); else the halves in `names` and `content`. A txt-1 failure ends the scan unless only
+// txt-2 is asked for.
+bool html_scan(std::string_view x, HtmlRule rule, bool& names, bool& content) {
     // (no allocation: the walker runs this on every narrative, twice for txt-1 and txt-2)
     static constexpr std::string_view kAllowed[] = {
         "div",    "p",      "br",       "hr",      "span",       "b",       "i",     "u",    "em",
@@ -36,8 +41,8 @@ bool html_ok(std::string_view x, HtmlRule rule) {
     };
     size_t i = 0;
     bool first = true;
-    bool names = true;     // txt-1: only the allowed elements and attributes
-    bool content = false;  // txt-2: some non-whitespace text (or an image)
+    names = true;     // txt-1: only the allowed elements and attributes
+    content = false;  // txt-2: some non-whitespace text (or an image)
     // a txt-1 failure ends the scan unless only txt-2 is asked for
     const auto bad_name = [&] {
         names = false;
@@ -89,7 +94,20 @@ bool html_ok(std::string_view x, HtmlRule rule) {
         for (size_t t = i; t < x.size() && x[t] != '<' && !content; ++t)
             content = !std::isspace(static_cast<unsigned char>(x[t]));
     }
-    if (first) return false;  // no element: not a div
+    return !first;  // no element: not a div
+}
+
+}  // namespace
+
+HtmlVerdict html_check(std::string_view x) {
+    HtmlVerdict v;
+    if (!html_scan(x, HtmlRule::content, v.names, v.content)) return HtmlVerdict{};
+    return v;
+}
+
+bool html_ok(std::string_view x, HtmlRule rule) {
+    bool names = false, content = false;
+    if (!html_scan(x, rule, names, content)) return false;
     switch (rule) {
         case HtmlRule::names:
             return names;

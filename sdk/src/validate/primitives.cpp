@@ -252,4 +252,56 @@ bool native_format_ok(std::string_view t, std::string_view v) {
     return true;
 }
 
+bool has_native_format(FhirPrimitive t) {
+    switch (t) {
+        case FhirPrimitive::base64_binary:
+        case FhirPrimitive::canonical:
+        case FhirPrimitive::code:
+        case FhirPrimitive::date:
+        case FhirPrimitive::date_time:
+        case FhirPrimitive::id:
+        case FhirPrimitive::instant:
+        case FhirPrimitive::oid:
+        case FhirPrimitive::time:
+        case FhirPrimitive::uri:
+        case FhirPrimitive::url:
+        case FhirPrimitive::uuid:
+        case FhirPrimitive::xhtml:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool native_format_ok(FhirPrimitive t, std::string_view v) {
+    switch (t) {
+        case FhirPrimitive::code:
+            return code(v);
+        case FhirPrimitive::uri:
+        case FhirPrimitive::url:
+        case FhirPrimitive::canonical:
+            return no_ws(v);
+        case FhirPrimitive::date_time:
+            return date_time(v, false);
+        case FhirPrimitive::instant:
+            return date_time(v, true);
+        case FhirPrimitive::date:
+            return date(v);
+        case FhirPrimitive::id:
+            return id(v);
+        case FhirPrimitive::oid:
+            return oid(v);
+        case FhirPrimitive::uuid:
+            return uuid(v);
+        case FhirPrimitive::base64_binary:
+            return base64(v);
+        case FhirPrimitive::time:
+            return time_of_day(v);
+        case FhirPrimitive::xhtml:
+            return xhtml(v);
+        default:
+            return true;
+    }
+}
+
 }  // namespace vft::detail

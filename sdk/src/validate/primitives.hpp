@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "fhir/model.hpp"
+
 namespace vft::detail {
 
 // True when `type` (a FHIR primitive type name) has a native checker.
@@ -13,6 +15,10 @@ bool has_native_format(std::string_view type);
 
 // True when `value` is a valid lexical form of `type`. Precondition: has_native_format(type).
 bool native_format_ok(std::string_view type, std::string_view value);
+
+// The same, dispatched on the type's kind set at load (the walk's hot path).
+bool has_native_format(FhirPrimitive type);
+bool native_format_ok(FhirPrimitive type, std::string_view value);
 
 // For a date, dateTime or instant that native_format_ok accepts: the day exists in its month
 // (30 February and 29 February 2023 do not; 29 February 2024 does). The regexes of the R4

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <set>
@@ -46,6 +47,13 @@ constexpr const char* kExtensibleBinding = "FHIR-STR-011";
 constexpr const char* kImpossibleCode = "FHIR-STR-014";
 constexpr const char* kReferenceTarget = "FHIR-STR-015";
 constexpr const char* kInvariant = "FHIR-INV-001";
+
+std::atomic<bool> g_ele1_fast{true};  // set_ele1_fast_path
+
+bool plain_child(const JValue& x) {
+    return (x.IsString() && x.GetStringLength() > 0) || x.IsNumber() || x.IsBool() ||
+           (x.IsObject() && x.MemberCount() > 0);
+}
 
 // A path kept as segments; rendered only when an issue needs it.
 class Path {
@@ -130,6 +138,8 @@ class Walker {
           unchecked_(unchecked),
           eval_(invariant_evaluator()),
           national_(scope == R4Scope::national) {}
+    Walker(const Walker&) = delete;  // path_fn_ points at this walker
+    Walker& operator=(const Walker&) = delete;
 
     // A resource nested at `prefix` ("Bundle.entry[4].resource").
     void run_at(const JValue& resource, std::string_view prefix) {
@@ -274,7 +284,8 @@ class Walker {
             path_.pop();
             if (k < counts.size()) counts[k] += n;
         }
-        for (size_t k = 0; k < kids.size() && k < counts.size(); ++k) {
+        for (const uint32_t k : m_.count_checks(scope)) {  // min > 0 or a finite max
+            if (k >= counts.size()) continue;
             const FhirElement& e = *kids[k];
             if (primitive_companion && e.name == "value") continue;
             if (counts[k] < e.min)
@@ -435,30 +446,35 @@ class Walker {
         }
         // Resource.id is an `id` (R4 resource.html); the R4 definitions type it System.String.
         if (e.name == "id" && e.owner && e.owner->kind == FhirTypeKind::resource && v.IsString() &&
-            e.path.size() == e.owner->name.size() + 3 && !native_format_ok("id", sv(v)))
+            e.path.size() == e.owner->name.size() + 3 &&
+            !native_format_ok(FhirPrimitive::id, sv(v)))
             add(Severity::error, kFormat, path_.str(),
                 "'" + shown(sv(v)) + "' is not a valid FHIR id", format_hint("id"), src(e.path));
     }
 
     void primitive(const FhirElement& e, const FhirType& t, const JValue& v) {
         const std::string_view type = t.name;
-        if (type == "boolean") {
+        const FhirPrimitive p = t.primitive;
+        if (p == FhirPrimitive::boolean) {
             if (!v.IsBool()) wrong_type(e, v, "a boolean (true or false, no quotes)");
             return;
         }
-        if (type == "integer" || type == "positiveInt" || type == "unsignedInt") {
+        if (p == FhirPrimitive::integer || p == FhirPrimitive::positive_int ||
+            p == FhirPrimitive::unsigned_int) {
             if (!v.IsNumber()) {
                 wrong_type(e, v, "a number");
                 return;
             }
-            const int64_t lo = type == "integer" ? INT32_MIN : type == "positiveInt" ? 1 : 0;
+            const int64_t lo = p == FhirPrimitive::integer        ? INT32_MIN
+                               : p == FhirPrimitive::positive_int ? 1
+                                                                  : 0;
             if (!v.IsInt64() || v.GetInt64() < lo || v.GetInt64() > INT32_MAX)
                 add(Severity::error, kFormat, path_.str(),
                     "not a valid FHIR " + std::string(type) + " (" + number_text(v) + ")",
                     format_hint(type), src(e.path));
             return;
         }
-        if (type == "decimal") {
+        if (p == FhirPrimitive::decimal) {
             if (!v.IsNumber()) wrong_type(e, v, "a number");
             return;
         }
@@ -468,9 +484,11 @@ class Walker {
         }
         const std::string_view s = sv(v);
         bool ok = !s.empty();
-        if (ok && has_native_format(type)) ok = native_format_ok(type, s);
-        if (ok && (type == "date" || type == "dateTime" || type == "instant")) ok = calendar_ok(s);
-        if (ok && (type == "string" || type == "markdown"))
+        if (ok && has_native_format(p)) ok = native_format_ok(p, s);
+        if (ok && (p == FhirPrimitive::date || p == FhirPrimitive::date_time ||
+                   p == FhirPrimitive::instant))
+            ok = calendar_ok(s);
+        if (ok && (p == FhirPrimitive::string || p == FhirPrimitive::markdown))
             ok = s.find_first_not_of(" \t\r\n") != std::string_view::npos;
         if (!ok)
             add(Severity::error, kFormat, path_.str(),
@@ -529,45 +547,12 @@ class Walker {
         }
     }
 
-    // The invariants of one node: those of its element definition, of the element its
-    // contentReference names, and of its type's root (per-1 for every Period), each key once.
+    // The invariants of one node (FhirModel::invariants: its element definition's, its
+    // contentReference's and its type root's, each key once; collected at load).
     void invariants(const FhirChild& c, const JValue* v, const JValue* companion) {
         if (!eval_ && !unchecked_) return;
-        const FhirElement& e = *c.element;
-        std::array<const FhirElement*, 3> defs{};
-        size_t n = 0;
-        defs[n++] = &e;
-        if (e.content_ref) defs[n++] = e.content_ref;
-        if (c.type_def && c.type_def->root != &e && e.child_begin == e.child_end && !e.content_ref)
-            defs[n++] = c.type_def->root;
-        for (size_t i = 0; i < n; ++i)
-            for (const FhirConstraint* k : defs[i]->constraints) {
-                bool seen = false;
-                for (size_t j = 0; j < i && !seen; ++j)
-                    for (const FhirConstraint* o : defs[j]->constraints)
-                        if (o == k || o->key == k->key) seen = true;
-                if (!seen) invariant(c, *defs[i], *k, v, companion);
-            }
-    }
-
-    // ele-1 ("hasValue() or (children().count() > id.count())") for the nodes where the
-    // answer is plain: a primitive with a value, or an object with a child other than id whose
-    // value is a primitive value or a non-empty object. Anything else (an empty string, arrays,
-    // `_name` companions, nulls) goes to the evaluator, which decides every case.
-    static bool ele1_holds(const JValue* v) {
-        if (!v) return false;
-        if (v->IsString()) return v->GetStringLength() > 0;
-        if (v->IsNumber() || v->IsBool()) return true;
-        if (!v->IsObject()) return false;
-        for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
-            const std::string_view name = sv(m->name);
-            if (name.empty() || name[0] == '_' || name == "id" || name == "resourceType") continue;
-            const JValue& x = m->value;
-            if ((x.IsString() && x.GetStringLength() > 0) || x.IsNumber() || x.IsBool() ||
-                (x.IsObject() && x.MemberCount() > 0))
-                return true;
-        }
-        return false;
+        for (const FhirInvariantRef& r : m_.invariants(c, scratch_))
+            invariant(c, *r.def, *r.constraint, v, companion);
     }
 
     void invariant(const FhirChild& c, const FhirElement& def, const FhirConstraint& k,
@@ -577,9 +562,9 @@ class Walker {
             unchecked_->push_back({std::string(k.key), std::string(def.path)});
             return;
         }
-        if (k.ele1 && ele1_holds(v)) return;  // the common case, without a node
-        const std::function<std::string()> path = [this] { return path_.str(); };
-        const InvariantNode node{k, *c.element, c.type, v, companion, *resource_, root_, path};
+        if (k.ele1 && g_ele1_fast.load(std::memory_order_relaxed) && ele1_plainly_holds(v))
+            return;  // the common case, without a node
+        const InvariantNode node{k, *c.element, c.type, v, companion, *resource_, root_, path_fn_};
         switch (eval_(node)) {
             case InvariantOutcome::pass:
                 return;
@@ -612,9 +597,32 @@ class Walker {
     const InvariantEvaluator& eval_;
     bool national_ = false;  // R4Scope::national
     Path path_;
+    std::vector<FhirInvariantRef> scratch_;  // invariants of a node the model did not index
+    const std::function<std::string()> path_fn_ = [this] { return path_.str(); };
 };
 
 }  // namespace
+
+bool ele1_plainly_holds(const JValue* v) {
+    if (!v) return false;
+    if (v->IsString()) return v->GetStringLength() > 0;
+    if (v->IsNumber() || v->IsBool()) return true;
+    if (!v->IsObject()) return false;
+    for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
+        const std::string_view name(m->name.GetString(), m->name.GetStringLength());
+        if (name.empty() || name[0] == '_' || name == "id" || name == "resourceType") continue;
+        const JValue& x = m->value;
+        if (plain_child(x)) return true;
+        if (x.IsArray())  // a repeating child: one plain item is a child
+            for (const JValue& item : x.GetArray())
+                if (plain_child(item)) return true;
+    }
+    return false;
+}
+
+void set_ele1_fast_path(bool on) {
+    g_ele1_fast.store(on, std::memory_order_relaxed);
+}
 
 void validate_r4_resource(const FhirModel& model, const JValue& resource, const JValue& root,
                           std::string_view path, std::vector<Issue>& out) {

@@ -37,4 +37,12 @@ void validate_r4(const FhirModel& model, const JValue& root, std::vector<Issue>&
 void validate_r4_resource(const FhirModel& model, const JValue& resource, const JValue& root,
                           std::string_view path, std::vector<Issue>& out);
 
+// ele-1 ("hasValue() or (children().count() > id.count())") where the answer is plain: a
+// primitive with a value, or an object with a child other than id that is a primitive value or
+// a non-empty object, or an array holding one. The walk decides those nodes with it and hands
+// every other to the evaluator. Tests switch it off to see every node reach the evaluator
+// (and compare this answer there); set before walking, never while walks run.
+bool ele1_plainly_holds(const JValue* v);
+void set_ele1_fast_path(bool on);
+
 }  // namespace vft::detail
