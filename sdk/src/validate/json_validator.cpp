@@ -59,8 +59,10 @@ class PathStack {
     std::vector<Seg> segs_;
 };
 
-// Depth limit and duplicate keys, without recursion (the input may be hostile).
-void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep) {
+// Depth limit and duplicate keys, without recursion (the input may be hostile). `repairs` tells
+// whether the document holds anything the Normaliser below may repair without the R4 walk
+// noticing it: an empty string, or a `system` written "https://loinc.org".
+void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep, bool& repairs) {
     struct Frame {
         const JValue* v;
         size_t depth;
@@ -82,8 +84,10 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
                 for (auto a = f.v->MemberBegin(); a != f.v->MemberEnd(); ++a)
                     for (auto b = a + 1; b != f.v->MemberEnd(); ++b)
                         if (a->name.GetStringLength() == b->name.GetStringLength() &&
-                            std::memcmp(a->name.GetString(), b->name.GetString(),
-                                        a->name.GetStringLength()) == 0)
+                            (a->name.GetStringLength() == 0 ||
+                             (a->name.GetString()[0] == b->name.GetString()[0] &&
+                              std::memcmp(a->name.GetString(), b->name.GetString(),
+                                          a->name.GetStringLength()) == 0)))
                             sink.add("FHIR-JSON-005", {},
                                      "property '" + std::string(a->name.GetString()) +
                                          "' appears twice in one object");
@@ -95,12 +99,25 @@ void guard(const JValue& root, size_t max_depth, IssueSink& sink, bool& too_deep
                                  "property '" + std::string(a->name.GetString()) +
                                      "' appears twice in one object");
             }
-            for (auto m = f.v->MemberBegin(); m != f.v->MemberEnd(); ++m)
-                if (m->value.IsObject() || m->value.IsArray())
-                    stack.push_back({&m->value, f.depth + 1});
+            for (auto m = f.v->MemberBegin(); m != f.v->MemberEnd(); ++m) {
+                const JValue& x = m->value;
+                if (x.IsObject() || x.IsArray()) {
+                    stack.push_back({&x, f.depth + 1});
+                } else if (x.IsString()) {
+                    const std::string_view s(x.GetString(), x.GetStringLength());
+                    if (s.empty() || (s == "https://loinc.org" &&
+                                      std::string_view(m->name.GetString(),
+                                                       m->name.GetStringLength()) == "system"))
+                        repairs = true;
+                }
+            }
         } else if (f.v->IsArray()) {
-            for (const auto& e : f.v->GetArray())
-                if (e.IsObject() || e.IsArray()) stack.push_back({&e, f.depth + 1});
+            for (const auto& e : f.v->GetArray()) {
+                if (e.IsObject() || e.IsArray())
+                    stack.push_back({&e, f.depth + 1});
+                else if (e.IsString() && e.GetStringLength() == 0)
+                    repairs = true;
+            }
         }
     }
 }
@@ -272,7 +289,8 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
     IssueSink sink(spec, opts.level, report.issues);
     report.kind = "fhir-json";
     bool too_deep = false;
-    guard(doc, vopts.max_depth, sink, too_deep);
+    bool repairs = false;
+    guard(doc, vopts.max_depth, sink, too_deep, repairs);
     if (too_deep) return;
     if (!doc.IsObject() || !member(doc, "resourceType") ||
         !member(doc, "resourceType")->IsString()) {
@@ -299,11 +317,32 @@ void validate_json_document(const Spec& spec, const ValidatorOptions& vopts,
     // Base FHIR R4 from the compiled model, over every resource of the document (nested ones
     // included), after the repairs of the known deviations.
     const FhirModel& r4 = FhirModel::r4();
-    PathStack ps(root_type);
-    Normaliser normaliser(r4, sink, doc.GetAllocator());
-    normaliser.resource(doc, ps);
-    validate_r4(r4, doc, report.issues, opts.list_unchecked ? &report.unchecked : nullptr,
-                R4Scope::national);
+    std::vector<UncheckedInvariant>* unchecked = opts.list_unchecked ? &report.unchecked : nullptr;
+    // The Normaliser changes only a document with an empty string or the https LOINC system
+    // (which guard looked for) or with a single value where R4 wants an array (which the R4 walk
+    // reports). A document with none of them is the same after it: the walk alone judges it,
+    // and only when that walk finds something does the document take the repairs and a second
+    // walk (the verdict is the same either way; valid documents skip a pass).
+    bool judged = false;
+    if (!repairs) {
+        const size_t before = report.issues.size();
+        const size_t unchecked_before = unchecked ? unchecked->size() : 0;
+        validate_r4(r4, doc, report.issues, unchecked, R4Scope::national);
+        judged = report.issues.size() == before;
+        if (!judged) {
+            report.issues.erase(report.issues.begin() + static_cast<std::ptrdiff_t>(before),
+                                report.issues.end());
+            if (unchecked)
+                unchecked->erase(unchecked->begin() + static_cast<std::ptrdiff_t>(unchecked_before),
+                                 unchecked->end());
+        }
+    }
+    if (!judged) {
+        PathStack ps(root_type);
+        Normaliser normaliser(r4, sink, doc.GetAllocator());
+        normaliser.resource(doc, ps);
+        validate_r4(r4, doc, report.issues, unchecked, R4Scope::national);
+    }
     if (const FhirType* t = r4.type(root_type);
         !t || t->kind != FhirTypeKind::resource || t->abstract) {
         return;  // unknown resourceType: FHIR-STR-001 said it
