@@ -344,25 +344,65 @@ Result<void> ProfileModel::load(const FhirModel& r4) {
         index_.emplace(p.url, &p);
     }
     for (SdProfile& p : profiles_)
-        for (SdElement& e : p.elements)
+        for (SdElement& e : p.elements) {
             if (e.sliced_from) e.decidable = decidable(e);
+            for (SdType& t : e.types)
+                for (std::string_view url : t.profiles)
+                    if (const SdProfile* tp = profile(url); tp && tp != &p && tp->root()) {
+                        t.profile_target = tp;
+                        break;
+                    }
+        }
     return {};
 }
 
 namespace {
 
 // The JSON type name a choice property carries: "valueQuantity" with stem "value" -> "Quantity",
-// "valueString" -> "string" (primitive types start lower-case).
-std::string choice_type(std::string_view prop, std::string_view stem, const FhirModel& m) {
-    std::string t(prop.substr(stem.size()));
+// "valueString" -> "string" (primitive types start lower-case). Points into the document or the
+// model: nothing is allocated.
+std::string_view choice_type(std::string_view prop, std::string_view stem, const FhirModel& m) {
+    const std::string_view t = prop.substr(stem.size());
     if (t.empty()) return t;
-    if (!m.type(t)) {
-        std::string lower = t;
+    if (!m.type(t) && t.size() < 64) {  // no R4 type name is that long
+        char lower[64];
+        t.copy(lower, t.size());
         lower[0] = static_cast<char>(lower[0] - 'A' + 'a');
-        if (m.type(lower)) return lower;
+        if (const FhirType* ft = m.type(std::string_view(lower, t.size()))) return ft->name;
     }
     return t;
 }
+
+// A place in the instance ("Bundle.entry[1].resource.code[0]"), kept as a chain of frames on the
+// walker's stack and rendered only when an issue needs it.
+struct PathRef {
+    const PathRef* parent = nullptr;
+    const std::string* root = nullptr;  // the start, when there is no parent
+    std::string_view name;              // ".name" after the parent, when has_name
+    bool has_name = false;
+    int index = -1;  // then "[index]"
+
+    void append(std::string& out) const {
+        if (parent)
+            parent->append(out);
+        else if (root)
+            out += *root;
+        if (has_name) {
+            out += '.';
+            out += name;
+        }
+        if (index >= 0) {
+            out += '[';
+            out += std::to_string(index);
+            out += ']';
+        }
+    }
+    [[nodiscard]] std::string str() const {
+        std::string out;
+        append(out);
+        return out;
+    }
+};
 
 bool contains_pattern(const JValue& pattern, const JValue& value) {
     if (pattern.IsObject()) {
@@ -409,11 +449,13 @@ class ProfileWalker {
           unchecked_(unchecked),
           eval_(invariant_evaluator()) {}
 
-    void run(const SdProfile& p, const JValue& resource, std::string path) {
+    void run(const SdProfile& p, const JValue& resource, const std::string& path) {
         if (!p.root()) return;
         const JValue* saved = resource_;
         resource_ = &resource;
-        node(*p.root(), &resource, nullptr, p.type, path, 0);
+        PathRef top;
+        top.root = &path;
+        node(*p.root(), &resource, nullptr, p.type, top, 0);
         resource_ = saved;
     }
 
@@ -422,7 +464,7 @@ class ProfileWalker {
     // (null for a primitive given only by its `_name` companion), `companion` that object: the
     // children of a primitive's element (id, extension) are read from it.
     void node(const SdElement& pe, const JValue* v, const JValue* companion, std::string_view type,
-              const std::string& path, int depth) {
+              const PathRef& path, int depth) {
         if (depth > 24) return;  // type profiles referring to each other: bounded
         if (v) {
             if (pe.fixed) fixed(pe, *v, path);
@@ -432,12 +474,8 @@ class ProfileWalker {
         }
         for (const SdType& t : pe.types) {
             if (t.code == type || pe.types.size() == 1) {
-                for (std::string_view url : t.profiles)
-                    if (const SdProfile* tp = pm_.profile(url);
-                        tp && tp != pe.profile && tp->root()) {
-                        node(*tp->root(), v, companion, type, path, depth + 1);
-                        break;
-                    }
+                if (const SdProfile* tp = t.profile_target)  // resolved at load
+                    node(*tp->root(), v, companion, type, path, depth + 1);
                 if (!t.targets.empty() && v && v->IsObject()) target(pe, t, *v, path);
             }
         }
@@ -452,19 +490,23 @@ class ProfileWalker {
     struct Item {
         const JValue* v;
         const JValue* companion;
-        std::string type;
-        std::string path;
+        std::string_view type;
+        std::string_view name;  // the property, without a leading '_'
+        int index;              // in its array; -1: not in an array
+        const SdElement* matched;
     };
 
-    void children(const SdElement& c, const JValue& v, const std::string& path, int depth) {
-        std::vector<Item> items;
+    void children(const SdElement& c, const JValue& v, const PathRef& path, int depth) {
+        // The items of this call are items_[first, last): nested calls append after them and
+        // truncate back, so they are addressed by index (the vector may grow meanwhile).
+        const size_t first = items_.size();
         const bool choice = c.choice();
         const std::string_view stem = choice ? c.name.substr(0, c.name.size() - 3) : c.name;
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view n = sv(it->name);
             const bool underscore = !n.empty() && n[0] == '_';
             if (underscore) n.remove_prefix(1);
-            std::string type;
+            std::string_view type;
             if (choice) {
                 if (n.size() <= stem.size() || n.substr(0, stem.size()) != stem ||
                     !(n[stem.size()] >= 'A' && n[stem.size()] <= 'Z'))
@@ -473,7 +515,7 @@ class ProfileWalker {
             } else if (n != stem) {
                 continue;
             } else if (c.types.size() == 1) {
-                type = std::string(c.types[0].code);
+                type = c.types[0].code;
             } else if (c.types.empty()) {
                 type = "BackboneElement";
             }
@@ -488,7 +530,6 @@ class ProfileWalker {
             const JValue* primary = underscore ? nullptr : &it->value;
             const JValue* comp = underscore ? &it->value : other;
             const JValue& shape = primary ? *primary : *comp;
-            const std::string base = path + "." + std::string(n);
             if (shape.IsArray()) {
                 for (rapidjson::SizeType i = 0; i < shape.Size(); ++i) {
                     const JValue* p = primary ? &(*primary)[i] : nullptr;
@@ -498,14 +539,28 @@ class ProfileWalker {
                             : nullptr;
                     if (p && p->IsNull()) p = nullptr;
                     if (!p && !e) continue;
-                    items.push_back({p, e, type, base + "[" + std::to_string(i) + "]"});
+                    items_.push_back({p, e, type, n, static_cast<int>(i), nullptr});
                 }
             } else {
-                items.push_back({primary, comp && comp->IsObject() ? comp : nullptr, type, base});
+                items_.push_back(
+                    {primary, comp && comp->IsObject() ? comp : nullptr, type, n, -1, nullptr});
             }
         }
-        const auto here = [&] { return path + "." + std::string(choice ? c.name : stem); };
-        const auto n = static_cast<uint32_t>(items.size());
+        const size_t last = items_.size();
+        PathRef here_ref;
+        here_ref.parent = &path;
+        here_ref.name = choice ? c.name : stem;
+        here_ref.has_name = true;
+        const auto here = [&] { return here_ref.str(); };
+        const auto item_path = [&](const Item& i) {
+            PathRef r;
+            r.parent = &path;
+            r.name = i.name;
+            r.has_name = true;
+            r.index = i.index;
+            return r;
+        };
+        const auto n = static_cast<uint32_t>(last - first);
         if (n < c.min && c.min > c.base_min)
             add(Severity::error, kCardinality, here(),
                 std::string(c.path) + " is required by " + profile_name(c) + " (min " +
@@ -517,7 +572,8 @@ class ProfileWalker {
                     profile_name(c) + ", found " + std::to_string(n),
                 c.max == 0 ? "the profile excludes this element: omit it" : "", c);
         if (choice && !c.types.empty())
-            for (const Item& i : items) {
+            for (size_t k = first; k < last; ++k) {
+                const Item& i = items_[k];
                 bool ok = false;
                 for (const SdType& t : c.types)
                     ok = ok || t.code == i.type;
@@ -525,49 +581,55 @@ class ProfileWalker {
                     std::string allowed;
                     for (const SdType& t : c.types)
                         allowed += (allowed.empty() ? "" : ", ") + std::string(t.code);
-                    add(Severity::error, kType, i.path,
-                        std::string(c.path) + " is " + i.type + "; " + profile_name(c) +
-                            " allows " + allowed,
+                    add(Severity::error, kType, item_path(i).str(),
+                        std::string(c.path) + " is " + std::string(i.type) + "; " +
+                            profile_name(c) + " allows " + allowed,
                         "", c);
                 }
             }
-        std::vector<uint32_t> per_slice(c.slices.size(), 0);
+        const size_t slices = c.slices.size();
+        const size_t counts = counts_.size();  // per slice: counts_[counts, counts + slices)
+        counts_.resize(counts + slices, 0);
         bool decidable = true;  // every slice can be told: the closed rule can be judged
         for (const SdElement* sl : c.slices)
             decidable = decidable && sl->decidable;
-        std::vector<const SdElement*> matched(items.size(), nullptr);
-        for (size_t k = 0; k < items.size(); ++k)
-            for (size_t s = 0; s < c.slices.size() && !matched[k]; ++s)
-                if (c.slices[s]->decidable && matches(*c.slices[s], items[k]) == Match::yes) {
-                    matched[k] = c.slices[s];
-                    ++per_slice[s];
-                }
-        for (size_t k = 0; k < items.size(); ++k) {
-            const Item& i = items[k];
-            if (!matched[k] && decidable && c.closed && !c.slices.empty())
-                add(Severity::error, kClosedSlicing, i.path,
+        if (slices != 0)
+            for (size_t k = first; k < last; ++k)
+                for (size_t s = 0; s < slices && !items_[k].matched; ++s)
+                    if (c.slices[s]->decidable && matches(*c.slices[s], items_[k]) == Match::yes) {
+                        items_[k].matched = c.slices[s];
+                        ++counts_[counts + s];
+                    }
+        for (size_t k = first; k < last; ++k) {
+            const Item i = items_[k];  // a copy: node() below may grow items_
+            const PathRef ip = item_path(i);
+            if (!i.matched && decidable && c.closed && slices != 0)
+                add(Severity::error, kClosedSlicing, ip.str(),
                     "matches none of the slices " + profile_name(c) + " defines for " +
                         std::string(c.path) + " (closed slicing)",
                     "slices: " + slice_names(c), c);
-            node(c, i.v, i.companion, i.type, i.path, depth);
-            if (matched[k]) node(*matched[k], i.v, i.companion, i.type, i.path, depth);
+            node(c, i.v, i.companion, i.type, ip, depth);
+            if (i.matched) node(*i.matched, i.v, i.companion, i.type, ip, depth);
         }
-        for (size_t s = 0; s < c.slices.size(); ++s) {
+        for (size_t s = 0; s < slices; ++s) {
             const SdElement& sl = *c.slices[s];
             if (!sl.decidable) continue;  // nothing tells its items: not judged
-            if (per_slice[s] < sl.min)
+            const uint32_t found = counts_[counts + s];
+            if (found < sl.min)
                 add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " needs " + std::to_string(sl.min) + ", found " +
-                        std::to_string(per_slice[s]),
+                        std::to_string(found),
                     slice_hint(sl), sl);
-            if (sl.max != SdElement::kUnbounded && per_slice[s] > sl.max)
+            if (sl.max != SdElement::kUnbounded && found > sl.max)
                 add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " allows " + std::to_string(sl.max) + ", found " +
-                        std::to_string(per_slice[s]),
+                        std::to_string(found),
                     "", sl);
         }
+        counts_.resize(counts);
+        items_.resize(first);
     }
 
     static std::string slice_names(const SdElement& c) {
@@ -692,11 +754,11 @@ class ProfileWalker {
         return Match::yes;
     }
 
-    void fixed(const SdElement& pe, const JValue& v, const std::string& path) {
+    void fixed(const SdElement& pe, const JValue& v, const PathRef& path) {
         const bool pattern = pe.fixed_key.substr(0, 7) == "pattern";
         const bool ok = pattern ? contains_pattern(*pe.fixed, v) : *pe.fixed == v;
         if (ok) return;
-        add(Severity::error, kFixed, path,
+        add(Severity::error, kFixed, path.str(),
             std::string(pe.path) + (pattern ? " must match the pattern " : " must be ") +
                 shown(*pe.fixed) + " in " + profile_name(pe) + ", got " + shown(v),
             "", pe);
@@ -722,12 +784,12 @@ class ProfileWalker {
         return pe.expansion->contains(system, code);
     }
 
-    void binding(const SdElement& pe, const JValue& v, const std::string& path) {
+    void binding(const SdElement& pe, const JValue& v, const PathRef& path) {
         const FhirValueSet& vs = *pe.expansion;
         if (v.IsString()) {  // code, uri (identifier.system), string
             const std::string_view code = sv(v);
             // Identifier.system bound to a value set whose codes are the allowed system URIs
-            if (!vs.contains_code(code)) binding_issue(pe, {}, code, path);
+            if (!vs.contains_code(code)) binding_issue(pe, {}, code, path.str());
             return;
         }
         if (!v.IsObject()) return;
@@ -743,16 +805,16 @@ class ProfileWalker {
                     fc = code;
                 }
             }
-            if (!fc.empty()) binding_issue(pe, fs, fc, path + ".coding");
+            if (!fc.empty()) binding_issue(pe, fs, fc, path.str() + ".coding");
             return;
         }
         const std::string_view code = str_member(v, "code");
         if (code.empty()) return;
         const std::string_view system = str_member(v, "system");
-        if (!in(pe, system, code)) binding_issue(pe, system, code, path);
+        if (!in(pe, system, code)) binding_issue(pe, system, code, path.str());
     }
 
-    void target(const SdElement& pe, const SdType& t, const JValue& ref, const std::string& path) {
+    void target(const SdElement& pe, const SdType& t, const JValue& ref, const PathRef& path) {
         std::string_view r = str_member(ref, "reference");
         if (r.empty() || r[0] == '#' || r.substr(0, 4) == "urn:") return;
         if (const size_t h = r.find("/_history/"); h != std::string_view::npos) r = r.substr(0, h);
@@ -773,17 +835,19 @@ class ProfileWalker {
             if (m_.is_a(type, ttype)) return;
             allowed += (allowed.empty() ? "" : ", ") + std::string(ttype);
         }
-        add(Severity::error, kTarget, path + ".reference",
+        add(Severity::error, kTarget, path.str() + ".reference",
             "'" + std::string(r) + "' refers to a " + std::string(type) + "; " + profile_name(pe) +
                 " allows " + std::string(pe.path) + " to refer to " + allowed,
             "", pe);
     }
 
     void invariant(const SdElement& pe, const FhirConstraint& k, const JValue& v,
-                   std::string_view type, const std::string& path) {
-        const std::string where = std::string(pe.profile->url) + "#" + std::string(pe.id);
+                   std::string_view type, const PathRef& path) {
+        const auto where = [&pe] {
+            return std::string(pe.profile->url) + "#" + std::string(pe.id);
+        };
         if (!eval_) {
-            if (unchecked_) unchecked_->push_back({std::string(k.key), where});
+            if (unchecked_) unchecked_->push_back({std::string(k.key), where()});
             return;
         }
         const FhirElement* el = pe.r4;
@@ -792,16 +856,17 @@ class ProfileWalker {
             el = rt ? rt->root : nullptr;
         }
         if (!el) return;
-        const std::function<std::string()> p = [&path] { return path; };
+        const std::function<std::string()> p = [&path] { return path.str(); };
         const InvariantNode n{k, *el, type, &v, nullptr, *resource_, root_, p};
         switch (eval_(n)) {
             case InvariantOutcome::pass:
                 return;
             case InvariantOutcome::unsupported:
-                if (unchecked_) unchecked_->push_back({std::string(k.key), where});
+                if (unchecked_) unchecked_->push_back({std::string(k.key), where()});
                 return;
             case InvariantOutcome::fail:
-                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant, path,
+                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant,
+                    path.str(),
                     std::string(k.key) + ": " + std::string(k.human) + " (" + profile_name(pe) +
                         ")",
                     "FHIRPath: " + std::string(k.expression), pe);
@@ -826,6 +891,8 @@ class ProfileWalker {
     std::vector<Issue>& out_;
     std::vector<UncheckedInvariant>* unchecked_;
     const InvariantEvaluator& eval_;
+    std::vector<Item> items_;       // children()'s items, a stack (see there)
+    std::vector<uint32_t> counts_;  // children()'s items per slice, a stack
 };
 
 void each_resource(const JValue& res, const std::string& path,

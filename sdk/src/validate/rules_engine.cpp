@@ -22,23 +22,40 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// Codings of a CodeableConcept, or the Coding itself.
-std::vector<const JValue*> codings_of(const JValue& v) {
-    std::vector<const JValue*> out;
+// The codings of a CodeableConcept, or the Coding itself, each given to `f` (nothing built).
+template <typename F>
+void each_coding(const JValue& v, F&& f) {
     if (const JValue* c = member(v, "coding"); c && c->IsArray()) {
         for (const auto& e : c->GetArray())
-            out.push_back(&e);
+            f(e);
     } else if (member(v, "system") || member(v, "code")) {
-        out.push_back(&v);
+        f(v);
     }
-    return out;
+}
+
+bool has_coding(const JValue& v, std::string_view sys, std::string_view code) {
+    bool found = false;
+    each_coding(v, [&](const JValue& c) {
+        found = found || (str_member(c, "system") == sys && str_member(c, "code") == code);
+    });
+    return found;
 }
 
 bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::string>>& codes) {
-    for (const JValue* c : codings_of(v))
+    bool found = false;
+    each_coding(v, [&](const JValue& c) {
+        if (found) return;
+        const std::string_view s = str_member(c, "system"), k = str_member(c, "code");
         for (const auto& [sys, code] : codes)
-            if (str_member(*c, "system") == sys && str_member(*c, "code") == code) return true;
-    return false;
+            found = found || (s == sys && k == code);
+    });
+    return found;
+}
+
+// A member name is `lit` (length first: most names differ in length).
+bool name_is(const JValue& name, std::string_view lit) {
+    return name.GetStringLength() == lit.size() &&
+           std::memcmp(name.GetString(), lit.data(), lit.size()) == 0;
 }
 
 std::string quote(std::string_view s) {
@@ -177,16 +194,26 @@ const std::vector<const JValue*>& RulesEngine::uuid_refs_of(const Node& root,
     if (uuid_root_ == root.v) return uuid_refs_;
     uuid_root_ = root.v;
     uuid_refs_.clear();
-    std::vector<const JValue*> stack;
+    std::vector<const JValue*>& stack = uuid_stack_;
+    stack.clear();
     for (const Node& e : entries)
         if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
+    constexpr std::string_view kUrn = "urn:uuid:";
     while (!stack.empty()) {
         const JValue* v = stack.back();
         stack.pop_back();
         if (v->IsObject()) {
-            if (str_member(*v, "reference").rfind("urn:uuid:", 0) == 0) uuid_refs_.push_back(v);
-            for (const auto& m : v->GetObject())
+            // One pass over the members: the containers to visit and the first `reference`.
+            bool seen_reference = false;
+            for (const auto& m : v->GetObject()) {
+                if (!seen_reference && name_is(m.name, "reference")) {
+                    seen_reference = true;
+                    if (m.value.IsString() && m.value.GetStringLength() >= kUrn.size() &&
+                        std::memcmp(m.value.GetString(), kUrn.data(), kUrn.size()) == 0)
+                        uuid_refs_.push_back(v);
+                }
                 if (m.value.IsObject() || m.value.IsArray()) stack.push_back(&m.value);
+            }
         } else if (v->IsArray()) {
             for (const auto& x : v->GetArray())
                 stack.push_back(&x);
@@ -219,7 +246,8 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
         if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType"))
             apply(r, top);
     apply_profiles(root, 0);
-    generic(root, 0);
+    const Frame whole{nullptr, 0, {}, -1};
+    generic(root, whole);
 }
 
 void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
@@ -261,28 +289,39 @@ bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
 }
 
 void RulesEngine::apply(const Rule& rule, const Node& root) {
-    if (!condition_holds(rule, root)) return;
-    if (rule.kind == "check") return check(rule, root);
-    auto on = [&](const Node& ctx) {
-        if (rule.kind == "cardinality")
-            cardinality(rule, ctx);
-        else if (rule.kind == "binding")
-            binding(rule, ctx);
-        else if (rule.kind == "fixed")
-            fixed(rule, ctx);
-        else if (rule.kind == "identifier")
-            identifier(rule, ctx);
-        else if (rule.kind == "pattern")
-            pattern(rule, ctx);
-        else if (rule.kind == "reference-type")
-            reference_type(rule, ctx);
-    };
+    if (!rule.when_path.empty() && !condition_holds(rule, root)) return;
+    // The kinds the loader accepts, told apart by length and first letter (one compare each).
+    const std::string_view kind = rule.kind;
+    if (kind == "check") return check(rule, root);
+    void (RulesEngine::*leaf)(const Rule&, const Node&) = nullptr;
+    if (kind == "cardinality")
+        leaf = &RulesEngine::cardinality;
+    else if (kind == "binding")
+        leaf = &RulesEngine::binding;
+    else if (kind == "fixed")
+        leaf = &RulesEngine::fixed;
+    else if (kind == "identifier")
+        leaf = &RulesEngine::identifier;
+    else if (kind == "pattern")
+        leaf = &RulesEngine::pattern;
+    else if (kind == "reference-type")
+        leaf = &RulesEngine::reference_type;
+    if (!leaf) return;
     if (rule.context.empty()) {
-        on(root);  // no vector for the one context
+        (this->*leaf)(rule, root);  // no buffer for the one context
         return;
     }
-    for (const Node& ctx : eval(root, rule.context))
-        on(ctx);
+    // The context nodes stay in contexts_[first, last) while the leaf rule evaluates its path in
+    // the scratch buffers; they are addressed by index (the vector may grow meanwhile).
+    const size_t first = contexts_.size();
+    const std::vector<Node>& found = eval_here(root, rule.context);
+    contexts_.insert(contexts_.end(), found.begin(), found.end());
+    const size_t last = contexts_.size();
+    for (size_t i = first; i < last; ++i) {
+        const Node ctx = contexts_[i];
+        (this->*leaf)(rule, ctx);
+    }
+    contexts_.resize(first);
 }
 
 void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
@@ -303,7 +342,7 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
         cs = &it->second;
     for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
-            if (cs && !cs->displays.count(std::string(str(n.v))))
+            if (cs && !cs->displays.count(str(n.v)))
                 sink_.add(
                     rule, path_str(n.path),
                     rule.message + ": " + quote(str(n.v)) + " is not a code of " + rule.system);
@@ -312,16 +351,16 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
         bool from_system = false;
         bool known = false;
         std::string bad;
-        for (const JValue* c : codings_of(*n.v)) {
-            const std::string_view system = str_member(*c, "system");
-            if (system != rule.system && system != rule.system_alias) continue;
+        each_coding(*n.v, [&](const JValue& c) {
+            const std::string_view system = str_member(c, "system");
+            if (system != rule.system && system != rule.system_alias) return;
             from_system = true;
-            const std::string_view code = str_member(*c, "code");
+            const std::string_view code = str_member(c, "code");
             if (!cs || cs->displays.count(code))
                 known = true;
             else
                 bad = std::string(code);
-        }
+        });
         if (!from_system)
             sink_.add(rule, path_str(n.path), rule.message + ": no coding from " + rule.system);
         else if (!known)
@@ -337,11 +376,12 @@ void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
                 sink_.add(rule, path_str(n.path),
                           rule.message + " (found " + quote(str(n.v)) + ")");
         } else if (n.v->IsObject()) {
-            if (!has_coding(*n.v, {{rule.system, rule.value}})) {
+            if (!has_coding(*n.v, rule.system, rule.value)) {
                 std::string found;
-                for (const JValue* c : codings_of(*n.v))
-                    found += (found.empty() ? "" : ", ") + std::string(str_member(*c, "system")) +
-                             "|" + std::string(str_member(*c, "code"));
+                each_coding(*n.v, [&](const JValue& c) {
+                    found += (found.empty() ? "" : ", ") + std::string(str_member(c, "system")) +
+                             "|" + std::string(str_member(c, "code"));
+                });
                 sink_.add(rule, path_str(n.path),
                           rule.message + (found.empty() ? "" : " (found " + found + ")"));
             }
@@ -356,7 +396,8 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     // into the bundle (or elsewhere) without an identifier is judged by its target's profile.
     const std::vector<Node>& nodes = eval_here(ctx, rule.path);
     if (nodes.empty()) return;  // absence is a cardinality rule's business
-    std::vector<Node> idents;
+    std::vector<Node>& idents = idents_;
+    idents.clear();
     for (const Node& n : nodes) {
         if (!n.v->IsObject()) continue;
         if (member(*n.v, "reference") && !member(*n.v, "identifier")) return;
@@ -387,47 +428,51 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
     for (const Node& n : eval_here(ctx, rule.path))
         // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
-        if (n.v->IsString() && (n.v->GetStringLength() > 4096 ||
-                                !std::regex_search(std::string(str(n.v)), *rule.regex)))
+        if (n.v->IsString() &&
+            (n.v->GetStringLength() > 4096 ||
+             !std::regex_search(n.v->GetString(), n.v->GetString() + n.v->GetStringLength(),
+                                *rule.regex)))
             sink_.add(rule, path_str(n.path), rule.message + " (found " + quote(str(n.v)) + ")");
 }
 
-std::string RulesEngine::resolve_type(const JValue& ref) const {
-    const std::string r(str_member(ref, "reference"));
-    if (r.rfind("urn:uuid:", 0) == 0) {
-        auto it = by_full_url_.find(std::string_view(r));
-        return it == by_full_url_.end()
-                   ? std::string()
-                   : std::string(str_member(*it->second.resource, "resourceType"));
+std::string_view RulesEngine::resolve_type(const JValue& ref) const {
+    const std::string_view r = str_member(ref, "reference");
+    if (r.substr(0, 9) == "urn:uuid:") {
+        auto it = by_full_url_.find(r);
+        return it == by_full_url_.end() ? std::string_view()
+                                        : str_member(*it->second.resource, "resourceType");
     }
     if (!r.empty() && r[0] != '#') {
-        // Type/id or http://host/base/Type/id[/_history/n]
-        std::vector<std::string> parts;
-        size_t i = 0;
+        // Type/id or http://host/base/Type/id[/_history/n]: the segment before the last, of
+        // those before the first "_history".
+        std::string_view before_last, last;
+        size_t count = 0, i = 0;
         while (i <= r.size()) {
             size_t j = r.find('/', i);
-            if (j == std::string::npos) j = r.size();
-            parts.push_back(r.substr(i, j - i));
+            if (j == std::string_view::npos) j = r.size();
+            const std::string_view part = r.substr(i, j - i);
+            if (part == "_history") break;
+            before_last = last;
+            last = part;
+            ++count;
             i = j + 1;
         }
-        auto hist = std::find(parts.begin(), parts.end(), "_history");
-        if (hist != parts.end()) parts.erase(hist, parts.end());
-        if (parts.size() >= 2) return parts[parts.size() - 2];
+        if (count >= 2) return before_last;
     }
-    return std::string(str_member(ref, "type"));
+    return str_member(ref, "type");
 }
 
 void RulesEngine::reference_type(const Rule& rule, const Node& ctx) {
     for (const Node& n : eval_here(ctx, rule.path)) {
         if (!n.v->IsObject()) continue;
-        const std::string t = resolve_type(*n.v);
+        const std::string_view t = resolve_type(*n.v);
         if (!t.empty() && !contains(rule.values, t))
-            sink_.add(rule, path_str(n.path), rule.message + " (refers to " + t + ")");
+            sink_.add(rule, path_str(n.path), rule.message + " (refers to " + std::string(t) + ")");
     }
 }
 
 void RulesEngine::check(const Rule& rule, const Node& root) {
-    const std::string& c = rule.check;
+    const std::string_view c = rule.check;  // compared by length first
     const JValue& res = *root.v;
     const std::vector<Node>& entries = entries_of(root);
     if (c == "bundle-fullurl-unique") {
@@ -525,7 +570,7 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
                 look(*id.v, id.path);
         }
         if (fnr && fhn_path != UINT32_MAX) sink_.add(rule, path_str(fhn_path));
-    } else if (c.rfind("vital-sign-", 0) == 0) {
+    } else if (c.substr(0, 11) == "vital-sign-") {
         vital_sign(rule, root);
     }
 }
@@ -550,7 +595,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
                 vs = &cand;
                 break;
             }
-    const std::string& c = rule.check;
+    const std::string_view c = rule.check;
     auto value_members = [](const JValue& o) {
         std::vector<std::string> out;
         for (const auto& m : o.GetObject()) {
@@ -652,42 +697,74 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
 }
 
 // One walk over everything: codes from known code systems and identifiers with check digits.
-void RulesEngine::generic(const JValue& v, uint32_t path) {
+uint32_t RulesEngine::materialize(const Frame& f) {
+    if (!f.parent) return f.base;
+    const uint32_t p = materialize(*f.parent);
+    return f.index >= 0 ? index_path(p, f.index) : child_path(p, f.name);
+}
+
+void RulesEngine::generic(const JValue& v, const Frame& at) {
     if (v.IsArray()) {
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
-            if (v[i].IsObject() || v[i].IsArray())
-                generic(v[i], index_path(path, static_cast<int>(i)));
+            if (v[i].IsObject() || v[i].IsArray()) {
+                const Frame f{&at, 0, {}, static_cast<int>(i)};
+                generic(v[i], f);
+            }
         return;
     }
     if (!v.IsObject()) return;
-    const JValue* system = member(v, "system");
+    // One pass over the members: the first system, code, value and display (as FindMember), and
+    // whether there is anything to descend into.
+    const JValue *system = nullptr, *code = nullptr, *value = nullptr, *display = nullptr;
+    bool containers = false;
+    for (const auto& m : v.GetObject()) {
+        const char* nm = m.name.GetString();
+        switch (m.name.GetStringLength()) {
+            case 4:
+                if (!code && std::memcmp(nm, "code", 4) == 0) code = &m.value;
+                break;
+            case 5:
+                if (!value && std::memcmp(nm, "value", 5) == 0) value = &m.value;
+                break;
+            case 6:
+                if (!system && std::memcmp(nm, "system", 6) == 0) system = &m.value;
+                break;
+            case 7:
+                if (!display && std::memcmp(nm, "display", 7) == 0) display = &m.value;
+                break;
+            default:
+                break;
+        }
+        containers = containers || m.value.IsObject() || m.value.IsArray();
+    }
+    const auto path_of = [&] { return path_str(materialize(at)); };
     if (system && system->IsString()) {
         const std::string_view sys = str(system);
-        if (const JValue* code = member(v, "code"); code && code->IsString()) {
+        if (code && code->IsString()) {
             auto cs = spec_.codesystems.find(sys);
             if (cs != spec_.codesystems.end()) {
                 auto d = cs->second.displays.find(str(code));
                 if (d == cs->second.displays.end()) {
                     if (cs->second.complete)
-                        sink_.add("CODE-001", path_str(path) + ".code",
+                        sink_.add("CODE-001", path_of() + ".code",
                                   quote(str(code)) + " is not a code of " + std::string(sys));
-                } else if (const JValue* disp = member(v, "display");
+                } else if (const JValue* disp = display;
                            disp && disp->IsString() && str(disp) != d->second) {
-                    sink_.add("CODE-002", path_str(path) + ".display",
+                    sink_.add("CODE-002", path_of() + ".display",
                               "display " + quote(str(disp)) +
                                   " differs from the official display " + quote(d->second) +
                                   " of " + std::string(sys) + " code " + quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
-                sink_.add("CODE-003", path_str(path) + ".system",
+                sink_.add("CODE-003", path_of() + ".system",
                           "code system written as a ValueSet URL: " + quote(sys));
                 std::string cs_url(sys);
                 cs_url.replace(cs_url.find("/ValueSet/"), 10, "/CodeSystem/");
                 auto aliased = spec_.codesystems.find(cs_url);
                 if (aliased != spec_.codesystems.end() && aliased->second.complete &&
                     !aliased->second.displays.count(std::string(str(code))))
-                    sink_.add("CODE-001", path_str(path) + ".code",
+                    sink_.add("CODE-001", path_of() + ".code",
                               quote(str(code)) + " is not a code of " + cs_url);
             } else if (const std::string_view c = str(code);
                        (sys == "http://snomed.info/sct" &&
@@ -695,31 +772,33 @@ void RulesEngine::generic(const JValue& v, uint32_t path) {
                         !sctid_ok(c)) ||
                        (sys == "http://loinc.org" && !loinc_code_ok(c))) {
                 // a code that cannot exist in SNOMED CT / LOINC (check digit), as --spec r4
-                sink_.add("FHIR-STR-014", path_str(path) + ".code",
+                sink_.add("FHIR-STR-014", path_of() + ".code",
                           quote(c) + " cannot be a " +
                               (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
                                                          : "SNOMED CT identifier (Verhoeff "
                                                            "check digit, 6-18 digits)"));
             }
         }
-        if (const JValue* value = member(v, "value"); value && value->IsString()) {
+        if (value && value->IsString()) {
             const std::string_view val = str(value);
             if (sys == oid::orgnr_retired)
-                sink_.add("ID-ORG-002", path_str(path) + ".system",
+                sink_.add("ID-ORG-002", path_of() + ".system",
                           "organisation number under the retired OID " + std::string(sys));
             if (sys == oid::uuid_system) {
                 if (!is_uuid_urn(val))
-                    sink_.add("ID-UUID-001", path_str(path) + ".value",
+                    sink_.add("ID-UUID-001", path_of() + ".value",
                               "not a urn:uuid: value: " + quote(val));
             } else if (auto r = check_identifier(sys, val); !r) {
                 if (const char* rule = rule_for_id_error(r.error().code))
-                    sink_.add(rule, path_str(path) + ".value", r.error().message, r.error().hint);
+                    sink_.add(rule, path_of() + ".value", r.error().message, r.error().hint);
             }
         }
     }
+    if (!containers) return;
     for (const auto& m : v.GetObject()) {
         if (!m.value.IsObject() && !m.value.IsArray()) continue;
-        generic(m.value, child_path(path, {m.name.GetString(), m.name.GetStringLength()}));
+        const Frame f{&at, 0, {m.name.GetString(), m.name.GetStringLength()}, -1};
+        generic(m.value, f);
     }
 }
 

@@ -70,8 +70,17 @@ class RulesEngine {
     void reference_type(const Rule& rule, const Node& ctx);
     void check(const Rule& rule, const Node& root);
     void vital_sign(const Rule& rule, const Node& root);
-    void generic(const JValue& v, uint32_t path);
-    std::string resolve_type(const JValue& reference) const;
+    // generic's place in the document: frames on the stack, entered into the path table only
+    // when an issue needs the path (`base` is the path of the frame without a parent).
+    struct Frame {
+        const Frame* parent;
+        uint32_t base;
+        std::string_view name;
+        int index;  // >= 0: an array index, else the member `name`
+    };
+    uint32_t materialize(const Frame& f);
+    void generic(const JValue& v, const Frame& at);
+    [[nodiscard]] std::string_view resolve_type(const JValue& reference) const;
 
     const Spec& spec_;
     const Package& pkg_;
@@ -85,6 +94,9 @@ class RulesEngine {
     std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
     const JValue* uuid_root_ = nullptr;             // uuid_refs_ are those of this resource
     std::vector<const JValue*> uuid_refs_;
+    std::vector<const JValue*> uuid_stack_;  // uuid_refs_of's walk
+    std::vector<Node> contexts_;             // apply's context nodes (a stack)
+    std::vector<Node> idents_;               // identifier's identifiers
 };
 
 }  // namespace vft::detail
