@@ -26,6 +26,8 @@ struct PathSegment {
 };
 using RulePath = std::vector<PathSegment>;
 
+struct CodeSystem;
+
 struct Rule {
     std::string id;
     std::string
@@ -53,6 +55,9 @@ struct Rule {
     std::vector<std::string> when_in;  // ... is one of these
     std::vector<std::string> when_not_in;  // ... or is none of these
     std::shared_ptr<std::regex> regex;
+    // binding: the spec's code system `system` names, or nullptr (set once the spec is loaded,
+    // resolve_rule_codesystems; the rules engine uses it instead of a lookup by URL)
+    const CodeSystem* codesystem = nullptr;
 
     [[nodiscard]] Severity severity(Level level) const {
         return level == Level::strict ? strict : lenient;
@@ -139,6 +144,8 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
 
 // Rule parsing helpers shared by the loader and tests.
 RulePath parse_rule_path(std::string_view text);
+// Sets Rule::codesystem of every rule of `spec` (rules_engine.cpp); the loader calls it last.
+void resolve_rule_codesystems(Spec& spec);
 
 }  // namespace vft::detail
 

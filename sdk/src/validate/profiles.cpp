@@ -2,6 +2,7 @@
 #include "validate/profiles.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include <rapidjson/stringbuffer.h>
@@ -502,18 +503,19 @@ class ProfileWalker {
         const size_t first = items_.size();
         const bool choice = c.choice();
         const std::string_view stem = choice ? c.name.substr(0, c.name.size() - 3) : c.name;
+        const size_t sl = stem.size();
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view n = sv(it->name);
             const bool underscore = !n.empty() && n[0] == '_';
             if (underscore) n.remove_prefix(1);
+            // most members are not this element: rejected by length and first letter
+            if (choice ? n.size() <= sl : n.size() != sl) continue;
+            if (sl != 0 && (n[0] != stem[0] || std::memcmp(n.data(), stem.data(), sl) != 0))
+                continue;
             std::string_view type;
             if (choice) {
-                if (n.size() <= stem.size() || n.substr(0, stem.size()) != stem ||
-                    !(n[stem.size()] >= 'A' && n[stem.size()] <= 'Z'))
-                    continue;
+                if (!(n[sl] >= 'A' && n[sl] <= 'Z')) continue;
                 type = choice_type(n, stem, m_);
-            } else if (n != stem) {
-                continue;
             } else if (c.types.size() == 1) {
                 type = c.types[0].code;
             } else if (c.types.empty()) {
@@ -571,6 +573,7 @@ class ProfileWalker {
                 std::string(c.path) + " allows at most " + std::to_string(c.max) + " in " +
                     profile_name(c) + ", found " + std::to_string(n),
                 c.max == 0 ? "the profile excludes this element: omit it" : "", c);
+        if (first == last && c.slices.empty()) return;  // nothing more to judge
         if (choice && !c.types.empty())
             for (size_t k = first; k < last; ++k) {
                 const Item& i = items_[k];

@@ -14,6 +14,28 @@
 namespace vft::detail {
 namespace {
 
+// `member`/`str_member` for a literal name: the length is known, so no strlen, and most members
+// are told apart by length and first letter before memcmp. The first match, as FindMember.
+template <size_t N>
+const JValue* lit_member(const JValue& v, const char (&name)[N]) {
+    constexpr size_t len = N - 1;
+    if (!v.IsObject()) return nullptr;
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
+        if (m->name.GetStringLength() == len && m->name.GetString()[0] == name[0] &&
+            std::memcmp(m->name.GetString(), name, len) == 0)
+            return &m->value;
+    return nullptr;
+}
+template <size_t N>
+std::string_view lit_str_member(const JValue& v, const char (&name)[N]) {
+    return str(lit_member(v, name));
+}
+
+// Equal strings, length first (inline: the rule kinds and checks are dispatched per rule).
+bool same(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
 bool filter_ok(const PathSegment& s, const JValue& v) {
     return s.filter_key.empty() || str_member(v, s.filter_key.c_str()) == s.filter_value;
 }
@@ -25,10 +47,10 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 // The codings of a CodeableConcept, or the Coding itself, each given to `f` (nothing built).
 template <typename F>
 void each_coding(const JValue& v, F&& f) {
-    if (const JValue* c = member(v, "coding"); c && c->IsArray()) {
+    if (const JValue* c = lit_member(v, "coding"); c && c->IsArray()) {
         for (const auto& e : c->GetArray())
             f(e);
-    } else if (member(v, "system") || member(v, "code")) {
+    } else if (lit_member(v, "system") || lit_member(v, "code")) {
         f(v);
     }
 }
@@ -36,7 +58,7 @@ void each_coding(const JValue& v, F&& f) {
 bool has_coding(const JValue& v, std::string_view sys, std::string_view code) {
     bool found = false;
     each_coding(v, [&](const JValue& c) {
-        found = found || (str_member(c, "system") == sys && str_member(c, "code") == code);
+        found = found || (lit_str_member(c, "system") == sys && lit_str_member(c, "code") == code);
     });
     return found;
 }
@@ -45,7 +67,7 @@ bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::s
     bool found = false;
     each_coding(v, [&](const JValue& c) {
         if (found) return;
-        const std::string_view s = str_member(c, "system"), k = str_member(c, "code");
+        const std::string_view s = lit_str_member(c, "system"), k = lit_str_member(c, "code");
         for (const auto& [sys, code] : codes)
             found = found || (s == sys && k == code);
     });
@@ -81,7 +103,10 @@ bool is_uuid_urn(std::string_view v) {
         if (u.size() != 36) return false;
         for (size_t i = 0; i < u.size(); ++i) {
             const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash ? u[i] != '-' : !std::isxdigit(static_cast<unsigned char>(u[i]))) return false;
+            const char c = u[i];
+            const bool hex =
+                (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (dash ? c != '-' : !hex) return false;
         }
         return true;
     }
@@ -113,6 +138,33 @@ const RulePath& rp_entry_resource() {
 
 }  // namespace
 
+void resolve_rule_codesystems(Spec& spec) {
+    auto resolve = [&spec](Rule& r) {
+        auto it = spec.codesystems.find(r.system);
+        r.codesystem = it == spec.codesystems.end() ? nullptr : &it->second;
+    };
+    for (auto& [id, pkg] : spec.packages)
+        for (Rule& r : pkg.document_rules)
+            resolve(r);
+    for (auto& [url, profile] : spec.profiles)
+        for (Rule& r : profile.rules)
+            resolve(r);
+}
+
+const CodeSystem* RulesEngine::codesystem(std::string_view url) {
+    // A document names few code systems, most of them many times: the last few looked up are
+    // compared before the spec's table is hashed.
+    for (const CsCacheEntry& e : cs_cache_)
+        if (e.url.size() == url.size() && e.url.data() &&
+            std::memcmp(e.url.data(), url.data(), url.size()) == 0)
+            return e.cs;
+    auto it = spec_.codesystems.find(url);
+    const CodeSystem* cs = it == spec_.codesystems.end() ? nullptr : &it->second;
+    cs_cache_[cs_next_] = {url, cs};
+    cs_next_ = (cs_next_ + 1) % cs_cache_.size();
+    return cs;
+}
+
 std::string RulesEngine::path_str(uint32_t p) const {
     uint32_t chain[64];
     size_t n = 0;
@@ -133,33 +185,40 @@ std::string RulesEngine::path_str(uint32_t p) const {
     return out;
 }
 
+void RulesEngine::visit(const Node& n, std::string_view name, const JValue& child,
+                        const PathSegment& seg, std::vector<Node>& out) {
+    const bool filtered = !seg.filter_key.empty();
+    if (child.IsArray()) {
+        uint32_t base = UINT32_MAX;
+        for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
+            if (!filtered || filter_ok(seg, child[i])) {
+                if (base == UINT32_MAX) base = child_path(n.path, name);
+                out.push_back({&child[i], index_path(base, static_cast<int>(i))});
+            }
+    } else if (!filtered || filter_ok(seg, child)) {
+        out.push_back({&child, child_path(n.path, name)});
+    }
+}
+
 void RulesEngine::step(const Node& n, const PathSegment& seg, std::vector<Node>& out) {
     if (!n.v->IsObject()) return;
-    auto visit = [&](std::string_view name, const JValue& child) {
-        if (child.IsArray()) {
-            uint32_t base = UINT32_MAX;
-            for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
-                if (filter_ok(seg, child[i])) {
-                    if (base == UINT32_MAX) base = child_path(n.path, name);
-                    out.push_back({&child[i], index_path(base, static_cast<int>(i))});
-                }
-        } else if (filter_ok(seg, child)) {
-            out.push_back({&child, child_path(n.path, name)});
-        }
-    };
+    const std::string_view want = seg.name;
     if (seg.choice) {
         for (const auto& m : n.v->GetObject()) {
             const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-            if (name.size() > seg.name.size() && name.compare(0, seg.name.size(), seg.name) == 0 &&
-                std::isupper(static_cast<unsigned char>(name[seg.name.size()])))
-                visit(name, m.value);
+            if (name.size() > want.size() && name.compare(0, want.size(), want) == 0 &&
+                std::isupper(static_cast<unsigned char>(name[want.size()])))
+                visit(n, name, m.value, seg, out);
         }
         return;
     }
-    for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)  // the first, as FindMember
-        if (m->name.GetStringLength() == seg.name.size() &&
-            std::memcmp(m->name.GetString(), seg.name.data(), seg.name.size()) == 0) {
-            visit(seg.name, m->value);
+    // The first member of that name, as FindMember; length and first letter before memcmp.
+    const size_t len = want.size();
+    for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)
+        if (m->name.GetStringLength() == len &&
+            (len == 0 || (m->name.GetString()[0] == want[0] &&
+                          std::memcmp(m->name.GetString(), want.data(), len) == 0))) {
+            visit(n, want, m->value, seg, out);
             return;
         }
 }
@@ -181,8 +240,25 @@ const std::vector<Node>& RulesEngine::eval_here(const Node& start, const RulePat
     cur.push_back(start);
     for (const auto& seg : path) {
         next.clear();
-        for (const auto& n : cur)
-            step(n, seg, next);
+        if (seg.choice) {
+            for (const auto& n : cur)
+                step(n, seg, next);
+        } else {
+            // The first member of that name, as FindMember; length and first letter before
+            // memcmp (most members differ in one of them).
+            const std::string_view want = seg.name;
+            const size_t len = want.size();
+            for (const auto& n : cur) {
+                if (!n.v->IsObject()) continue;
+                for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)
+                    if (m->name.GetStringLength() == len &&
+                        (len == 0 || (m->name.GetString()[0] == want[0] &&
+                                      std::memcmp(m->name.GetString(), want.data(), len) == 0))) {
+                        visit(n, want, m->value, seg, next);
+                        break;
+                    }
+            }
+        }
         cur.swap(next);
         if (cur.empty()) break;
     }
@@ -197,7 +273,7 @@ const std::vector<const JValue*>& RulesEngine::uuid_refs_of(const Node& root,
     std::vector<const JValue*>& stack = uuid_stack_;
     stack.clear();
     for (const Node& e : entries)
-        if (const JValue* r = member(*e.v, "resource")) stack.push_back(r);
+        if (const JValue* r = lit_member(*e.v, "resource")) stack.push_back(r);
     constexpr std::string_view kUrn = "urn:uuid:";
     while (!stack.empty()) {
         const JValue* v = stack.back();
@@ -229,21 +305,22 @@ std::vector<Node> RulesEngine::eval(const Node& start, const RulePath& path) {
 
 void RulesEngine::run(const JValue& root, const std::string& root_path) {
     root_path_ = root_path;
+    cs_cache_ = {};  // the document's strings are those of this run
     paths_.clear();
     paths_.reserve(256);
     paths_.push_back({UINT32_MAX, root_path_, -1});
     const Node top{&root, 0};
-    if (str_member(root, "resourceType") == "Bundle") {
+    if (lit_str_member(root, "resourceType") == "Bundle") {
         bundle_ = &root;
         for (const auto& e : eval(top, rp_entry())) {
-            const auto url = str_member(*e.v, "fullUrl");
-            const JValue* res = member(*e.v, "resource");
+            const auto url = lit_str_member(*e.v, "fullUrl");
+            const JValue* res = lit_member(*e.v, "resource");
             if (!url.empty() && res)
                 by_full_url_.emplace(url, Entry{res, child_path(e.path, "resource")});
         }
     }
     for (const Rule& r : pkg_.document_rules)
-        if (r.resource_type.empty() || r.resource_type == str_member(root, "resourceType"))
+        if (r.resource_type.empty() || r.resource_type == lit_str_member(root, "resourceType"))
             apply(r, top);
     apply_profiles(root, 0);
     const Frame whole{nullptr, 0, {}, -1};
@@ -251,10 +328,10 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
 }
 
 void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
-    const std::string rt(str_member(res, "resourceType"));
+    const std::string rt(lit_str_member(res, "resourceType"));
     const Profile* profile = nullptr;
-    if (const JValue* meta = member(res, "meta"))
-        if (const JValue* profiles = member(*meta, "profile"); profiles && profiles->IsArray())
+    if (const JValue* meta = lit_member(res, "meta"))
+        if (const JValue* profiles = lit_member(*meta, "profile"); profiles && profiles->IsArray())
             for (const auto& p : profiles->GetArray()) {
                 auto it = spec_.profiles.find(std::string(str(&p)));
                 if (it != spec_.profiles.end() && it->second.resource_type == rt &&
@@ -290,21 +367,21 @@ bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
 
 void RulesEngine::apply(const Rule& rule, const Node& root) {
     if (!rule.when_path.empty() && !condition_holds(rule, root)) return;
-    // The kinds the loader accepts, told apart by length and first letter (one compare each).
+    // The kinds the loader accepts (compared by length first).
     const std::string_view kind = rule.kind;
-    if (kind == "check") return check(rule, root);
+    if (same(kind, "check")) return check(rule, root);
     void (RulesEngine::*leaf)(const Rule&, const Node&) = nullptr;
-    if (kind == "cardinality")
+    if (same(kind, "cardinality"))
         leaf = &RulesEngine::cardinality;
-    else if (kind == "binding")
+    else if (same(kind, "binding"))
         leaf = &RulesEngine::binding;
-    else if (kind == "fixed")
+    else if (same(kind, "fixed"))
         leaf = &RulesEngine::fixed;
-    else if (kind == "identifier")
+    else if (same(kind, "identifier"))
         leaf = &RulesEngine::identifier;
-    else if (kind == "pattern")
+    else if (same(kind, "pattern"))
         leaf = &RulesEngine::pattern;
-    else if (kind == "reference-type")
+    else if (same(kind, "reference-type"))
         leaf = &RulesEngine::reference_type;
     if (!leaf) return;
     if (rule.context.empty()) {
@@ -338,8 +415,7 @@ void RulesEngine::cardinality(const Rule& rule, const Node& ctx) {
 
 void RulesEngine::binding(const Rule& rule, const Node& ctx) {
     const CodeSystem* cs = nullptr;
-    if (auto it = spec_.codesystems.find(rule.system); it != spec_.codesystems.end())
-        cs = &it->second;
+    cs = rule.codesystem;  // spec_.codesystems[rule.system], resolved at load
     for (const Node& n : eval_here(ctx, rule.path)) {
         if (n.v->IsString()) {
             if (cs && !cs->displays.count(str(n.v)))
@@ -352,10 +428,10 @@ void RulesEngine::binding(const Rule& rule, const Node& ctx) {
         bool known = false;
         std::string bad;
         each_coding(*n.v, [&](const JValue& c) {
-            const std::string_view system = str_member(c, "system");
+            const std::string_view system = lit_str_member(c, "system");
             if (system != rule.system && system != rule.system_alias) return;
             from_system = true;
-            const std::string_view code = str_member(c, "code");
+            const std::string_view code = lit_str_member(c, "code");
             if (!cs || cs->displays.count(code))
                 known = true;
             else
@@ -379,8 +455,9 @@ void RulesEngine::fixed(const Rule& rule, const Node& ctx) {
             if (!has_coding(*n.v, rule.system, rule.value)) {
                 std::string found;
                 each_coding(*n.v, [&](const JValue& c) {
-                    found += (found.empty() ? "" : ", ") + std::string(str_member(c, "system")) +
-                             "|" + std::string(str_member(c, "code"));
+                    found += (found.empty() ? "" : ", ") +
+                             std::string(lit_str_member(c, "system")) + "|" +
+                             std::string(lit_str_member(c, "code"));
                 });
                 sink_.add(rule, path_str(n.path),
                           rule.message + (found.empty() ? "" : " (found " + found + ")"));
@@ -400,8 +477,8 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     idents.clear();
     for (const Node& n : nodes) {
         if (!n.v->IsObject()) continue;
-        if (member(*n.v, "reference") && !member(*n.v, "identifier")) return;
-        if (const JValue* id = member(*n.v, "identifier")) {
+        if (lit_member(*n.v, "reference") && !lit_member(*n.v, "identifier")) return;
+        if (const JValue* id = lit_member(*n.v, "identifier")) {
             const uint32_t base = child_path(n.path, "identifier");
             if (id->IsArray()) {
                 for (rapidjson::SizeType i = 0; i < id->Size(); ++i)
@@ -409,12 +486,12 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
             } else {
                 idents.push_back({id, base});
             }
-        } else if (member(*n.v, "system") || member(*n.v, "value")) {
+        } else if (lit_member(*n.v, "system") || lit_member(*n.v, "value")) {
             idents.push_back(n);
         }
     }
     for (const Node& id : idents)
-        if (contains(rule.values, str_member(*id.v, "system"))) return;
+        if (contains(rule.values, lit_str_member(*id.v, "system"))) return;
     if (idents.empty()) {
         sink_.add(rule, path_str(nodes.front().path), rule.message + " (no identifier given)");
     } else {
@@ -436,11 +513,11 @@ void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
 }
 
 std::string_view RulesEngine::resolve_type(const JValue& ref) const {
-    const std::string_view r = str_member(ref, "reference");
+    const std::string_view r = lit_str_member(ref, "reference");
     if (r.substr(0, 9) == "urn:uuid:") {
         auto it = by_full_url_.find(r);
         return it == by_full_url_.end() ? std::string_view()
-                                        : str_member(*it->second.resource, "resourceType");
+                                        : lit_str_member(*it->second.resource, "resourceType");
     }
     if (!r.empty() && r[0] != '#') {
         // Type/id or http://host/base/Type/id[/_history/n]: the segment before the last, of
@@ -459,7 +536,7 @@ std::string_view RulesEngine::resolve_type(const JValue& ref) const {
         }
         if (count >= 2) return before_last;
     }
-    return str_member(ref, "type");
+    return lit_str_member(ref, "type");
 }
 
 void RulesEngine::reference_type(const Rule& rule, const Node& ctx) {
@@ -475,28 +552,28 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
     const std::string_view c = rule.check;  // compared by length first
     const JValue& res = *root.v;
     const std::vector<Node>& entries = entries_of(root);
-    if (c == "bundle-fullurl-unique") {
+    if (same(c, "bundle-fullurl-unique")) {
         std::unordered_set<std::string_view> seen;
         for (const Node& e : entries)
-            if (auto u = str_member(*e.v, "fullUrl"); !u.empty() && !seen.insert(u).second)
+            if (auto u = lit_str_member(*e.v, "fullUrl"); !u.empty() && !seen.insert(u).second)
                 sink_.add(rule, path_str(e.path) + ".fullUrl",
                           rule.message + " (" + quote(u) + " again)");
-    } else if (c == "bundle-references-resolve") {
+    } else if (same(c, "bundle-references-resolve")) {
         // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
         // The walk that knows paths runs only when one does not.
         bool unresolved = false;
         for (const JValue* o : uuid_refs_of(root, entries))
-            unresolved = unresolved || !by_full_url_.count(str_member(*o, "reference"));
+            unresolved = unresolved || !by_full_url_.count(lit_str_member(*o, "reference"));
         if (!unresolved) return;
         std::vector<Node> stack;
         for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource"))
+            if (const JValue* r = lit_member(*e.v, "resource"))
                 stack.push_back({r, child_path(e.path, "resource")});
         while (!stack.empty()) {
             const Node n = stack.back();
             stack.pop_back();
             if (n.v->IsObject()) {
-                if (auto ref = str_member(*n.v, "reference");
+                if (auto ref = lit_str_member(*n.v, "reference");
                     ref.rfind("urn:uuid:", 0) == 0 && !by_full_url_.count(ref))
                     sink_.add(rule, path_str(n.path) + ".reference",
                               rule.message + " (" + quote(ref) + ")");
@@ -509,18 +586,18 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
                     stack.push_back({&(*n.v)[i], index_path(n.path, static_cast<int>(i))});
             }
         }
-    } else if (c == "document-composition-first") {
+    } else if (same(c, "document-composition-first")) {
         const JValue* first = entries.empty() ? nullptr : member(*entries.front().v, "resource");
-        if (!first || str_member(*first, "resourceType") != "Composition")
+        if (!first || lit_str_member(*first, "resourceType") != "Composition")
             sink_.add(rule, entries.empty() ? path_str(root.path) + ".entry"
                                             : path_str(entries.front().path) + ".resource");
-    } else if (c == "fullurl-when-referenced") {
+    } else if (same(c, "fullurl-when-referenced")) {
         // Entries refer to each other when any reference inside them is a urn:uuid.
         if (!uuid_refs_of(root, entries).empty())
             for (const Node& e : entries)
-                if (!member(*e.v, "fullUrl")) sink_.add(rule, path_str(e.path) + ".fullUrl");
-    } else if (c == "bundle-type") {
-        const auto type = str_member(res, "type");
+                if (!lit_member(*e.v, "fullUrl")) sink_.add(rule, path_str(e.path) + ".fullUrl");
+    } else if (same(c, "bundle-type")) {
+        const auto type = lit_str_member(res, "type");
         if (type.empty() || contains(rule.values, type)) return;
         if (contains(rule.tolerated, type)) {
             sink_.add(rule, path_str(root.path) + ".type",
@@ -531,30 +608,31 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
             sink_.add(hard, path_str(root.path) + ".type",
                       rule.message + " (found " + quote(type) + ")");
         }
-    } else if (c == "top-resource-type") {
-        const auto rt = str_member(res, "resourceType");
+    } else if (same(c, "top-resource-type")) {
+        const auto rt = lit_str_member(res, "resourceType");
         if (!contains(rule.values, rt))
             sink_.add(rule, path_str(root.path), rule.message + " (found " + std::string(rt) + ")");
-    } else if (c == "entry-resource-types") {
+    } else if (same(c, "entry-resource-types")) {
         for (const Node& e : entries)
-            if (const JValue* r = member(*e.v, "resource");
-                r && !contains(rule.values, str_member(*r, "resourceType")))
-                sink_.add(
-                    rule, path_str(e.path) + ".resource",
-                    rule.message + " (found " + std::string(str_member(*r, "resourceType")) + ")");
-    } else if (c == "request-methods") {
+            if (const JValue* r = lit_member(*e.v, "resource");
+                r && !contains(rule.values, lit_str_member(*r, "resourceType")))
+                sink_.add(rule, path_str(e.path) + ".resource",
+                          rule.message + " (found " +
+                              std::string(lit_str_member(*r, "resourceType")) + ")");
+    } else if (same(c, "request-methods")) {
         for (const Node& e : entries)
-            if (const JValue* req = member(*e.v, "request"))
-                if (auto m = str_member(*req, "method"); !m.empty() && !contains(rule.values, m))
+            if (const JValue* req = lit_member(*e.v, "request"))
+                if (auto m = lit_str_member(*req, "method");
+                    !m.empty() && !contains(rule.values, m))
                     sink_.add(rule, path_str(e.path) + ".request.method",
                               rule.message + " (found " + quote(m) + ")");
-    } else if (c == "fhn-only-without-fnr") {
+    } else if (same(c, "fhn-only-without-fnr")) {
         // R4's Reference.identifier is single, so FHN next to FNR/DNR shows on the Patient the
         // subject refers to (e.g. the Patient entry of a JFT transaction).
         bool fnr = false;
         uint32_t fhn_path = UINT32_MAX;
         auto look = [&](const JValue& id, uint32_t path) {
-            const auto sys = str_member(id, "system");
+            const auto sys = lit_str_member(id, "system");
             fnr = fnr || sys == oid::fnr || sys == oid::dnr;
             if (sys == oid::fhn && fhn_path == UINT32_MAX) fhn_path = path;
         };
@@ -564,7 +642,7 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
         for (const Node& id : eval(root, subject_identifier))
             look(*id.v, id.path);
         for (const Node& s : eval(root, subject)) {
-            auto it = by_full_url_.find(str_member(*s.v, "reference"));
+            auto it = by_full_url_.find(lit_str_member(*s.v, "reference"));
             if (it == by_full_url_.end()) continue;
             for (const Node& id : eval({it->second.resource, it->second.path}, identifier))
                 look(*id.v, id.path);
@@ -580,15 +658,15 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     // Which vital sign: the one meta.profile names, else the one whose code is used.
     const VitalSign* vs = nullptr;
     bool by_profile = false;
-    if (const JValue* meta = member(obs, "meta"))
-        if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
+    if (const JValue* meta = lit_member(obs, "meta"))
+        if (const JValue* ps = lit_member(*meta, "profile"); ps && ps->IsArray())
             for (const auto& p : ps->GetArray())
                 for (const auto& cand : spec_.vital_signs)
                     if (str(&p) == cand.profile_url) {
                         vs = &cand;
                         by_profile = true;
                     }
-    const JValue* code = member(obs, "code");
+    const JValue* code = lit_member(obs, "code");
     if (!vs && code)
         for (const auto& cand : spec_.vital_signs)
             if (has_coding(*code, cand.codes)) {
@@ -609,11 +687,11 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     auto check_value = [&](const JValue& holder, const VitalSignValue& want, uint32_t at,
                            const std::string& what) {
         const std::string path = path_str(at);
-        if (c == "vital-sign-unit") {
-            const JValue* q = member(holder, "valueQuantity");
+        if (same(c, "vital-sign-unit")) {
+            const JValue* q = lit_member(holder, "valueQuantity");
             if (!q || want.units.empty()) return;
-            const auto sys = str_member(*q, "system");
-            const auto unit = str_member(*q, "code");
+            const auto sys = lit_str_member(*q, "system");
+            const auto unit = lit_str_member(*q, "code");
             bool ok = false;
             for (const auto& [s, u] : want.units)
                 ok = ok || (s == sys && u == unit);
@@ -627,11 +705,11 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
                               (sys.empty() ? std::string("no system") : std::string(sys)) + "|" +
                               std::string(unit));
             }
-        } else if (c == "vital-sign-value") {
+        } else if (same(c, "vital-sign-value")) {
             const auto present = value_members(holder);
             if (present.empty()) {
                 // vs-2 of R4's vital-signs profiles; the score profiles do not require a value.
-                if (vs->r4_vital && !member(holder, "dataAbsentReason"))
+                if (vs->r4_vital && !lit_member(holder, "dataAbsentReason"))
                     sink_.add(rule, path + ".value[x]", what + " has no value");
                 return;
             }
@@ -646,10 +724,10 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
             }
             if (want.has_range) {
                 double x = NAN;
-                if (const JValue* i = member(holder, "valueInteger"); i && i->IsNumber())
+                if (const JValue* i = lit_member(holder, "valueInteger"); i && i->IsNumber())
                     x = i->GetDouble();
-                if (const JValue* q = member(holder, "valueQuantity"))
-                    if (const JValue* qv = member(*q, "value"); qv && qv->IsNumber())
+                if (const JValue* q = lit_member(holder, "valueQuantity"))
+                    if (const JValue* qv = lit_member(*q, "value"); qv && qv->IsNumber())
                         x = qv->GetDouble();
                 if (!std::isnan(x) && (x < want.min || x > want.max))
                     sink_.add(rule, path,
@@ -657,7 +735,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
             }
         }
     };
-    if (c == "vital-sign-code") {
+    if (same(c, "vital-sign-code")) {
         if (vs && by_profile && (!code || !has_coding(*code, vs->codes)))
             sink_.add(rule, path_str(root.path) + ".code",
                       "Observation claims profile " + vs->id + " but its code is not " + vs->name +
@@ -667,7 +745,7 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     // An Observation of no vital-sign profile is judged by vkp-Observation alone, which requires
     // neither a value nor effective[x].
     if (!vs) return;
-    if (c == "vital-sign-effective") {
+    if (same(c, "vital-sign-effective")) {
         if (!vs->r4_vital) return;
         for (const char* e : {"effectiveDateTime", "effectivePeriod"})
             if (member(obs, e)) return;
@@ -684,10 +762,10 @@ void RulesEngine::vital_sign(const Rule& rule, const Node& root) {
     for (const auto& want : vs->components) {
         const Node* found = nullptr;
         for (const Node& cn : comps)
-            if (const JValue* cc = member(*cn.v, "code"); cc && has_coding(*cc, want.codes))
+            if (const JValue* cc = lit_member(*cn.v, "code"); cc && has_coding(*cc, want.codes))
                 found = &cn;
         if (!found) {
-            if (c == "vital-sign-components")
+            if (same(c, "vital-sign-components"))
                 sink_.add(rule, path_str(root.path) + ".component",
                           vs->name + " needs a " + want.name + " component");
             continue;
@@ -741,11 +819,10 @@ void RulesEngine::generic(const JValue& v, const Frame& at) {
     if (system && system->IsString()) {
         const std::string_view sys = str(system);
         if (code && code->IsString()) {
-            auto cs = spec_.codesystems.find(sys);
-            if (cs != spec_.codesystems.end()) {
-                auto d = cs->second.displays.find(str(code));
-                if (d == cs->second.displays.end()) {
-                    if (cs->second.complete)
+            if (const CodeSystem* cs = codesystem(sys)) {
+                auto d = cs->displays.find(str(code));
+                if (d == cs->displays.end()) {
+                    if (cs->complete)
                         sink_.add("CODE-001", path_of() + ".code",
                                   quote(str(code)) + " is not a code of " + std::string(sys));
                 } else if (const JValue* disp = display;

@@ -2,6 +2,7 @@
 // code and identifier checks to one parsed FHIR resource (and the entries of a Bundle).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,6 +55,8 @@ class RulesEngine {
     }
     [[nodiscard]] std::string path_str(uint32_t p) const;
     void step(const Node& n, const PathSegment& seg, std::vector<Node>& out);
+    void visit(const Node& n, std::string_view name, const JValue& child, const PathSegment& seg,
+               std::vector<Node>& out);
     const std::vector<Node>& entries_of(const Node& root);
     // The objects in the resources of `entries` (those of `root`) whose reference is a urn:uuid.
     const std::vector<const JValue*>& uuid_refs_of(const Node& root,
@@ -81,6 +84,8 @@ class RulesEngine {
     uint32_t materialize(const Frame& f);
     void generic(const JValue& v, const Frame& at);
     [[nodiscard]] std::string_view resolve_type(const JValue& reference) const;
+    // The spec's code system with this URL, or nullptr (remembered for the next lookups).
+    const CodeSystem* codesystem(std::string_view url);
 
     const Spec& spec_;
     const Package& pkg_;
@@ -97,6 +102,12 @@ class RulesEngine {
     std::vector<const JValue*> uuid_stack_;  // uuid_refs_of's walk
     std::vector<Node> contexts_;             // apply's context nodes (a stack)
     std::vector<Node> idents_;               // identifier's identifiers
+    struct CsCacheEntry {
+        std::string_view url;  // into the document or the spec, both alive while the engine is
+        const CodeSystem* cs;
+    };
+    std::array<CsCacheEntry, 8> cs_cache_{};
+    size_t cs_next_ = 0;
 };
 
 }  // namespace vft::detail

@@ -513,6 +513,7 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
             spec->kith_xsd.reset(*schema);
         }
     }
+    resolve_rule_codesystems(*spec);
     return std::shared_ptr<const Spec>(std::move(spec));
 }
 
