@@ -2,6 +2,7 @@
 #include "validate/profiles.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 
@@ -54,6 +55,19 @@ uint32_t parse_max(std::string_view s) {
 
 std::string_view strip_version(std::string_view url) {
     return url.substr(0, url.find('|'));
+}
+
+// Equal bytes, compared inline 8 at a time (member names are short: a libc call costs more).
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x = 0, y = 0;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        if (x != y) return false;
+    }
+    for (; n > 0; ++a, ++b, --n)
+        if (*a != *b) return false;
+    return true;
 }
 
 std::string_view sv(const JValue& v) {
@@ -450,13 +464,11 @@ class ProfileWalker {
           unchecked_(unchecked),
           eval_(invariant_evaluator()) {}
 
-    void run(const SdProfile& p, const JValue& resource, const std::string& path) {
+    void run(const SdProfile& p, const JValue& resource, const PathRef& path) {
         if (!p.root()) return;
         const JValue* saved = resource_;
         resource_ = &resource;
-        PathRef top;
-        top.root = &path;
-        node(*p.root(), &resource, nullptr, p.type, top, 0);
+        node(*p.root(), &resource, nullptr, p.type, path, 0);
         resource_ = saved;
     }
 
@@ -510,8 +522,7 @@ class ProfileWalker {
             if (underscore) n.remove_prefix(1);
             // most members are not this element: rejected by length and first letter
             if (choice ? n.size() <= sl : n.size() != sl) continue;
-            if (sl != 0 && (n[0] != stem[0] || std::memcmp(n.data(), stem.data(), sl) != 0))
-                continue;
+            if (sl != 0 && (n[0] != stem[0] || !bytes_equal(n.data(), stem.data(), sl))) continue;
             std::string_view type;
             if (choice) {
                 if (!(n[sl] >= 'A' && n[sl] <= 'Z')) continue;
@@ -524,8 +535,10 @@ class ProfileWalker {
             // a primitive and its `_name` companion are one item (judged from the primary)
             const JValue* other = nullptr;
             for (auto o = v.MemberBegin(); o != v.MemberEnd(); ++o) {
-                std::string_view on = sv(o->name);
-                if (underscore ? on == n : (!on.empty() && on[0] == '_' && on.substr(1) == n))
+                const std::string_view on = sv(o->name);
+                if (underscore ? on.size() == n.size() && bytes_equal(on.data(), n.data(), n.size())
+                               : on.size() == n.size() + 1 && on[0] == '_' &&
+                                     bytes_equal(on.data() + 1, n.data(), n.size()))
                     other = &o->value;
             }
             if (underscore && other) continue;  // counted with its primary
@@ -898,19 +911,36 @@ class ProfileWalker {
     std::vector<uint32_t> counts_;  // children()'s items per slice, a stack
 };
 
-void each_resource(const JValue& res, const std::string& path,
-                   const std::function<void(const JValue&, const std::string&)>& f, int depth) {
+// `f(resource, path)` for `res` and every resource in its `contained` and (a Bundle) its
+// entries; the paths stay frames until an issue renders one.
+template <typename F>
+void each_resource(const JValue& res, const PathRef& path, F& f, int depth) {
     if (!res.IsObject() || depth > 8) return;
     f(res, path);
     if (const JValue* c = member(res, "contained"); c && c->IsArray())
-        for (rapidjson::SizeType i = 0; i < c->Size(); ++i)
-            each_resource((*c)[i], path + ".contained[" + std::to_string(i) + "]", f, depth + 1);
+        for (rapidjson::SizeType i = 0; i < c->Size(); ++i) {
+            PathRef at;
+            at.parent = &path;
+            at.name = "contained";
+            at.has_name = true;
+            at.index = static_cast<int>(i);
+            each_resource((*c)[i], at, f, depth + 1);
+        }
     if (str_member(res, "resourceType") == "Bundle")
         if (const JValue* e = member(res, "entry"); e && e->IsArray())
             for (rapidjson::SizeType i = 0; i < e->Size(); ++i)
-                if (const JValue* r = member((*e)[i], "resource"))
-                    each_resource(*r, path + ".entry[" + std::to_string(i) + "].resource", f,
-                                  depth + 1);
+                if (const JValue* r = member((*e)[i], "resource")) {
+                    PathRef entry;
+                    entry.parent = &path;
+                    entry.name = "entry";
+                    entry.has_name = true;
+                    entry.index = static_cast<int>(i);
+                    PathRef at;
+                    at.parent = &entry;
+                    at.name = "resource";
+                    at.has_name = true;
+                    each_resource(*r, at, f, depth + 1);
+                }
 }
 
 }  // namespace
@@ -919,7 +949,10 @@ void validate_profile(const ProfileModel& model, const SdProfile& profile, const
                       const JValue& root, std::string_view path, std::vector<Issue>& out,
                       std::vector<UncheckedInvariant>* unchecked) {
     ProfileWalker w(model, root, out, unchecked);
-    w.run(profile, resource, std::string(path));
+    const std::string start(path);
+    PathRef top;
+    top.root = &start;
+    w.run(profile, resource, top);
 }
 
 void validate_profiles(const ProfileModel& model, const JValue& root,
@@ -928,39 +961,38 @@ void validate_profiles(const ProfileModel& model, const JValue& root,
     const size_t first = out.size();
     ProfileWalker w(model, root, out, unchecked);
     const std::string top(str_member(root, "resourceType"));
-    each_resource(
-        root, top,
-        [&](const JValue& res, const std::string& path) {
-            const std::string_view rt = str_member(res, "resourceType");
-            bool any = false;
-            if (const JValue* meta = member(res, "meta"))
-                if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
-                    for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
-                        const JValue& p = (*ps)[i];
-                        if (!p.IsString()) continue;
-                        const SdProfile* prof = model.profile(sv(p));
-                        if (prof && prof->type == rt) {
-                            w.run(*prof, res, path);
-                            any = true;
-                        } else if (!prof && sv(p).substr(0, kCore.size()) != kCore) {
-                            Issue is;
-                            is.severity = Severity::information;
-                            is.rule = kUnknownProfile;
-                            is.path = path + ".meta.profile[" + std::to_string(i) + "]";
-                            is.message = "profile '" + std::string(sv(p)) +
-                                         "' is not among the published profiles vft compiles: "
-                                         "the resource is not checked against it";
-                            is.hint =
-                                "the published canonical URLs are listed by docs/validation.md";
-                            is.source = "specs/compiled/profiles.model";
-                            out.push_back(std::move(is));
-                        }
+    PathRef top_ref;
+    top_ref.root = &top;
+    auto each = [&](const JValue& res, const PathRef& path) {
+        const std::string_view rt = str_member(res, "resourceType");
+        bool any = false;
+        if (const JValue* meta = member(res, "meta"))
+            if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
+                for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
+                    const JValue& p = (*ps)[i];
+                    if (!p.IsString()) continue;
+                    const SdProfile* prof = model.profile(sv(p));
+                    if (prof && prof->type == rt) {
+                        w.run(*prof, res, path);
+                        any = true;
+                    } else if (!prof && sv(p).substr(0, kCore.size()) != kCore) {
+                        Issue is;
+                        is.severity = Severity::information;
+                        is.rule = kUnknownProfile;
+                        is.path = path.str() + ".meta.profile[" + std::to_string(i) + "]";
+                        is.message = "profile '" + std::string(sv(p)) +
+                                     "' is not among the published profiles vft compiles: "
+                                     "the resource is not checked against it";
+                        is.hint = "the published canonical URLs are listed by docs/validation.md";
+                        is.source = "specs/compiled/profiles.model";
+                        out.push_back(std::move(is));
                     }
-            if (!any && required)
-                if (const SdProfile* prof = model.profile(required(rt)); prof && prof->type == rt)
-                    w.run(*prof, res, path);
-        },
-        0);
+                }
+        if (!any && required)
+            if (const SdProfile* prof = model.profile(required(rt)); prof && prof->type == rt)
+                w.run(*prof, res, path);
+    };
+    each_resource(root, top_ref, each, 0);
     // Every extension, wherever it is, against its definition by URL (validate/extensions.hpp);
     // what a profile's extension slice already said about the same place is not repeated.
     const size_t profile_end = out.size();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <regex>
 #include <unordered_set>
@@ -13,6 +14,19 @@
 
 namespace vft::detail {
 namespace {
+
+// Equal bytes, compared inline 8 at a time (member names are short: a libc call costs more).
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x = 0, y = 0;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        if (x != y) return false;
+    }
+    for (; n > 0; ++a, ++b, --n)
+        if (*a != *b) return false;
+    return true;
+}
 
 // `member`/`str_member` for a literal name: the length is known, so no strlen, and most members
 // are told apart by length and first letter before memcmp. The first match, as FindMember.
@@ -77,7 +91,7 @@ bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::s
 // A member name is `lit` (length first: most names differ in length).
 bool name_is(const JValue& name, std::string_view lit) {
     return name.GetStringLength() == lit.size() &&
-           std::memcmp(name.GetString(), lit.data(), lit.size()) == 0;
+           bytes_equal(name.GetString(), lit.data(), lit.size());
 }
 
 std::string quote(std::string_view s) {
@@ -217,7 +231,7 @@ void RulesEngine::step(const Node& n, const PathSegment& seg, std::vector<Node>&
     for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)
         if (m->name.GetStringLength() == len &&
             (len == 0 || (m->name.GetString()[0] == want[0] &&
-                          std::memcmp(m->name.GetString(), want.data(), len) == 0))) {
+                          bytes_equal(m->name.GetString(), want.data(), len)))) {
             visit(n, want, m->value, seg, out);
             return;
         }
@@ -248,13 +262,26 @@ const std::vector<Node>& RulesEngine::eval_here(const Node& start, const RulePat
             // memcmp (most members differ in one of them).
             const std::string_view want = seg.name;
             const size_t len = want.size();
+            const bool filtered = !seg.filter_key.empty();
             for (const auto& n : cur) {
                 if (!n.v->IsObject()) continue;
                 for (auto m = n.v->MemberBegin(); m != n.v->MemberEnd(); ++m)
                     if (m->name.GetStringLength() == len &&
                         (len == 0 || (m->name.GetString()[0] == want[0] &&
-                                      std::memcmp(m->name.GetString(), want.data(), len) == 0))) {
-                        visit(n, want, m->value, seg, next);
+                                      bytes_equal(m->name.GetString(), want.data(), len)))) {
+                        // visit(), inline: the items of an array, or the value
+                        const JValue& child = m->value;
+                        if (child.IsArray()) {
+                            uint32_t base = UINT32_MAX;
+                            for (rapidjson::SizeType i = 0; i < child.Size(); ++i)
+                                if (!filtered || filter_ok(seg, child[i])) {
+                                    if (base == UINT32_MAX) base = child_path(n.path, want);
+                                    next.push_back(
+                                        {&child[i], index_path(base, static_cast<int>(i))});
+                                }
+                        } else if (!filtered || filter_ok(seg, child)) {
+                            next.push_back({&child, child_path(n.path, want)});
+                        }
                         break;
                     }
             }
@@ -319,12 +346,22 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
                 by_full_url_.emplace(url, Entry{res, child_path(e.path, "resource")});
         }
     }
+    // The generic walk first, as it also finds the urn:uuid references the bundle checks need
+    // (uuid_refs_of); its issues are kept and reported after the rules', as before.
+    std::vector<Issue> generic_issues;
+    IssueSink generic_sink(sink_.spec(), sink_.level(), generic_issues);
+    generic_sink_ = &generic_sink;
+    uuid_refs_.clear();
+    const Frame whole{nullptr, 0, {}, -1};
+    generic(root, whole, Zone::root);
+    uuid_root_ = &root;
     for (const Rule& r : pkg_.document_rules)
         if (r.resource_type.empty() || r.resource_type == lit_str_member(root, "resourceType"))
             apply(r, top);
     apply_profiles(root, 0);
-    const Frame whole{nullptr, 0, {}, -1};
-    generic(root, whole);
+    for (Issue& i : generic_issues)
+        sink_.issues().push_back(std::move(i));
+    generic_sink_ = nullptr;
 }
 
 void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
@@ -781,23 +818,31 @@ uint32_t RulesEngine::materialize(const Frame& f) {
     return f.index >= 0 ? index_path(p, f.index) : child_path(p, f.name);
 }
 
-void RulesEngine::generic(const JValue& v, const Frame& at) {
+void RulesEngine::generic(const JValue& v, const Frame& at, Zone zone) {
     if (v.IsArray()) {
         for (rapidjson::SizeType i = 0; i < v.Size(); ++i)
             if (v[i].IsObject() || v[i].IsArray()) {
                 const Frame f{&at, 0, {}, static_cast<int>(i)};
-                generic(v[i], f);
+                // the entries of root.entry are its object items (member() of an array is none)
+                const Zone z = zone == Zone::resource                     ? Zone::resource
+                               : zone == Zone::entries && v[i].IsObject() ? Zone::entry
+                                                                          : Zone::other;
+                generic(v[i], f, z);
             }
         return;
     }
     if (!v.IsObject()) return;
-    // One pass over the members: the first system, code, value and display (as FindMember), and
-    // whether there is anything to descend into.
-    const JValue *system = nullptr, *code = nullptr, *value = nullptr, *display = nullptr;
+    // One pass over the members: the first system, code, value, display and reference (as
+    // FindMember), and whether there is anything to descend into.
+    const JValue *system = nullptr, *code = nullptr, *value = nullptr, *display = nullptr,
+                 *reference = nullptr;
     bool containers = false;
     for (const auto& m : v.GetObject()) {
         const char* nm = m.name.GetString();
         switch (m.name.GetStringLength()) {
+            case 9:
+                if (!reference && std::memcmp(nm, "reference", 9) == 0) reference = &m.value;
+                break;
             case 4:
                 if (!code && std::memcmp(nm, "code", 4) == 0) code = &m.value;
                 break;
@@ -815,6 +860,13 @@ void RulesEngine::generic(const JValue& v, const Frame& at) {
         }
         containers = containers || m.value.IsObject() || m.value.IsArray();
     }
+    // uuid_refs_of: the objects of the entries' resources whose reference is a urn:uuid
+    constexpr std::string_view kUrn = "urn:uuid:";
+    if (zone == Zone::resource && reference && reference->IsString() &&
+        reference->GetStringLength() >= kUrn.size() &&
+        std::memcmp(reference->GetString(), kUrn.data(), kUrn.size()) == 0)
+        uuid_refs_.push_back(&v);
+    IssueSink& sink = *generic_sink_;
     const auto path_of = [&] { return path_str(materialize(at)); };
     if (system && system->IsString()) {
         const std::string_view sys = str(system);
@@ -823,59 +875,73 @@ void RulesEngine::generic(const JValue& v, const Frame& at) {
                 auto d = cs->displays.find(str(code));
                 if (d == cs->displays.end()) {
                     if (cs->complete)
-                        sink_.add("CODE-001", path_of() + ".code",
-                                  quote(str(code)) + " is not a code of " + std::string(sys));
+                        sink.add("CODE-001", path_of() + ".code",
+                                 quote(str(code)) + " is not a code of " + std::string(sys));
                 } else if (const JValue* disp = display;
                            disp && disp->IsString() && str(disp) != d->second) {
-                    sink_.add("CODE-002", path_of() + ".display",
-                              "display " + quote(str(disp)) +
-                                  " differs from the official display " + quote(d->second) +
-                                  " of " + std::string(sys) + " code " + quote(str(code)));
+                    sink.add("CODE-002", path_of() + ".display",
+                             "display " + quote(str(disp)) + " differs from the official display " +
+                                 quote(d->second) + " of " + std::string(sys) + " code " +
+                                 quote(str(code)));
                 }
             } else if (sys.rfind("http://ehelse.no/fhir/ValueSet/", 0) == 0 ||
                        sys.rfind("http://terminology.hl7.org/ValueSet/", 0) == 0) {
-                sink_.add("CODE-003", path_of() + ".system",
-                          "code system written as a ValueSet URL: " + quote(sys));
+                sink.add("CODE-003", path_of() + ".system",
+                         "code system written as a ValueSet URL: " + quote(sys));
                 std::string cs_url(sys);
                 cs_url.replace(cs_url.find("/ValueSet/"), 10, "/CodeSystem/");
                 auto aliased = spec_.codesystems.find(cs_url);
                 if (aliased != spec_.codesystems.end() && aliased->second.complete &&
                     !aliased->second.displays.count(std::string(str(code))))
-                    sink_.add("CODE-001", path_of() + ".code",
-                              quote(str(code)) + " is not a code of " + cs_url);
+                    sink.add("CODE-001", path_of() + ".code",
+                             quote(str(code)) + " is not a code of " + cs_url);
             } else if (const std::string_view c = str(code);
                        (sys == "http://snomed.info/sct" &&
                         c.find_first_not_of("0123456789") == std::string_view::npos &&
                         !sctid_ok(c)) ||
                        (sys == "http://loinc.org" && !loinc_code_ok(c))) {
                 // a code that cannot exist in SNOMED CT / LOINC (check digit), as --spec r4
-                sink_.add("FHIR-STR-014", path_of() + ".code",
-                          quote(c) + " cannot be a " +
-                              (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
-                                                         : "SNOMED CT identifier (Verhoeff "
-                                                           "check digit, 6-18 digits)"));
+                sink.add("FHIR-STR-014", path_of() + ".code",
+                         quote(c) + " cannot be a " +
+                             (sys == "http://loinc.org" ? "LOINC code (mod-10 check digit)"
+                                                        : "SNOMED CT identifier (Verhoeff "
+                                                          "check digit, 6-18 digits)"));
             }
         }
         if (value && value->IsString()) {
             const std::string_view val = str(value);
             if (sys == oid::orgnr_retired)
-                sink_.add("ID-ORG-002", path_of() + ".system",
-                          "organisation number under the retired OID " + std::string(sys));
+                sink.add("ID-ORG-002", path_of() + ".system",
+                         "organisation number under the retired OID " + std::string(sys));
             if (sys == oid::uuid_system) {
                 if (!is_uuid_urn(val))
-                    sink_.add("ID-UUID-001", path_of() + ".value",
-                              "not a urn:uuid: value: " + quote(val));
+                    sink.add("ID-UUID-001", path_of() + ".value",
+                             "not a urn:uuid: value: " + quote(val));
             } else if (auto r = check_identifier(sys, val); !r) {
                 if (const char* rule = rule_for_id_error(r.error().code))
-                    sink_.add(rule, path_of() + ".value", r.error().message, r.error().hint);
+                    sink.add(rule, path_of() + ".value", r.error().message, r.error().hint);
             }
         }
     }
     if (!containers) return;
+    // The zone of each member: root.entry (the first member of that name, as eval finds it), an
+    // entry's resource (its first `resource`), anything below that, or elsewhere.
+    bool first_of_name = true;
     for (const auto& m : v.GetObject()) {
+        Zone z = zone == Zone::resource ? Zone::resource : Zone::other;
+        if ((zone == Zone::root || zone == Zone::entry) && first_of_name) {
+            const bool named =
+                zone == Zone::root ? name_is(m.name, "entry") : name_is(m.name, "resource");
+            if (named) {
+                first_of_name = false;
+                z = zone == Zone::entry ? Zone::resource
+                    : m.value.IsArray() ? Zone::entries
+                                        : Zone::entry;
+            }
+        }
         if (!m.value.IsObject() && !m.value.IsArray()) continue;
         const Frame f{&at, 0, {m.name.GetString(), m.name.GetStringLength()}, -1};
-        generic(m.value, f);
+        generic(m.value, f, z);
     }
 }
 

@@ -82,7 +82,10 @@ class RulesEngine {
         int index;  // >= 0: an array index, else the member `name`
     };
     uint32_t materialize(const Frame& f);
-    void generic(const JValue& v, const Frame& at);
+    // Where generic is, for the urn:uuid scan it does for uuid_refs_of: the top resource, its
+    // `entry` array, one entry, inside an entry's `resource`, or elsewhere.
+    enum class Zone : uint8_t { root, entries, entry, resource, other };
+    void generic(const JValue& v, const Frame& at, Zone zone);
     [[nodiscard]] std::string_view resolve_type(const JValue& reference) const;
     // The spec's code system with this URL, or nullptr (remembered for the next lookups).
     const CodeSystem* codesystem(std::string_view url);
@@ -100,6 +103,7 @@ class RulesEngine {
     const JValue* uuid_root_ = nullptr;             // uuid_refs_ are those of this resource
     std::vector<const JValue*> uuid_refs_;
     std::vector<const JValue*> uuid_stack_;  // uuid_refs_of's walk
+    IssueSink* generic_sink_ = nullptr;      // where generic reports (kept until run's end)
     std::vector<Node> contexts_;             // apply's context nodes (a stack)
     std::vector<Node> idents_;               // identifier's identifiers
     struct CsCacheEntry {
