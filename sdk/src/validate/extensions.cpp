@@ -54,6 +54,7 @@ class Frames {
         int index = -1;
         const JValue* obj = nullptr;
     };
+    Frames() { f_.reserve(16); }  // one allocation for the usual depth, not one per doubling
     void push(std::string_view name) { f_.push_back({name, -1, nullptr}); }
     void push(int index) { f_.push_back({{}, index, nullptr}); }
     void pop() { f_.pop_back(); }

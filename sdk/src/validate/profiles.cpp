@@ -462,7 +462,16 @@ class ProfileWalker {
           root_(root),
           out_(out),
           unchecked_(unchecked),
-          eval_(invariant_evaluator()) {}
+          eval_(invariant_evaluator()) {
+        trade(spare());  // a walker made while another is alive gets empty ones: still correct
+    }
+    ~ProfileWalker() {
+        items_.clear();
+        counts_.clear();
+        trade(spare());
+    }
+    ProfileWalker(const ProfileWalker&) = delete;
+    ProfileWalker& operator=(const ProfileWalker&) = delete;
 
     void run(const SdProfile& p, const JValue& resource, const PathRef& path) {
         if (!p.root()) return;
@@ -909,6 +918,21 @@ class ProfileWalker {
     const InvariantEvaluator& eval_;
     std::vector<Item> items_;       // children()'s items, a stack (see there)
     std::vector<uint32_t> counts_;  // children()'s items per slice, a stack
+
+    // A walker is made per document (and per national extension): its buffers come from and go
+    // back to a spare pair kept per thread, so they are not grown again from nothing each time.
+    struct Buffers {
+        std::vector<Item> items;
+        std::vector<uint32_t> counts;
+    };
+    static Buffers& spare() {
+        static thread_local Buffers b;
+        return b;
+    }
+    void trade(Buffers& other) {
+        items_.swap(other.items);
+        counts_.swap(other.counts);
+    }
 };
 
 // `f(resource, path)` for `res` and every resource in its `contained` and (a Bundle) its

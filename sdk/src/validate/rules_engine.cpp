@@ -179,6 +179,45 @@ const CodeSystem* RulesEngine::codesystem(std::string_view url) {
     return cs;
 }
 
+struct RulesEngine::Buffers {
+    std::vector<PathRec> paths;
+    std::vector<Node> cur, next, contexts, idents;
+    std::vector<const JValue*> uuid_refs, uuid_stack;
+};
+
+RulesEngine::Buffers& RulesEngine::spare() {
+    static thread_local Buffers b;
+    return b;
+}
+
+void RulesEngine::trade(Buffers& other) {
+    paths_.swap(other.paths);
+    scratch_cur_.swap(other.cur);
+    scratch_next_.swap(other.next);
+    contexts_.swap(other.contexts);
+    idents_.swap(other.idents);
+    uuid_refs_.swap(other.uuid_refs);
+    uuid_stack_.swap(other.uuid_stack);
+}
+
+RulesEngine::RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink)
+    : spec_(spec), pkg_(pkg), sink_(sink) {
+    trade(spare());  // an engine made while another is alive gets empty ones: still correct
+}
+
+RulesEngine::~RulesEngine() {
+    // Back for the next engine, emptied; one huge document's table is not kept.
+    if (paths_.capacity() > 65536) return;
+    paths_.clear();
+    scratch_cur_.clear();
+    scratch_next_.clear();
+    contexts_.clear();
+    idents_.clear();
+    uuid_refs_.clear();
+    uuid_stack_.clear();
+    trade(spare());
+}
+
 std::string RulesEngine::path_str(uint32_t p) const {
     uint32_t chain[64];
     size_t n = 0;

@@ -23,8 +23,12 @@ struct Node {
 
 class RulesEngine {
   public:
-    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink)
-        : spec_(spec), pkg_(pkg), sink_(sink) {}
+    // An engine is made per document: its buffers come from (and go back to) a spare set kept
+    // per thread, so the next document does not grow them again from nothing.
+    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink);
+    ~RulesEngine();
+    RulesEngine(const RulesEngine&) = delete;
+    RulesEngine& operator=(const RulesEngine&) = delete;
 
     void run(const JValue& root, const std::string& root_path);
 
@@ -34,6 +38,9 @@ class RulesEngine {
     const std::vector<Node>& eval_here(const Node& start, const RulePath& path);
 
   private:
+    struct Buffers;
+    static Buffers& spare();  // this thread's
+    void trade(Buffers& other);
     struct Entry {
         const JValue* resource;
         uint32_t path;
