@@ -127,8 +127,8 @@ struct Package {
 
 struct Spec {
     std::map<std::string, Package> packages;
-    std::unordered_map<std::string, Profile> profiles;  // url -> profile
-    StringMap<CodeSystem> codesystems;                  // url -> code system
+    StringMap<Profile> profiles;        // url -> profile
+    StringMap<CodeSystem> codesystems;  // url -> code system
     std::vector<VitalSign> vital_signs;
     // The official KITH XSDs compiled as one set (every root namespace, their imports).
     std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;

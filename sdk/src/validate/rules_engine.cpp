@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <cstring>
 #include <regex>
-#include <unordered_set>
 
 #include "validate/primitives.hpp"
 #include "vft/core/error_codes.hpp"
@@ -183,6 +182,10 @@ struct RulesEngine::Buffers {
     std::vector<PathRec> paths;
     std::vector<Node> cur, next, contexts, idents;
     std::vector<const JValue*> uuid_refs, uuid_stack;
+    std::vector<std::pair<std::string_view, Entry>> full_urls;
+    std::vector<Node> entries;
+    std::vector<std::pair<std::string_view, size_t>> urls;
+    std::vector<size_t> again;
 };
 
 RulesEngine::Buffers& RulesEngine::spare() {
@@ -198,6 +201,10 @@ void RulesEngine::trade(Buffers& other) {
     idents_.swap(other.idents);
     uuid_refs_.swap(other.uuid_refs);
     uuid_stack_.swap(other.uuid_stack);
+    full_urls_.swap(other.full_urls);
+    entries_.swap(other.entries);
+    url_scratch_.swap(other.urls);
+    again_scratch_.swap(other.again);
 }
 
 RulesEngine::RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink)
@@ -215,7 +222,17 @@ RulesEngine::~RulesEngine() {
     idents_.clear();
     uuid_refs_.clear();
     uuid_stack_.clear();
+    full_urls_.clear();
+    entries_.clear();
+    url_scratch_.clear();
+    again_scratch_.clear();
     trade(spare());
+}
+
+const RulesEngine::Entry* RulesEngine::full_url(std::string_view url) const {
+    auto it = std::lower_bound(full_urls_.begin(), full_urls_.end(), url,
+                               [](const auto& e, std::string_view u) { return e.first < u; });
+    return it != full_urls_.end() && it->first == url ? &it->second : nullptr;
 }
 
 std::string RulesEngine::path_str(uint32_t p) const {
@@ -278,7 +295,8 @@ void RulesEngine::step(const Node& n, const PathSegment& seg, std::vector<Node>&
 
 const std::vector<Node>& RulesEngine::entries_of(const Node& root) {
     if (entries_root_ != root.v) {
-        entries_ = eval(root, rp_entry());
+        const std::vector<Node>& found = eval_here(root, rp_entry());
+        entries_.assign(found.begin(), found.end());
         entries_root_ = root.v;
     }
     return entries_;
@@ -376,15 +394,19 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
     paths_.reserve(256);
     paths_.push_back({UINT32_MAX, root_path_, -1});
     const Node top{&root, 0};
+    full_urls_.clear();
     if (lit_str_member(root, "resourceType") == "Bundle") {
         bundle_ = &root;
-        for (const auto& e : eval(top, rp_entry())) {
+        for (const auto& e : entries_of(top)) {
             const auto url = lit_str_member(*e.v, "fullUrl");
             const JValue* res = lit_member(*e.v, "resource");
             if (!url.empty() && res)
-                by_full_url_.emplace(url, Entry{res, child_path(e.path, "resource")});
+                full_urls_.push_back({url, Entry{res, child_path(e.path, "resource")}});
         }
     }
+    // by URL; the first entry of a URL wins (as a map's emplace did)
+    std::stable_sort(full_urls_.begin(), full_urls_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     // The generic walk first, as it also finds the urn:uuid references the bundle checks need
     // (uuid_refs_of); its issues are kept and reported after the rules', as before.
     std::vector<Issue> generic_issues;
@@ -404,12 +426,12 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
 }
 
 void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
-    const std::string rt(lit_str_member(res, "resourceType"));
+    const std::string_view rt = lit_str_member(res, "resourceType");
     const Profile* profile = nullptr;
     if (const JValue* meta = lit_member(res, "meta"))
         if (const JValue* profiles = lit_member(*meta, "profile"); profiles && profiles->IsArray())
             for (const auto& p : profiles->GetArray()) {
-                auto it = spec_.profiles.find(std::string(str(&p)));
+                auto it = spec_.profiles.find(str(&p));
                 if (it != spec_.profiles.end() && it->second.resource_type == rt &&
                     contains(pkg_.profile_urls, it->first)) {
                     profile = &it->second;
@@ -417,7 +439,7 @@ void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
                 }
             }
     if (!profile) {
-        auto d = pkg_.default_profiles.find(rt);
+        auto d = pkg_.default_profiles.find(std::string(rt));
         if (d != pkg_.default_profiles.end()) {
             auto it = spec_.profiles.find(d->second);
             if (it != spec_.profiles.end()) profile = &it->second;
@@ -427,9 +449,18 @@ void RulesEngine::apply_profiles(const JValue& res, uint32_t path) {
     if (profile)
         for (const Rule& r : profile->rules)
             apply(r, top);
-    if (rt == "Bundle")
-        for (const auto& e : eval(top, rp_entry_resource()))
+    if (rt == "Bundle") {
+        // the entries' resources stay in contexts_[first, last) (a stack, as in apply)
+        const size_t first = contexts_.size();
+        const std::vector<Node>& found = eval_here(top, rp_entry_resource());
+        contexts_.insert(contexts_.end(), found.begin(), found.end());
+        const size_t last = contexts_.size();
+        for (size_t i = first; i < last; ++i) {
+            const Node e = contexts_[i];
             if (e.v->IsObject()) apply_profiles(*e.v, e.path);
+        }
+        contexts_.resize(first);
+    }
 }
 
 bool RulesEngine::condition_holds(const Rule& rule, const Node& root) {
@@ -591,9 +622,8 @@ void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
 std::string_view RulesEngine::resolve_type(const JValue& ref) const {
     const std::string_view r = lit_str_member(ref, "reference");
     if (r.substr(0, 9) == "urn:uuid:") {
-        auto it = by_full_url_.find(r);
-        return it == by_full_url_.end() ? std::string_view()
-                                        : lit_str_member(*it->second.resource, "resourceType");
+        const Entry* e = full_url(r);
+        return e ? lit_str_member(*e->resource, "resourceType") : std::string_view();
     }
     if (!r.empty() && r[0] != '#') {
         // Type/id or http://host/base/Type/id[/_history/n]: the segment before the last, of
@@ -629,17 +659,31 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
     const JValue& res = *root.v;
     const std::vector<Node>& entries = entries_of(root);
     if (same(c, "bundle-fullurl-unique")) {
-        std::unordered_set<std::string_view> seen;
-        for (const Node& e : entries)
-            if (auto u = lit_str_member(*e.v, "fullUrl"); !u.empty() && !seen.insert(u).second)
-                sink_.add(rule, path_str(e.path) + ".fullUrl",
-                          rule.message + " (" + quote(u) + " again)");
+        // Every entry whose fullUrl an earlier entry has, in entry order: the URLs sorted
+        // (stable: the first of a URL first), the later ones of each URL marked.
+        std::vector<std::pair<std::string_view, size_t>>& urls = url_scratch_;
+        urls.clear();
+        for (size_t i = 0; i < entries.size(); ++i)
+            if (auto u = lit_str_member(*entries[i].v, "fullUrl"); !u.empty())
+                urls.push_back({u, i});
+        std::stable_sort(urls.begin(), urls.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<size_t>& again = again_scratch_;
+        again.clear();
+        for (size_t k = 1; k < urls.size(); ++k)
+            if (urls[k].first == urls[k - 1].first) again.push_back(urls[k].second);
+        std::sort(again.begin(), again.end());
+        for (size_t i : again) {
+            const std::string_view u = lit_str_member(*entries[i].v, "fullUrl");
+            sink_.add(rule, path_str(entries[i].path) + ".fullUrl",
+                      rule.message + " (" + quote(u) + " again)");
+        }
     } else if (same(c, "bundle-references-resolve")) {
         // Every urn:uuid reference anywhere in the entries must name an entry of this bundle.
         // The walk that knows paths runs only when one does not.
         bool unresolved = false;
         for (const JValue* o : uuid_refs_of(root, entries))
-            unresolved = unresolved || !by_full_url_.count(lit_str_member(*o, "reference"));
+            unresolved = unresolved || !full_url(lit_str_member(*o, "reference"));
         if (!unresolved) return;
         std::vector<Node> stack;
         for (const Node& e : entries)
@@ -650,7 +694,7 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
             stack.pop_back();
             if (n.v->IsObject()) {
                 if (auto ref = lit_str_member(*n.v, "reference");
-                    ref.rfind("urn:uuid:", 0) == 0 && !by_full_url_.count(ref))
+                    ref.rfind("urn:uuid:", 0) == 0 && !full_url(ref))
                     sink_.add(rule, path_str(n.path) + ".reference",
                               rule.message + " (" + quote(ref) + ")");
                 for (const auto& m : n.v->GetObject())
@@ -718,9 +762,9 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
         for (const Node& id : eval(root, subject_identifier))
             look(*id.v, id.path);
         for (const Node& s : eval(root, subject)) {
-            auto it = by_full_url_.find(lit_str_member(*s.v, "reference"));
-            if (it == by_full_url_.end()) continue;
-            for (const Node& id : eval({it->second.resource, it->second.path}, identifier))
+            const Entry* it = full_url(lit_str_member(*s.v, "reference"));
+            if (!it) continue;
+            for (const Node& id : eval({it->resource, it->path}, identifier))
                 look(*id.v, id.path);
         }
         if (fnr && fhn_path != UINT32_MAX) sink_.add(rule, path_str(fhn_path));

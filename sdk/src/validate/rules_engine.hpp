@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "json/json_util.hpp"
@@ -102,8 +101,12 @@ class RulesEngine {
     IssueSink& sink_;
     std::string root_path_;
     std::vector<PathRec> paths_;
-    const JValue* bundle_ = nullptr;                           // the top-level Bundle, if any
-    std::unordered_map<std::string_view, Entry> by_full_url_;  // its entries by fullUrl
+    const JValue* bundle_ = nullptr;  // the top-level Bundle, if any
+    // its entries by fullUrl, sorted (stable: the first of a URL first); full_url() finds one
+    std::vector<std::pair<std::string_view, Entry>> full_urls_;
+    [[nodiscard]] const Entry* full_url(std::string_view url) const;
+    std::vector<std::pair<std::string_view, size_t>> url_scratch_;  // bundle-fullurl-unique's
+    std::vector<size_t> again_scratch_;
     const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
     std::vector<Node> entries_;
     std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
