@@ -70,6 +70,23 @@ inline bool bytes_equal(const char* a, const char* b, size_t n) {
     return true;
 }
 
+// `member`/`str_member` for a literal name: no strlen, and members told apart by length and
+// first letter before the bytes. The first match, as FindMember.
+template <size_t N>
+const JValue* lit_member(const JValue& v, const char (&name)[N]) {
+    constexpr size_t len = N - 1;
+    if (!v.IsObject()) return nullptr;
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
+        if (m->name.GetStringLength() == len && m->name.GetString()[0] == name[0] &&
+            bytes_equal(m->name.GetString(), name, len))
+            return &m->value;
+    return nullptr;
+}
+template <size_t N>
+std::string_view lit_str_member(const JValue& v, const char (&name)[N]) {
+    return str(lit_member(v, name));
+}
+
 std::string_view sv(const JValue& v) {
     return {v.GetString(), v.GetStringLength()};
 }
@@ -392,16 +409,16 @@ std::string_view choice_type(std::string_view prop, std::string_view stem, const
 // walker's stack and rendered only when an issue needs it.
 struct PathRef {
     const PathRef* parent = nullptr;
-    const std::string* root = nullptr;  // the start, when there is no parent
-    std::string_view name;              // ".name" after the parent, when has_name
+    std::string_view root;  // the start, when there is no parent
+    std::string_view name;  // ".name" after the parent, when has_name
     bool has_name = false;
     int index = -1;  // then "[index]"
 
     void append(std::string& out) const {
         if (parent)
             parent->append(out);
-        else if (root)
-            out += *root;
+        else
+            out += root;
         if (has_name) {
             out += '.';
             out += name;
@@ -740,8 +757,8 @@ class ProfileWalker {
             if (d.type == "profile") {
                 bool ok = false;
                 for (const JValue* g : got) {
-                    const JValue* meta = g->IsObject() ? member(*g, "meta") : nullptr;
-                    const JValue* claimed = meta ? member(*meta, "profile") : nullptr;
+                    const JValue* meta = g->IsObject() ? lit_member(*g, "meta") : nullptr;
+                    const JValue* claimed = meta ? lit_member(*meta, "profile") : nullptr;
                     if (!claimed || !claimed->IsArray()) continue;
                     for (const auto& c : claimed->GetArray())
                         for (const SdType& t : sl.types)
@@ -818,11 +835,12 @@ class ProfileWalker {
             return;
         }
         if (!v.IsObject()) return;
-        if (const JValue* codings = member(v, "coding")) {
+        if (const JValue* codings = lit_member(v, "coding")) {
             if (!codings->IsArray()) return;
             std::string_view fs, fc;
             for (const auto& c : codings->GetArray()) {
-                const std::string_view s = str_member(c, "system"), code = str_member(c, "code");
+                const std::string_view s = lit_str_member(c, "system"),
+                                       code = lit_str_member(c, "code");
                 if (code.empty()) continue;
                 if (in(pe, s, code)) return;
                 if (fc.empty()) {
@@ -833,14 +851,14 @@ class ProfileWalker {
             if (!fc.empty()) binding_issue(pe, fs, fc, path.str() + ".coding");
             return;
         }
-        const std::string_view code = str_member(v, "code");
+        const std::string_view code = lit_str_member(v, "code");
         if (code.empty()) return;
-        const std::string_view system = str_member(v, "system");
+        const std::string_view system = lit_str_member(v, "system");
         if (!in(pe, system, code)) binding_issue(pe, system, code, path.str());
     }
 
     void target(const SdElement& pe, const SdType& t, const JValue& ref, const PathRef& path) {
-        std::string_view r = str_member(ref, "reference");
+        std::string_view r = lit_str_member(ref, "reference");
         if (r.empty() || r[0] == '#' || r.substr(0, 4) == "urn:") return;
         if (const size_t h = r.find("/_history/"); h != std::string_view::npos) r = r.substr(0, h);
         const size_t slash = r.rfind('/');
@@ -941,7 +959,7 @@ template <typename F>
 void each_resource(const JValue& res, const PathRef& path, F& f, int depth) {
     if (!res.IsObject() || depth > 8) return;
     f(res, path);
-    if (const JValue* c = member(res, "contained"); c && c->IsArray())
+    if (const JValue* c = lit_member(res, "contained"); c && c->IsArray())
         for (rapidjson::SizeType i = 0; i < c->Size(); ++i) {
             PathRef at;
             at.parent = &path;
@@ -950,10 +968,10 @@ void each_resource(const JValue& res, const PathRef& path, F& f, int depth) {
             at.index = static_cast<int>(i);
             each_resource((*c)[i], at, f, depth + 1);
         }
-    if (str_member(res, "resourceType") == "Bundle")
-        if (const JValue* e = member(res, "entry"); e && e->IsArray())
+    if (lit_str_member(res, "resourceType") == "Bundle")
+        if (const JValue* e = lit_member(res, "entry"); e && e->IsArray())
             for (rapidjson::SizeType i = 0; i < e->Size(); ++i)
-                if (const JValue* r = member((*e)[i], "resource")) {
+                if (const JValue* r = lit_member((*e)[i], "resource")) {
                     PathRef entry;
                     entry.parent = &path;
                     entry.name = "entry";
@@ -973,9 +991,8 @@ void validate_profile(const ProfileModel& model, const SdProfile& profile, const
                       const JValue& root, std::string_view path, std::vector<Issue>& out,
                       std::vector<UncheckedInvariant>* unchecked) {
     ProfileWalker w(model, root, out, unchecked);
-    const std::string start(path);
     PathRef top;
-    top.root = &start;
+    top.root = path;  // alive for the call
     w.run(profile, resource, top);
 }
 
@@ -984,14 +1001,14 @@ void validate_profiles(const ProfileModel& model, const JValue& root,
                        std::vector<Issue>& out, std::vector<UncheckedInvariant>* unchecked) {
     const size_t first = out.size();
     ProfileWalker w(model, root, out, unchecked);
-    const std::string top(str_member(root, "resourceType"));
+    const std::string top(lit_str_member(root, "resourceType"));
     PathRef top_ref;
-    top_ref.root = &top;
+    top_ref.root = top;
     auto each = [&](const JValue& res, const PathRef& path) {
-        const std::string_view rt = str_member(res, "resourceType");
+        const std::string_view rt = lit_str_member(res, "resourceType");
         bool any = false;
-        if (const JValue* meta = member(res, "meta"))
-            if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
+        if (const JValue* meta = lit_member(res, "meta"))
+            if (const JValue* ps = lit_member(*meta, "profile"); ps && ps->IsArray())
                 for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
                     const JValue& p = (*ps)[i];
                     if (!p.IsString()) continue;

@@ -35,7 +35,7 @@ const JValue* lit_member(const JValue& v, const char (&name)[N]) {
     if (!v.IsObject()) return nullptr;
     for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
         if (m->name.GetStringLength() == len && m->name.GetString()[0] == name[0] &&
-            std::memcmp(m->name.GetString(), name, len) == 0)
+            bytes_equal(m->name.GetString(), name, len))
             return &m->value;
     return nullptr;
 }
@@ -85,6 +85,20 @@ bool has_coding(const JValue& v, const std::vector<std::pair<std::string, std::s
             found = found || (s == sys && k == code);
     });
     return found;
+}
+
+// Sorts (url, x) pairs by url, stable: the first of a URL stays first. A bundle has few
+// entries: insertion sort in place, without std::stable_sort's buffer, up to 32.
+template <typename T>
+void sort_by_url(std::vector<std::pair<std::string_view, T>>& v) {
+    if (v.size() > 32) {
+        std::stable_sort(v.begin(), v.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        return;
+    }
+    for (size_t i = 1; i < v.size(); ++i)
+        for (size_t j = i; j > 0 && v[j].first < v[j - 1].first; --j)
+            std::swap(v[j], v[j - 1]);
 }
 
 // A member name is `lit` (length first: most names differ in length).
@@ -150,6 +164,77 @@ const RulePath& rp_entry_resource() {
 }
 
 }  // namespace
+
+bool literal_alternatives(std::string_view regex, std::vector<std::string>& words) {
+    words.clear();
+    if (regex.size() < 3 || regex.front() != '^' || regex.back() != '$') return false;
+    std::string_view body = regex.substr(1, regex.size() - 2);
+    if (body.size() >= 2 && body.front() == '(' && body.back() == ')')
+        body = body.substr(1, body.size() - 2);
+    size_t start = 0;
+    for (size_t i = 0; i <= body.size(); ++i) {
+        if (i == body.size() || body[i] == '|') {
+            if (i == start) return false;  // an empty alternative
+            words.emplace_back(body.substr(start, i - start));
+            start = i + 1;
+            continue;
+        }
+        const char c = body[i];
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!plain) return false;
+    }
+    return !words.empty();
+}
+
+bool fixed_length_regex(std::string_view re, std::vector<std::bitset<256>>& positions) {
+    positions.clear();
+    if (re.size() < 3 || re.front() != '^' || re.back() != '$') return false;
+    const auto plain = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view(":-/_=,;@").find(c) != std::string_view::npos;
+    };
+    const size_t end = re.size() - 1;
+    size_t i = 1;
+    while (i < end) {
+        std::bitset<256> set;
+        if (re[i] == '[') {
+            size_t j = i + 1;
+            if (j < end && re[j] == '^') return false;  // negation: not this subset
+            while (j < end && re[j] != ']') {
+                if (!plain(re[j])) return false;
+                if (j + 2 < end && re[j + 1] == '-' && re[j + 2] != ']') {
+                    if (!plain(re[j + 2]) || re[j] > re[j + 2]) return false;
+                    for (int c = static_cast<unsigned char>(re[j]);
+                         c <= static_cast<unsigned char>(re[j + 2]); ++c)
+                        set.set(static_cast<size_t>(c));
+                    j += 3;
+                } else {
+                    set.set(static_cast<unsigned char>(re[j]));
+                    ++j;
+                }
+            }
+            if (j >= end || set.none()) return false;
+            i = j + 1;
+        } else if (plain(re[i])) {
+            set.set(static_cast<unsigned char>(re[i]));
+            ++i;
+        } else {
+            return false;  // . * + ? ( ) | a backslash, and the rest: std::regex decides
+        }
+        size_t count = 1;
+        if (i < end && re[i] == '{') {
+            size_t j = i + 1;
+            count = 0;
+            while (j < end && re[j] >= '0' && re[j] <= '9' && count <= 4096)
+                count = count * 10 + static_cast<size_t>(re[j++] - '0');
+            if (j >= end || re[j] != '}' || j == i + 1 || count == 0 || count > 4096) return false;
+            i = j + 1;
+        }
+        positions.insert(positions.end(), count, set);
+    }
+    return !positions.empty();
+}
 
 void resolve_rule_codesystems(Spec& spec) {
     auto resolve = [&spec](Rule& r) {
@@ -405,8 +490,7 @@ void RulesEngine::run(const JValue& root, const std::string& root_path) {
         }
     }
     // by URL; the first entry of a URL wins (as a map's emplace did)
-    std::stable_sort(full_urls_.begin(), full_urls_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    sort_by_url(full_urls_);
     // The generic walk first, as it also finds the urn:uuid references the bundle checks need
     // (uuid_refs_of); its issues are kept and reported after the rules', as before.
     std::vector<Issue> generic_issues;
@@ -609,13 +693,21 @@ void RulesEngine::identifier(const Rule& rule, const Node& ctx) {
     }
 }
 
+bool pattern_matches(const Rule& rule, std::string_view v) {
+    if (!rule.regex_words.empty()) return contains(rule.regex_words, v);  // "^(a|b)$"
+    if (!rule.regex_fixed.empty()) {
+        if (v.size() != rule.regex_fixed.size()) return false;
+        for (size_t k = 0; k < v.size(); ++k)
+            if (!rule.regex_fixed[k].test(static_cast<unsigned char>(v[k]))) return false;
+        return true;
+    }
+    return std::regex_search(v.begin(), v.end(), *rule.regex);
+}
+
 void RulesEngine::pattern(const Rule& rule, const Node& ctx) {
     for (const Node& n : eval_here(ctx, rule.path))
         // Values beyond 4 KiB never match a rule pattern (and would overflow std::regex's stack).
-        if (n.v->IsString() &&
-            (n.v->GetStringLength() > 4096 ||
-             !std::regex_search(n.v->GetString(), n.v->GetString() + n.v->GetStringLength(),
-                                *rule.regex)))
+        if (n.v->IsString() && (n.v->GetStringLength() > 4096 || !pattern_matches(rule, str(n.v))))
             sink_.add(rule, path_str(n.path), rule.message + " (found " + quote(str(n.v)) + ")");
 }
 
@@ -666,8 +758,7 @@ void RulesEngine::check(const Rule& rule, const Node& root) {
         for (size_t i = 0; i < entries.size(); ++i)
             if (auto u = lit_str_member(*entries[i].v, "fullUrl"); !u.empty())
                 urls.push_back({u, i});
-        std::stable_sort(urls.begin(), urls.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        sort_by_url(urls);
         std::vector<size_t>& again = again_scratch_;
         again.clear();
         for (size_t k = 1; k < urls.size(); ++k)
@@ -1007,6 +1098,15 @@ void RulesEngine::generic(const JValue& v, const Frame& at, Zone zone) {
         }
     }
     if (!containers) return;
+    if (zone != Zone::root && zone != Zone::entry) {  // all but the top and its entries
+        const Zone z = zone == Zone::resource ? Zone::resource : Zone::other;
+        for (const auto& m : v.GetObject()) {
+            if (!m.value.IsObject() && !m.value.IsArray()) continue;
+            const Frame f{&at, 0, {m.name.GetString(), m.name.GetStringLength()}, -1};
+            generic(m.value, f, z);
+        }
+        return;
+    }
     // The zone of each member: root.entry (the first member of that name, as eval finds it), an
     // entry's resource (its first `resource`), anything below that, or elsewhere.
     bool first_of_name = true;

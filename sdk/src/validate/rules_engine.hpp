@@ -20,6 +20,10 @@ struct Node {
     uint32_t path;
 };
 
+// A pattern rule's regex on a value: by its words or positions when the loader found it that
+// simple (Rule::regex_words, Rule::regex_fixed: the same answer), else by std::regex.
+bool pattern_matches(const Rule& rule, std::string_view value);
+
 class RulesEngine {
   public:
     // An engine is made per document: its buffers come from (and go back to) a spare set kept
