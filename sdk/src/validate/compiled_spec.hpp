@@ -3,6 +3,7 @@
 
 #include <libxml/xmlschemas.h>
 
+#include <bitset>
 #include <map>
 #include <memory>
 #include <regex>
@@ -25,6 +26,8 @@ struct PathSegment {
     std::string filter_value;
 };
 using RulePath = std::vector<PathSegment>;
+
+struct CodeSystem;
 
 struct Rule {
     std::string id;
@@ -53,6 +56,15 @@ struct Rule {
     std::vector<std::string> when_in;  // ... is one of these
     std::vector<std::string> when_not_in;  // ... or is none of these
     std::shared_ptr<std::regex> regex;
+    // pattern: when the regex is "^(w1|w2|...)$" (or "^w$") of plain words, the words; the rules
+    // engine then compares instead of running std::regex (set at load, literal_alternatives)
+    std::vector<std::string> regex_words;
+    // pattern: else, when the regex is "^...$" of plain characters and [classes] with {n}
+    // counts (one fixed length), the bytes allowed at each position (fixed_length_regex)
+    std::vector<std::bitset<256>> regex_fixed;
+    // binding: the spec's code system `system` names, or nullptr (set once the spec is loaded,
+    // resolve_rule_codesystems; the rules engine uses it instead of a lookup by URL)
+    const CodeSystem* codesystem = nullptr;
 
     [[nodiscard]] Severity severity(Level level) const {
         return level == Level::strict ? strict : lenient;
@@ -122,8 +134,8 @@ struct Package {
 
 struct Spec {
     std::map<std::string, Package> packages;
-    std::unordered_map<std::string, Profile> profiles;  // url -> profile
-    StringMap<CodeSystem> codesystems;                  // url -> code system
+    StringMap<Profile> profiles;        // url -> profile
+    StringMap<CodeSystem> codesystems;  // url -> code system
     std::vector<VitalSign> vital_signs;
     // The official KITH XSDs compiled as one set (every root namespace, their imports).
     std::unique_ptr<xmlSchema, XmlSchemaDeleter> kith_xsd;
@@ -139,6 +151,15 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
 
 // Rule parsing helpers shared by the loader and tests.
 RulePath parse_rule_path(std::string_view text);
+// The words of a regex that is "^(w1|w2|...)$" or "^w$" with words of [A-Za-z0-9_-] only (what
+// such a regex matches: exactly one of them), else false (rules_engine.cpp).
+bool literal_alternatives(std::string_view regex, std::vector<std::string>& words);
+// The positions of a regex that is "^...$" of letters, digits and ":-/_=,;@", [classes] of
+// such characters and ranges (no negation, no escapes) and {n} counts: what it matches is
+// exactly the strings of that length with an allowed byte at each position; else false.
+bool fixed_length_regex(std::string_view regex, std::vector<std::bitset<256>>& positions);
+// Sets Rule::codesystem of every rule of `spec` (rules_engine.cpp); the loader calls it last.
+void resolve_rule_codesystems(Spec& spec);
 
 }  // namespace vft::detail
 

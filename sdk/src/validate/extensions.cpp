@@ -54,6 +54,7 @@ class Frames {
         int index = -1;
         const JValue* obj = nullptr;
     };
+    Frames() { f_.reserve(16); }  // one allocation for the usual depth, not one per doubling
     void push(std::string_view name) { f_.push_back({name, -1, nullptr}); }
     void push(int index) { f_.push_back({{}, index, nullptr}); }
     void pop() { f_.pop_back(); }
@@ -99,10 +100,12 @@ class ExtensionWalker {
     void object(const JValue& v, int depth) {
         if (depth > 64) return;  // the parser bounds depth already; a second guard
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-            const std::string_view n = sv(it->name);
             const JValue& val = it->value;
-            const bool modifier = n == "modifierExtension";
-            if (modifier || n == "extension") {
+            // a primitive holds no extension and nothing to descend into (most members)
+            if (!val.IsObject() && !val.IsArray()) continue;
+            const std::string_view n = sv(it->name);
+            const bool modifier = n.size() == 17 && n == "modifierExtension";
+            if (modifier || (n.size() == 9 && n == "extension")) {
                 if (!val.IsArray()) continue;  // the structure walk says so
                 path_.push(n);
                 for (rapidjson::SizeType i = 0; i < val.Size(); ++i) {

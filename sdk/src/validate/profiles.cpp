@@ -2,6 +2,8 @@
 #include "validate/profiles.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 
 #include <rapidjson/stringbuffer.h>
@@ -53,6 +55,36 @@ uint32_t parse_max(std::string_view s) {
 
 std::string_view strip_version(std::string_view url) {
     return url.substr(0, url.find('|'));
+}
+
+// Equal bytes, compared inline 8 at a time (member names are short: a libc call costs more).
+inline bool bytes_equal(const char* a, const char* b, size_t n) {
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        uint64_t x = 0, y = 0;
+        std::memcpy(&x, a, 8);
+        std::memcpy(&y, b, 8);
+        if (x != y) return false;
+    }
+    for (; n > 0; ++a, ++b, --n)
+        if (*a != *b) return false;
+    return true;
+}
+
+// `member`/`str_member` for a literal name: no strlen, and members told apart by length and
+// first letter before the bytes. The first match, as FindMember.
+template <size_t N>
+const JValue* lit_member(const JValue& v, const char (&name)[N]) {
+    constexpr size_t len = N - 1;
+    if (!v.IsObject()) return nullptr;
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
+        if (m->name.GetStringLength() == len && m->name.GetString()[0] == name[0] &&
+            bytes_equal(m->name.GetString(), name, len))
+            return &m->value;
+    return nullptr;
+}
+template <size_t N>
+std::string_view lit_str_member(const JValue& v, const char (&name)[N]) {
+    return str(lit_member(v, name));
 }
 
 std::string_view sv(const JValue& v) {
@@ -344,25 +376,65 @@ Result<void> ProfileModel::load(const FhirModel& r4) {
         index_.emplace(p.url, &p);
     }
     for (SdProfile& p : profiles_)
-        for (SdElement& e : p.elements)
+        for (SdElement& e : p.elements) {
             if (e.sliced_from) e.decidable = decidable(e);
+            for (SdType& t : e.types)
+                for (std::string_view url : t.profiles)
+                    if (const SdProfile* tp = profile(url); tp && tp != &p && tp->root()) {
+                        t.profile_target = tp;
+                        break;
+                    }
+        }
     return {};
 }
 
 namespace {
 
 // The JSON type name a choice property carries: "valueQuantity" with stem "value" -> "Quantity",
-// "valueString" -> "string" (primitive types start lower-case).
-std::string choice_type(std::string_view prop, std::string_view stem, const FhirModel& m) {
-    std::string t(prop.substr(stem.size()));
+// "valueString" -> "string" (primitive types start lower-case). Points into the document or the
+// model: nothing is allocated.
+std::string_view choice_type(std::string_view prop, std::string_view stem, const FhirModel& m) {
+    const std::string_view t = prop.substr(stem.size());
     if (t.empty()) return t;
-    if (!m.type(t)) {
-        std::string lower = t;
+    if (!m.type(t) && t.size() < 64) {  // no R4 type name is that long
+        char lower[64];
+        t.copy(lower, t.size());
         lower[0] = static_cast<char>(lower[0] - 'A' + 'a');
-        if (m.type(lower)) return lower;
+        if (const FhirType* ft = m.type(std::string_view(lower, t.size()))) return ft->name;
     }
     return t;
 }
+
+// A place in the instance ("Bundle.entry[1].resource.code[0]"), kept as a chain of frames on the
+// walker's stack and rendered only when an issue needs it.
+struct PathRef {
+    const PathRef* parent = nullptr;
+    std::string_view root;  // the start, when there is no parent
+    std::string_view name;  // ".name" after the parent, when has_name
+    bool has_name = false;
+    int index = -1;  // then "[index]"
+
+    void append(std::string& out) const {
+        if (parent)
+            parent->append(out);
+        else
+            out += root;
+        if (has_name) {
+            out += '.';
+            out += name;
+        }
+        if (index >= 0) {
+            out += '[';
+            out += std::to_string(index);
+            out += ']';
+        }
+    }
+    [[nodiscard]] std::string str() const {
+        std::string out;
+        append(out);
+        return out;
+    }
+};
 
 bool contains_pattern(const JValue& pattern, const JValue& value) {
     if (pattern.IsObject()) {
@@ -407,9 +479,18 @@ class ProfileWalker {
           root_(root),
           out_(out),
           unchecked_(unchecked),
-          eval_(invariant_evaluator()) {}
+          eval_(invariant_evaluator()) {
+        trade(spare());  // a walker made while another is alive gets empty ones: still correct
+    }
+    ~ProfileWalker() {
+        items_.clear();
+        counts_.clear();
+        trade(spare());
+    }
+    ProfileWalker(const ProfileWalker&) = delete;
+    ProfileWalker& operator=(const ProfileWalker&) = delete;
 
-    void run(const SdProfile& p, const JValue& resource, std::string path) {
+    void run(const SdProfile& p, const JValue& resource, const PathRef& path) {
         if (!p.root()) return;
         const JValue* saved = resource_;
         resource_ = &resource;
@@ -422,7 +503,7 @@ class ProfileWalker {
     // (null for a primitive given only by its `_name` companion), `companion` that object: the
     // children of a primitive's element (id, extension) are read from it.
     void node(const SdElement& pe, const JValue* v, const JValue* companion, std::string_view type,
-              const std::string& path, int depth) {
+              const PathRef& path, int depth) {
         if (depth > 24) return;  // type profiles referring to each other: bounded
         if (v) {
             if (pe.fixed) fixed(pe, *v, path);
@@ -432,12 +513,8 @@ class ProfileWalker {
         }
         for (const SdType& t : pe.types) {
             if (t.code == type || pe.types.size() == 1) {
-                for (std::string_view url : t.profiles)
-                    if (const SdProfile* tp = pm_.profile(url);
-                        tp && tp != pe.profile && tp->root()) {
-                        node(*tp->root(), v, companion, type, path, depth + 1);
-                        break;
-                    }
+                if (const SdProfile* tp = t.profile_target)  // resolved at load
+                    node(*tp->root(), v, companion, type, path, depth + 1);
                 if (!t.targets.empty() && v && v->IsObject()) target(pe, t, *v, path);
             }
         }
@@ -452,43 +529,48 @@ class ProfileWalker {
     struct Item {
         const JValue* v;
         const JValue* companion;
-        std::string type;
-        std::string path;
+        std::string_view type;
+        std::string_view name;  // the property, without a leading '_'
+        int index;              // in its array; -1: not in an array
+        const SdElement* matched;
     };
 
-    void children(const SdElement& c, const JValue& v, const std::string& path, int depth) {
-        std::vector<Item> items;
+    void children(const SdElement& c, const JValue& v, const PathRef& path, int depth) {
+        // The items of this call are items_[first, last): nested calls append after them and
+        // truncate back, so they are addressed by index (the vector may grow meanwhile).
+        const size_t first = items_.size();
         const bool choice = c.choice();
         const std::string_view stem = choice ? c.name.substr(0, c.name.size() - 3) : c.name;
+        const size_t sl = stem.size();
         for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
             std::string_view n = sv(it->name);
             const bool underscore = !n.empty() && n[0] == '_';
             if (underscore) n.remove_prefix(1);
-            std::string type;
+            // most members are not this element: rejected by length and first letter
+            if (choice ? n.size() <= sl : n.size() != sl) continue;
+            if (sl != 0 && (n[0] != stem[0] || !bytes_equal(n.data(), stem.data(), sl))) continue;
+            std::string_view type;
             if (choice) {
-                if (n.size() <= stem.size() || n.substr(0, stem.size()) != stem ||
-                    !(n[stem.size()] >= 'A' && n[stem.size()] <= 'Z'))
-                    continue;
+                if (!(n[sl] >= 'A' && n[sl] <= 'Z')) continue;
                 type = choice_type(n, stem, m_);
-            } else if (n != stem) {
-                continue;
             } else if (c.types.size() == 1) {
-                type = std::string(c.types[0].code);
+                type = c.types[0].code;
             } else if (c.types.empty()) {
                 type = "BackboneElement";
             }
             // a primitive and its `_name` companion are one item (judged from the primary)
             const JValue* other = nullptr;
             for (auto o = v.MemberBegin(); o != v.MemberEnd(); ++o) {
-                std::string_view on = sv(o->name);
-                if (underscore ? on == n : (!on.empty() && on[0] == '_' && on.substr(1) == n))
+                const std::string_view on = sv(o->name);
+                if (underscore ? on.size() == n.size() && bytes_equal(on.data(), n.data(), n.size())
+                               : on.size() == n.size() + 1 && on[0] == '_' &&
+                                     bytes_equal(on.data() + 1, n.data(), n.size()))
                     other = &o->value;
             }
             if (underscore && other) continue;  // counted with its primary
             const JValue* primary = underscore ? nullptr : &it->value;
             const JValue* comp = underscore ? &it->value : other;
             const JValue& shape = primary ? *primary : *comp;
-            const std::string base = path + "." + std::string(n);
             if (shape.IsArray()) {
                 for (rapidjson::SizeType i = 0; i < shape.Size(); ++i) {
                     const JValue* p = primary ? &(*primary)[i] : nullptr;
@@ -498,14 +580,28 @@ class ProfileWalker {
                             : nullptr;
                     if (p && p->IsNull()) p = nullptr;
                     if (!p && !e) continue;
-                    items.push_back({p, e, type, base + "[" + std::to_string(i) + "]"});
+                    items_.push_back({p, e, type, n, static_cast<int>(i), nullptr});
                 }
             } else {
-                items.push_back({primary, comp && comp->IsObject() ? comp : nullptr, type, base});
+                items_.push_back(
+                    {primary, comp && comp->IsObject() ? comp : nullptr, type, n, -1, nullptr});
             }
         }
-        const auto here = [&] { return path + "." + std::string(choice ? c.name : stem); };
-        const auto n = static_cast<uint32_t>(items.size());
+        const size_t last = items_.size();
+        PathRef here_ref;
+        here_ref.parent = &path;
+        here_ref.name = choice ? c.name : stem;
+        here_ref.has_name = true;
+        const auto here = [&] { return here_ref.str(); };
+        const auto item_path = [&](const Item& i) {
+            PathRef r;
+            r.parent = &path;
+            r.name = i.name;
+            r.has_name = true;
+            r.index = i.index;
+            return r;
+        };
+        const auto n = static_cast<uint32_t>(last - first);
         if (n < c.min && c.min > c.base_min)
             add(Severity::error, kCardinality, here(),
                 std::string(c.path) + " is required by " + profile_name(c) + " (min " +
@@ -516,8 +612,10 @@ class ProfileWalker {
                 std::string(c.path) + " allows at most " + std::to_string(c.max) + " in " +
                     profile_name(c) + ", found " + std::to_string(n),
                 c.max == 0 ? "the profile excludes this element: omit it" : "", c);
+        if (first == last && c.slices.empty()) return;  // nothing more to judge
         if (choice && !c.types.empty())
-            for (const Item& i : items) {
+            for (size_t k = first; k < last; ++k) {
+                const Item& i = items_[k];
                 bool ok = false;
                 for (const SdType& t : c.types)
                     ok = ok || t.code == i.type;
@@ -525,49 +623,55 @@ class ProfileWalker {
                     std::string allowed;
                     for (const SdType& t : c.types)
                         allowed += (allowed.empty() ? "" : ", ") + std::string(t.code);
-                    add(Severity::error, kType, i.path,
-                        std::string(c.path) + " is " + i.type + "; " + profile_name(c) +
-                            " allows " + allowed,
+                    add(Severity::error, kType, item_path(i).str(),
+                        std::string(c.path) + " is " + std::string(i.type) + "; " +
+                            profile_name(c) + " allows " + allowed,
                         "", c);
                 }
             }
-        std::vector<uint32_t> per_slice(c.slices.size(), 0);
+        const size_t slices = c.slices.size();
+        const size_t counts = counts_.size();  // per slice: counts_[counts, counts + slices)
+        counts_.resize(counts + slices, 0);
         bool decidable = true;  // every slice can be told: the closed rule can be judged
         for (const SdElement* sl : c.slices)
             decidable = decidable && sl->decidable;
-        std::vector<const SdElement*> matched(items.size(), nullptr);
-        for (size_t k = 0; k < items.size(); ++k)
-            for (size_t s = 0; s < c.slices.size() && !matched[k]; ++s)
-                if (c.slices[s]->decidable && matches(*c.slices[s], items[k]) == Match::yes) {
-                    matched[k] = c.slices[s];
-                    ++per_slice[s];
-                }
-        for (size_t k = 0; k < items.size(); ++k) {
-            const Item& i = items[k];
-            if (!matched[k] && decidable && c.closed && !c.slices.empty())
-                add(Severity::error, kClosedSlicing, i.path,
+        if (slices != 0)
+            for (size_t k = first; k < last; ++k)
+                for (size_t s = 0; s < slices && !items_[k].matched; ++s)
+                    if (c.slices[s]->decidable && matches(*c.slices[s], items_[k]) == Match::yes) {
+                        items_[k].matched = c.slices[s];
+                        ++counts_[counts + s];
+                    }
+        for (size_t k = first; k < last; ++k) {
+            const Item i = items_[k];  // a copy: node() below may grow items_
+            const PathRef ip = item_path(i);
+            if (!i.matched && decidable && c.closed && slices != 0)
+                add(Severity::error, kClosedSlicing, ip.str(),
                     "matches none of the slices " + profile_name(c) + " defines for " +
                         std::string(c.path) + " (closed slicing)",
                     "slices: " + slice_names(c), c);
-            node(c, i.v, i.companion, i.type, i.path, depth);
-            if (matched[k]) node(*matched[k], i.v, i.companion, i.type, i.path, depth);
+            node(c, i.v, i.companion, i.type, ip, depth);
+            if (i.matched) node(*i.matched, i.v, i.companion, i.type, ip, depth);
         }
-        for (size_t s = 0; s < c.slices.size(); ++s) {
+        for (size_t s = 0; s < slices; ++s) {
             const SdElement& sl = *c.slices[s];
             if (!sl.decidable) continue;  // nothing tells its items: not judged
-            if (per_slice[s] < sl.min)
+            const uint32_t found = counts_[counts + s];
+            if (found < sl.min)
                 add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " needs " + std::to_string(sl.min) + ", found " +
-                        std::to_string(per_slice[s]),
+                        std::to_string(found),
                     slice_hint(sl), sl);
-            if (sl.max != SdElement::kUnbounded && per_slice[s] > sl.max)
+            if (sl.max != SdElement::kUnbounded && found > sl.max)
                 add(Severity::error, kSliceCardinality, here(),
                     std::string(c.path) + ": slice '" + std::string(sl.slice_name) + "' of " +
                         profile_name(c) + " allows " + std::to_string(sl.max) + ", found " +
-                        std::to_string(per_slice[s]),
+                        std::to_string(found),
                     "", sl);
         }
+        counts_.resize(counts);
+        items_.resize(first);
     }
 
     static std::string slice_names(const SdElement& c) {
@@ -653,8 +757,8 @@ class ProfileWalker {
             if (d.type == "profile") {
                 bool ok = false;
                 for (const JValue* g : got) {
-                    const JValue* meta = g->IsObject() ? member(*g, "meta") : nullptr;
-                    const JValue* claimed = meta ? member(*meta, "profile") : nullptr;
+                    const JValue* meta = g->IsObject() ? lit_member(*g, "meta") : nullptr;
+                    const JValue* claimed = meta ? lit_member(*meta, "profile") : nullptr;
                     if (!claimed || !claimed->IsArray()) continue;
                     for (const auto& c : claimed->GetArray())
                         for (const SdType& t : sl.types)
@@ -692,11 +796,11 @@ class ProfileWalker {
         return Match::yes;
     }
 
-    void fixed(const SdElement& pe, const JValue& v, const std::string& path) {
+    void fixed(const SdElement& pe, const JValue& v, const PathRef& path) {
         const bool pattern = pe.fixed_key.substr(0, 7) == "pattern";
         const bool ok = pattern ? contains_pattern(*pe.fixed, v) : *pe.fixed == v;
         if (ok) return;
-        add(Severity::error, kFixed, path,
+        add(Severity::error, kFixed, path.str(),
             std::string(pe.path) + (pattern ? " must match the pattern " : " must be ") +
                 shown(*pe.fixed) + " in " + profile_name(pe) + ", got " + shown(v),
             "", pe);
@@ -722,20 +826,21 @@ class ProfileWalker {
         return pe.expansion->contains(system, code);
     }
 
-    void binding(const SdElement& pe, const JValue& v, const std::string& path) {
+    void binding(const SdElement& pe, const JValue& v, const PathRef& path) {
         const FhirValueSet& vs = *pe.expansion;
         if (v.IsString()) {  // code, uri (identifier.system), string
             const std::string_view code = sv(v);
             // Identifier.system bound to a value set whose codes are the allowed system URIs
-            if (!vs.contains_code(code)) binding_issue(pe, {}, code, path);
+            if (!vs.contains_code(code)) binding_issue(pe, {}, code, path.str());
             return;
         }
         if (!v.IsObject()) return;
-        if (const JValue* codings = member(v, "coding")) {
+        if (const JValue* codings = lit_member(v, "coding")) {
             if (!codings->IsArray()) return;
             std::string_view fs, fc;
             for (const auto& c : codings->GetArray()) {
-                const std::string_view s = str_member(c, "system"), code = str_member(c, "code");
+                const std::string_view s = lit_str_member(c, "system"),
+                                       code = lit_str_member(c, "code");
                 if (code.empty()) continue;
                 if (in(pe, s, code)) return;
                 if (fc.empty()) {
@@ -743,17 +848,17 @@ class ProfileWalker {
                     fc = code;
                 }
             }
-            if (!fc.empty()) binding_issue(pe, fs, fc, path + ".coding");
+            if (!fc.empty()) binding_issue(pe, fs, fc, path.str() + ".coding");
             return;
         }
-        const std::string_view code = str_member(v, "code");
+        const std::string_view code = lit_str_member(v, "code");
         if (code.empty()) return;
-        const std::string_view system = str_member(v, "system");
-        if (!in(pe, system, code)) binding_issue(pe, system, code, path);
+        const std::string_view system = lit_str_member(v, "system");
+        if (!in(pe, system, code)) binding_issue(pe, system, code, path.str());
     }
 
-    void target(const SdElement& pe, const SdType& t, const JValue& ref, const std::string& path) {
-        std::string_view r = str_member(ref, "reference");
+    void target(const SdElement& pe, const SdType& t, const JValue& ref, const PathRef& path) {
+        std::string_view r = lit_str_member(ref, "reference");
         if (r.empty() || r[0] == '#' || r.substr(0, 4) == "urn:") return;
         if (const size_t h = r.find("/_history/"); h != std::string_view::npos) r = r.substr(0, h);
         const size_t slash = r.rfind('/');
@@ -773,17 +878,19 @@ class ProfileWalker {
             if (m_.is_a(type, ttype)) return;
             allowed += (allowed.empty() ? "" : ", ") + std::string(ttype);
         }
-        add(Severity::error, kTarget, path + ".reference",
+        add(Severity::error, kTarget, path.str() + ".reference",
             "'" + std::string(r) + "' refers to a " + std::string(type) + "; " + profile_name(pe) +
                 " allows " + std::string(pe.path) + " to refer to " + allowed,
             "", pe);
     }
 
     void invariant(const SdElement& pe, const FhirConstraint& k, const JValue& v,
-                   std::string_view type, const std::string& path) {
-        const std::string where = std::string(pe.profile->url) + "#" + std::string(pe.id);
+                   std::string_view type, const PathRef& path) {
+        const auto where = [&pe] {
+            return std::string(pe.profile->url) + "#" + std::string(pe.id);
+        };
         if (!eval_) {
-            if (unchecked_) unchecked_->push_back({std::string(k.key), where});
+            if (unchecked_) unchecked_->push_back({std::string(k.key), where()});
             return;
         }
         const FhirElement* el = pe.r4;
@@ -792,16 +899,17 @@ class ProfileWalker {
             el = rt ? rt->root : nullptr;
         }
         if (!el) return;
-        const std::function<std::string()> p = [&path] { return path; };
+        const std::function<std::string()> p = [&path] { return path.str(); };
         const InvariantNode n{k, *el, type, &v, nullptr, *resource_, root_, p};
         switch (eval_(n)) {
             case InvariantOutcome::pass:
                 return;
             case InvariantOutcome::unsupported:
-                if (unchecked_) unchecked_->push_back({std::string(k.key), where});
+                if (unchecked_) unchecked_->push_back({std::string(k.key), where()});
                 return;
             case InvariantOutcome::fail:
-                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant, path,
+                add(k.severity == "error" ? Severity::error : Severity::warning, kInvariant,
+                    path.str(),
                     std::string(k.key) + ": " + std::string(k.human) + " (" + profile_name(pe) +
                         ")",
                     "FHIRPath: " + std::string(k.expression), pe);
@@ -826,21 +934,55 @@ class ProfileWalker {
     std::vector<Issue>& out_;
     std::vector<UncheckedInvariant>* unchecked_;
     const InvariantEvaluator& eval_;
+    std::vector<Item> items_;       // children()'s items, a stack (see there)
+    std::vector<uint32_t> counts_;  // children()'s items per slice, a stack
+
+    // A walker is made per document (and per national extension): its buffers come from and go
+    // back to a spare pair kept per thread, so they are not grown again from nothing each time.
+    struct Buffers {
+        std::vector<Item> items;
+        std::vector<uint32_t> counts;
+    };
+    static Buffers& spare() {
+        static thread_local Buffers b;
+        return b;
+    }
+    void trade(Buffers& other) {
+        items_.swap(other.items);
+        counts_.swap(other.counts);
+    }
 };
 
-void each_resource(const JValue& res, const std::string& path,
-                   const std::function<void(const JValue&, const std::string&)>& f, int depth) {
+// `f(resource, path)` for `res` and every resource in its `contained` and (a Bundle) its
+// entries; the paths stay frames until an issue renders one.
+template <typename F>
+void each_resource(const JValue& res, const PathRef& path, F& f, int depth) {
     if (!res.IsObject() || depth > 8) return;
     f(res, path);
-    if (const JValue* c = member(res, "contained"); c && c->IsArray())
-        for (rapidjson::SizeType i = 0; i < c->Size(); ++i)
-            each_resource((*c)[i], path + ".contained[" + std::to_string(i) + "]", f, depth + 1);
-    if (str_member(res, "resourceType") == "Bundle")
-        if (const JValue* e = member(res, "entry"); e && e->IsArray())
+    if (const JValue* c = lit_member(res, "contained"); c && c->IsArray())
+        for (rapidjson::SizeType i = 0; i < c->Size(); ++i) {
+            PathRef at;
+            at.parent = &path;
+            at.name = "contained";
+            at.has_name = true;
+            at.index = static_cast<int>(i);
+            each_resource((*c)[i], at, f, depth + 1);
+        }
+    if (lit_str_member(res, "resourceType") == "Bundle")
+        if (const JValue* e = lit_member(res, "entry"); e && e->IsArray())
             for (rapidjson::SizeType i = 0; i < e->Size(); ++i)
-                if (const JValue* r = member((*e)[i], "resource"))
-                    each_resource(*r, path + ".entry[" + std::to_string(i) + "].resource", f,
-                                  depth + 1);
+                if (const JValue* r = lit_member((*e)[i], "resource")) {
+                    PathRef entry;
+                    entry.parent = &path;
+                    entry.name = "entry";
+                    entry.has_name = true;
+                    entry.index = static_cast<int>(i);
+                    PathRef at;
+                    at.parent = &entry;
+                    at.name = "resource";
+                    at.has_name = true;
+                    each_resource(*r, at, f, depth + 1);
+                }
 }
 
 }  // namespace
@@ -849,7 +991,9 @@ void validate_profile(const ProfileModel& model, const SdProfile& profile, const
                       const JValue& root, std::string_view path, std::vector<Issue>& out,
                       std::vector<UncheckedInvariant>* unchecked) {
     ProfileWalker w(model, root, out, unchecked);
-    w.run(profile, resource, std::string(path));
+    PathRef top;
+    top.root = path;  // alive for the call
+    w.run(profile, resource, top);
 }
 
 void validate_profiles(const ProfileModel& model, const JValue& root,
@@ -857,40 +1001,39 @@ void validate_profiles(const ProfileModel& model, const JValue& root,
                        std::vector<Issue>& out, std::vector<UncheckedInvariant>* unchecked) {
     const size_t first = out.size();
     ProfileWalker w(model, root, out, unchecked);
-    const std::string top(str_member(root, "resourceType"));
-    each_resource(
-        root, top,
-        [&](const JValue& res, const std::string& path) {
-            const std::string_view rt = str_member(res, "resourceType");
-            bool any = false;
-            if (const JValue* meta = member(res, "meta"))
-                if (const JValue* ps = member(*meta, "profile"); ps && ps->IsArray())
-                    for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
-                        const JValue& p = (*ps)[i];
-                        if (!p.IsString()) continue;
-                        const SdProfile* prof = model.profile(sv(p));
-                        if (prof && prof->type == rt) {
-                            w.run(*prof, res, path);
-                            any = true;
-                        } else if (!prof && sv(p).substr(0, kCore.size()) != kCore) {
-                            Issue is;
-                            is.severity = Severity::information;
-                            is.rule = kUnknownProfile;
-                            is.path = path + ".meta.profile[" + std::to_string(i) + "]";
-                            is.message = "profile '" + std::string(sv(p)) +
-                                         "' is not among the published profiles vft compiles: "
-                                         "the resource is not checked against it";
-                            is.hint =
-                                "the published canonical URLs are listed by docs/validation.md";
-                            is.source = "specs/compiled/profiles.model";
-                            out.push_back(std::move(is));
-                        }
+    const std::string top(lit_str_member(root, "resourceType"));
+    PathRef top_ref;
+    top_ref.root = top;
+    auto each = [&](const JValue& res, const PathRef& path) {
+        const std::string_view rt = lit_str_member(res, "resourceType");
+        bool any = false;
+        if (const JValue* meta = lit_member(res, "meta"))
+            if (const JValue* ps = lit_member(*meta, "profile"); ps && ps->IsArray())
+                for (rapidjson::SizeType i = 0; i < ps->Size(); ++i) {
+                    const JValue& p = (*ps)[i];
+                    if (!p.IsString()) continue;
+                    const SdProfile* prof = model.profile(sv(p));
+                    if (prof && prof->type == rt) {
+                        w.run(*prof, res, path);
+                        any = true;
+                    } else if (!prof && sv(p).substr(0, kCore.size()) != kCore) {
+                        Issue is;
+                        is.severity = Severity::information;
+                        is.rule = kUnknownProfile;
+                        is.path = path.str() + ".meta.profile[" + std::to_string(i) + "]";
+                        is.message = "profile '" + std::string(sv(p)) +
+                                     "' is not among the published profiles vft compiles: "
+                                     "the resource is not checked against it";
+                        is.hint = "the published canonical URLs are listed by docs/validation.md";
+                        is.source = "specs/compiled/profiles.model";
+                        out.push_back(std::move(is));
                     }
-            if (!any && required)
-                if (const SdProfile* prof = model.profile(required(rt)); prof && prof->type == rt)
-                    w.run(*prof, res, path);
-        },
-        0);
+                }
+        if (!any && required)
+            if (const SdProfile* prof = model.profile(required(rt)); prof && prof->type == rt)
+                w.run(*prof, res, path);
+    };
+    each_resource(root, top_ref, each, 0);
     // Every extension, wherever it is, against its definition by URL (validate/extensions.hpp);
     // what a profile's extension slice already said about the same place is not repeated.
     const size_t profile_end = out.size();

@@ -24,18 +24,21 @@
 
 namespace vft::detail {
 
+struct SdProfile;
+
 struct SdType {
     std::string_view code;                   // "Extension", "Quantity", "string"
     std::vector<std::string_view> profiles;  // type profiles (canonical URLs)
     std::vector<std::string_view> targets;   // Reference target profiles
+    // The first of `profiles` vft compiles (with a root) other than the element's own profile:
+    // the one the walk descends into (resolved at load).
+    const SdProfile* profile_target = nullptr;
 };
 
 struct SdDiscriminator {
     std::string_view type;  // value | pattern | type | profile | exists
     std::string_view path;  // "url", "$this", "coding.code", "system"
 };
-
-struct SdProfile;
 
 struct SdElement {
     static constexpr uint32_t kUnbounded = UINT32_MAX;

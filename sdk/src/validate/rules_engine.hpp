@@ -2,10 +2,10 @@
 // code and identifier checks to one parsed FHIR resource (and the entries of a Bundle).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "json/json_util.hpp"
@@ -20,10 +20,18 @@ struct Node {
     uint32_t path;
 };
 
+// A pattern rule's regex on a value: by its words or positions when the loader found it that
+// simple (Rule::regex_words, Rule::regex_fixed: the same answer), else by std::regex.
+bool pattern_matches(const Rule& rule, std::string_view value);
+
 class RulesEngine {
   public:
-    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink)
-        : spec_(spec), pkg_(pkg), sink_(sink) {}
+    // An engine is made per document: its buffers come from (and go back to) a spare set kept
+    // per thread, so the next document does not grow them again from nothing.
+    RulesEngine(const Spec& spec, const Package& pkg, IssueSink& sink);
+    ~RulesEngine();
+    RulesEngine(const RulesEngine&) = delete;
+    RulesEngine& operator=(const RulesEngine&) = delete;
 
     void run(const JValue& root, const std::string& root_path);
 
@@ -33,6 +41,9 @@ class RulesEngine {
     const std::vector<Node>& eval_here(const Node& start, const RulePath& path);
 
   private:
+    struct Buffers;
+    static Buffers& spare();  // this thread's
+    void trade(Buffers& other);
     struct Entry {
         const JValue* resource;
         uint32_t path;
@@ -54,6 +65,8 @@ class RulesEngine {
     }
     [[nodiscard]] std::string path_str(uint32_t p) const;
     void step(const Node& n, const PathSegment& seg, std::vector<Node>& out);
+    void visit(const Node& n, std::string_view name, const JValue& child, const PathSegment& seg,
+               std::vector<Node>& out);
     const std::vector<Node>& entries_of(const Node& root);
     // The objects in the resources of `entries` (those of `root`) whose reference is a urn:uuid.
     const std::vector<const JValue*>& uuid_refs_of(const Node& root,
@@ -70,21 +83,49 @@ class RulesEngine {
     void reference_type(const Rule& rule, const Node& ctx);
     void check(const Rule& rule, const Node& root);
     void vital_sign(const Rule& rule, const Node& root);
-    void generic(const JValue& v, uint32_t path);
-    std::string resolve_type(const JValue& reference) const;
+    // generic's place in the document: frames on the stack, entered into the path table only
+    // when an issue needs the path (`base` is the path of the frame without a parent).
+    struct Frame {
+        const Frame* parent;
+        uint32_t base;
+        std::string_view name;
+        int index;  // >= 0: an array index, else the member `name`
+    };
+    uint32_t materialize(const Frame& f);
+    // Where generic is, for the urn:uuid scan it does for uuid_refs_of: the top resource, its
+    // `entry` array, one entry, inside an entry's `resource`, or elsewhere.
+    enum class Zone : uint8_t { root, entries, entry, resource, other };
+    void generic(const JValue& v, const Frame& at, Zone zone);
+    [[nodiscard]] std::string_view resolve_type(const JValue& reference) const;
+    // The spec's code system with this URL, or nullptr (remembered for the next lookups).
+    const CodeSystem* codesystem(std::string_view url);
 
     const Spec& spec_;
     const Package& pkg_;
     IssueSink& sink_;
     std::string root_path_;
     std::vector<PathRec> paths_;
-    const JValue* bundle_ = nullptr;                           // the top-level Bundle, if any
-    std::unordered_map<std::string_view, Entry> by_full_url_;  // its entries by fullUrl
+    const JValue* bundle_ = nullptr;  // the top-level Bundle, if any
+    // its entries by fullUrl, sorted (stable: the first of a URL first); full_url() finds one
+    std::vector<std::pair<std::string_view, Entry>> full_urls_;
+    [[nodiscard]] const Entry* full_url(std::string_view url) const;
+    std::vector<std::pair<std::string_view, size_t>> url_scratch_;  // bundle-fullurl-unique's
+    std::vector<size_t> again_scratch_;
     const JValue* entries_root_ = nullptr;  // entries_ are those of this resource
     std::vector<Node> entries_;
     std::vector<Node> scratch_cur_, scratch_next_;  // eval's steps in between
     const JValue* uuid_root_ = nullptr;             // uuid_refs_ are those of this resource
     std::vector<const JValue*> uuid_refs_;
+    std::vector<const JValue*> uuid_stack_;  // uuid_refs_of's walk
+    IssueSink* generic_sink_ = nullptr;      // where generic reports (kept until run's end)
+    std::vector<Node> contexts_;             // apply's context nodes (a stack)
+    std::vector<Node> idents_;               // identifier's identifiers
+    struct CsCacheEntry {
+        std::string_view url;  // into the document or the spec, both alive while the engine is
+        const CodeSystem* cs;
+    };
+    std::array<CsCacheEntry, 8> cs_cache_{};
+    size_t cs_next_ = 0;
 };
 
 }  // namespace vft::detail

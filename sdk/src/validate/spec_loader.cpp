@@ -149,6 +149,11 @@ Result<Rule> parse_rule(const JValue& r, const std::string& where) {
     if (rule.kind == "pattern") {
         try {
             rule.regex = std::make_shared<std::regex>(std::string(str_member(r, "regex")));
+            if (!literal_alternatives(str_member(r, "regex"), rule.regex_words))
+                rule.regex_words.clear();
+            if (rule.regex_words.empty() &&
+                !fixed_length_regex(str_member(r, "regex"), rule.regex_fixed))
+                rule.regex_fixed.clear();
         } catch (const std::regex_error& e) {
             return spec_error(errc::spec_rule_invalid, std::string("bad regex: ") + e.what(), loc);
         }
@@ -513,6 +518,7 @@ Result<std::shared_ptr<const Spec>> compile_spec(const ValidatorOptions& options
             spec->kith_xsd.reset(*schema);
         }
     }
+    resolve_rule_codesystems(*spec);
     return std::shared_ptr<const Spec>(std::move(spec));
 }
 
