@@ -86,7 +86,12 @@ int main(int argc, char** argv) {
 
     const fs::path dir = fs::temp_directory_path() / ("vft-bench-" + std::to_string(getpid()));
     fs::create_directories(dir);
-    auto journal = Journal::open((dir / "journal.db").string());
+    // JOURNAL_INDEX_BATCH / JOURNAL_CHECKPOINT_FRAMES: try other maintenance triggers.
+    Journal::Tuning tuning;
+    if (const char* e = std::getenv("JOURNAL_INDEX_BATCH")) tuning.index_batch = std::atoll(e);
+    if (const char* e = std::getenv("JOURNAL_CHECKPOINT_FRAMES"))
+        tuning.checkpoint_frames = std::atoi(e);
+    auto journal = Journal::open((dir / "journal.db").string(), tuning);
     if (!journal) {
         std::fprintf(stderr, "%s\n", journal.error().to_string().c_str());
         return 2;

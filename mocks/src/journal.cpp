@@ -184,8 +184,10 @@ Result<void> Journal::create_or_upgrade() {
         // Version 1's rows already have their record rows: fill the lookups from them.
         for (const char* sql :
              {"INSERT INTO journal_key SELECT api, identifier, seq FROM journal",
-              "INSERT INTO journal_rid SELECT resource_type, resource_id, seq FROM journal",
-              "INSERT INTO journal_type SELECT api, resource_type, seq FROM journal",
+              "INSERT INTO journal_rid SELECT resource_type, resource_id, seq FROM journal"
+              " WHERE api = 'jft'",
+              "INSERT INTO journal_type SELECT api, resource_type, seq FROM journal"
+              " WHERE api = 'jft'",
               "UPDATE indexed SET through = (SELECT COALESCE(MAX(seq), 0) FROM journal)",
               "DROP INDEX IF EXISTS journal_by_key", "DROP INDEX IF EXISTS journal_by_id"})
             steps.push_back(sql);
@@ -528,6 +530,9 @@ Result<void> Journal::catch_up() {
     };
     int64_t last = indexed_through_;
     for (const Row& row : rows) {
+        // By resource id and by type only what is read that way: JFT's $status and search. (A
+        // resource id is a random UUID: each one lands on its own page of journal_rid.)
+        const bool jft = row.api == "jft";
         const bool ok =
             run(10, "INSERT INTO journal_key VALUES (?1, ?2, ?3)",
                 [&](sqlite3_stmt* st) {
@@ -535,17 +540,17 @@ Result<void> Journal::catch_up() {
                     text(st, 2, row.identifier);
                     sqlite3_bind_int64(st, 3, row.seq);
                 }) &&
-            run(11, "INSERT INTO journal_rid VALUES (?1, ?2, ?3)",
-                [&](sqlite3_stmt* st) {
-                    text(st, 1, row.resource_type);
-                    text(st, 2, row.resource_id);
-                    sqlite3_bind_int64(st, 3, row.seq);
-                }) &&
-            run(12, "INSERT INTO journal_type VALUES (?1, ?2, ?3)", [&](sqlite3_stmt* st) {
+            (!jft || run(11, "INSERT INTO journal_rid VALUES (?1, ?2, ?3)",
+                         [&](sqlite3_stmt* st) {
+                             text(st, 1, row.resource_type);
+                             text(st, 2, row.resource_id);
+                             sqlite3_bind_int64(st, 3, row.seq);
+                         })) &&
+            (!jft || run(12, "INSERT INTO journal_type VALUES (?1, ?2, ?3)", [&](sqlite3_stmt* st) {
                 text(st, 1, row.api);
                 text(st, 2, row.resource_type);
                 sqlite3_bind_int64(st, 3, row.seq);
-            });
+            }));
         if (!ok) return fail("journal index");
         std::vector<Record> records;
         if (!decode_records(row.records, records))
@@ -717,7 +722,8 @@ Result<std::optional<JournalEntry>> Journal::by_resource_id(const std::string& t
         4,
         "SELECT j.api, j.identifier, j.resource_type, j.orgnr, j.count, j.received,"
         " j.resource_id, j.read_at, j.journaled_at FROM journal_rid r JOIN journal j"
-        " ON j.seq = r.seq WHERE r.resource_type = ?1 AND r.resource_id = ?2 ORDER BY r.seq");
+        " ON j.seq = r.seq WHERE r.resource_type = ?1 AND r.resource_id = ?2 AND j.api = 'jft'"
+        " ORDER BY r.seq");
     if (!q) return db_error(db_, "journal query");
     sqlite3_bind_text(q, 1, type.c_str(), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, id.c_str(), -1, SQLITE_STATIC);

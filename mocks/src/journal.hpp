@@ -124,6 +124,7 @@ class Journal {
     }
 
     Result<std::vector<JournalEntry>> entries();
+    // A JFT entry by its resource id (JFT's $status; other APIs' entries are not looked up so).
     Result<std::optional<JournalEntry>> by_resource_id(const std::string& resource_type,
                                                        const std::string& id);
     Result<bool> mark(const std::string& resource_type, const std::string& id,

@@ -44,9 +44,10 @@ Journal::Tuning manual() {
     return t;
 }
 
-vft::Result<StoredOutcome> write(Journal& j, const std::string& identifier, int n = 0) {
+vft::Result<StoredOutcome> write(Journal& j, const std::string& identifier, int n = 0,
+                                 const std::string& api = "vkp") {
     return j.record_once(
-        "vkp", identifier, "MedicationDispense", "312229544",
+        api, identifier, "MedicationDispense", "312229544",
         "{\"resourceType\":\"MedicationDispense\",\"n\":" + std::to_string(n) + "}",
         [](const std::string& id) {
             return StoredOutcome{201, "answer for " + id, "/MedicationDispense/" + id, {}, 1};
@@ -63,24 +64,24 @@ TEST_CASE("journal: a write not yet indexed is a duplicate, readable, and found 
     auto opened = Journal::open(scratch.path(), manual());
     REQUIRE(opened);
     Journal& j = **opened;
-    auto first = write(j, "urn:uuid:a");
+    auto first = write(j, "urn:uuid:a", 0, "jft");
     REQUIRE(first);
     CHECK(first->count == 1);
     // Committed, not indexed.
     CHECK(j.maintenance().indexed_through < j.maintenance().written_through);
-    auto again = write(j, "urn:uuid:a");
+    auto again = write(j, "urn:uuid:a", 0, "jft");
     REQUIRE(again);
     CHECK(again->count == 2);
     CHECK(again->body == first->body);
     // A read indexes first.
     auto recs =
-        j.records("vkp", "312229544", "Observation", "12854812341", std::nullopt, std::nullopt);
+        j.records("jft", "312229544", "Observation", "12854812341", std::nullopt, std::nullopt);
     REQUIRE(recs);
     REQUIRE(recs->size() == 1);
     CHECK((*recs)[0] == "{\"resourceType\":\"Observation\"}");
     CHECK(j.maintenance().indexed_through == j.maintenance().written_through);
     // Once indexed, the duplicate check finds it in the lookup table.
-    auto third = write(j, "urn:uuid:a");
+    auto third = write(j, "urn:uuid:a", 0, "jft");
     REQUIRE(third);
     CHECK(third->count == 3);
     CHECK(third->body == first->body);
