@@ -156,18 +156,23 @@ class Journal {
         int64_t indexed_through = 0;  // journal seq up to which the lookup tables are complete
         int64_t written_through = 0;  // the last journal seq committed
         uint64_t checkpoints = 0;
+        int wal_frames_peak = 0;  // the most frames the WAL held
     };
     Maintenance maintenance();
 
   private:
     struct Write;  // one record_once call waiting for its group commit
     Journal(sqlite3* db, Tuning t) : db_(db), tuning_(t) {}
+    Result<void> passive_checkpoint(sqlite3* db, int& log, int& done);
     Result<void> create_or_upgrade();
     Result<void> exec(const char* sql);
-    Result<void> catch_up();    // under mu_: index the journal rows not indexed yet
-    Result<void> checkpoint();  // under mu_
-    void maintain();            // the maintenance thread
-    void maintenance_due();     // after a commit: wake the maintenance thread if work is due
+    Result<void> catch_up();  // under mu_: index the journal rows not indexed yet
+    // The maintenance thread's checkpoint, on its own connection: writes go on meanwhile. When
+    // the WAL has grown to 8 x checkpoint_frames (writes never paused for a checkpoint to
+    // finish), the rest is checkpointed under mu_ so that the WAL starts over.
+    Result<void> checkpoint();
+    void maintain();         // the maintenance thread
+    void maintenance_due();  // after a commit: wake the maintenance thread if work is due
     static int on_wal(void* self, sqlite3*, const char*, int frames);
     // Seqs of (api, identifier): committed or in the open transaction, indexed or not.
     Result<std::vector<int64_t>> seqs_of(const std::string& api, const std::string& identifier);
@@ -179,15 +184,20 @@ class Journal {
     Result<bool> contains(const std::string& api, const std::string& identifier);
     void hold_race_window(const std::string& key);
     sqlite3* db_;
+    sqlite3* checkpoint_db_ = nullptr;  // the maintenance thread's connection (none in memory)
+    int lock_fd_ = -1;                  // flock(LOCK_EX) on the file: one receiver per journal
     Tuning tuning_;
     std::mutex mu_;  // the connection and its statements
     sqlite3_stmt* stmts_[16] = {};
     // Under mu_: the journal rows not yet in the lookup tables ("api\nidentifier" -> seq).
     std::unordered_multimap<std::string, int64_t> pending_;
-    int64_t indexed_through_ = 0;   // under mu_
-    int64_t written_through_ = 0;   // under mu_: the last seq committed
-    int64_t inserted_through_ = 0;  // under mu_: the last seq inserted (maybe not committed)
-    std::atomic<int> wal_frames_{0};
+    int64_t indexed_through_ = 0;     // under mu_
+    int64_t written_through_ = 0;     // under mu_: the last seq committed
+    int64_t inserted_through_ = 0;    // under mu_: the last seq inserted (maybe not committed)
+    std::atomic<int> wal_frames_{0};  // frames in the WAL (the WAL hook)
+    std::atomic<int> wal_frames_peak_{0};
+    std::atomic<int> backfilled_{0};  // of which the last checkpoint copied
+    std::mutex checkpoint_mu_;        // one checkpoint at a time
     std::atomic<int64_t> unindexed_{0};
     std::atomic<uint64_t> checkpoints_{0};
     std::mutex maint_mu_;

@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../../mocks/src/journal.hpp"
 
@@ -236,4 +238,52 @@ TEST_CASE("journal: a journal of the previous schema is upgraded in place", "[mo
     REQUIRE(next);
     REQUIRE(next->size() == 1);
     CHECK((*next)[0].seq == 2);
+}
+
+TEST_CASE("journal: one receiver per journal file; the next may open it once the first closed",
+          "[mocks][journal]") {
+    ScratchDb scratch;
+    {
+        auto first = Journal::open(scratch.path());
+        REQUIRE(first);
+        REQUIRE(write(**first, "urn:uuid:one"));
+        auto second = Journal::open(scratch.path());
+        REQUIRE_FALSE(second);
+        CHECK(second.error().code == "VFT-MOCK-1201");
+        CHECK(second.error().message.find("in use") != std::string::npos);
+    }
+    auto again = Journal::open(scratch.path());
+    REQUIRE(again);
+    auto entries = (*again)->entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == 1);
+}
+
+TEST_CASE("journal: under writes that never pause, the WAL still starts over", "[mocks][journal]") {
+    // Checkpoints run beside the writes; what came meanwhile is copied with writes held once the
+    // WAL holds 8 x the trigger, and the WAL starts over. Without that it would hold a frame or
+    // more per write (2,000 here).
+    ScratchDb scratch;
+    Journal::Tuning t;
+    t.checkpoint_frames = 16;
+    auto opened = Journal::open(scratch.path(), t);
+    REQUIRE(opened);
+    Journal& j = **opened;
+    std::vector<std::thread> writers;
+    std::atomic<int> failures{0};
+    for (int w = 0; w < 4; ++w)
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < 500; ++i)
+                if (!write(j, "urn:uuid:w" + std::to_string(w) + "-" + std::to_string(i), i))
+                    ++failures;
+        });
+    for (auto& th : writers)
+        th.join();
+    CHECK(failures == 0);
+    const auto m = j.maintenance();
+    CHECK(m.checkpoints > 0);
+    CHECK(m.wal_frames_peak < 1000);
+    auto entries = j.entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == 2000);
 }
