@@ -240,7 +240,7 @@ TEST_CASE("journal: a journal of the previous schema is upgraded in place", "[mo
     CHECK((*next)[0].seq == 2);
 }
 
-TEST_CASE("journal: one receiver per journal file; the next may open it once the first closed",
+TEST_CASE("journal: one receiver per journal file, the next may open it once the first closed",
           "[mocks][journal]") {
     ScratchDb scratch;
     {
