@@ -1,7 +1,9 @@
 // Where a mock receiver write goes, part by part, in one process without HTTP: validating the
 // bench body (bench/receiver_bench.sh sends the same one), and journaling it (SQLite file, WAL,
 // synchronous=NORMAL) from one thread and from 8 threads sharing group commits. Together with
-// the CPU per write that receiver_bench.sh reports, this says what bounds the receiver.
+// the CPU per write that receiver_bench.sh reports, this says what bounds the receiver. The CPU
+// is the process's, so the journal's figure includes its maintenance thread (indexing the
+// lookups and records, checkpointing the WAL).
 // Usage: vft_bench_receiver_parts [seconds-per-measurement]
 #include <unistd.h>
 
