@@ -3,10 +3,18 @@
 // duplicates), and the resources it brought into the EPJ (`record` rows) so that the SUT's own
 // search API can read them back. SQLite in WAL mode; survives restarts and a crash of the
 // receiver process. Thread-safe (one connection behind a mutex; statements prepared once).
+//
+// A write commits one row (the `journal` table, append-only, rowid = sequence) and nothing else:
+// the lookup tables (by identifier, by resource id, by type) and the `record` rows are derived
+// from the journal rows and written afterwards in batches by a maintenance thread, which also
+// checkpoints the WAL (off the request path). Every read brings them up to date first, the
+// duplicate check consults the writes not yet indexed in memory, and open() indexes what a crash
+// left unindexed before the journal is used (docs/http-engine.md, *Durability*).
 #pragma once
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -15,6 +23,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "vft/core/result.hpp"
@@ -51,7 +61,14 @@ struct Record {
 
 class Journal {
   public:
+    // When the maintenance thread indexes and checkpoints; 0 turns a trigger off (tests).
+    struct Tuning {
+        int64_t index_batch = 256;                   // index once this many writes are not indexed
+        std::chrono::milliseconds index_every{100};  // and this often if any is not
+        int checkpoint_frames = 1000;  // checkpoint once the WAL holds this many frames
+    };
     static Result<std::unique_ptr<Journal>> open(const std::string& path);
+    static Result<std::unique_ptr<Journal>> open(const std::string& path, Tuning tuning);
     ~Journal();
 
     // Journals (api, identifier) once, with its records. The first call runs `outcome` (which
@@ -107,6 +124,7 @@ class Journal {
     }
 
     Result<std::vector<JournalEntry>> entries();
+    // A JFT entry by its resource id (JFT's $status; other APIs' entries are not looked up so).
     Result<std::optional<JournalEntry>> by_resource_id(const std::string& resource_type,
                                                        const std::string& id);
     Result<bool> mark(const std::string& resource_type, const std::string& id,
@@ -129,10 +147,35 @@ class Journal {
     Result<std::vector<Found>> search(const std::string& resource_type, int64_t after, size_t count,
                                       bool descending, const SearchFilter& filter);
 
+    // Maintenance, for tests and benches: index every journaled write now / checkpoint the WAL
+    // now. Both also happen on the maintenance thread without being asked.
+    Result<void> index_now();
+    Result<void> checkpoint_now();
+    // What the maintenance thread has done so far (tests): writes indexed, checkpoints run.
+    struct Maintenance {
+        int64_t indexed_through = 0;  // journal seq up to which the lookup tables are complete
+        int64_t written_through = 0;  // the last journal seq committed
+        uint64_t checkpoints = 0;
+        int wal_frames_peak = 0;  // the most frames the WAL held
+    };
+    Maintenance maintenance();
+
   private:
     struct Write;  // one record_once call waiting for its group commit
-    explicit Journal(sqlite3* db) : db_(db) {}
+    Journal(sqlite3* db, Tuning t) : db_(db), tuning_(t) {}
+    Result<void> passive_checkpoint(sqlite3* db, int& log, int& done);
+    Result<void> create_or_upgrade();
     Result<void> exec(const char* sql);
+    Result<void> catch_up();  // under mu_: index the journal rows not indexed yet
+    // The maintenance thread's checkpoint, on its own connection: writes go on meanwhile. When
+    // the WAL has grown to 8 x checkpoint_frames (writes never paused for a checkpoint to
+    // finish), the rest is checkpointed under mu_ so that the WAL starts over.
+    Result<void> checkpoint();
+    void maintain();         // the maintenance thread
+    void maintenance_due();  // after a commit: wake the maintenance thread if work is due
+    static int on_wal(void* self, sqlite3*, const char*, int frames);
+    // Seqs of (api, identifier): committed or in the open transaction, indexed or not.
+    Result<std::vector<int64_t>> seqs_of(const std::string& api, const std::string& identifier);
     Result<void> step(int slot, const char* sql);       // a cached statement without rows
     sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
     void commit_batch(const std::vector<Write*>& batch);
@@ -141,8 +184,27 @@ class Journal {
     Result<bool> contains(const std::string& api, const std::string& identifier);
     void hold_race_window(const std::string& key);
     sqlite3* db_;
+    sqlite3* checkpoint_db_ = nullptr;  // the maintenance thread's connection (none in memory)
+    int lock_fd_ = -1;                  // flock(LOCK_EX) on the file: one receiver per journal
+    Tuning tuning_;
     std::mutex mu_;  // the connection and its statements
-    sqlite3_stmt* stmts_[8] = {};
+    sqlite3_stmt* stmts_[16] = {};
+    // Under mu_: the journal rows not yet in the lookup tables ("api\nidentifier" -> seq).
+    std::unordered_multimap<std::string, int64_t> pending_;
+    int64_t indexed_through_ = 0;     // under mu_
+    int64_t written_through_ = 0;     // under mu_: the last seq committed
+    int64_t inserted_through_ = 0;    // under mu_: the last seq inserted (maybe not committed)
+    std::atomic<int> wal_frames_{0};  // frames in the WAL (the WAL hook)
+    std::atomic<int> wal_frames_peak_{0};
+    std::atomic<int> backfilled_{0};  // of which the last checkpoint copied
+    std::mutex checkpoint_mu_;        // one checkpoint at a time
+    std::atomic<int64_t> unindexed_{0};
+    std::atomic<uint64_t> checkpoints_{0};
+    std::mutex maint_mu_;
+    std::condition_variable maint_cv_;
+    bool maint_due_ = false;   // under maint_mu_
+    bool maint_stop_ = false;  // under maint_mu_
+    std::thread maintainer_;
     std::mutex queue_mu_;  // writes waiting for a group commit
     std::vector<Write*> queue_;
     bool committing_ = false;  // a leader is committing; the next one is chosen from queue_

@@ -2,9 +2,12 @@
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -12,12 +15,47 @@ namespace vft {
 namespace {
 
 std::string format_uuid(const unsigned char* b) {
-    char out[37];
-    std::snprintf(out, sizeof out,
-                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                  b[14], b[15]);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(36, '-');
+    size_t at = 0;
+    for (size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // the dashes
+        out[at++] = hex[b[i] >> 4];
+        out[at++] = hex[b[i] & 15];
+    }
     return out;
+}
+
+// Random bytes for new_uuid: OpenSSL's CSPRNG (seeded from the OS, reseeded by OpenSSL) read
+// 512 bytes at a time into a per-thread buffer, so a UUID costs a copy instead of a trip through
+// the EVP layer. A forked child must not hand out its parent's buffered bytes: fork bumps the
+// generation, and a buffer from an older generation is dropped. Each byte is used once.
+std::atomic<unsigned> g_fork_generation{0};
+const int g_atfork = pthread_atfork(nullptr, nullptr, [] { ++g_fork_generation; });
+
+struct RandomBuffer {
+    std::array<unsigned char, 512> bytes{};
+    size_t used = bytes.size();
+    unsigned generation = 0;
+    ~RandomBuffer() { std::memset(bytes.data(), 0, bytes.size()); }
+};
+
+bool random_bytes(unsigned char* out, size_t n) {
+    thread_local RandomBuffer buf;
+    (void)g_atfork;
+    const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+    if (buf.generation != generation) {
+        buf.used = buf.bytes.size();
+        buf.generation = generation;
+    }
+    if (buf.bytes.size() - buf.used < n) {
+        if (RAND_bytes(buf.bytes.data(), static_cast<int>(buf.bytes.size())) != 1) return false;
+        buf.used = 0;
+    }
+    std::memcpy(out, buf.bytes.data() + buf.used, n);
+    std::memset(buf.bytes.data() + buf.used, 0, n);
+    buf.used += n;
+    return true;
 }
 
 }  // namespace
@@ -37,7 +75,7 @@ std::string name_uuid_urn(std::string_view name) {
 
 std::string new_uuid() {
     std::array<unsigned char, 16> b{};
-    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+    if (!random_bytes(b.data(), b.size())) {
         // The CSPRNG failed (no entropy source): fall back to std::random_device, still unique.
         std::random_device rd;
         for (auto& x : b)
