@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <semaphore>
+#include <thread>
 
 #include "vft/core/error_codes.hpp"
 #include "vft/core/time.hpp"
@@ -111,10 +112,20 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path, Tuning t
         if (lock_fd < 0)
             return internal::make_error(
                 kCode, "cannot open journal '" + file + "': " + std::strerror(errno));
-        if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            ::close(lock_fd);
-            return internal::make_error(kCode,
-                                        "journal '" + file + "' is in use by another receiver");
+        const auto deadline = std::chrono::steady_clock::now() + tuning.lock_wait;
+        auto pause = std::chrono::milliseconds(1);
+        while (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            if ((err != EWOULDBLOCK && err != EINTR) ||
+                std::chrono::steady_clock::now() >= deadline) {
+                ::close(lock_fd);
+                return internal::make_error(
+                    kCode, err == EWOULDBLOCK || err == EINTR
+                               ? "journal '" + file + "' is in use by another receiver"
+                               : "cannot lock journal '" + file + "': " + std::strerror(err));
+            }
+            std::this_thread::sleep_for(pause);  // backing off: a lock has no wake-up to wait on
+            pause = std::min(pause * 2, std::chrono::milliseconds(50));
         }
     }
     sqlite3* db = nullptr;

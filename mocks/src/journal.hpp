@@ -66,6 +66,11 @@ class Journal {
         int64_t index_batch = 256;                   // index once this many writes are not indexed
         std::chrono::milliseconds index_every{100};  // and this often if any is not
         int checkpoint_frames = 1000;  // checkpoint once the WAL holds this many frames
+        // How long open() waits for the file's lock before it calls the file in use. A child
+        // forked by another thread (the runner starts trigger commands) holds a copy of the
+        // previous owner's locked descriptor until it execs, so a lock can outlive its journal
+        // by moments; SQLite's own busy timeout is the same 5 s.
+        std::chrono::milliseconds lock_wait{5000};
     };
     static Result<std::unique_ptr<Journal>> open(const std::string& path);
     static Result<std::unique_ptr<Journal>> open(const std::string& path, Tuning tuning);

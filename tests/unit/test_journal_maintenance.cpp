@@ -3,7 +3,9 @@
 // are written afterwards, in batches, and the WAL is checkpointed off the request path. Whatever
 // was committed and not yet indexed is found by the duplicate check, by every read, and after a
 // crash (open() indexes it); a journal of the previous schema is upgraded in place.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -247,7 +249,9 @@ TEST_CASE("journal: one receiver per journal file, the next may open it once the
         auto first = Journal::open(scratch.path());
         REQUIRE(first);
         REQUIRE(write(**first, "urn:uuid:one"));
-        auto second = Journal::open(scratch.path());
+        Journal::Tuning quick;
+        quick.lock_wait = std::chrono::milliseconds(50);
+        auto second = Journal::open(scratch.path(), quick);
         REQUIRE_FALSE(second);
         CHECK(second.error().code == "VFT-MOCK-1201");
         CHECK(second.error().message.find("in use") != std::string::npos);
@@ -286,4 +290,22 @@ TEST_CASE("journal: under writes that never pause, the WAL still starts over", "
     auto entries = j.entries();
     REQUIRE(entries);
     CHECK(entries->size() == 2000);
+}
+
+// A lock that outlives its journal by moments (a forked child holding the descriptor until it
+// execs) is waited for, not called "in use": the next open takes it once it is released.
+TEST_CASE("journal: open waits for a lock released moments later", "[mocks][journal]") {
+    ScratchDb scratch;
+    const int held = ::open(scratch.path().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    REQUIRE(held >= 0);
+    REQUIRE(::flock(held, LOCK_EX | LOCK_NB) == 0);
+    std::thread releaser([held] {
+        // the holder keeps it a while (open() below starts while it is held), then lets go
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ::close(held);
+    });
+    auto j = Journal::open(scratch.path());
+    releaser.join();
+    REQUIRE(j);
+    CHECK(write(**j, "urn:uuid:after-wait"));
 }
