@@ -473,6 +473,16 @@ void Journal::commit_batch(const std::vector<Write*>& batch) {
         }
         written_through_ = inserted_through_;
         unindexed_ = written_through_ - indexed_through_;
+        // The backstop of the WAL's bound: the maintenance thread keeps it (checkpoint()), but
+        // on a host too busy to run that thread in time the writes would grow the WAL without
+        // end. Once it holds kWalBackstopFactor times the trigger, this write copies it, with
+        // the writes held (mu_), so the next one starts it over.
+        constexpr int kWalBackstopFactor = 16;
+        if (checkpoint_db_ && tuning_.checkpoint_frames > 0 &&
+            wal_frames_ >= kWalBackstopFactor * tuning_.checkpoint_frames) {
+            int log = 0, done = 0;
+            if (passive_checkpoint(db_, log, done)) backfilled_ = done;
+        }
     }
     maintenance_due();
 }
