@@ -476,12 +476,16 @@ void Journal::commit_batch(const std::vector<Write*>& batch) {
         // The backstop of the WAL's bound: the maintenance thread keeps it (checkpoint()), but
         // on a host too busy to run that thread in time the writes would grow the WAL without
         // end. Once it holds kWalBackstopFactor times the trigger, this write copies it, with
-        // the writes held (mu_), so the next one starts it over.
+        // the writes held (mu_).
         constexpr int kWalBackstopFactor = 16;
         if (checkpoint_db_ && tuning_.checkpoint_frames > 0 &&
             wal_frames_ >= kWalBackstopFactor * tuning_.checkpoint_frames) {
+            // RESTART: waits (busy timeout) for the maintenance thread's checkpoint, if one
+            // runs, then copies everything, so the next write starts the WAL over.
             int log = 0, done = 0;
-            if (passive_checkpoint(db_, log, done)) backfilled_ = done;
+            if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, &log, &done) ==
+                SQLITE_OK)
+                backfilled_ = done;
         }
     }
     maintenance_due();

@@ -265,8 +265,11 @@ TEST_CASE("journal: one receiver per journal file, the next may open it once the
 
 TEST_CASE("journal: under writes that never pause, the WAL still starts over", "[mocks][journal]") {
     // Checkpoints run beside the writes; what came meanwhile is copied with writes held once the
-    // WAL holds 8 x the trigger, and the WAL starts over. Without that it would hold a frame or
-    // more per write (2,000 here).
+    // WAL holds 8 x the trigger, and the WAL starts over; a write does it itself at 16 x the
+    // trigger when the host is too busy to run the maintenance thread in time. Without that it
+    // would hold a frame or more per write (2,000 here; 2,512 measured with the bound disabled).
+    // The peak is the bound (256 frames here) plus the largest single transaction after it (an
+    // index batch of 256 writes: up to ~600 frames measured), so 1,500 tells the two apart.
     ScratchDb scratch;
     Journal::Tuning t;
     t.checkpoint_frames = 16;
@@ -286,7 +289,7 @@ TEST_CASE("journal: under writes that never pause, the WAL still starts over", "
     CHECK(failures == 0);
     const auto m = j.maintenance();
     CHECK(m.checkpoints > 0);
-    CHECK(m.wal_frames_peak < 1000);
+    CHECK(m.wal_frames_peak < 1500);
     auto entries = j.entries();
     REQUIRE(entries);
     CHECK(entries->size() == 2000);
