@@ -13,28 +13,12 @@
 #include <vector>
 
 #include "../../mocks/src/journal.hpp"
+#include "journal_scratch.hpp"
 
 namespace fs = std::filesystem;
 using vft::mocks::detail::Journal;
 using vft::mocks::detail::Record;
 using vft::mocks::detail::StoredOutcome;
-
-namespace {
-
-struct ScratchDb {
-    fs::path dir = fs::temp_directory_path() / ("vft-journal-gc-" + std::to_string(getpid()));
-    ScratchDb() {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~ScratchDb() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string path() const { return (dir / "journal.db").string(); }
-};
-
-}  // namespace
 
 TEST_CASE("journal: concurrent writers share commits, each identifier once with every count",
           "[mocks][journal]") {

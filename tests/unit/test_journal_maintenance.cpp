@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../../mocks/src/journal.hpp"
+#include "journal_scratch.hpp"
 
 namespace fs = std::filesystem;
 using vft::mocks::detail::Journal;
@@ -25,19 +26,6 @@ using vft::mocks::detail::Record;
 using vft::mocks::detail::StoredOutcome;
 
 namespace {
-
-struct ScratchDb {
-    fs::path dir = fs::temp_directory_path() / ("vft-journal-mt-" + std::to_string(getpid()));
-    ScratchDb() {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~ScratchDb() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string path() const { return (dir / "journal.db").string(); }
-};
 
 // No automatic indexing or checkpoint: the test decides when.
 Journal::Tuning manual() {

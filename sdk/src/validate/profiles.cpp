@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json/literal_member.hpp"
 #include "validate/embedded_specs.hpp"
 #include "validate/extensions.hpp"
 #include "validate/invariants.hpp"
@@ -55,36 +56,6 @@ uint32_t parse_max(std::string_view s) {
 
 std::string_view strip_version(std::string_view url) {
     return url.substr(0, url.find('|'));
-}
-
-// Equal bytes, compared inline 8 at a time (member names are short: a libc call costs more).
-inline bool bytes_equal(const char* a, const char* b, size_t n) {
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        uint64_t x = 0, y = 0;
-        std::memcpy(&x, a, 8);
-        std::memcpy(&y, b, 8);
-        if (x != y) return false;
-    }
-    for (; n > 0; ++a, ++b, --n)
-        if (*a != *b) return false;
-    return true;
-}
-
-// `member`/`str_member` for a literal name: no strlen, and members told apart by length and
-// first letter before the bytes. The first match, as FindMember.
-template <size_t N>
-const JValue* lit_member(const JValue& v, const char (&name)[N]) {
-    constexpr size_t len = N - 1;
-    if (!v.IsObject()) return nullptr;
-    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m)
-        if (m->name.GetStringLength() == len && m->name.GetString()[0] == name[0] &&
-            bytes_equal(m->name.GetString(), name, len))
-            return &m->value;
-    return nullptr;
-}
-template <size_t N>
-std::string_view lit_str_member(const JValue& v, const char (&name)[N]) {
-    return str(lit_member(v, name));
 }
 
 std::string_view sv(const JValue& v) {
