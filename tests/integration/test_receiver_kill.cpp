@@ -25,6 +25,7 @@
 
 #include "../support/files.hpp"
 #include "process.hpp"
+#include "run_support.hpp"
 
 namespace fs = std::filesystem;
 using vft::test::Process;
@@ -57,18 +58,8 @@ std::map<std::string, int> journaled(const std::string& url) {
 // Runs `cycles` kill cycles against a receiver started with `extra` arguments; returns how many
 // answered writes the restarted receiver does not have (and checks none is journaled twice).
 size_t lost_after_kills(int cycles, const std::vector<std::string>& extra, const std::string& tag) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("vft-receiver-kill-" + tag + "-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
-    const std::string db = (dir / "journal.db").string();
+    const vft::test::Scratch scratch("receiver-kill-" + tag);
+    const std::string db = (scratch.dir / "journal.db").string();
     const std::string body =
         vft::test::source_file("fixtures/messages/valid/medication/dispense-1-1-single.json");
     const size_t id_at = body.find("urn:uuid:", body.find("\"identifier\""));

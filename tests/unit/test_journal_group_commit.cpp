@@ -2,10 +2,8 @@
 // at once, sharing transactions and handing the lead from one to the next, journal each
 // identifier once, count every submission, and answer a resubmission with the first answer; a
 // write announced but never made (Journal::Expecting) does not hold the others.
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
@@ -15,7 +13,6 @@
 #include "../../mocks/src/journal.hpp"
 #include "journal_scratch.hpp"
 
-namespace fs = std::filesystem;
 using vft::mocks::detail::Journal;
 using vft::mocks::detail::Record;
 using vft::mocks::detail::StoredOutcome;

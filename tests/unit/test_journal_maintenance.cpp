@@ -12,7 +12,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +19,6 @@
 #include "../../mocks/src/journal.hpp"
 #include "journal_scratch.hpp"
 
-namespace fs = std::filesystem;
 using vft::mocks::detail::Journal;
 using vft::mocks::detail::Record;
 using vft::mocks::detail::StoredOutcome;

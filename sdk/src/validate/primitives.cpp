@@ -173,9 +173,7 @@ bool xhtml(std::string_view v) {
 }  // namespace
 
 bool has_native_format(std::string_view t) {
-    return t == "base64Binary" || t == "canonical" || t == "code" || t == "date" ||
-           t == "dateTime" || t == "id" || t == "instant" || t == "oid" || t == "time" ||
-           t == "uri" || t == "url" || t == "uuid" || t == "xhtml";
+    return has_native_format(primitive_of(t));
 }
 
 bool calendar_ok(std::string_view v) {
@@ -238,18 +236,7 @@ bool sctid_ok(std::string_view code) {
 }
 
 bool native_format_ok(std::string_view t, std::string_view v) {
-    if (t == "code") return code(v);
-    if (t == "uri" || t == "url" || t == "canonical") return no_ws(v);
-    if (t == "dateTime") return date_time(v, false);
-    if (t == "instant") return date_time(v, true);
-    if (t == "date") return date(v);
-    if (t == "id") return id(v);
-    if (t == "oid") return oid(v);
-    if (t == "uuid") return uuid(v);
-    if (t == "base64Binary") return base64(v);
-    if (t == "time") return time_of_day(v);
-    if (t == "xhtml") return xhtml(v);
-    return true;
+    return native_format_ok(primitive_of(t), v);
 }
 
 bool has_native_format(FhirPrimitive t) {
