@@ -239,8 +239,9 @@ void add_mock(CLI::App& app, int& exit_code) {
     recv->add_option("--faults", args->faults, "Fault rules (JSON; see mocks/src/faults.hpp)");
     recv->add_option("--max-body", args->max_body, "Largest body accepted, bytes (default 10 MiB)");
     recv->add_option("--threads", args->threads,
-                     "Handler worker threads (default 2 × cores); open or slow connections hold "
-                     "none")
+                     "Run handlers on this many worker threads (default: on the event threads "
+                     "when no handler can wait, else 2 × cores workers); open or slow "
+                     "connections hold none")
         ->check(CLI::Range(1, 4096));
     // HTTP limits (docs/http-engine.md).
     recv->add_option("--max-connections", args->http.max_connections,

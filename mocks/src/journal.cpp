@@ -248,6 +248,13 @@ Result<void> Journal::create_or_upgrade() {
 
 Journal::~Journal() {
     {
+        // Every record_async write is committed and answered before the journal closes.
+        std::lock_guard q(queue_mu_);
+        commit_stop_ = true;
+    }
+    commit_cv_.notify_all();
+    if (committer_.joinable()) committer_.join();
+    {
         std::lock_guard m(maint_mu_);
         maint_stop_ = true;
     }
@@ -304,6 +311,13 @@ class Wake {
     std::atomic<int> v_{0};
 };
 
+// What a record_async write owns: the strings and records its Write refers to, and `done`.
+struct AsyncWrite {
+    std::string api, identifier, resource_type, orgnr, body;
+    std::vector<Record> records;
+    std::function<void(Result<StoredOutcome>)> done;
+};
+
 struct Journal::Write {
     const std::string& api;
     const std::string& identifier;
@@ -318,6 +332,9 @@ struct Journal::Write {
     std::optional<Result<StoredOutcome>> result{};  // written by the committing thread
     bool lead = false;                              // under queue_mu_: commit the next batch
     Wake wake{};                                    // released once: answered, or lead
+    // record_async: what the write owns (it outlives the caller's frame) and whom it answers;
+    // null for record_once, whose writer waits on `wake`.
+    std::unique_ptr<AsyncWrite> owned{};
 };
 
 // The journal a write announced on this thread is on its way to (Journal::Expecting).
@@ -370,12 +387,7 @@ Result<StoredOutcome> Journal::record_once(
     w.records_blob = encode_records(records);
     {
         std::unique_lock q(queue_mu_);
-        queue_.push_back(&w);
-        ++queued_;
-        if (t_expecting == this) {
-            t_expecting = nullptr;
-            --expected_;
-        }
+        queue_write(w);
         if (committing_) {
             if (gathering_) gather_cv_.notify_one();
             q.unlock();
@@ -385,8 +397,61 @@ Result<StoredOutcome> Journal::record_once(
             committing_ = true;
         }
     }
-    lead(w);
+    lead(&w);
     return std::move(*w.result);
+}
+
+void Journal::queue_write(Write& w) {
+    queue_.push_back(&w);
+    ++queued_;
+    if (t_expecting == this) {
+        t_expecting = nullptr;
+        --expected_;
+    }
+}
+
+void Journal::record_async(std::string api, std::string identifier, std::string resource_type,
+                           std::string orgnr, std::string body,
+                           const std::function<StoredOutcome(const std::string&)>& outcome,
+                           std::vector<Record> records, bool once,
+                           std::function<void(Result<StoredOutcome>)> done) {
+    auto owned = std::make_unique<AsyncWrite>(
+        AsyncWrite{std::move(api), std::move(identifier), std::move(resource_type),
+                   std::move(orgnr), std::move(body), std::move(records), std::move(done)});
+    auto* w = new Write{owned->api,   owned->identifier, owned->resource_type,
+                        owned->orgnr, owned->body,       owned->records,
+                        once};
+    w->owned = std::move(owned);
+    w->resource_id = new_uuid();
+    w->fresh = outcome(w->resource_id);
+    w->records_blob = encode_records(w->records);
+    {
+        std::lock_guard q(queue_mu_);
+        queue_write(*w);
+        if (committing_) {  // the running commit hands this one on
+            if (gathering_) gather_cv_.notify_one();
+            return;
+        }
+        committing_ = true;
+        commit_due_ = true;
+        if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
+    }
+    commit_cv_.notify_one();
+}
+
+// Leads whenever a record_async write finds no commit running, or a commit leaves only
+// record_async writes queued (none of them has a thread to lead).
+void Journal::commit_loop() {
+    std::unique_lock q(queue_mu_);
+    for (;;) {
+        commit_cv_.wait(q, [&] { return commit_due_ || commit_stop_; });
+        if (!commit_due_) return;  // stopping, and nothing queued
+        commit_due_ = false;
+        q.unlock();
+        while (lead(nullptr)) {
+        }
+        q.lock();
+    }
 }
 
 // Commits everything queued (this write included), answers the batch, and hands the writes
@@ -394,7 +459,7 @@ Result<StoredOutcome> Journal::record_once(
 // writes announced when it began (Expecting) to queue or give up: with the CPU busy validating,
 // writes rarely arrive during a commit, and a commit costs nearly as much for one write as for
 // ten. A Write lives on its writer's stack: it is not touched after its semaphore is released.
-void Journal::lead(Write& self) {
+bool Journal::lead(Write* self) {
     constexpr auto kGather = std::chrono::milliseconds(2);
     std::vector<Write*> batch;
     {
@@ -408,19 +473,39 @@ void Journal::lead(Write& self) {
         batch.swap(queue_);
     }
     commit_batch(batch);
+    // The next leader: a record_once writer if one queued meanwhile, else (record_async writes
+    // only) the commit thread.
     Write* next = nullptr;
+    bool again = false;
+    bool wake_committer = false;
     {
         std::lock_guard q(queue_mu_);
-        if (queue_.empty()) {
-            committing_ = false;
-        } else {
-            next = queue_.front();
+        for (Write* x : queue_)
+            if (!x->owned) {
+                next = x;
+                break;
+            }
+        if (next) {
             next->lead = true;
+        } else if (queue_.empty()) {
+            committing_ = false;
+        } else if (self) {
+            commit_due_ = wake_committer = true;
+        } else {
+            again = true;
         }
     }
-    for (Write* x : batch)
-        if (x != &self) x->wake.release();
+    for (Write* x : batch) {
+        if (x->owned) {
+            std::unique_ptr<Write> mine(x);
+            mine->owned->done(std::move(*mine->result));
+        } else if (x != self) {
+            x->wake.release();
+        }
+    }
     if (next) next->wake.release();
+    if (wake_committer) commit_cv_.notify_one();
+    return again;
 }
 
 Result<bool> Journal::contains(const std::string& api, const std::string& identifier) {
@@ -571,7 +656,7 @@ Result<StoredOutcome> Journal::write_one(Write& w, const std::string& now) {
 
 // Under mu_. Writes the lookup rows and the record rows of every journal row after
 // indexed_through_, in one transaction with the new mark; then those rows are no longer pending.
-Result<void> Journal::catch_up() {
+Result<void> Journal::catch_up(int64_t max_rows) {
     if (written_through_ <= indexed_through_) return {};
     if (auto r = step(5, "BEGIN IMMEDIATE"); !r) return r;
     auto fail = [&](const char* what) {
@@ -581,9 +666,10 @@ Result<void> Journal::catch_up() {
     };
     sqlite3_stmt* q = prepared(9,
                                "SELECT seq, api, identifier, resource_type, resource_id, orgnr,"
-                               " records FROM journal WHERE seq > ?1 ORDER BY seq");
+                               " records FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     if (!q) return fail("journal index");
     sqlite3_bind_int64(q, 1, indexed_through_);
+    sqlite3_bind_int64(q, 2, max_rows > 0 ? max_rows : -1);  // -1: no limit
     // Collected first: the inserts below must not run while this statement reads.
     struct Row {
         int64_t seq;
@@ -665,7 +751,7 @@ Result<void> Journal::catch_up() {
     }
     indexed_through_ = last;
     written_through_ = std::max(written_through_, last);
-    unindexed_ = 0;
+    unindexed_ = written_through_ - indexed_through_;
     for (auto it = pending_.begin(); it != pending_.end();)
         it = it->second <= last ? pending_.erase(it) : std::next(it);
     return {};
@@ -688,6 +774,12 @@ Result<void> Journal::checkpoint() {
     if (auto r = passive_checkpoint(checkpoint_db_, log, done); !r) return r;
     ++checkpoints_;
     backfilled_ = done;
+    // A checkpoint that cannot copy everything (writes went on) leaves the pages it copied
+    // unsynced in the database file: SQLite syncs the file only when a checkpoint completes,
+    // which is the held one below, so that one would flush them all with writes held (6-25
+    // ms measured). Synced here instead, with writes going on: the held one then has only its
+    // own few pages to flush.
+    if (lock_fd_ >= 0) (void)::fdatasync(lock_fd_);
     if (wal_frames_ > done &&
         wal_frames_ >= kWalRestartFactor * std::max(tuning_.checkpoint_frames, 1)) {
         // Writes went on during the checkpoint, so it could not copy everything and the WAL does
@@ -738,13 +830,29 @@ void Journal::maintain() {
         if (!asked && tuning_.index_every.count() <= 0) continue;
         m.unlock();
         if ((tuning_.index_batch > 0 && unindexed_ >= tuning_.index_batch) ||
-            (!asked && tuning_.index_every.count() > 0)) {
-            std::lock_guard lock(mu_);
-            (void)catch_up();
-        }
+            (!asked && tuning_.index_every.count() > 0))
+            index_in_slices();
         if (tuning_.checkpoint_frames > 0 && wal_frames_ - backfilled_ >= tuning_.checkpoint_frames)
             (void)checkpoint();
         m.lock();
+    }
+}
+
+// Indexes what was written up to now in transactions of at most kIndexSlice writes, letting
+// go of the connection between them: a group commit waits for one slice (~0.3 ms), not for the
+// whole backlog (~1-3 ms for 256 writes, measured: the receiver's p99 under load).
+void Journal::index_in_slices() {
+    constexpr int64_t kIndexSlice = 32;
+    int64_t through = 0;
+    {
+        std::lock_guard lock(mu_);
+        through = written_through_;
+    }
+    for (;;) {
+        std::lock_guard lock(mu_);
+        if (indexed_through_ >= through) return;
+        const int64_t before = indexed_through_;
+        if (!catch_up(kIndexSlice) || indexed_through_ == before) return;  // tried again later
     }
 }
 

@@ -100,6 +100,17 @@ class Journal {
         const std::function<StoredOutcome(const std::string& resource_id)>& outcome,
         const std::vector<Record>& records = {}, bool once = true);
 
+    // record_once without waiting: `done` gets the result once the write is committed (or its
+    // transaction failed), on the thread that committed it, which must not be made to wait long
+    // (answer and return). A commit thread commits what is queued whenever no commit runs, so
+    // writes queued while one runs share the next. `outcome` runs on this thread, as in
+    // record_once. Not with racy_claim() (its window waits by design).
+    void record_async(std::string api, std::string identifier, std::string resource_type,
+                      std::string orgnr, std::string body,
+                      const std::function<StoredOutcome(const std::string& resource_id)>& outcome,
+                      std::vector<Record> records, bool once,
+                      std::function<void(Result<StoredOutcome>)> done);
+
     // Announces, on this thread, a write that will call record_once soon (it is being
     // validated): a group commit that starts meanwhile waits briefly for it (at most 2 ms)
     // instead of committing alone. Ends when this thread's record_once queues the write, or
@@ -171,7 +182,9 @@ class Journal {
     Result<void> passive_checkpoint(sqlite3* db, int& log, int& done);
     Result<void> create_or_upgrade();
     Result<void> exec(const char* sql);
-    Result<void> catch_up();  // under mu_: index the journal rows not indexed yet
+    // Under mu_: index the journal rows not indexed yet (at most max_rows of them; 0 = all).
+    Result<void> catch_up(int64_t max_rows = 0);
+    void index_in_slices();  // the maintenance thread's catch_up, a slice at a time
     // The maintenance thread's checkpoint, on its own connection: writes go on meanwhile. When
     // the WAL has grown to 8 x checkpoint_frames (writes never paused for a checkpoint to
     // finish), the rest is checkpointed under mu_ so that the WAL starts over.
@@ -184,7 +197,11 @@ class Journal {
     Result<void> step(int slot, const char* sql);       // a cached statement without rows
     sqlite3_stmt* prepared(int slot, const char* sql);  // cached; reset and unbound
     void commit_batch(const std::vector<Write*>& batch);
-    void lead(Write& first);
+    // Commits the queue (with `self`, a record_once caller's write, or none: the commit thread)
+    // and hands on; true when the commit thread should lead again at once.
+    bool lead(Write* self);
+    void commit_loop();          // the commit thread (record_async)
+    void queue_write(Write& w);  // under queue_mu_
     Result<StoredOutcome> write_one(Write& w, const std::string& now);
     Result<bool> contains(const std::string& api, const std::string& identifier);
     void hold_race_window(const std::string& key);
@@ -217,7 +234,12 @@ class Journal {
     int expected_ = 0;         // writes announced (Expecting) and not yet queued or given up
     bool gathering_ = false;   // the leader waits on gather_cv_ for expected writes
     std::condition_variable gather_cv_;
-    bool racy_ = false;  // journals-concurrent-duplicates
+    // The commit thread: started by the first record_async, leads when asked (commit_due_).
+    std::thread committer_;
+    std::condition_variable commit_cv_;
+    bool commit_due_ = false;   // under queue_mu_
+    bool commit_stop_ = false;  // under queue_mu_
+    bool racy_ = false;         // journals-concurrent-duplicates
     std::chrono::milliseconds race_window_{0};
     std::mutex race_mu_;
     std::condition_variable race_cv_;

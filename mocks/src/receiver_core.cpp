@@ -310,16 +310,33 @@ void ReceiverCore::journal_write(const WriteTarget& target, const ReadWrite& wha
     // deterministic, no timing window decides) is answered as accepted and never journaled.
     if (defects.has(Defect::lost_write_under_load) && write_pairs_.second_of_pair())
         lost = accepted(new_uuid());
+    // journals-duplicates: not once per identifier.
+    const bool once = !defects.has(Defect::journals_duplicates);
     auto record = [&] {
-        // journals-duplicates: not once per identifier.
         return journal->record_once(target.api, what.identifier, what.resource_type, target.orgnr,
-                                    what.journaled, accepted, records,
-                                    !defects.has(Defect::journals_duplicates));
+                                    what.journaled, accepted, records, once);
     };
+    const bool duplicate_fault = t_fault && t_fault->action == "duplicate";
+    if (answer_later && lost.status == 0 && !duplicate_fault) {
+        // Answered from the commit thread once the write is committed (2xx only after COMMIT).
+        auto later = std::make_shared<http::Later>();
+        res.later = later;
+        journal->record_async(target.api, what.identifier, what.resource_type, target.orgnr,
+                              what.journaled, accepted, records, once,
+                              [later](Result<StoredOutcome> stored) {
+                                  later->finish([stored = std::move(stored)](http::Response& r) {
+                                      answer(stored, r);
+                                  });
+                              });
+        return;
+    }
     // "duplicate" fault: the first arrival is handled and its answer lost, as behind a proxy
     // that replays the request.
-    if (t_fault && t_fault->action == "duplicate" && lost.status == 0) (void)record();
-    auto stored = lost.status != 0 ? Result<StoredOutcome>(lost) : record();
+    if (duplicate_fault && lost.status == 0) (void)record();
+    answer(lost.status != 0 ? Result<StoredOutcome>(lost) : record(), res);
+}
+
+void ReceiverCore::answer(const Result<StoredOutcome>& stored, http::Response& res) {
     if (!stored) {
         reply(res, 500, vkp_outcome("3", "annen feil", stored.error().message, "exception"));
         return;

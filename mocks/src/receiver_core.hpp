@@ -8,8 +8,8 @@
 // Named defects (vft/mocks/defects.hpp) are `defects.has(Defect::…)` branches beside the rule
 // each one breaks; the table in defects.cpp names the place.
 //
-// Thread safety: configured before serving; the handlers run on the engine's workers at once
-// (the journal and the validator are thread-safe, everything else is read-only).
+// Thread safety: configured before serving; the handlers run on the engine's event loop or its
+// workers at once (the journal and the validator are thread-safe, everything else is read-only).
 #pragma once
 
 #include <rapidjson/document.h>
@@ -92,6 +92,9 @@ class ReceiverCore {
     Validator validator;
     Defects defects;
     std::string base_url;  // set by start() (or the socket-less router)
+    // Writes are answered later (Response::later) from the journal's commit thread instead of
+    // waiting for their group commit: set by start() when handlers run on the event loop.
+    bool answer_later = false;
 
     // --- writes ---
     // The gate of every FHIR write: the Content-Type (415), then the one parse of the body. When
@@ -146,6 +149,8 @@ class ReceiverCore {
                           const std::string& orgnr, const std::string& type);
 
   private:
+    // The answer to a journaled write: its stored outcome, or 500 when the commit failed.
+    static void answer(const Result<StoredOutcome>& stored, http::Response& res);
     WritePairs write_pairs_{std::chrono::seconds(1)};  // lost-write-under-load
 };
 

@@ -3,7 +3,12 @@
 // identifier once, count every submission, and answer a resubmission with the first answer; a
 // write announced but never made (Journal::Expecting) does not hold the others.
 
+#include <sqlite3.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -109,4 +114,135 @@ TEST_CASE("journal: a write announced and then refused does not hold the commits
     auto entries = journal.entries();
     REQUIRE(entries);
     CHECK(entries->size() == 21);
+}
+
+namespace {
+
+// Rows of `identifier` in the journal file, read on a connection of its own: what a crash right
+// now would leave.
+int rows_on_disk(const std::string& path, const std::string& identifier) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_stmt* q = nullptr;
+    int n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM journal WHERE identifier = ?1", -1, &q,
+                           nullptr) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, identifier.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("journal: writes answered later are committed before their answer, once each",
+          "[mocks][journal]") {
+    ScratchDb scratch;
+    auto opened = Journal::open(scratch.path());
+    REQUIRE(opened);
+    Journal& journal = **opened;
+    constexpr int kWrites = 300, kIdentifiers = 120;
+    std::mutex mu;
+    std::map<std::string, std::vector<std::string>> answers;
+    int answered = 0, failures = 0, not_on_disk = 0;
+    std::condition_variable all_answered;
+    auto queue = [&](int i) {
+        const std::string id = "urn:uuid:later-" + std::to_string(i % kIdentifiers);
+        journal.record_async(
+            "vkp", id, "MedicationDispense", "312229544", "{\"n\":" + std::to_string(i) + "}",
+            [](const std::string& resource_id) {
+                return StoredOutcome{201, "answer for " + resource_id, {}, {}, 1};
+            },
+            {Record{"MedicationDispense", "12854812341", 1773298872, ""}}, true,
+            [&, id](vft::Result<StoredOutcome> r) {
+                // Answered only once its row is in the file.
+                const int on_disk = rows_on_disk(scratch.path(), id);
+                std::lock_guard lock(mu);
+                if (!r) ++failures;
+                if (r) answers[id].push_back(r->body);
+                if (on_disk != 1) ++not_on_disk;
+                if (++answered == kWrites) all_answered.notify_all();
+            });
+    };
+    // Two threads queue without waiting (as two event loops), a third waits for each of its
+    // own writes (a worker's record_once) on the same identifiers: they share commits.
+    std::thread a([&] {
+        for (int i = 0; i < kWrites; i += 2)
+            queue(i);
+    });
+    std::thread b([&] {
+        for (int i = 1; i < kWrites; i += 2)
+            queue(i);
+    });
+    int waited = 0;
+    std::thread c([&] {
+        for (int i = 0; i < 40; ++i) {
+            const std::string id = "urn:uuid:later-" + std::to_string(i * 3);
+            auto r = journal.record_once(
+                "vkp", id, "MedicationDispense", "312229544", "{}",
+                [](const std::string& resource_id) {
+                    return StoredOutcome{201, "answer for " + resource_id, {}, {}, 1};
+                });
+            std::lock_guard lock(mu);
+            if (r) {
+                ++waited;
+                answers[id].push_back(r->body);
+            }
+        }
+    });
+    a.join();
+    b.join();
+    c.join();
+    {
+        std::unique_lock lock(mu);
+        REQUIRE(all_answered.wait_for(lock, std::chrono::seconds(30),
+                                      [&] { return answered == kWrites; }));
+    }
+    CHECK(failures == 0);
+    CHECK(not_on_disk == 0);
+    CHECK(waited == 40);
+    auto entries = journal.entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == static_cast<size_t>(kIdentifiers));
+    int submissions = 0;
+    for (const auto& e : *entries) {
+        submissions += e.count;
+        const auto& got = answers[e.identifier];
+        CHECK(static_cast<size_t>(e.count) == got.size());
+        for (const auto& body : got)
+            CHECK(body == "answer for " + e.resource_id);  // every resend: the first answer
+    }
+    CHECK(submissions == kWrites + 40);
+}
+
+TEST_CASE("journal: closing the journal commits and answers every write still queued",
+          "[mocks][journal]") {
+    ScratchDb scratch;
+    std::atomic<int> ok{0};
+    {
+        auto opened = Journal::open(scratch.path());
+        REQUIRE(opened);
+        for (int i = 0; i < 50; ++i)
+            (*opened)->record_async(
+                "jft", "close-" + std::to_string(i), "Bundle", "", "{}",
+                [](const std::string&) {
+                    return StoredOutcome{202, {}, {}, {}, 1};
+                },
+                {}, true,
+                [&](vft::Result<StoredOutcome> r) {
+                    if (r && r->status == 202) ++ok;
+                });
+        // Destroyed at once: queued writes must not be dropped.
+    }
+    CHECK(ok == 50);
+    auto reopened = Journal::open(scratch.path());
+    REQUIRE(reopened);
+    auto entries = (*reopened)->entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == 50);
 }

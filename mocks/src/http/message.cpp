@@ -29,6 +29,33 @@ int hex_digit(char c) {
 
 }  // namespace
 
+void Later::finish(Fill fill) {
+    std::function<void(Fill)> next;
+    {
+        std::lock_guard lock(mu_);
+        finished_ = true;
+        if (!next_) {
+            fill_ = std::move(fill);
+            return;
+        }
+        next = std::move(next_);
+    }
+    next(std::move(fill));
+}
+
+void Later::then(std::function<void(Fill)> next) {
+    Fill fill;
+    {
+        std::lock_guard lock(mu_);
+        if (!finished_) {
+            next_ = std::move(next);
+            return;
+        }
+        fill = std::move(fill_);
+    }
+    next(std::move(fill));
+}
+
 bool Request::has_header(const std::string& key) const {
     return headers.find(key) != headers.end();
 }

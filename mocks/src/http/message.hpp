@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -40,6 +43,8 @@ struct Request {
     [[nodiscard]] std::string get_param_value(const std::string& key, size_t id = 0) const;
 };
 
+class Later;
+
 struct Response {
     // How the answer leaves: whole, not at all (the connection is closed before an answer is
     // complete, as a failing network would), or its body in timed pieces.
@@ -66,6 +71,26 @@ struct Response {
         pace_pause_ms = pause_ms;
         pace_chunk = chunk == 0 ? 1 : chunk;
     }
+    // Set by a handler whose answer is completed elsewhere, later (the journal's group commit):
+    // the handler returns at once, the engine holds the connection (no thread waits) and sends
+    // the answer once the Later is finished. See Later.
+    std::shared_ptr<Later> later;
+};
+
+// An answer finished later, on whatever thread finishes it: finish() gets what completes the
+// response (applied to the response the handler left), then() what runs once it is complete.
+// Each is called once; whichever comes second runs the continuation, on its own thread.
+class Later {
+  public:
+    using Fill = std::function<void(Response&)>;
+    void finish(Fill fill);
+    void then(std::function<void(Fill)> next);
+
+  private:
+    std::mutex mu_;
+    Fill fill_;
+    std::function<void(Fill)> next_;
+    bool finished_ = false;
 };
 
 // "/a%20b?x=1&y=%2B" → path "/a b", params {x:1, y:+}.

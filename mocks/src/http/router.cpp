@@ -70,17 +70,49 @@ void Router::dispatch(Request& req, Response& res) const {
     if (res.status == -1) res.status = 404;
 }
 
+void Router::tail(const Request& req, Response& res) const {
+    if (res.status >= 400 && error_) (void)error_(req, res);
+    if (post_) post_(req, res);
+}
+
 Response Router::handle(Request req) const {
     Response res;
     try {
         dispatch(req, res);
-        if (res.status >= 400 && error_) (void)error_(req, res);
-        if (post_) post_(req, res);
+        if (res.later) return finish_later(std::move(req), std::move(res));
+        tail(req, res);
     } catch (const std::exception&) {
         res = Response();
         res.status = 500;
     }
     return res;
+}
+
+// The hooks run when the handler's answer is complete, on the thread that completes it; the
+// request is kept for them without its body (they do not read it) and without the route's
+// captures (they point into the moved path).
+Response Router::finish_later(Request req, Response res) const {
+    auto done = std::make_shared<Later>();
+    const std::shared_ptr<Later> handler_later = std::move(res.later);
+    res.later.reset();
+    req.body.clear();
+    req.body.shrink_to_fit();
+    req.matches = std::smatch();
+    handler_later->then(
+        [this, req = std::move(req), res = std::move(res), done](Later::Fill fill) mutable {
+            try {
+                if (fill) fill(res);
+                if (res.status == -1) res.status = 200;
+                tail(req, res);
+            } catch (const std::exception&) {
+                res = Response();
+                res.status = 500;
+            }
+            done->finish([res = std::move(res)](Response& out) mutable { out = std::move(res); });
+        });
+    Response out;
+    out.later = std::move(done);
+    return out;
 }
 
 Response Router::refusal(const Request& req, int status) const {

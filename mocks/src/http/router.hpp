@@ -47,6 +47,8 @@ class Router {
     // A handler or hook that throws is answered 500 (the message is not sent).
 
     // Pre-routing hook, route, default status, error hook (status >= 400), post-routing hook.
+    // When the handler leaves its answer for later (Response::later), the answer returned has
+    // only `later` set; the error and post-routing hooks run when the handler's Later finishes.
     [[nodiscard]] Response handle(Request req) const;
     // The answer the engine gives a request it refuses before routing (413, 431, 400 ...): the
     // error hook's body, or none. The request carries method, target and headers, no body.
@@ -60,6 +62,8 @@ class Router {
         std::string prefix;  // every path the pattern matches starts with this (a cheap pre-test)
     };
     void dispatch(Request& req, Response& res) const;
+    void tail(const Request& req, Response& res) const;  // the error and post-routing hooks
+    [[nodiscard]] Response finish_later(Request req, Response res) const;
 
     std::vector<Route> routes_;
     HandlerWithResponse pre_;

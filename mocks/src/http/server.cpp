@@ -88,7 +88,14 @@ struct Server::Engine {
     std::unordered_set<Conn*> conns;
     std::thread timer;
     std::atomic<bool> timer_stop{false};
-    std::atomic<bool> draining{false};  // stop() has begun: paced answers go out at once
+    std::atomic<bool> draining{false};         // stop() has begun: paced answers go out at once
+    std::atomic<bool> stopping_inline{false};  // stop() has begun: inline handlers refuse (503)
+
+    // Answers left for later (Response::later) not yet complete: stop() waits for them, since
+    // libmicrohttpd must not be stopped with a connection suspended.
+    std::mutex later_mu;
+    std::condition_variable later_cv;
+    size_t later_open = 0;
 
     Engine(Server& s, ServerOptions o) : server(s), options(o) {}
 
@@ -335,9 +342,44 @@ struct Server::Engine {
         return queue(c, x.res) == MHD_YES;
     }
 
-    // The request is whole: hand it to a worker; the connection sleeps until the answer is ready.
+    // The handler left its answer for later (the connection is suspended): resume it once the
+    // answer is complete, on the thread that completes it.
+    void await_later(MHD_Connection* c, Exchange& x) {
+        std::shared_ptr<Later> later = std::move(x.res.later);
+        x.res.later.reset();
+        {
+            std::lock_guard lock(later_mu);
+            ++later_open;
+        }
+        later->then([this, c, &x](Later::Fill fill) {
+            Response done;
+            try {
+                if (fill) fill(done);
+            } catch (const std::exception&) {
+                done = Response();
+                done.status = 500;
+            }
+            x.res = std::move(done);
+            x.ready = true;
+            MHD_resume_connection(c);
+            std::lock_guard lock(later_mu);
+            if (--later_open == 0) later_cv.notify_all();
+        });
+    }
+
+    // The request is whole: handle it here (inline_handlers) or hand it to a worker; the
+    // connection sleeps until the answer is ready.
     MHD_Result dispatch(MHD_Connection* c, Exchange& x) {
         if (Conn* conn = conn_of(c)) conn->reading_since_ms = 0;
+        if (options.inline_handlers) {
+            if (stopping_inline.load()) return refuse(c, x, 503) ? MHD_YES : MHD_NO;
+            x.res = server.handle(std::move(x.req));
+            if (!x.res.later) return answer(c, x);
+            x.stage = Exchange::Stage::handling;
+            MHD_suspend_connection(c);
+            await_later(c, x);
+            return MHD_YES;
+        }
         std::unique_lock lock(jobs_mu);
         // libmicrohttpd aborts when stopped with a connection suspended: once stopping, no more.
         if (stopping) {
@@ -348,6 +390,7 @@ struct Server::Engine {
         MHD_suspend_connection(c);
         jobs.push_back([this, c, &x] {
             x.res = server.handle(std::move(x.req));
+            if (x.res.later) return await_later(c, x);
             x.ready = true;
             MHD_resume_connection(c);
         });
@@ -466,6 +509,7 @@ int Server::start(const std::string& host, int port, std::string& error) {
     auto e = std::make_unique<Engine>(*this, options_);
     size_t threads = options_.threads;
     if (threads == 0) threads = std::max(2u, 2 * std::thread::hardware_concurrency());
+    if (options_.inline_handlers) threads = 0;
     for (size_t i = 0; i < threads; ++i)
         e->workers.emplace_back([p = e.get()] { p->work(); });
     e->timer = std::thread([p = e.get()] { p->tick(); });
@@ -510,9 +554,16 @@ void Server::stop() {
         std::lock_guard lock(e.jobs_mu);
         e.stopping = true;
     }
+    e.stopping_inline = true;
     e.jobs_cv.notify_all();
     for (auto& w : e.workers)
         if (w.joinable()) w.join();
+    {
+        // Answers left for later complete on their own (the journal's commit thread); the
+        // daemon must not stop before their connections are resumed.
+        std::unique_lock lock(e.later_mu);
+        e.later_cv.wait(lock, [&] { return e.later_open == 0; });
+    }
     e.timer_stop = true;
     e.timer_cv.notify_all();
     if (e.timer.joinable()) e.timer.join();

@@ -29,6 +29,12 @@ struct ServerOptions {
     unsigned request_timeout_s = 30;      // a request must arrive whole within this (0 = no limit)
     size_t threads = 0;                   // handler workers; 0 = 2 × the cores
     unsigned io_threads = 1;              // event loops reading and writing sockets
+    // Handle each request on the event loop that read it instead of handing it to a worker: no
+    // hand-off between threads (the worker's wake-up and the connection's resumption cost more
+    // than HTTP itself). Only for handlers that never wait: a handler that sleeps or blocks
+    // stalls every connection of its event loop. A handler may still answer later
+    // (Response::later) without holding the loop. No workers are started.
+    bool inline_handlers = false;
 };
 
 class Server : public Router {

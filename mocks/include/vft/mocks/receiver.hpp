@@ -23,7 +23,9 @@ struct ReceiverOptions {
     Level level = Level::strict;             // validation level for every write
     size_t max_body_bytes = 10u << 20;       // larger bodies get 413
     std::vector<std::string> served_orgnrs;  // municipalities served; empty = any valid orgnr
-    size_t threads = 0;                      // handler worker threads; 0 = 2 × the cores
+    // Handler worker threads. 0: handlers run on the event threads when none can wait (no
+    // faults, token checks or waiting defects; docs/http-engine.md), else on 2 × cores workers.
+    size_t threads = 0;
     HttpLimits http;                         // header, connection and time limits
     std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
     // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
