@@ -26,8 +26,8 @@ struct ReceiverOptions {
     // Handler worker threads. 0: handlers run on the event threads when none can wait (no
     // faults, token checks or waiting defects; docs/http-engine.md), else on 2 × cores workers.
     size_t threads = 0;
-    HttpLimits http;                         // header, connection and time limits
-    std::string faults_json;                 // fault rules (see mocks/src/faults.hpp); empty = none
+    HttpLimits http;          // header, connection and time limits
+    std::string faults_json;  // fault rules (see mocks/src/faults.hpp); empty = none
     // Token checks (docs/mocks.md, "Token checks"): the token service whose JWKS signs accepted
     // tokens; empty = no checks (--auth none).
     std::string auth_url;
