@@ -127,6 +127,12 @@ TEST_CASE("http engine: handlers on the event loops; pending answers hold no loo
     server.Get("/now", [&](const http::Request&, http::Response& res) {
         res.set_content("now", "text/plain");
     });
+    // Left for later and finished before the handler returns: resumed as soon as suspended.
+    server.Get("/soon", [&](const http::Request&, http::Response& res) {
+        auto later = std::make_shared<http::Later>();
+        res.later = later;
+        finish_with(*later, 202, "soon");
+    });
     std::string error;
     const int port = server.start("127.0.0.1", 0, error);
     REQUIRE(port > 0);
@@ -154,6 +160,10 @@ TEST_CASE("http engine: handlers on the event loops; pending answers hold no loo
         REQUIRE(r);
         CHECK(r->status == 200);
         CHECK(r->body == "now");
+        auto soon = c.Get("/soon");
+        REQUIRE(soon);
+        CHECK(soon->status == 202);
+        CHECK(soon->body == "soon");
     }
 
     // Finished from another thread, each answer goes out on its own connection.

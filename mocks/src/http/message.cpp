@@ -1,14 +1,18 @@
 #include "message.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace vft::detail::http {
 
 bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
+    // ASCII folding (field names are tokens, RFC 9110 §5.1), without std::tolower's locale
+    // lookup: every header lookup of every request compares here.
+    auto lower = [](unsigned char c) {
+        return static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    };
     return std::lexicographical_compare(
         a.begin(), a.end(), b.begin(), b.end(),
-        [](unsigned char x, unsigned char y) { return std::tolower(x) < std::tolower(y); });
+        [&](unsigned char x, unsigned char y) { return lower(x) < lower(y); });
 }
 
 namespace {
