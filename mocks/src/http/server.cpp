@@ -88,14 +88,30 @@ struct Server::Engine {
     std::unordered_set<Conn*> conns;
     std::thread timer;
     std::atomic<bool> timer_stop{false};
-    std::atomic<bool> draining{false};         // stop() has begun: paced answers go out at once
-    std::atomic<bool> stopping_inline{false};  // stop() has begun: inline handlers refuse (503)
+    std::atomic<bool> draining{false};  // stop() has begun: paced answers go out at once
 
-    // Answers left for later (Response::later) not yet complete: stop() waits for them, since
-    // libmicrohttpd must not be stopped with a connection suspended.
-    std::mutex later_mu;
-    std::condition_variable later_cv;
-    size_t later_open = 0;
+    // Handlers running on an event loop and answers left for later (Response::later) not yet
+    // complete: stop() waits for them, since libmicrohttpd must not be stopped with a
+    // connection suspended. Once stop() began (stopping_inline), inline handlers refuse (503).
+    std::mutex open_mu;
+    std::condition_variable open_cv;
+    size_t open_answers = 0;       // under open_mu
+    bool stopping_inline = false;  // under open_mu
+
+    bool enter_inline() {
+        std::lock_guard lock(open_mu);
+        if (stopping_inline) return false;
+        ++open_answers;
+        return true;
+    }
+    void enter() {
+        std::lock_guard lock(open_mu);
+        ++open_answers;
+    }
+    void leave() {
+        std::lock_guard lock(open_mu);
+        if (--open_answers == 0) open_cv.notify_all();
+    }
 
     Engine(Server& s, ServerOptions o) : server(s), options(o) {}
 
@@ -342,15 +358,11 @@ struct Server::Engine {
         return queue(c, x.res) == MHD_YES;
     }
 
-    // The handler left its answer for later (the connection is suspended): resume it once the
-    // answer is complete, on the thread that completes it.
+    // The handler left its answer for later (the connection is suspended, the answer counted
+    // open): resume it once the answer is complete, on the thread that completes it.
     void await_later(MHD_Connection* c, Exchange& x) {
         std::shared_ptr<Later> later = std::move(x.res.later);
         x.res.later.reset();
-        {
-            std::lock_guard lock(later_mu);
-            ++later_open;
-        }
         later->then([this, c, &x](Later::Fill fill) {
             Response done;
             try {
@@ -362,8 +374,7 @@ struct Server::Engine {
             x.res = std::move(done);
             x.ready = true;
             MHD_resume_connection(c);
-            std::lock_guard lock(later_mu);
-            if (--later_open == 0) later_cv.notify_all();
+            leave();
         });
     }
 
@@ -372,9 +383,12 @@ struct Server::Engine {
     MHD_Result dispatch(MHD_Connection* c, Exchange& x) {
         if (Conn* conn = conn_of(c)) conn->reading_since_ms = 0;
         if (options.inline_handlers) {
-            if (stopping_inline.load()) return refuse(c, x, 503) ? MHD_YES : MHD_NO;
+            if (!enter_inline()) return refuse(c, x, 503) ? MHD_YES : MHD_NO;
             x.res = server.handle(std::move(x.req));
-            if (!x.res.later) return answer(c, x);
+            if (!x.res.later) {
+                leave();
+                return answer(c, x);
+            }
             x.stage = Exchange::Stage::handling;
             MHD_suspend_connection(c);
             await_later(c, x);
@@ -390,7 +404,10 @@ struct Server::Engine {
         MHD_suspend_connection(c);
         jobs.push_back([this, c, &x] {
             x.res = server.handle(std::move(x.req));
-            if (x.res.later) return await_later(c, x);
+            if (x.res.later) {
+                enter();  // before this worker ends: stop() joins the workers, then waits
+                return await_later(c, x);
+            }
             x.ready = true;
             MHD_resume_connection(c);
         });
@@ -554,15 +571,15 @@ void Server::stop() {
         std::lock_guard lock(e.jobs_mu);
         e.stopping = true;
     }
-    e.stopping_inline = true;
     e.jobs_cv.notify_all();
     for (auto& w : e.workers)
         if (w.joinable()) w.join();
     {
-        // Answers left for later complete on their own (the journal's commit thread); the
-        // daemon must not stop before their connections are resumed.
-        std::unique_lock lock(e.later_mu);
-        e.later_cv.wait(lock, [&] { return e.later_open == 0; });
+        // Inline handlers finish, answers left for later complete on their own (the journal's
+        // commit thread); the daemon must not stop before their connections are resumed.
+        std::unique_lock lock(e.open_mu);
+        e.stopping_inline = true;
+        e.open_cv.wait(lock, [&] { return e.open_answers == 0; });
     }
     e.timer_stop = true;
     e.timer_cv.notify_all();
