@@ -1,8 +1,8 @@
-// Answers completed later (Response::later, mocks/src/http/): the router runs its error and
-// post-routing hooks once the answer is complete, whichever of finish() and then() comes first;
-// the engine with handlers on its event loops keeps serving other connections while answers
-// are pending, sends each one once it is finished on another thread, and stop() waits for the
-// pending ones (libmicrohttpd must not stop with a connection suspended).
+// Answers completed later (Response::later, mocks/src/http/server.cpp): the engine with handlers
+// on its event loops keeps serving other connections while answers are pending, sends each one
+// once it is finished on another thread (or at once if finished in its handler), and stop()
+// waits for the pending ones (libmicrohttpd must not stop with a connection suspended). The
+// router's side is in test_http_router.cpp.
 #include <httplib.h>
 
 #include <atomic>
@@ -19,14 +19,6 @@
 namespace http = vft::detail::http;
 
 namespace {
-
-http::Request request(const std::string& method, const std::string& target) {
-    http::Request r;
-    r.method = method;
-    r.target = target;
-    http::parse_target(target, r.path, r.params);
-    return r;
-}
 
 // The Laters the "/later" handler left, for the test to finish.
 struct Pending {
@@ -58,6 +50,15 @@ bool eventually(F done) {
     return true;
 }
 
+// "/later" leaves every answer for the test to finish.
+void serve_later(http::Server& server, Pending& pending) {
+    server.Post("/later", [&pending](const http::Request&, http::Response& res) {
+        auto later = std::make_shared<http::Later>();
+        res.later = later;
+        pending.add(later);
+    });
+}
+
 void finish_with(http::Later& later, int status, std::string body) {
     later.finish([status, body = std::move(body)](http::Response& r) {
         r.status = status;
@@ -67,51 +68,6 @@ void finish_with(http::Later& later, int status, std::string body) {
 
 }  // namespace
 
-TEST_CASE("http router: an answer completed later gets the error and post-routing hooks then",
-          "[http]") {
-    http::Router router;
-    std::string trace;
-    std::shared_ptr<http::Later> left;
-    bool finish_in_handler = false;
-    router.Post("/write", [&](const http::Request&, http::Response& res) {
-        trace += "route,";
-        res.set_header("X-From-Handler", "kept");
-        left = std::make_shared<http::Later>();
-        res.later = left;
-        if (finish_in_handler) finish_with(*left, 201, "early");
-    });
-    router.set_error_handler([&](const http::Request& req, http::Response& res) {
-        trace += "error " + std::to_string(res.status) + " " + req.path + ",";
-        res.set_content("problem", "text/plain");
-    });
-    router.set_post_routing_handler([&](const http::Request&, http::Response& res) {
-        trace += "post " + std::to_string(res.status);
-    });
-
-    SECTION("finished on another thread after handle() returned") {
-        http::Response out = router.handle(request("POST", "/write"));
-        REQUIRE(out.later);
-        CHECK(trace == "route,");  // the hooks wait for the answer
-        http::Response got;
-        out.later->then([&](http::Later::Fill fill) { fill(got); });
-        std::thread([&] { finish_with(*left, 503, "busy"); }).join();
-        CHECK(got.status == 503);
-        CHECK(got.body == "problem");  // the error hook's body
-        CHECK(got.get_header_value("X-From-Handler") == "kept");
-        CHECK(trace == "route,error 503 /write,post 503");
-    }
-    SECTION("finished inside the handler, before anyone waits") {
-        finish_in_handler = true;
-        http::Response out = router.handle(request("POST", "/write"));
-        REQUIRE(out.later);
-        CHECK(trace == "route,post 201");  // ran at once: finish() came first
-        http::Response got;
-        out.later->then([&](http::Later::Fill fill) { fill(got); });
-        CHECK(got.status == 201);
-        CHECK(got.body == "early");
-    }
-}
-
 TEST_CASE("http engine: handlers on the event loops; pending answers hold no loop", "[http]") {
     http::Server server;
     http::ServerOptions o;
@@ -119,11 +75,7 @@ TEST_CASE("http engine: handlers on the event loops; pending answers hold no loo
     o.io_threads = 2;
     server.set_options(o);
     Pending pending;
-    server.Post("/later", [&](const http::Request&, http::Response& res) {
-        auto later = std::make_shared<http::Later>();
-        res.later = later;
-        pending.add(later);
-    });
+    serve_later(server, pending);
     server.Get("/now", [&](const http::Request&, http::Response& res) {
         res.set_content("now", "text/plain");
     });
@@ -188,11 +140,7 @@ TEST_CASE("http engine: stop() waits for answers still pending, then stops", "[h
     o.inline_handlers = true;
     server.set_options(o);
     Pending pending;
-    server.Post("/later", [&](const http::Request&, http::Response& res) {
-        auto later = std::make_shared<http::Later>();
-        res.later = later;
-        pending.add(later);
-    });
+    serve_later(server, pending);
     std::string error;
     const int port = server.start("127.0.0.1", 0, error);
     REQUIRE(port > 0);

@@ -1,8 +1,11 @@
 // The mocks' router and request/response types without sockets (mocks/src/http/): the order of
-// the hooks the handlers rely on, target decoding, and header hygiene.
+// the hooks the handlers rely on (also when an answer is completed later, on another thread),
+// target decoding, and header hygiene.
 #include <catch2/catch.hpp>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "../../mocks/src/http/router.hpp"
 
@@ -15,6 +18,12 @@ http::Request request(const std::string& method, const std::string& target) {
     r.target = target;
     http::parse_target(target, r.path, r.params);
     return r;
+}
+void finish_with(http::Later& later, int status, std::string body) {
+    later.finish([status, body = std::move(body)](http::Response& r) {
+        r.status = status;
+        r.set_content(body, "text/plain");
+    });
 }
 }  // namespace
 
@@ -106,4 +115,49 @@ TEST_CASE("http message: target decoding, case-insensitive headers, no header in
     res.set_header("X-C\r\nEvil", "v");
     CHECK_FALSE(res.has_header("X-B"));
     CHECK(res.headers.size() == 1);
+}
+
+TEST_CASE("http router: an answer completed later gets the error and post-routing hooks then",
+          "[http]") {
+    http::Router router;
+    std::string trace;
+    std::shared_ptr<http::Later> left;
+    bool finish_in_handler = false;
+    router.Post("/write", [&](const http::Request&, http::Response& res) {
+        trace += "route,";
+        res.set_header("X-From-Handler", "kept");
+        left = std::make_shared<http::Later>();
+        res.later = left;
+        if (finish_in_handler) finish_with(*left, 201, "early");
+    });
+    router.set_error_handler([&](const http::Request& req, http::Response& res) {
+        trace += "error " + std::to_string(res.status) + " " + req.path + ",";
+        res.set_content("problem", "text/plain");
+    });
+    router.set_post_routing_handler([&](const http::Request&, http::Response& res) {
+        trace += "post " + std::to_string(res.status);
+    });
+
+    SECTION("finished on another thread after handle() returned") {
+        http::Response out = router.handle(request("POST", "/write"));
+        REQUIRE(out.later);
+        CHECK(trace == "route,");  // the hooks wait for the answer
+        http::Response got;
+        out.later->then([&](http::Later::Fill fill) { fill(got); });
+        std::thread([&] { finish_with(*left, 503, "busy"); }).join();
+        CHECK(got.status == 503);
+        CHECK(got.body == "problem");  // the error hook's body
+        CHECK(got.get_header_value("X-From-Handler") == "kept");
+        CHECK(trace == "route,error 503 /write,post 503");
+    }
+    SECTION("finished inside the handler, before anyone waits") {
+        finish_in_handler = true;
+        http::Response out = router.handle(request("POST", "/write"));
+        REQUIRE(out.later);
+        CHECK(trace == "route,post 201");  // ran at once: finish() came first
+        http::Response got;
+        out.later->then([&](http::Later::Fill fill) { fill(got); });
+        CHECK(got.status == 201);
+        CHECK(got.body == "early");
+    }
 }

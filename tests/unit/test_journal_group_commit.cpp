@@ -22,6 +22,30 @@ using vft::mocks::detail::Journal;
 using vft::mocks::detail::Record;
 using vft::mocks::detail::StoredOutcome;
 
+namespace {
+
+// Checks that each of `identifiers` identifiers was journaled once, counted every time it was
+// answered, and every answer was the first one's (naming the entry's own resource id); returns
+// the submissions the journal counted.
+int submissions_once_each(Journal& journal,
+                          std::map<std::string, std::vector<std::string>>& answers,
+                          int identifiers) {
+    auto entries = journal.entries();
+    REQUIRE(entries);
+    CHECK(entries->size() == static_cast<size_t>(identifiers));
+    int submissions = 0;
+    for (const auto& e : *entries) {
+        submissions += e.count;
+        const auto& got = answers[e.identifier];
+        CHECK(static_cast<size_t>(e.count) == got.size());
+        for (const auto& body : got)
+            CHECK(body == "answer for " + e.resource_id);
+    }
+    return submissions;
+}
+
+}  // namespace
+
 TEST_CASE("journal: concurrent writers share commits, each identifier once with every count",
           "[mocks][journal]") {
     ScratchDb scratch;
@@ -56,19 +80,7 @@ TEST_CASE("journal: concurrent writers share commits, each identifier once with 
     for (auto& th : threads)
         th.join();
     CHECK(failures == 0);
-    auto entries = journal.entries();
-    REQUIRE(entries);
-    CHECK(entries->size() == static_cast<size_t>(kIdentifiers));
-    int submissions = 0;
-    for (const auto& e : *entries) {
-        submissions += e.count;
-        const auto& got = answers[e.identifier];
-        CHECK(static_cast<size_t>(e.count) == got.size());
-        // Every submission got the first one's answer, naming the entry's own resource id.
-        for (const auto& body : got)
-            CHECK(body == "answer for " + e.resource_id);
-    }
-    CHECK(submissions == kThreads * kPerThread);
+    CHECK(submissions_once_each(journal, answers, kIdentifiers) == kThreads * kPerThread);
     // One record per journaled entry (resubmissions add none).
     auto recs = journal.records("vkp", "312229544", "MedicationDispense", "12854812341",
                                 std::nullopt, std::nullopt);
@@ -206,18 +218,7 @@ TEST_CASE("journal: writes answered later are committed before their answer, onc
     CHECK(failures == 0);
     CHECK(not_on_disk == 0);
     CHECK(waited == 40);
-    auto entries = journal.entries();
-    REQUIRE(entries);
-    CHECK(entries->size() == static_cast<size_t>(kIdentifiers));
-    int submissions = 0;
-    for (const auto& e : *entries) {
-        submissions += e.count;
-        const auto& got = answers[e.identifier];
-        CHECK(static_cast<size_t>(e.count) == got.size());
-        for (const auto& body : got)
-            CHECK(body == "answer for " + e.resource_id);  // every resend: the first answer
-    }
-    CHECK(submissions == kWrites + 40);
+    CHECK(submissions_once_each(journal, answers, kIdentifiers) == kWrites + 40);
 }
 
 TEST_CASE("journal: closing the journal commits and answers every write still queued",
