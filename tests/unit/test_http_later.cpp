@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../../mocks/src/http/server.hpp"
+#include "http_later_support.hpp"
 
 namespace http = vft::detail::http;
 
@@ -56,13 +57,6 @@ void serve_later(http::Server& server, Pending& pending) {
         auto later = std::make_shared<http::Later>();
         res.later = later;
         pending.add(later);
-    });
-}
-
-void finish_with(http::Later& later, int status, std::string body) {
-    later.finish([status, body = std::move(body)](http::Response& r) {
-        r.status = status;
-        r.set_content(body, "text/plain");
     });
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "../../mocks/src/http/router.hpp"
+#include "http_later_support.hpp"
 
 namespace http = vft::detail::http;
 
@@ -18,12 +19,6 @@ http::Request request(const std::string& method, const std::string& target) {
     r.target = target;
     http::parse_target(target, r.path, r.params);
     return r;
-}
-void finish_with(http::Later& later, int status, std::string body) {
-    later.finish([status, body = std::move(body)](http::Response& r) {
-        r.status = status;
-        r.set_content(body, "text/plain");
-    });
 }
 }  // namespace
 
