@@ -35,7 +35,10 @@ url=$(sed -n 's/^listening on //p' "$work/out")
 body=fixtures/messages/valid/medication/dispense-1-1-single.json
 cat > "$work/post.lua" <<LUA
 local f = io.open("$body", "rb"); local template = f:read("*a"); f:close()
-local id = template:match('"value": "(urn:uuid:[0-9a-f%-]+)"')
+-- The identifier occurs once: the body is split around it, and each request joins the parts
+-- with a fresh identifier (cheaper for wrk than a pattern substitution over the whole body).
+local first, last = template:find('urn:uuid:[0-9a-f%-]+')
+local before, after = template:sub(1, first - 1), template:sub(last + 1)
 local n = 0
 local next_id = 0
 setup = function(thread) next_id = next_id + 1; thread:set("thread_id", next_id) end
@@ -44,7 +47,7 @@ wrk.headers["Content-Type"] = "application/fhir+json"
 request = function()
   n = n + 1
   local fresh = string.format("urn:uuid:%08x-0000-4000-8000-%012x", thread_id, n)
-  return wrk.format(nil, "${BENCH_PATH:-/epj/r4/312229544/medicationdispense}", nil, (template:gsub(id:gsub("%-", "%%-"), fresh)))
+  return wrk.format(nil, "${BENCH_PATH:-/epj/r4/312229544/medicationdispense}", nil, before .. fresh .. after)
 end
 LUA
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }

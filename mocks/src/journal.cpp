@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <semaphore>
 #include <thread>
 
 #include "vft/core/error_codes.hpp"
@@ -442,6 +442,7 @@ void Journal::record_async(std::string api, std::string identifier, std::string 
 // Leads whenever a record_async write finds no commit running, or a commit leaves only
 // record_async writes queued (none of them has a thread to lead).
 void Journal::commit_loop() {
+    (void)pthread_setname_np(pthread_self(), "journal-commit");  // named in top, perf, gdb
     std::unique_lock q(queue_mu_);
     for (;;) {
         commit_cv_.wait(q, [&] { return commit_due_ || commit_stop_; });
@@ -458,7 +459,8 @@ void Journal::commit_loop() {
 // that queued meanwhile to one of them. Before committing, it waits (at most kGather) for the
 // writes announced when it began (Expecting) to queue or give up: with the CPU busy validating,
 // writes rarely arrive during a commit, and a commit costs nearly as much for one write as for
-// ten. A Write lives on its writer's stack: it is not touched after its semaphore is released.
+// ten. A record_once Write lives on its writer's stack: it is not touched after its wake-up is
+// released; a record_async one is owned by the queue and freed once answered.
 bool Journal::lead(Write* self) {
     constexpr auto kGather = std::chrono::milliseconds(2);
     std::vector<Write*> batch;
@@ -820,6 +822,7 @@ void Journal::maintenance_due() {
 // share the next group commit; the checkpoint has its own connection and holds no write (but
 // see checkpoint()). A failure is tried again next time (a read or open() would report it).
 void Journal::maintain() {
+    (void)pthread_setname_np(pthread_self(), "journal-maint");
     std::unique_lock m(maint_mu_);
     const auto every =
         tuning_.index_every.count() > 0 ? tuning_.index_every : std::chrono::milliseconds(1000);

@@ -84,9 +84,10 @@ class Journal {
     // their answers in parallel) and its result dropped when the identifier is already known.
     // Returns once the entry is committed; concurrent calls share one transaction (group commit,
     // no waiting window: whoever finds no commit running commits everything queued so far, and
-    // hands the next batch to one of the writers that queued meanwhile; each writer sleeps on
-    // its own semaphore, so a commit wakes only the writers it answers). If the transaction
-    // fails, every call in it gets VFT-MOCK-1201.
+    // hands the next batch to one of the writers that queued meanwhile, or to the commit thread
+    // when only record_async writes queued; each writer sleeps on its own futex word, so a
+    // commit wakes only the writers it answers). If the transaction fails, every call in it
+    // gets VFT-MOCK-1201.
     //
     // With racy_claim() (the journals-concurrent-duplicates defect) `once` is a check-then-insert
     // instead: the identifier is looked up first, and when absent the write journals a new entry.
