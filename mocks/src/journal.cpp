@@ -175,6 +175,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path, Tuning t
     }
     sqlite3_wal_hook(db, &Journal::on_wal, j.get());
     j->maintainer_ = std::thread([p = j.get()] { p->maintain(); });
+    // Started here, not at the first record_async: a record_once leader may hand it a batch
+    // of record_async writes at any time.
+    j->committer_ = std::thread([p = j.get()] { p->commit_loop(); });
     return j;
 }
 
@@ -434,7 +437,6 @@ void Journal::record_async(std::string api, std::string identifier, std::string 
         }
         committing_ = true;
         commit_due_ = true;
-        if (!committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
     }
     commit_cv_.notify_one();
 }
@@ -658,7 +660,7 @@ Result<StoredOutcome> Journal::write_one(Write& w, const std::string& now) {
 
 // Under mu_. Writes the lookup rows and the record rows of every journal row after
 // indexed_through_, in one transaction with the new mark; then those rows are no longer pending.
-Result<void> Journal::catch_up(int64_t max_rows) {
+Result<void> Journal::catch_up() {
     if (written_through_ <= indexed_through_) return {};
     if (auto r = step(5, "BEGIN IMMEDIATE"); !r) return r;
     auto fail = [&](const char* what) {
@@ -668,10 +670,9 @@ Result<void> Journal::catch_up(int64_t max_rows) {
     };
     sqlite3_stmt* q = prepared(9,
                                "SELECT seq, api, identifier, resource_type, resource_id, orgnr,"
-                               " records FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+                               " records FROM journal WHERE seq > ?1 ORDER BY seq");
     if (!q) return fail("journal index");
     sqlite3_bind_int64(q, 1, indexed_through_);
-    sqlite3_bind_int64(q, 2, max_rows > 0 ? max_rows : -1);  // -1: no limit
     // Collected first: the inserts below must not run while this statement reads.
     struct Row {
         int64_t seq;
@@ -753,7 +754,7 @@ Result<void> Journal::catch_up(int64_t max_rows) {
     }
     indexed_through_ = last;
     written_through_ = std::max(written_through_, last);
-    unindexed_ = written_through_ - indexed_through_;
+    unindexed_ = 0;
     for (auto it = pending_.begin(); it != pending_.end();)
         it = it->second <= last ? pending_.erase(it) : std::next(it);
     return {};
@@ -833,29 +834,13 @@ void Journal::maintain() {
         if (!asked && tuning_.index_every.count() <= 0) continue;
         m.unlock();
         if ((tuning_.index_batch > 0 && unindexed_ >= tuning_.index_batch) ||
-            (!asked && tuning_.index_every.count() > 0))
-            index_in_slices();
+            (!asked && tuning_.index_every.count() > 0)) {
+            std::lock_guard lock(mu_);
+            (void)catch_up();
+        }
         if (tuning_.checkpoint_frames > 0 && wal_frames_ - backfilled_ >= tuning_.checkpoint_frames)
             (void)checkpoint();
         m.lock();
-    }
-}
-
-// Indexes what was written up to now in transactions of at most kIndexSlice writes, letting
-// go of the connection between them: a group commit waits for one slice (~0.3 ms), not for the
-// whole backlog (~1-3 ms for 256 writes, measured: the receiver's p99 under load).
-void Journal::index_in_slices() {
-    constexpr int64_t kIndexSlice = 32;
-    int64_t through = 0;
-    {
-        std::lock_guard lock(mu_);
-        through = written_through_;
-    }
-    for (;;) {
-        std::lock_guard lock(mu_);
-        if (indexed_through_ >= through) return;
-        const int64_t before = indexed_through_;
-        if (!catch_up(kIndexSlice) || indexed_through_ == before) return;  // tried again later
     }
 }
 

@@ -183,9 +183,7 @@ class Journal {
     Result<void> passive_checkpoint(sqlite3* db, int& log, int& done);
     Result<void> create_or_upgrade();
     Result<void> exec(const char* sql);
-    // Under mu_: index the journal rows not indexed yet (at most max_rows of them; 0 = all).
-    Result<void> catch_up(int64_t max_rows = 0);
-    void index_in_slices();  // the maintenance thread's catch_up, a slice at a time
+    Result<void> catch_up();  // under mu_: index the journal rows not indexed yet
     // The maintenance thread's checkpoint, on its own connection: writes go on meanwhile. When
     // the WAL has grown to 8 x checkpoint_frames (writes never paused for a checkpoint to
     // finish), the rest is checkpointed under mu_ so that the WAL starts over.
@@ -235,7 +233,8 @@ class Journal {
     int expected_ = 0;         // writes announced (Expecting) and not yet queued or given up
     bool gathering_ = false;   // the leader waits on gather_cv_ for expected writes
     std::condition_variable gather_cv_;
-    // The commit thread: started by the first record_async, leads when asked (commit_due_).
+    // The commit thread: leads when asked (commit_due_): for a record_async write that found no
+    // commit running, or a batch a record_once leader left with only record_async writes.
     std::thread committer_;
     std::condition_variable commit_cv_;
     bool commit_due_ = false;   // under queue_mu_
