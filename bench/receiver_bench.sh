@@ -12,9 +12,9 @@
 # every 2 s) and keeps them open during the run: the normal client's latency with them there.
 # Also prints the receiver's memory (VmRSS) before and after they opened (docs/http-engine.md).
 # Aims (issue 15): >= 20,000 writes/s with p99 < 10 ms; with 1,000 slow connections open, the
-# normal client's p99 < 50 ms. The rate aim is a capacity: measure it with 64 connections (16,
-# the default, leave the receiver partly idle: one request in flight each, so the rate is 16 /
-# the round trip; docs/http-engine.md "Fifth pass"). Build: cmake --preset release -DVFT_BUILD_BENCH=ON, then
+# normal client's p99 < 50 ms. The rate is a capacity: 16 connections (the default) leave the
+# receiver partly idle (one request in flight each: the rate is 16 / the round trip); 64 show
+# what the two cores carry (docs/http-engine.md "Fifth pass"). Build: cmake --preset release -DVFT_BUILD_BENCH=ON, then
 # cmake --build --preset release --target vft. The load average is printed before and after:
 # on a shared machine, say so with the figures.
 set -euo pipefail
