@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../support/files.hpp"
+#include "../support/scratch.hpp"
 #include "vft/auth/client_assertion.hpp"
 #include "vft/auth/dpop.hpp"
 #include "vft/auth/jwt.hpp"
@@ -24,16 +25,7 @@ namespace vft::test {
 
 // A per-process scratch folder, removed when the test binary exits.
 inline std::filesystem::path auth_scratch() {
-    struct Scratch {
-        std::filesystem::path dir =
-            std::filesystem::temp_directory_path() / ("vft-it-auth-" + std::to_string(getpid()));
-        Scratch() { std::filesystem::create_directories(dir); }
-        ~Scratch() {
-            std::error_code ec;
-            std::filesystem::remove_all(dir, ec);
-        }
-    };
-    static Scratch scratch;
+    static const Scratch scratch("it-auth");
     return scratch.dir;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/scratch.hpp"
 #include "process.hpp"
 #include "vft/auth/key.hpp"
 
@@ -53,25 +54,6 @@ inline Ran run_cli(const std::vector<std::string>& argv) {
     r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
 }
-
-class Scratch {
-  public:
-    explicit Scratch(const std::string& name) {
-        std::random_device rd;
-        dir = std::filesystem::temp_directory_path() /
-              ("vft-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
-        std::filesystem::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-    std::filesystem::path write(const std::string& name, const std::string& text) const {
-        std::ofstream(dir / name, std::ios::binary) << text;
-        return dir / name;
-    }
-    std::filesystem::path dir;
-};
 
 inline std::string read_text(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);

@@ -30,16 +30,7 @@ namespace vft::test {
 
 // A per-process scratch folder for suite runs, removed when the test binary exits.
 inline std::filesystem::path run_scratch() {
-    struct Scratch {
-        std::filesystem::path dir =
-            std::filesystem::temp_directory_path() / ("vft-it-run-" + std::to_string(getpid()));
-        Scratch() { std::filesystem::create_directories(dir); }
-        ~Scratch() {
-            std::error_code ec;
-            std::filesystem::remove_all(dir, ec);
-        }
-    };
-    static Scratch scratch;
+    static const Scratch scratch("it-run");
     return scratch.dir;
 }
 

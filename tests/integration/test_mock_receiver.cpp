@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "../support/files.hpp"
+#include "../support/scratch.hpp"
 #include "process.hpp"
 #include "vft/core/time.hpp"
 #include "vft/kith/apprec.hpp"
@@ -29,15 +30,7 @@ std::string slurp(const std::string& rel) {
 
 // A per-process scratch folder, removed when the test binary exits.
 fs::path temp_db(const std::string& name) {
-    struct Scratch {
-        fs::path dir = fs::temp_directory_path() / ("vft-it-" + std::to_string(getpid()));
-        Scratch() { fs::create_directories(dir); }
-        ~Scratch() {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-        }
-    };
-    static Scratch scratch;
+    static const vft::test::Scratch scratch("it");
     fs::remove(scratch.dir / name);
     return scratch.dir / name;
 }

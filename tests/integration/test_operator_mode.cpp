@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/scratch.hpp"
 #include "operator_mode.hpp"
 #include "vft/auth/key.hpp"
 #include "vft/conformance/sut.hpp"
@@ -32,19 +33,7 @@ using namespace vft;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    explicit Scratch(const std::string& name) {
-        dir =
-            fs::temp_directory_path() / ("vft-operator-" + name + "-" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
+using vft::test::Scratch;
 
 // A free loopback port (bound, read, released) for the fixed-address case.
 int free_port() {

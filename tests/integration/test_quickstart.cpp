@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "../support/scratch.hpp"
 #include "child_process.hpp"
 #include "process.hpp"
 #include "vft/auth/key.hpp"
@@ -21,16 +22,8 @@ using namespace std::chrono_literals;
 
 TEST_CASE("docs: the quick start survives a kill -9 and journals each message once",
           "[integration][quickstart]") {
-    const fs::path dir = fs::temp_directory_path() / ("vft-quickstart-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    struct Cleanup {
-        fs::path d;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(d, ec);
-        }
-    } cleanup{dir};
+    const vft::test::Scratch scratch("quickstart");
+    const fs::path& dir = scratch.dir;
     auto key = vft::auth::Key::generate(vft::auth::Algorithm::es256);
     REQUIRE(key.ok());
     std::ofstream(dir / "key.pem") << key->private_pem();

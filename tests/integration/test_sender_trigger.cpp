@@ -11,6 +11,7 @@
 #include <string>
 
 #include "../support/closed_port.hpp"
+#include "../support/scratch.hpp"
 #include "sender_context.hpp"
 #include "vft/conformance/runner.hpp"
 #include "vft/core/error_codes.hpp"
@@ -22,19 +23,7 @@ using namespace vft::conformance;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    explicit Scratch(const std::string& name)
-        : dir(fs::temp_directory_path() /
-              ("vft-trigger-" + name + "-" + std::to_string(::getpid()))) {
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-};
+using vft::test::Scratch;
 
 Sut shell_sut(const fs::path& dir, const std::string& command) {
     Sut sut;
