@@ -93,16 +93,14 @@ Response Router::handle(Request req) const {
 // captures (they point into the moved path).
 Response Router::finish_later(Request req, Response res) const {
     auto done = std::make_shared<Later>();
-    const std::shared_ptr<Later> handler_later = std::move(res.later);
-    res.later.reset();
+    const std::shared_ptr<Later> handler_later = std::move(res.later);  // leaves res.later empty
     req.body.clear();
     req.body.shrink_to_fit();
     req.matches = std::smatch();
     handler_later->then(
         [this, req = std::move(req), res = std::move(res), done](Later::Fill fill) mutable {
             try {
-                if (fill) fill(res);
-                if (res.status == -1) res.status = 200;
+                if (fill) fill(res);  // dispatch() has already set the default status
                 tail(req, res);
             } catch (const std::exception&) {
                 res = Response();

@@ -361,8 +361,7 @@ struct Server::Engine {
     // The handler left its answer for later (the connection is suspended, the answer counted
     // open): resume it once the answer is complete, on the thread that completes it.
     void await_later(MHD_Connection* c, Exchange& x) {
-        std::shared_ptr<Later> later = std::move(x.res.later);
-        x.res.later.reset();
+        const std::shared_ptr<Later> later = std::move(x.res.later);  // leaves x.res.later empty
         later->then([this, c, &x](Later::Fill fill) {
             Response done;
             try {
