@@ -186,6 +186,47 @@ std::string mask_person_id(std::string_view value) {
     return out;
 }
 
+namespace {
+
+bool hex_digit(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool ascii_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Whether the digits [begin, end) of `text` are part of an identifier that is not a person
+// number: a UUID (8-4-4-4-12 hex digits; a GUID's last group holds 11 digits in a row about once
+// in 250) or a run of 32 or more hex digits (a digest, a key thumbprint).
+bool inside_hex_identifier(std::string_view text, size_t begin, size_t end) {
+    // Looks at most 36 characters either side, so a long hex text costs no more per digit run.
+    size_t a = begin, b = end;  // the hex digits around [begin, end), no hyphens
+    while (a > 0 && begin - a < 32 && hex_digit(text[a - 1]))
+        --a;
+    while (b < text.size() && b - end < 32 && hex_digit(text[b]))
+        ++b;
+    if (b - a >= 32) return true;
+    auto uuid_at = [&](size_t at) {
+        if (at + 36 > text.size()) return false;
+        for (size_t n = 0; n < 36; ++n) {
+            const char c = text[at + n];
+            if ((n == 8 || n == 13 || n == 18 || n == 23) ? c != '-' : !hex_digit(c)) return false;
+        }
+        return true;
+    };
+    if (end - begin > 36) return false;
+    for (size_t at = end >= 36 ? end - 36 : 0; at <= begin; ++at)
+        if (uuid_at(at)) return true;
+    return false;
+}
+
+bool valid_person_number(std::string_view digits) {
+    auto id = parse_person_id(digits);
+    return id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr);
+}
+
+}  // namespace
+
 std::string mask_person_ids(std::string_view text) {
     std::string out(text);
     auto digit = [&](size_t k) { return k < out.size() && out[k] >= '0' && out[k] <= '9'; };
@@ -198,10 +239,16 @@ std::string mask_person_ids(std::string_view text) {
         size_t j = i;
         while (digit(j))
             ++j;
-        if (j - i == 11) {
+        // 11 digits standing alone are masked whatever they are (a mistyped number too). Glued
+        // to a letter they are masked when they are a valid fødselsnummer or D-number; inside a
+        // UUID or a digest never (masking them changed the identifiers the evidence is judged by).
+        const bool glued =
+            (i > 0 && ascii_letter(out[i - 1])) || (j < out.size() && ascii_letter(out[j]));
+        if (j - i == 11 && !inside_hex_identifier(text, i, j) &&
+            (!glued || valid_person_number(text.substr(i, 11)))) {
             for (size_t k = i; k < j - 2; ++k)
                 out[k] = '*';
-        } else if (j - i == 6) {
+        } else if (j - i == 6 && !glued && !inside_hex_identifier(text, i, j)) {
             // Written 6 + 5 with one separator: "128548 12341", "128548.12341", "128548-12341",
             // or a no-break space. Masked when the 11 digits are a valid fødselsnummer or
             // D-number (a plain 6+5 pair of numbers is too common to mask blindly).

@@ -56,8 +56,10 @@ struct PersonId {
 [[nodiscard]] Result<void> check_hpr(std::string_view value);    // VFT-ID-0405
 
 // Masks a person number for logs and reports: "12854812341" -> "*********41" (only the check
-// digits stay, so nothing about the person is revealed). Any standalone 11-digit run
-// in `text` is masked by mask_person_ids.
+// digits stay, so nothing about the person is revealed). mask_person_ids masks in `text` every
+// 11-digit run standing alone (whatever its check digits), one glued to a letter when it is a
+// valid fødselsnummer or D-number, and a valid one written 6+5 with one separator; digits inside a
+// UUID or a run of 32+ hex digits (a digest) are an identifier's and stay.
 [[nodiscard]] std::string mask_person_id(std::string_view value);
 [[nodiscard]] std::string mask_person_ids(std::string_view text);
 
