@@ -84,11 +84,12 @@ const std::vector<DefectInfo> kTable = {
      D::journals_concurrent_duplicates,
      "the journal's claim of an identifier is a check-then-insert instead of one atomic step: an "
      "arrival looks the identifier up and, when absent, journals a new entry. The window between "
-     "check and insert is held open deterministically: the first arrival of an identifier waits "
-     "after its check until a second arrival of it has checked too (at most 1 s, so a lone write "
-     "goes on), then both insert — each with its own answer (resource id, JFT status Location, "
-     "KITH AppRec Id). Sequential resends are still journaled once, so `journals-duplicates`' "
-     "tests pass.",
+     "check and insert is held open deterministically: the first arrival of an identifier waits, "
+     "before anything is looked up, until a second arrival of it comes (at most 1 s, so a lone "
+     "write goes on and is claimed as usual); the identifier is then looked up once for all who "
+     "came, and when absent each inserts — with its own answer (resource id, JFT status "
+     "Location, KITH AppRec Id). Sequential resends are still journaled once, so "
+     "`journals-duplicates`' tests pass.",
      "`…/_search` (or JFT `GET /v1/{type}`) returns the resource more than once after N "
      "simultaneous submissions; the answers differ",
      "`journal.cpp` `Journal::record_once` (`racy_claim`)"},

@@ -375,12 +375,9 @@ Result<StoredOutcome> Journal::record_once(
     const std::vector<Record>& records, bool once) {
     if (once && racy_) {
         // journals-concurrent-duplicates: check, then insert without the claim.
-        auto known = contains(api, identifier);
-        if (!known) return known.error();
-        if (!*known) {
-            hold_race_window(api + '\n' + identifier);
-            once = false;
-        }
+        auto claim = racy_once(api, identifier);
+        if (!claim) return claim.error();
+        once = *claim;
     }
     Write w{api, identifier, resource_type, orgnr, body, records, once};
     // Built outside the commit (and dropped when the identifier is known): concurrent writes
@@ -545,15 +542,36 @@ Result<std::vector<int64_t>> Journal::seqs_of(const std::string& api,
 
 // The first arrival that found `key` absent waits for a second one to find it absent too; a later
 // arrival releases it and goes on at once. Both then insert: the duplicate the defect is about.
-void Journal::hold_race_window(const std::string& key) {
+Result<bool> Journal::racy_once(const std::string& api, const std::string& identifier) {
+    // The meeting is in memory and comes first: a lookup may wait for a commit (its fsync on a
+    // busy disk can take longer than the window), and arrivals that queued for the connection
+    // behind one that already looked would miss it. CI once saw eight simultaneous writes
+    // journaled once that way.
+    const std::string key = api + '\n' + identifier;
     std::unique_lock lock(race_mu_);
-    const int arrival = ++race_checked_[key];
-    if (arrival > 1) {
+    auto& slot = races_[key];
+    if (!slot) slot = std::make_shared<Race>();
+    const std::shared_ptr<Race> race = slot;
+    if (++race->arrivals > 1) {  // one came before: it looks the identifier up for us
         race_cv_.notify_all();
-        return;
+        race_cv_.wait(lock, [&] { return race->decided; });
+        if (!race->known) return race->known.error();
+        return *race->known;  // known: claim it (the first entry answers); absent: a new entry
     }
-    race_cv_.wait_for(lock, race_window_, [&] { return race_checked_[key] > 1; });
-    race_checked_.erase(key);
+    race_cv_.wait_for(lock, race_window_, [&] { return race->arrivals > 1; });
+    if (race->arrivals == 1) {  // alone: no race, the claim as usual
+        races_.erase(key);
+        return true;
+    }
+    races_.erase(key);  // whoever comes from now on meets afresh
+    lock.unlock();
+    Result<bool> known = contains(api, identifier);
+    lock.lock();
+    race->known = known;
+    race->decided = true;
+    race_cv_.notify_all();
+    if (!known) return known.error();
+    return *known;
 }
 
 void Journal::commit_batch(const std::vector<Write*>& batch) {

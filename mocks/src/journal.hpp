@@ -91,10 +91,12 @@ class Journal {
     //
     // With racy_claim() (the journals-concurrent-duplicates defect) `once` is a check-then-insert
     // instead: the identifier is looked up first, and when absent the write journals a new entry.
-    // The window between the two is held open on purpose: the first arrival of an identifier
-    // waits after its check until a second arrival of the same identifier has checked too (then
-    // both insert), or until `window` passed without one (a lone write is not held forever).
-    // Sequential resends are still journaled once.
+    // The window between the two is held open on purpose, and no lock decides who meets: the
+    // first arrival of an identifier waits (in memory, before any database access) until a
+    // second arrival of it comes or `window` passed. Alone, it claims the identifier as usual
+    // (a lone write is journaled once). Met, it looks the identifier up once for everyone who
+    // came meanwhile; when absent, each of them journals an entry of its own. Sequential resends
+    // are still journaled once.
     Result<StoredOutcome> record_once(
         const std::string& api, const std::string& identifier, const std::string& resource_type,
         const std::string& orgnr, const std::string& body,
@@ -203,7 +205,9 @@ class Journal {
     void queue_write(Write& w);  // under queue_mu_
     Result<StoredOutcome> write_one(Write& w, const std::string& now);
     Result<bool> contains(const std::string& api, const std::string& identifier);
-    void hold_race_window(const std::string& key);
+    // journals-concurrent-duplicates: meets the other arrivals of the identifier (see record_once)
+    // and says whether the write still claims it (true) or journals an entry of its own (false).
+    Result<bool> racy_once(const std::string& api, const std::string& identifier);
     sqlite3* db_;
     sqlite3* checkpoint_db_ = nullptr;  // the maintenance thread's connection (none in memory)
     int lock_fd_ = -1;                  // flock(LOCK_EX) on the file: one receiver per journal
@@ -243,7 +247,14 @@ class Journal {
     std::chrono::milliseconds race_window_{0};
     std::mutex race_mu_;
     std::condition_variable race_cv_;
-    std::map<std::string, int> race_checked_;  // key -> arrivals that found it absent, in window
+    // One meeting of the arrivals of an identifier (racy_once): how many came, and once the
+    // first looked the identifier up for all of them, whether it was known.
+    struct Race {
+        int arrivals = 0;
+        bool decided = false;
+        Result<bool> known = false;
+    };
+    std::map<std::string, std::shared_ptr<Race>> races_;  // under race_mu_; key: api, identifier
 };
 
 }  // namespace vft::mocks::detail

@@ -9,8 +9,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <latch>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -246,4 +248,64 @@ TEST_CASE("journal: closing the journal commits and answers every write still qu
     auto entries = (*reopened)->entries();
     REQUIRE(entries);
     CHECK(entries->size() == 50);
+}
+
+// The journals-concurrent-duplicates defect (racy_claim): arrivals of one identifier that meet in
+// the window journal an entry each, every one answered with its own entry; a lone write and a
+// later resend are journaled once (the claim as usual). The meeting is in memory, before the
+// identifier is looked up (journal.cpp, Journal::racy_once).
+TEST_CASE(
+    "journal, journals-concurrent-duplicates: simultaneous arrivals journal an entry each, "
+    "a lone write and its resend one",
+    "[mocks][journal]") {
+    ScratchDb scratch;
+    auto opened = Journal::open(scratch.path());
+    REQUIRE(opened);
+    Journal& journal = **opened;
+    journal.racy_claim(std::chrono::seconds(1));
+    auto write = [&](const std::string& id) {
+        const Journal::Expecting announced(journal);
+        return journal.record_once(
+            "jft", id, "Bundle", "312229544", "{}", [](const std::string& resource_id) {
+                return StoredOutcome{202, "answer for " + resource_id, {}, {}, 1};
+            });
+    };
+    auto entries_of = [&](const std::string& id) {
+        auto all = journal.entries();
+        REQUIRE(all);
+        std::set<std::string> resource_ids;
+        for (const auto& e : *all)
+            if (e.identifier == id) resource_ids.insert(e.resource_id);
+        return resource_ids;
+    };
+
+    auto lone = write("urn:uuid:lone");
+    REQUIRE(lone);
+    auto resend = write("urn:uuid:lone");
+    REQUIRE(resend);
+    CHECK(resend->body == lone->body);
+    CHECK(entries_of("urn:uuid:lone").size() == 1);
+
+    constexpr int kAtOnce = 8;
+    std::vector<std::string> bodies(kAtOnce);
+    std::latch ready(kAtOnce);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kAtOnce; ++i)
+        clients.emplace_back([&, i] {
+            ready.arrive_and_wait();
+            auto r = write("urn:uuid:at-once");
+            if (r) bodies[static_cast<size_t>(i)] = r->body;
+        });
+    for (auto& t : clients)
+        t.join();
+    const auto ids = entries_of("urn:uuid:at-once");
+    CHECK(ids.size() >= 2);
+    // Every answer names an entry of the identifier; more than one entry answered.
+    std::set<std::string> answered;
+    for (const auto& b : bodies) {
+        CHECK(b.rfind("answer for ", 0) == 0);
+        answered.insert(b.substr(11));
+        CHECK(ids.count(b.substr(11)) == 1);
+    }
+    CHECK(answered.size() >= 2);
 }
