@@ -540,13 +540,13 @@ Result<std::vector<int64_t>> Journal::seqs_of(const std::string& api,
     return out;
 }
 
-// The first arrival that found `key` absent waits for a second one to find it absent too; a later
-// arrival releases it and goes on at once. Both then insert: the duplicate the defect is about.
+// The first arrival of an identifier waits (at most the window) for a second one; alone, it claims
+// the identifier as usual. Met, it looks the identifier up once for everyone who came meanwhile,
+// and when absent each inserts: the duplicate the defect is about. The meeting is in memory and
+// comes first: a lookup may wait for a commit (its fsync on a busy disk can take longer than the
+// window), and arrivals queued for the connection behind one that had already looked missed it
+// (CI once saw eight simultaneous writes journaled once that way).
 Result<bool> Journal::racy_once(const std::string& api, const std::string& identifier) {
-    // The meeting is in memory and comes first: a lookup may wait for a commit (its fsync on a
-    // busy disk can take longer than the window), and arrivals that queued for the connection
-    // behind one that already looked would miss it. CI once saw eight simultaneous writes
-    // journaled once that way.
     const std::string key = api + '\n' + identifier;
     std::unique_lock lock(race_mu_);
     auto& slot = races_[key];
