@@ -559,11 +559,8 @@ Result<bool> Journal::racy_once(const std::string& api, const std::string& ident
         return *race->known;  // known: claim it (the first entry answers); absent: a new entry
     }
     race_cv_.wait_for(lock, race_window_, [&] { return race->arrivals > 1; });
-    if (race->arrivals == 1) {  // alone: no race, the claim as usual
-        races_.erase(key);
-        return true;
-    }
-    races_.erase(key);  // whoever comes from now on meets afresh
+    races_.erase(key);                     // whoever comes from now on meets afresh
+    if (race->arrivals == 1) return true;  // alone: no race, the claim as usual
     lock.unlock();
     Result<bool> known = contains(api, identifier);
     lock.lock();

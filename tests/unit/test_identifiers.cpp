@@ -168,6 +168,6 @@ TEST_CASE("masking leaves identifiers that only contain 11 digits alone",
     CHECK(mask_person_ids("ab-12854812341") == "ab-*********41");
     CHECK(mask_person_ids("b4087c36-3fe4-4941-8b6c-12854812341") ==
           "b4087c36-3fe4-4941-8b6c-*********41");
-    // A 6+5 number inside a UUID-shaped text is not split out of it either.
+    // A valid 6+5 number standing alone is still masked.
     CHECK(mask_person_ids("128548 12341") == "****** ***41");
 }

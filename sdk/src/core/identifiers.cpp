@@ -197,7 +197,7 @@ bool ascii_letter(char c) {
 
 // Whether the digits [begin, end) of `text` are part of an identifier that is not a person
 // number: a UUID (8-4-4-4-12 hex digits; a GUID's last group holds 11 digits in a row about once
-// in 250) or a run of 32 or more hex digits (a digest, a key thumbprint).
+// in 235) or a run of 32 or more hex digits (a digest, a key thumbprint).
 bool inside_hex_identifier(std::string_view text, size_t begin, size_t end) {
     // Looks at most 36 characters either side, so a long hex text costs no more per digit run.
     size_t a = begin, b = end;  // the hex digits around [begin, end), no hyphens
@@ -214,7 +214,6 @@ bool inside_hex_identifier(std::string_view text, size_t begin, size_t end) {
         }
         return true;
     };
-    if (end - begin > 36) return false;
     for (size_t at = end >= 36 ? end - 36 : 0; at <= begin; ++at)
         if (uuid_at(at)) return true;
     return false;
@@ -261,8 +260,7 @@ std::string mask_person_ids(std::string_view text) {
             while (sep && digit(k))
                 ++k;
             if (sep && k - (j + sep) == 5) {
-                auto id = parse_person_id(out.substr(i, 6) + out.substr(j + sep, 5));
-                if (id.ok() && (id->kind == PersonIdKind::fnr || id->kind == PersonIdKind::dnr)) {
+                if (valid_person_number(out.substr(i, 6) + out.substr(j + sep, 5))) {
                     for (size_t m = i; m < k - 2; ++m)
                         if (digit(m)) out[m] = '*';
                     j = k;
